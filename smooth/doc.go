@@ -1,0 +1,11 @@
+// Package smooth filters noisy keypoint trajectories with the 1€ filter of Casiez, Roussel and
+// Vogel ("1€ Filter: A Simple Speed-based Low-pass Filter for Noisy Input in Interactive
+// Systems", CHI 2012), measures temporal quality against ground truth (jitter and lag), and tunes
+// the filter's two parameters by the paper's procedure.
+//
+// OneEuro filters one scalar signal; KeypointFilter keeps one filter state per (track, joint,
+// coordinate) for 2D or 3D keypoint sets at variable frame rates, holds or decays joints that are
+// missing or below a confidence threshold, and forgets tracks that have been lost for longer than
+// a timeout. AccelError, HighFreqRMS and Lag compare a filtered sequence with the true one; Tune
+// searches mincutoff and beta.
+package smooth
