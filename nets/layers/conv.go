@@ -1,0 +1,168 @@
+package layers
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+)
+
+// ConvBuilder configures a 2D convolution (optionally grouped or depthwise) over an NHWC tensor,
+// optionally followed by batch norm and an activation. Create it with Conv and finish with Done.
+type ConvBuilder struct {
+	scope                    *model.Scope
+	x                        *graph.Node
+	channels, kernel, stride int
+	groups, padding          int
+	bias, bn, training       bool
+	biasSet                  bool
+	act                      Activation
+}
+
+// Conv starts a convolution of x [N, H, W, C] whose variables live in scope. Defaults: as many output
+// channels as input channels, kernel 1, stride 1, one group, padding (kernel−1)/2, a bias unless batch
+// norm is on, no batch norm, no activation, inference mode.
+func Conv(scope *model.Scope, x *graph.Node) *ConvBuilder {
+	return &ConvBuilder{scope: scope, x: x, channels: x.Shape().Dimensions[3], kernel: 1, stride: 1, groups: 1, padding: -1}
+}
+
+// DepthwiseConv starts a depthwise convolution of x: one k×k filter per channel (groups = channels).
+func DepthwiseConv(scope *model.Scope, x *graph.Node) *ConvBuilder {
+	c := x.Shape().Dimensions[3]
+	return Conv(scope, x).Groups(c).Kernel(3)
+}
+
+// Channels sets the number of output channels.
+func (b *ConvBuilder) Channels(n int) *ConvBuilder { b.channels = n; return b }
+
+// Kernel sets the (square) kernel size.
+func (b *ConvBuilder) Kernel(k int) *ConvBuilder { b.kernel = k; return b }
+
+// Stride sets the stride on both spatial axes.
+func (b *ConvBuilder) Stride(s int) *ConvBuilder { b.stride = s; return b }
+
+// Groups sets the number of channel groups (input channels / groups feed output channels / groups).
+func (b *ConvBuilder) Groups(g int) *ConvBuilder { b.groups = g; return b }
+
+// Padding sets the zero padding on each side; the default is (kernel−1)/2.
+func (b *ConvBuilder) Padding(p int) *ConvBuilder { b.padding = p; return b }
+
+// Bias sets whether a learned bias is added (default: only without batch norm).
+func (b *ConvBuilder) Bias(on bool) *ConvBuilder { b.bias, b.biasSet = on, true; return b }
+
+// BatchNorm sets whether batch norm follows the convolution.
+func (b *ConvBuilder) BatchNorm(on bool) *ConvBuilder { b.bn = on; return b }
+
+// Activation sets the activation applied last.
+func (b *ConvBuilder) Activation(a Activation) *ConvBuilder { b.act = a; return b }
+
+// Training selects training mode (batch statistics, running averages updated) or inference mode
+// (running statistics folded into the weights).
+func (b *ConvBuilder) Training(on bool) *ConvBuilder { b.training = on; return b }
+
+// Done builds the graph and returns the output [N, outH, outW, channels].
+func (b *ConvBuilder) Done() *graph.Node {
+	dims := b.x.Shape().Dimensions
+	in := dims[3]
+	if b.groups < 1 || in%b.groups != 0 || b.channels%b.groups != 0 {
+		panic(fmt.Sprintf("layers.Conv %s: %d input and %d output channels do not split into %d groups",
+			b.scope.Scope(), in, b.channels, b.groups))
+	}
+	pad := b.padding
+	if pad < 0 {
+		pad = (b.kernel - 1) / 2
+	}
+	w := newWindow(dims[1], dims[2], b.kernel, b.kernel, b.stride, pad, pad)
+	if w.outH < 1 || w.outW < 1 {
+		panic(fmt.Sprintf("layers.Conv %s: input %dx%d too small for kernel %d stride %d", b.scope.Scope(), dims[1], dims[2], b.kernel, b.stride))
+	}
+	g := b.x.Graph()
+	dtype := b.x.DType()
+	weightsVar := b.scope.WithInitializer(initializer.HeFn(b.scope)).
+		VariableWithShape("weights", shapes.Make(dtype, b.kernel, b.kernel, in/b.groups, b.channels))
+	kernel := weightsVar.NodeValue(g)
+	useBias := !b.bn
+	if b.biasSet {
+		useBias = b.bias
+	}
+
+	var bn bnVariables
+	var scale, shift *graph.Node
+	if b.bn {
+		bn = newBNVariables(b.scope, shapes.Make(dtype, b.channels))
+		if !b.training {
+			scale, shift = bn.fold(g)
+			kernel = graph.Mul(kernel, graph.Reshape(scale, 1, 1, 1, b.channels))
+		}
+	}
+
+	xp := w.pad(b.x)
+	var y *graph.Node
+	switch {
+	case b.groups == 1:
+		y = convDense(w, xp, kernel)
+	case b.groups == in && b.channels == in:
+		y = convDepthwise(w, xp, kernel)
+	default:
+		y = convGrouped(w, xp, kernel, b.groups)
+	}
+
+	if useBias {
+		bias := b.scope.WithInitializer(initializer.Zero).VariableWithShape("biases", shapes.Make(dtype, b.channels)).NodeValue(g)
+		if shift != nil {
+			// Folded batch norm: (y + bias)·a + b = y·a + (bias·a + b); the a is already in the kernel.
+			shift = graph.Add(shift, graph.Mul(bias, scale))
+		} else {
+			y = graph.Add(y, channelVector(bias))
+		}
+	}
+	switch {
+	case b.bn && b.training:
+		y = bn.train(y)
+	case shift != nil:
+		y = graph.Add(y, channelVector(shift))
+	}
+	return Apply(b.act, y)
+}
+
+// convDense is a dense (one group) convolution of the padded input: im2col and one MatMul.
+func convDense(w window, xp, kernel *graph.Node) *graph.Node {
+	kd := kernel.Shape().Dimensions
+	return matmulChannels(w.im2col(xp), graph.Reshape(kernel, kd[0]*kd[1]*kd[2], kd[3]))
+}
+
+// convDepthwise sums the k×k shifted taps of the padded input, each scaled by its per-channel weight.
+// kernel is [kh, kw, 1, C].
+func convDepthwise(w window, xp, kernel *graph.Node) *graph.Node {
+	c := kernel.Shape().Dimensions[3]
+	var sum *graph.Node
+	for dy := range w.kernelH {
+		for dx := range w.kernelW {
+			k := graph.Reshape(graph.Slice(kernel, graph.AxisElem(dy), graph.AxisElem(dx)), 1, 1, 1, c)
+			term := graph.Mul(w.tap(xp, dy, dx), k)
+			if sum == nil {
+				sum = term
+			} else {
+				sum = graph.Add(sum, term)
+			}
+		}
+	}
+	return sum
+}
+
+// convGrouped runs one dense convolution per channel group and concatenates the results.
+func convGrouped(w window, xp, kernel *graph.Node, groups int) *graph.Node {
+	in := xp.Shape().Dimensions[3]
+	kd := kernel.Shape().Dimensions
+	out := kd[3]
+	gi, gout := in/groups, out/groups
+	parts := make([]*graph.Node, groups)
+	for i := range groups {
+		xg := graph.SliceAxis(xp, 3, graph.AxisRange(i*gi, (i+1)*gi))
+		kg := graph.SliceAxis(kernel, 3, graph.AxisRange(i*gout, (i+1)*gout))
+		parts[i] = convDense(w, xg, kg)
+	}
+	return graph.Concatenate(parts, 3)
+}
