@@ -1,0 +1,119 @@
+package codec
+
+import (
+	"fmt"
+	"math"
+)
+
+// Prediction is one joint decoded from a heatmap.
+type Prediction struct {
+	// X, Y are the refined position in input-crop pixels.
+	X, Y float64
+	// Score is the heatmap's maximum value.
+	Score float64
+	// HX, HY are the integer argmax in heatmap pixels: where location maps are read.
+	HX, HY int
+}
+
+// Decode returns the K joints of one [h, w, K] heatmap: argmax, refined by the codec's
+// refinement, in input-crop pixels, with the maximum as score. A channel holding a NaN decodes to
+// its first maximal finite pixel, a channel with no finite value to (0, 0) with score -Inf.
+func (c *Codec) Decode(heatmaps []float32, k int) ([]Prediction, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	if k <= 0 || len(heatmaps) != c.NumHeatPixels()*k {
+		return nil, fmt.Errorf("codec: decode: heatmaps have %d values, want %dx%dx%d",
+			len(heatmaps), c.HeatH, c.HeatW, k)
+	}
+	preds := make([]Prediction, k)
+	d := newDecoder(c)
+	for j := range preds {
+		preds[j] = d.decodeChannel(heatmaps, k, j)
+	}
+	return preds, nil
+}
+
+// DecodeBatch decodes an [N, h, w, K] batch of heatmaps, one []Prediction per sample.
+func (c *Codec) DecodeBatch(heatmaps []float32, n, k int) ([][]Prediction, error) {
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	per := c.NumHeatPixels() * k
+	if n <= 0 || k <= 0 || len(heatmaps) != n*per {
+		return nil, fmt.Errorf("codec: decode batch: heatmaps have %d values, want %dx%dx%dx%d",
+			len(heatmaps), n, c.HeatH, c.HeatW, k)
+	}
+	out := make([][]Prediction, n)
+	for i := range out {
+		p, err := c.Decode(heatmaps[i*per:(i+1)*per], k)
+		if err != nil {
+			return nil, fmt.Errorf("sample %d: %w", i, err)
+		}
+		out[i] = p
+	}
+	return out, nil
+}
+
+// decoder holds the scratch buffers of one Decode call.
+type decoder struct {
+	c       *Codec
+	refine  Refinement
+	plane   []float64   // one channel, row-major
+	kernels [][]float64 // DARK blur kernels by radius
+}
+
+func newDecoder(c *Codec) *decoder {
+	d := &decoder{c: c, refine: c.refinement()}
+	n := c.NumHeatPixels()
+	d.plane = make([]float64, n)
+	if d.refine == RefineDARK {
+		d.kernels = gaussianKernels(c.blurKernel() / 2)
+	}
+	return d
+}
+
+// decodeChannel decodes joint j of a [h, w, K] heatmap.
+func (d *decoder) decodeChannel(hm []float32, k, j int) Prediction {
+	c := d.c
+	w, h := c.HeatW, c.HeatH
+	best, bi := math.Inf(-1), -1
+	for i := range d.plane {
+		v := float64(hm[i*k+j])
+		d.plane[i] = v
+		if v > best { // NaN never compares greater
+			best, bi = v, i
+		}
+	}
+	if bi < 0 {
+		return Prediction{Score: math.Inf(-1)}
+	}
+	ix, iy := bi%w, bi/w
+	fx, fy := float64(ix), float64(iy)
+	switch d.refine {
+	case RefineQuarter:
+		if ix > 0 && ix < w-1 {
+			fx += 0.25 * sign(d.plane[bi+1]-d.plane[bi-1])
+		}
+		if iy > 0 && iy < h-1 {
+			fy += 0.25 * sign(d.plane[bi+w]-d.plane[bi-w])
+		}
+	case RefineDARK:
+		ox, oy := d.darkOffset(ix, iy)
+		fx += ox
+		fy += oy
+	}
+	x, y := c.HeatmapToInput(fx, fy)
+	return Prediction{X: x, Y: y, Score: best, HX: ix, HY: iy}
+}
+
+// sign returns -1, 0 or 1; 0 for NaN.
+func sign(v float64) float64 {
+	switch {
+	case v > 0:
+		return 1
+	case v < 0:
+		return -1
+	}
+	return 0
+}
