@@ -90,6 +90,10 @@ type Segmentation struct {
 type RLE struct {
 	Height, Width int
 	Counts        []uint32
+	// Compressed selects the JSON form: true writes counts as pycocotools' compressed string, false
+	// as a list of integers. Reading sets it to the form found in the file, so a file is written
+	// back in the form it was read.
+	Compressed bool
 }
 
 // Mask is a binary image, row-major: pixel (x, y) is Pix[y*Width+x], 0 or 1.

@@ -1,0 +1,79 @@
+package dataset
+
+import (
+	"bufio"
+	"io"
+)
+
+// nonFiniteFilter rewrites the bare NaN, Infinity and -Infinity tokens that Python's json module
+// writes (and that JSON forbids) into strings of the same length ("N", "Infini", "-Infini"), so
+// that byte offsets stay those of the file, the JSON stays well formed, and the decoder reports
+// the value as a type error that Read turns into a clear "NaN or Infinity" message. Count says how
+// many tokens were rewritten so far.
+type nonFiniteFilter struct {
+	r        *bufio.Reader
+	inString bool
+	escape   bool
+	pending  []byte
+	Count    int
+}
+
+var nonFiniteTokens = []struct{ token, replacement string }{
+	{"NaN", `"N"`},
+	{"Infinity", `"Infini"`},
+	{"-Infinity", `"-Infini"`},
+}
+
+func newNonFiniteFilter(r io.Reader) *nonFiniteFilter {
+	return &nonFiniteFilter{r: bufio.NewReaderSize(r, 1<<16)}
+}
+
+// Read implements io.Reader.
+func (f *nonFiniteFilter) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		if len(f.pending) > 0 {
+			c := copy(p[n:], f.pending)
+			f.pending = f.pending[c:]
+			n += c
+			continue
+		}
+		b, err := f.r.ReadByte()
+		if err != nil {
+			if n > 0 {
+				return n, nil
+			}
+			return 0, err
+		}
+		switch {
+		case f.inString:
+			switch {
+			case f.escape:
+				f.escape = false
+			case b == '\\':
+				f.escape = true
+			case b == '"':
+				f.inString = false
+			}
+		case b == '"':
+			f.inString = true
+		case b == 'N' || b == 'I' || b == '-':
+			for _, t := range nonFiniteTokens {
+				if b != t.token[0] {
+					continue
+				}
+				rest, _ := f.r.Peek(len(t.token) - 1)
+				if string(rest) == t.token[1:] {
+					f.r.Discard(len(rest))
+					b = t.replacement[0]
+					f.pending = []byte(t.replacement[1:])
+					f.Count++
+					break
+				}
+			}
+		}
+		p[n] = b
+		n++
+	}
+	return n, nil
+}

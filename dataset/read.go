@@ -1,0 +1,174 @@
+package dataset
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+)
+
+// ReadOptions tune Read. The zero value is strict and silent.
+type ReadOptions struct {
+	// Progress, when set, is called as the file is read (about every MiB and once at the end)
+	// with the bytes read so far and the file's size.
+	Progress func(readBytes, totalBytes int64)
+	// AllowUnknownIDs turns annotations whose image_id or category_id is not listed in the file
+	// into warnings instead of errors (pycocotools loads such files and never evaluates them).
+	AllowUnknownIDs bool
+	// Warn, when set, receives every warning (unknown top-level keys, unknown ids when allowed).
+	Warn func(msg string)
+}
+
+// progressEvery is the number of bytes between two Progress calls.
+const progressEvery = 1 << 20
+
+// Read loads a COCO-format annotation file (COCO, OCHuman and posedistill's own files) and
+// validates it. The file is streamed: the top-level object is walked token by token and each
+// image, annotation and category is decoded on its own, so memory stays near the size of the
+// decoded dataset. Errors name the file and, where there is one, the element and its id.
+func Read(ctx context.Context, path string, opts ReadOptions) (*Dataset, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	s := newStream(ctx, f, st.Size(), opts.Progress)
+	d, err := s.dataset(opts.Warn)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	s.finish()
+	if err := d.validate(opts.AllowUnknownIDs, opts.Warn); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return d, nil
+}
+
+// dataset decodes the top-level object.
+func (s *stream) dataset(warn func(string)) (*Dataset, error) {
+	d := &Dataset{}
+	if err := s.delim('{', "the top-level object"); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for s.dec.More() {
+		tok, err := s.dec.Token()
+		if err != nil {
+			return nil, s.syntax("a top-level key", err)
+		}
+		key, _ := tok.(string)
+		if seen[key] {
+			return nil, fmt.Errorf("top-level key %q appears twice", key)
+		}
+		seen[key] = true
+		switch key {
+		case "info":
+			err = s.value(key, &d.Info)
+		case "licenses":
+			err = s.value(key, &d.Licenses)
+		case "images":
+			err = s.array(key, func(raw []byte, i int) error {
+				var im Image
+				if err := s.element(raw, key, i, &im); err != nil {
+					return err
+				}
+				d.Images = append(d.Images, im)
+				return nil
+			})
+		case "annotations":
+			err = s.array(key, func(raw []byte, i int) error {
+				var a Annotation
+				if err := s.element(raw, key, i, &a); err != nil {
+					return err
+				}
+				d.Annotations = append(d.Annotations, a)
+				return nil
+			})
+		case "categories":
+			err = s.array(key, func(raw []byte, i int) error {
+				var c Category
+				if err := s.element(raw, key, i, &c); err != nil {
+					return err
+				}
+				d.Categories = append(d.Categories, c)
+				return nil
+			})
+		default:
+			var skip json.RawMessage
+			err = s.value(key, &skip)
+			if err == nil && warn != nil {
+				warn(fmt.Sprintf("unknown top-level key %q ignored", key))
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := s.delim('}', "the end of the top-level object"); err != nil {
+		return nil, err
+	}
+	if err := s.end(); err != nil {
+		return nil, err
+	}
+	for _, k := range []string{"images", "annotations"} {
+		if !seen[k] {
+			return nil, fmt.Errorf("no %q list", k)
+		}
+	}
+	return d, nil
+}
+
+// ReadResults loads a COCO keypoint results file: a JSON list of detections. It is streamed like
+// Read; each detection's keypoints must be x, y, score triples of finite numbers.
+func ReadResults(path string) ([]Result, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	s := newStream(context.Background(), f, st.Size(), nil)
+	var out []Result
+	err = s.array("results", func(raw []byte, i int) error {
+		var r Result
+		if err := s.element(raw, "results", i, &r); err != nil {
+			return err
+		}
+		if len(r.Keypoints)%3 != 0 {
+			return fmt.Errorf("results[%d] (image_id %d): %d keypoint values, not a multiple of 3", i, r.ImageID, len(r.Keypoints))
+		}
+		out = append(out, r)
+		return nil
+	})
+	if err == nil {
+		err = s.end()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	return out, nil
+}
+
+// end checks that nothing but white space follows the top-level value.
+func (s *stream) end() error {
+	tok, err := s.dec.Token()
+	if err == io.EOF {
+		return nil
+	}
+	if err != nil {
+		return s.syntax("the end of the file", err)
+	}
+	return fmt.Errorf("unexpected %v after the top-level value at byte %d", tok, s.dec.InputOffset())
+}
+
+// errNotDelim is wrapped by delim errors.
+var errNotDelim = errors.New("unexpected JSON value")
