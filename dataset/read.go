@@ -87,6 +87,7 @@ func (s *stream) dataset(warn func(string)) (*Dataset, error) {
 				if err := s.element(raw, key, i, &a); err != nil {
 					return err
 				}
+				a.clip()
 				d.Annotations = append(d.Annotations, a)
 				return nil
 			})
@@ -172,3 +173,27 @@ func (s *stream) end() error {
 
 // errNotDelim is wrapped by delim errors.
 var errNotDelim = errors.New("unexpected JSON value")
+
+// clip reallocates the decoded slices at their exact length: the JSON decoder grows slices by
+// half again, and on a file of a quarter million annotations the spare capacity adds up.
+func (a *Annotation) clip() {
+	a.Keypoints = clipped(a.Keypoints)
+	a.Joints3D = clipped(a.Joints3D)
+	if a.Segmentation != nil {
+		for i, p := range a.Segmentation.Polygons {
+			a.Segmentation.Polygons[i] = clipped(p)
+		}
+		a.Segmentation.Polygons = clipped(a.Segmentation.Polygons)
+		if r := a.Segmentation.RLE; r != nil {
+			r.Counts = clipped(r.Counts)
+		}
+	}
+}
+
+// clipped returns s with capacity equal to its length (nil and empty slices unchanged).
+func clipped[T any](s []T) []T {
+	if len(s) == 0 || cap(s) == len(s) {
+		return s
+	}
+	return append(make([]T, 0, len(s)), s...)
+}
