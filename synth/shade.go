@@ -1,0 +1,71 @@
+package synth
+
+import (
+	"image"
+	"math"
+)
+
+// shade paints every pixel covered by a part with its Lambert-lit albedo over the background.
+func shade(s *sceneSpec, prims []prim, zb *zbuffer, pix []float32) {
+	cam := &s.Cam
+	w := cam.Width
+	for i, k := range zb.Prim {
+		if k < 0 {
+			continue
+		}
+		p := &prims[k]
+		x, y := i%w, i/w
+		d := cam.ray(float64(x)+0.5, float64(y)+0.5)
+		pt := d.scale(float64(zb.Depth[i]))
+		n := p.normal(pt)
+		if n.dot(d) > 0 {
+			n = n.scale(-1)
+		}
+		diff := math.Max(0, n.dot(s.Light))
+		// A little light from the camera side keeps the unlit side readable.
+		fill := 0.15 * math.Max(0, -n.dot(d.unit()))
+		l := s.Ambient + (1-s.Ambient)*diff + fill
+		a := p.albedo(pt)
+		pix[i*3] = float32(a[0] * l * s.Tint[0])
+		pix[i*3+1] = float32(a[1] * l * s.Tint[1])
+		pix[i*3+2] = float32(a[2] * l * s.Tint[2])
+	}
+}
+
+// finish blurs (optionally), adds sensor noise and quantizes the float image into an RGBA image.
+func finish(pix []float32, w, h int, blur bool, noise float64, salt uint32) *image.RGBA {
+	if blur {
+		blur121(pix, w, h)
+	}
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for i := 0; i < w*h; i++ {
+		for c := range 3 {
+			n := (hash3(i, c, 0, salt)*2 - 1) * noise
+			v := float64(pix[i*3+c]) + n
+			img.Pix[i*4+c] = uint8(clamp(v, 0, 1)*255 + 0.5)
+		}
+		img.Pix[i*4+3] = 255
+	}
+	return img
+}
+
+// blur121 applies the separable [1 2 1]/4 kernel in place, with clamped borders.
+func blur121(pix []float32, w, h int) {
+	tmp := make([]float32, len(pix))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			l, r := max(x-1, 0), min(x+1, w-1)
+			for c := range 3 {
+				tmp[(y*w+x)*3+c] = 0.25*pix[(y*w+l)*3+c] + 0.5*pix[(y*w+x)*3+c] + 0.25*pix[(y*w+r)*3+c]
+			}
+		}
+	}
+	for y := 0; y < h; y++ {
+		u, d := max(y-1, 0), min(y+1, h-1)
+		for x := 0; x < w; x++ {
+			for c := range 3 {
+				pix[(y*w+x)*3+c] = 0.25*tmp[(u*w+x)*3+c] + 0.5*tmp[(y*w+x)*3+c] + 0.25*tmp[(d*w+x)*3+c]
+			}
+		}
+	}
+}
