@@ -13,8 +13,9 @@ func (c *Codec) radius() int { return int(math.Ceil(3 * c.Sigma)) }
 //
 // A joint's weight is 0, and its channel all zeros, when it is not labelled (V ≤ 0), its position
 // is not finite, or its 3σ window lies entirely outside the heatmap; otherwise the weight is 1 and
-// the channel holds a gaussian of peak 1 truncated to the window (a joint slightly outside the map
-// keeps the part of its gaussian that falls inside, as in MMPose).
+// the channel holds a gaussian of peak 1 truncated to the pixels within ⌈3σ⌉+½ of its centre on
+// both axes (a joint slightly outside the map keeps the part of its gaussian that falls inside, as in
+// MMPose).
 func (c *Codec) Encode(kps []Keypoint, heatmaps, weights []float32) error {
 	if err := c.Validate(); err != nil {
 		return err
@@ -28,40 +29,38 @@ func (c *Codec) Encode(kps []Keypoint, heatmaps, weights []float32) error {
 		return fmt.Errorf("codec: encode: %d weights for %d keypoints", len(weights), k)
 	}
 	clear(heatmaps)
-	r := c.radius()
-	gx := make([]float64, 2*r+1)
-	gy := make([]float64, 2*r+1)
+	r := float64(c.radius())
+	gx := make([]float64, 0, 2*c.radius()+3)
 	inv2s2 := 1 / (2 * c.Sigma * c.Sigma)
 	for j, kp := range kps {
 		weights[j] = 0
 		if !(kp.V > 0) || !finite(kp.X) || !finite(kp.Y) {
 			continue
 		}
-		hx, hy := c.InputToHeatmap(kp.X, kp.Y)
-		mx, my := math.Floor(hx+0.5), math.Floor(hy+0.5)
-		// Reject before converting to int: far-away points would overflow.
-		if mx-float64(r) >= float64(c.HeatW) || my-float64(r) >= float64(c.HeatH) ||
-			mx+float64(r) < 0 || my+float64(r) < 0 {
-			continue
-		}
-		cx, cy := hx, hy
+		cx, cy := c.InputToHeatmap(kp.X, kp.Y)
 		if c.Kind == MSRA {
-			cx, cy = mx, my
+			cx, cy = math.Floor(cx+0.5), math.Floor(cy+0.5)
 		}
-		ix, iy := int(mx), int(my)
-		for d := -r; d <= r; d++ {
-			dx := float64(ix+d) - cx
-			dy := float64(iy+d) - cy
-			gx[d+r] = math.Exp(-dx * dx * inv2s2)
-			gy[d+r] = math.Exp(-dy * dy * inv2s2)
+		// The window holds the pixels within r+½ of the centre on both axes: symmetric about the
+		// centre, so that the target of a mirrored joint is the mirrored target, and covering the
+		// r pixels on each side of the peak pixel that DARK's blur reads.
+		fx0, fx1 := math.Max(math.Ceil(cx-r-0.5), 0), math.Min(math.Floor(cx+r+0.5), float64(c.HeatW-1))
+		fy0, fy1 := math.Max(math.Ceil(cy-r-0.5), 0), math.Min(math.Floor(cy+r+0.5), float64(c.HeatH-1))
+		if !(fx0 <= fx1 && fy0 <= fy1) {
+			continue // entirely outside the map
 		}
-		x0, x1 := max(ix-r, 0), min(ix+r, c.HeatW-1)
-		y0, y1 := max(iy-r, 0), min(iy+r, c.HeatH-1)
+		x0, x1, y0, y1 := int(fx0), int(fx1), int(fy0), int(fy1)
+		gx = gx[:0]
+		for x := x0; x <= x1; x++ {
+			d := float64(x) - cx
+			gx = append(gx, math.Exp(-d*d*inv2s2))
+		}
 		for y := y0; y <= y1; y++ {
-			row := gy[y-iy+r]
+			d := float64(y) - cy
+			gy := math.Exp(-d * d * inv2s2)
 			base := y * c.HeatW
 			for x := x0; x <= x1; x++ {
-				heatmaps[(base+x)*k+j] = float32(row * gx[x-ix+r])
+				heatmaps[(base+x)*k+j] = float32(gy * gx[x-x0])
 			}
 		}
 		weights[j] = 1
