@@ -171,7 +171,7 @@ func cocoNewGT(a *dataset.Annotation, k int) (cocoGT, error) {
 	if n := len(a.Keypoints); n != 0 && n != 3*k {
 		return cocoGT{}, fmt.Errorf("%d keypoint values, want %d (3 × %d keypoints)", n, 3*k, k)
 	}
-	if !cocoFinite(a.Area) {
+	if !cocoFinite(a.Area) || a.Area < 0 {
 		return cocoGT{}, fmt.Errorf("area is %v", a.Area)
 	}
 	for _, v := range a.BBox {
