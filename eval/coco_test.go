@@ -223,8 +223,8 @@ func TestCOCOKeypointErrors(t *testing.T) {
 func TestCOCOLinspace(t *testing.T) {
 	tests := []struct {
 		start, stop float64
-		num, i     int
-		want       float64
+		num, i      int
+		want        float64
 	}{
 		{0, 1, 101, 35, 0.35000000000000003}, // numpy: 35*0.01, not 0.35
 		{0, 1, 101, 100, 1},
