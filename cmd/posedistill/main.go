@@ -32,6 +32,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"synth", "render a synthetic people dataset (COCO JSON + images + contact sheet)", runSynth},
+		{"smooth", "apply the 1€ filter to tracked keypoint results (or --demo: jitter/lag experiment)", runSmooth},
 	}
 }
 
