@@ -64,4 +64,3 @@ func (cfg *Config) locationTargets(s *Sample, inst Instance, m Affine, flip bool
 	}
 	return c.EncodeLocations(kps, rel, s.LocationMaps, s.LocationWeights)
 }
-
