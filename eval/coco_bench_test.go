@@ -33,7 +33,7 @@ print(time.perf_counter() - t0)
 `
 
 // BenchmarkCOCOBig times load + evaluate + accumulate on the 1,000-image "big" fixture, for
-// posedistill and, when POSEDISTILL_PYCOCOTOOLS names a folder holding a built pycocotools package
+// posedistill (with dataset.Read / ReadResults; "evaluate-only" starts from decoded data) and, when POSEDISTILL_PYCOCOTOOLS names a folder holding a built pycocotools package
 // (cocodataset/cocoapi's PythonAPI, built with "python3 setup.py build_ext --inplace"), for
 // pycocotools in the same run (its ns/op is measured inside Python, without interpreter start-up).
 func BenchmarkCOCOBig(b *testing.B) {
@@ -43,6 +43,23 @@ func BenchmarkCOCOBig(b *testing.B) {
 		ctx := context.Background()
 		for i := 0; i < b.N; i++ {
 			gt, res := cocoLoadCase(b, dir)
+			e, err := NewCOCOEvaluator(gt, res, DefaultCOCOParams())
+			if err != nil {
+				b.Fatal(err)
+			}
+			if err := e.Evaluate(ctx); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := e.Accumulate(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("posedistill-evaluate-only", func(b *testing.B) {
+		ctx := context.Background()
+		gt, res := cocoLoadCase(b, dir)
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
 			e, err := NewCOCOEvaluator(gt, res, DefaultCOCOParams())
 			if err != nil {
 				b.Fatal(err)
