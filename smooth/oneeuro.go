@@ -72,9 +72,14 @@ func NewOneEuro(p Params, rate float64) (*OneEuro, error) {
 
 // Filter returns the filtered value of sample x taken at time t (seconds). Timestamps that do
 // not increase keep the previous sampling rate estimate (as the reference implementation does).
+// A finite sample never gives NaN: if the speed estimate overflows, the sample passes unchanged.
 func (f *OneEuro) Filter(x, t float64) float64 {
 	if f.started && t > f.lastTime {
-		f.rate = 1.0 / (t - f.lastTime)
+		// Steps so small (or large) that the rate is not a positive finite number keep the
+		// previous estimate.
+		if r := 1.0 / (t - f.lastTime); r > 0 && !math.IsInf(r, 0) {
+			f.rate = r
+		}
 	}
 	f.lastTime = t
 	if !f.started {
@@ -88,6 +93,12 @@ func (f *OneEuro) Filter(x, t float64) float64 {
 	dx := (x - f.last) * f.rate
 	a := alpha(f.p.DCutoff, f.rate)
 	edx := a*dx + (1.0-a)*f.dxLast
+	if math.IsNaN(edx) || math.IsInf(edx, 0) {
+		// The speed overflowed: treat it as infinitely fast (the sample passes unchanged) and
+		// restart the speed estimate.
+		f.dxLast, f.last = 0, x
+		return x
+	}
 	f.dxLast = edx
 	cutoff := f.p.MinCutoff + f.p.Beta*math.Abs(edx)
 	a = alpha(cutoff, f.rate)
