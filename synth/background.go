@@ -99,7 +99,7 @@ func (bg *background) paint(cam *camera, pix []float32) {
 			var dist float64
 			if tFloor < tWall {
 				p := dw.scale(tFloor)
-				c = bg.Floor.colourAt(vec3{p.X, p.Z, 0})
+				c = bg.Floor.colourAt2D(p.X, p.Z)
 				dist = tFloor
 			} else {
 				t := tWall
@@ -110,13 +110,13 @@ func (bg *background) paint(cam *camera, pix []float32) {
 				p.Y += cam.Elevation
 				g := clamp(p.Y/6000, 0, 1)
 				c = mix(bg.WallBottom, bg.WallTop, g)
-				pc := bg.Wall.colourAt(vec3{p.X, p.Y, 0})
+				pc := bg.Wall.colourAt2D(p.X, p.Y)
 				c = mix(c, pc, 0.5)
 				dist = t
 			}
-			n := valueNoise3(dw.X*bg.NoiseScale, dw.Y*bg.NoiseScale, 0, bg.Salt)
+			n := valueNoise2(dw.X*bg.NoiseScale, dw.Y*bg.NoiseScale, bg.Salt)
 			s := 1 + bg.NoiseAmp*(2*n-1)
-			f := 1 - math.Exp(-dist/bg.FogDist)
+			f := dist / (dist + bg.FogDist) // haze grows with distance
 			c = mix(c, bg.Fog, f*0.6)
 			i := (y*w + x) * 3
 			pix[i] = float32(c[0] * s)
@@ -162,7 +162,7 @@ func (s *shape2D) paint(w, h int, pix []float32) {
 			if !inside {
 				continue
 			}
-			c := s.Mat.colourAt(vec3{px, py, 0})
+			c := s.Mat.colourAt2D(px, py)
 			i := (y*w + x) * 3
 			pix[i], pix[i+1], pix[i+2] = float32(c[0]), float32(c[1]), float32(c[2])
 		}

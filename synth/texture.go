@@ -47,6 +47,28 @@ func mix(a, b [3]float64, t float64) [3]float64 {
 	return [3]float64{a[0] + (b[0]-a[0])*t, a[1] + (b[1]-a[1])*t, a[2] + (b[2]-a[2])*t}
 }
 
+// colourAt2D is colourAt for flat surfaces (floor, wall, painted shapes): q = (x, y, 0).
+func (m *material) colourAt2D(x, y float64) [3]float64 {
+	if m.Tex == texNoise {
+		return mix(m.Base, m.Alt, valueNoise2(x/m.Period, y/m.Period, m.Salt))
+	}
+	return m.colourAt(vec3{x, y, 0})
+}
+
+// valueNoise2 is bilinearly interpolated lattice noise in [0, 1).
+func valueNoise2(x, y float64, salt uint32) float64 {
+	fx, fy := math.Floor(x), math.Floor(y)
+	ix, iy := int(fx), int(fy)
+	tx, ty := smooth(x-fx), smooth(y-fy)
+	a := hash3(ix, iy, 0, salt)
+	b := hash3(ix+1, iy, 0, salt)
+	c := hash3(ix, iy+1, 0, salt)
+	d := hash3(ix+1, iy+1, 0, salt)
+	top := a + (b-a)*tx
+	bot := c + (d-c)*tx
+	return top + (bot-top)*ty
+}
+
 // hash3 maps integer lattice coordinates and a salt to [0, 1).
 func hash3(x, y, z int, salt uint32) float64 {
 	h := uint32(x)*0x8da6b343 ^ uint32(y)*0xd8163841 ^ uint32(z)*0xcb1ab31f ^ salt*0x9e3779b9
