@@ -76,13 +76,14 @@ func (e *COCOEvaluator) Accumulate(ctx context.Context) (*COCOAccumulation, erro
 	return cocoAccumulate(ctx, e.idx, e.params)
 }
 
-// KeypointErrors returns the per-keypoint localization diagnostics of the matched pairs (see
-// COCOKeypointError), in keypoint order.
-func (e *COCOEvaluator) KeypointErrors() ([]COCOKeypointError, error) {
+// KeypointErrors returns the per-keypoint localization diagnostics (see COCOKeypointError), in
+// keypoint order, and the number of matched pairs they summarize.
+func (e *COCOEvaluator) KeypointErrors() ([]COCOKeypointError, int, error) {
 	if !e.evaluated {
-		return nil, errCOCONotEvaluated
+		return nil, 0, errCOCONotEvaluated
 	}
-	return cocoKeypointErrors(e.idx, e.params), nil
+	rows, pairs := cocoKeypointErrors(e.idx, e.params)
+	return rows, pairs, nil
 }
 
 // COCOReport is the outcome of EvaluateCOCO.
@@ -91,6 +92,8 @@ type COCOReport struct {
 	Stats COCOStats
 	// Keypoints are the per-keypoint diagnostics at OKS 0.5.
 	Keypoints []COCOKeypointError
+	// MatchedPairs is the number of detection / ground-truth pairs behind Keypoints.
+	MatchedPairs int
 	// Accumulation holds the full precision and recall arrays.
 	Accumulation *COCOAccumulation
 	// Images, GroundTruth and Results count the evaluated images, ground-truth annotations and
@@ -115,13 +118,14 @@ func EvaluateCOCO(ctx context.Context, gt *dataset.Dataset, results []dataset.Re
 	if err != nil {
 		return nil, err
 	}
-	kps, err := e.KeypointErrors()
+	kps, pairs, err := e.KeypointErrors()
 	if err != nil {
 		return nil, err
 	}
 	return &COCOReport{
 		Stats:        acc.Stats(p),
 		Keypoints:    kps,
+		MatchedPairs: pairs,
 		Accumulation: acc,
 		Images:       len(e.idx.imgIDs),
 		GroundTruth:  e.idx.numGT,

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"text/tabwriter"
 )
 
 // COCOKeypointError summarizes how well one keypoint is localized over the matched pairs of an
@@ -23,8 +22,9 @@ type COCOKeypointError struct {
 	MeanSimilarity float64
 }
 
-// cocoKeypointErrors computes the per-keypoint diagnostics from evaluated cells.
-func cocoKeypointErrors(idx *cocoIndex, p COCOParams) []COCOKeypointError {
+// cocoKeypointErrors computes the per-keypoint diagnostics from evaluated cells and counts the
+// matched pairs they come from.
+func cocoKeypointErrors(idx *cocoIndex, p COCOParams) ([]COCOKeypointError, int) {
 	K := p.numKeypoints()
 	t := 0
 	for i, thr := range p.OKSThresholds {
@@ -44,6 +44,7 @@ func cocoKeypointErrors(idx *cocoIndex, p COCOParams) []COCOKeypointError {
 	errSum := make([]float64, K)
 	simSum := make([]float64, K)
 	count := make([]int, K)
+	pairs := 0
 	for _, c := range idx.cells {
 		ev := &c.evals[a]
 		d := len(c.dts)
@@ -56,6 +57,7 @@ func cocoKeypointErrors(idx *cocoIndex, p COCOParams) []COCOKeypointError {
 			if gt.labeled == 0 || !(gt.area > 0) {
 				continue
 			}
+			pairs++
 			dt := c.dts[di].kps
 			for k := 0; k < K; k++ {
 				if !(gt.kps[3*k+2] > 0) {
@@ -77,19 +79,26 @@ func cocoKeypointErrors(idx *cocoIndex, p COCOParams) []COCOKeypointError {
 			out[k].MeanSimilarity = simSum[k] / float64(count[k])
 		}
 	}
-	return out
+	return out, pairs
 }
 
 // WriteCOCOKeypointTable writes the per-keypoint diagnostics as an aligned text table.
 func WriteCOCOKeypointTable(w io.Writer, rows []COCOKeypointError) error {
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "keypoint\tmatched\tmean error / scale\tmean OKS term\t")
+	width := len("keypoint")
 	for _, r := range rows {
-		if r.Count == 0 {
-			fmt.Fprintf(tw, "%s\t%d\t-\t-\t\n", r.Name, r.Count)
-			continue
-		}
-		fmt.Fprintf(tw, "%s\t%d\t%.4f\t%.4f\t\n", r.Name, r.Count, r.MeanError, r.MeanSimilarity)
+		width = max(width, len(r.Name))
 	}
-	return tw.Flush()
+	if _, err := fmt.Fprintf(w, "%-*s  %7s  %12s  %8s\n", width, "keypoint", "matched", "error/scale", "OKS term"); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		errS, simS := "-", "-"
+		if r.Count > 0 {
+			errS, simS = fmt.Sprintf("%.4f", r.MeanError), fmt.Sprintf("%.4f", r.MeanSimilarity)
+		}
+		if _, err := fmt.Fprintf(w, "%-*s  %7d  %12s  %8s\n", width, r.Name, r.Count, errS, simS); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -191,6 +191,9 @@ func TestCOCOKeypointErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if rep.MatchedPairs != 1 {
+		t.Errorf("%d matched pairs, want 1", rep.MatchedPairs)
+	}
 	sigma := DefaultCOCOParams().Sigmas[9]
 	tests := []struct {
 		k       int

@@ -33,6 +33,7 @@ func commands() []command {
 	return []command{
 		{"synth", "render a synthetic people dataset (COCO JSON + images + contact sheet)", runSynth},
 		{"smooth", "apply the 1€ filter to tracked keypoint results (or --demo: jitter/lag experiment)", runSmooth},
+		{"eval", "COCO keypoint AP/AR of a results file, as pycocotools computes it, with per-keypoint errors", runEval},
 	}
 }
 
