@@ -12,8 +12,8 @@ import (
 // same integer rounding, and pixel centres inside are set, so areas match pycocotools. An odd
 // trailing coordinate is ignored, as pycocotools does. Non-finite or huge coordinates are errors.
 func PolygonRLE(xy []float64, h, w int) (*RLE, error) {
-	if h < 0 || w < 0 {
-		return nil, fmt.Errorf("polygon: negative size %dx%d", w, h)
+	if h < 0 || w < 0 || uint64(h)*uint64(w) > math.MaxUint32 {
+		return nil, fmt.Errorf("polygon: image size %dx%d out of range", w, h)
 	}
 	k := len(xy) / 2
 	if k == 0 {
@@ -38,7 +38,7 @@ func PolygonRLE(xy []float64, h, w int) (*RLE, error) {
 	for j := 0; j < k; j++ {
 		n += max(abs(x[j]-x[j+1]), abs(y[j]-y[j+1])) + 1
 	}
-	if n > 1<<28 {
+	if n > 1<<22 { // 800,000 pixels of outline; guards memory against absurd coordinates
 		return nil, fmt.Errorf("polygon: outline of %d points is too long", n)
 	}
 	u := make([]int, 0, n)

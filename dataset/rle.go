@@ -3,6 +3,7 @@ package dataset
 import (
 	"errors"
 	"fmt"
+	"math"
 )
 
 // Validate checks that the RLE is well formed: non-negative size and run lengths that add up to
@@ -13,6 +14,9 @@ func (r *RLE) Validate() error {
 	}
 	if r.Height < 0 || r.Width < 0 {
 		return fmt.Errorf("RLE size [%d, %d] is negative", r.Height, r.Width)
+	}
+	if uint64(r.Height)*uint64(r.Width) > math.MaxUint32 {
+		return fmt.Errorf("RLE size [%d, %d] has more than 2³²−1 pixels", r.Height, r.Width)
 	}
 	var sum uint64
 	for _, c := range r.Counts {
