@@ -1,6 +1,9 @@
 package topdown
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // locationTargets fills the sample's location maps from the annotation's 3D joints: each joint's
 // 3D position relative to the root, turned by the crop's rotation and mirrored by its flip
@@ -21,7 +24,7 @@ func (cfg *Config) locationTargets(s *Sample, inst Instance, m Affine, flip bool
 		return fmt.Errorf("%d 3D joint values, want 3×%d for %s", len(ann.Joints3D), j3, cfg.Joints3D.Name)
 	}
 	cam := inst.Image.Camera
-	same := j3 == cfg.Joints.NumJoints()
+	same := slices.Equal(cfg.Joints3D.Joints, cfg.Joints.Joints)
 	if cam == nil && !same {
 		return fmt.Errorf("3D joints of %s need a camera to place them in a %s image", cfg.Joints3D.Name, cfg.Joints.Name)
 	}
