@@ -1,0 +1,83 @@
+package nets
+
+import (
+	"fmt"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/nets/layers"
+)
+
+// Outputs are the graph nodes of a network's heads; Locations and Mask are nil when the network has
+// no such head.
+type Outputs struct {
+	Heatmaps  *graph.Node // [N, H/4, W/4, Joints]
+	Locations *graph.Node // [N, H/4, W/4, 3·Joints]: X maps of all joints, then Y, then Z
+	Mask      *graph.Node // [N, H/4, W/4, 1] segmentation logits
+}
+
+// Build adds the network to the graph of images [N, H, W, InputChannels] (float32, NHWC, normalized as
+// the caller's training data is) and returns its outputs. Variables are created (or reused) under
+// scope, one sub-scope per layer named after it. In training mode batch norm uses batch statistics
+// and records updates of its running statistics; in inference mode it is folded into the weights.
+//
+// The description is validated first; errors from GoMLX while building are returned, not panicked.
+func Build(scope *model.Scope, net *Net, images *graph.Node, training bool) (out Outputs, err error) {
+	dims := images.Shape().Dimensions
+	if len(dims) != 4 {
+		return Outputs{}, fmt.Errorf("build %s: images must be [N, H, W, C], got shape %s", net.Name, images.Shape())
+	}
+	if dims[3] != net.InputChannels {
+		return Outputs{}, fmt.Errorf("build %s: images have %d channels, the net takes %d", net.Name, dims[3], net.InputChannels)
+	}
+	if _, err := net.Shapes(dims[1], dims[2]); err != nil {
+		return Outputs{}, fmt.Errorf("build: %w", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("build %s: %v", net.Name, r)
+		}
+	}()
+	nodes := map[string]*graph.Node{Input: images}
+	for i := range net.Layers {
+		l := &net.Layers[i]
+		ins := make([]*graph.Node, len(l.Inputs))
+		for j, name := range l.Inputs {
+			ins[j] = nodes[name]
+		}
+		nodes[l.Name] = buildLayer(scope.At("%s", l.Name), l, ins, training)
+	}
+	out.Heatmaps = nodes[net.Heads.Heatmaps]
+	if net.Heads.Locations != "" {
+		out.Locations = nodes[net.Heads.Locations]
+	}
+	if net.Heads.Mask != "" {
+		out.Mask = nodes[net.Heads.Mask]
+	}
+	return out, nil
+}
+
+// buildLayer builds one validated layer.
+func buildLayer(scope *model.Scope, l *Layer, ins []*graph.Node, training bool) *graph.Node {
+	switch l.Op {
+	case OpConv:
+		return layers.Conv(scope, ins[0]).Channels(l.Out).Kernel(l.KernelSize()).Stride(l.StrideSize()).
+			Groups(l.GroupCount()).Bias(l.Bias).BatchNorm(l.BN).Activation(l.Act).Training(training).Done()
+	case OpDeconv:
+		return layers.Deconv(scope, ins[0]).Channels(l.Out).Bias(l.Bias).BatchNorm(l.BN).
+			Activation(l.Act).Training(training).Done()
+	case OpUpsample:
+		return layers.Upsample2x(ins[0], l.Resize)
+	case OpMaxPool:
+		return layers.MaxPool(ins[0], l.KernelSize(), l.StrideSize())
+	case OpAdd:
+		sum := ins[0]
+		for _, x := range ins[1:] {
+			sum = graph.Add(sum, x)
+		}
+		return layers.Apply(l.Act, sum)
+	case OpConcat:
+		return graph.Concatenate(ins, 3)
+	}
+	panic(fmt.Sprintf("unknown op %q", string(l.Op)))
+}

@@ -1,0 +1,226 @@
+package nets
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/posedistill/posedistill/nets/layers"
+)
+
+// Op is the kind of a Layer.
+type Op string
+
+// The layer kinds.
+const (
+	// OpConv is a k×k convolution with stride and groups (depthwise when Groups equals the input and
+	// output channels), optionally followed by batch norm and an activation.
+	OpConv Op = "conv"
+	// OpDeconv is a 4×4, stride 2, padding 1 transposed convolution (2× upsampling), optionally followed
+	// by batch norm and an activation.
+	OpDeconv Op = "deconv"
+	// OpAdd is the element-wise sum of its inputs (same shapes), optionally followed by an activation.
+	OpAdd Op = "add"
+	// OpConcat concatenates its inputs (same height and width) on the channel axis.
+	OpConcat Op = "concat"
+	// OpUpsample doubles height and width with Resize interpolation.
+	OpUpsample Op = "upsample"
+	// OpMaxPool is a Kernel×Kernel max pooling with Stride and padding (Kernel−1)/2.
+	OpMaxPool Op = "maxpool"
+)
+
+// Input is the name by which layers refer to the network's input image.
+const Input = "input"
+
+// Layer is one node of a network description. Its Name is unique in the network and is also the GoMLX
+// scope of its variables (see package layers for their names).
+type Layer struct {
+	Name   string            `json:"name"`
+	Op     Op                `json:"op"`
+	Inputs []string          `json:"inputs"`           // names of earlier layers, or Input
+	Out    int               `json:"out,omitempty"`    // output channels (OpConv, OpDeconv)
+	Kernel int               `json:"kernel,omitempty"` // kernel size (OpConv, OpMaxPool); 0 means 1
+	Stride int               `json:"stride,omitempty"` // stride (OpConv, OpMaxPool); 0 means 1
+	Groups int               `json:"groups,omitempty"` // channel groups (OpConv); 0 means 1
+	BN     bool              `json:"bn,omitempty"`     // batch norm after OpConv / OpDeconv
+	Bias   bool              `json:"bias,omitempty"`   // learned bias (OpConv / OpDeconv)
+	Act    layers.Activation `json:"act,omitempty"`
+	Resize layers.Resize     `json:"resize,omitempty"` // OpUpsample interpolation
+}
+
+// Heads names the layers whose outputs are the network's outputs. Heatmaps is required; the others
+// are empty when the network has no such output.
+type Heads struct {
+	Heatmaps  string `json:"heatmaps"`            // [N, H/4, W/4, Joints] heatmaps
+	Locations string `json:"locations,omitempty"` // [N, H/4, W/4, 3·Joints]: X of every joint, then Y, then Z
+	Mask      string `json:"mask,omitempty"`      // [N, H/4, W/4, 1] person segmentation logits
+}
+
+// Net is a network description: a directed acyclic graph of layers in topological order (every layer's
+// inputs come before it), plus which layers are the outputs. It is plain data: build it with the
+// architecture constructors, rewrite it (prune, factorize), count it, build a GoMLX graph from it, or
+// marshal it to JSON (the field tags are the file format; testdata/torch_net.py reads it).
+type Net struct {
+	Name          string `json:"name"`
+	InputChannels int    `json:"input_channels"` // channels of the input image (3)
+	// InputMultiple is the number the input height and width must be multiples of, so that every
+	// stride and upsampling lines up and the heads come out at 1/4 of the input.
+	InputMultiple int     `json:"input_multiple"`
+	Joints        int     `json:"joints"`
+	Layers        []Layer `json:"layers"`
+	Heads         Heads   `json:"heads"`
+}
+
+// Shape is the height, width and channels of a layer's output for one image.
+type Shape struct{ H, W, C int }
+
+// Shapes validates the description and returns every layer's output shape (by name, plus Input) for
+// an inputH×inputW image.
+func (n *Net) Shapes(inputH, inputW int) (map[string]Shape, error) {
+	if n.InputChannels < 1 {
+		return nil, fmt.Errorf("net %s: %d input channels", n.Name, n.InputChannels)
+	}
+	if inputH < 1 || inputW < 1 {
+		return nil, fmt.Errorf("net %s: input size %dx%d", n.Name, inputH, inputW)
+	}
+	if m := n.InputMultiple; m > 1 && (inputH%m != 0 || inputW%m != 0) {
+		return nil, fmt.Errorf("net %s: input %dx%d is not a multiple of %d", n.Name, inputH, inputW, m)
+	}
+	shapes := map[string]Shape{Input: {inputH, inputW, n.InputChannels}}
+	for i := range n.Layers {
+		l := &n.Layers[i]
+		s, err := layerShape(l, shapes)
+		if err != nil {
+			return nil, fmt.Errorf("net %s: layer %d %q: %w", n.Name, i, l.Name, err)
+		}
+		shapes[l.Name] = s
+	}
+	for _, h := range []struct{ kind, name string }{{"heatmaps", n.Heads.Heatmaps}, {"locations", n.Heads.Locations}, {"mask", n.Heads.Mask}} {
+		if h.name == "" {
+			if h.kind == "heatmaps" {
+				return nil, fmt.Errorf("net %s: no heatmap head", n.Name)
+			}
+			continue
+		}
+		s, ok := shapes[h.name]
+		if !ok || h.name == Input {
+			return nil, fmt.Errorf("net %s: %s head %q is not a layer", n.Name, h.kind, h.name)
+		}
+		want := map[string]int{"heatmaps": n.Joints, "locations": 3 * n.Joints, "mask": 1}[h.kind]
+		if s.C != want {
+			return nil, fmt.Errorf("net %s: %s head %q has %d channels, want %d", n.Name, h.kind, h.name, s.C, want)
+		}
+	}
+	return shapes, nil
+}
+
+// layerShape checks one layer against the shapes of the layers before it and returns its output shape.
+func layerShape(l *Layer, shapes map[string]Shape) (Shape, error) {
+	if l.Name == "" || strings.Contains(l.Name, "/") || l.Name == Input {
+		return Shape{}, fmt.Errorf("invalid name %q", l.Name)
+	}
+	if _, dup := shapes[l.Name]; dup {
+		return Shape{}, fmt.Errorf("duplicate name %q", l.Name)
+	}
+	if len(l.Inputs) == 0 {
+		return Shape{}, fmt.Errorf("no inputs")
+	}
+	ins := make([]Shape, len(l.Inputs))
+	for i, name := range l.Inputs {
+		s, ok := shapes[name]
+		if !ok {
+			return Shape{}, fmt.Errorf("input %q is not an earlier layer", name)
+		}
+		ins[i] = s
+	}
+	if !l.Act.Valid() {
+		return Shape{}, fmt.Errorf("unknown activation %q", string(l.Act))
+	}
+	one := func() (Shape, error) {
+		if len(ins) != 1 {
+			return Shape{}, fmt.Errorf("%s takes one input, got %d", l.Op, len(ins))
+		}
+		return ins[0], nil
+	}
+	switch l.Op {
+	case OpConv:
+		in, err := one()
+		if err != nil {
+			return Shape{}, err
+		}
+		k, s, g := l.KernelSize(), l.StrideSize(), l.GroupCount()
+		if k < 1 || s < 1 || g < 1 || l.Out < 1 || k%2 == 0 {
+			return Shape{}, fmt.Errorf("conv needs odd kernel ≥ 1, stride ≥ 1, groups ≥ 1, out ≥ 1 (got %d, %d, %d, %d)", k, s, g, l.Out)
+		}
+		if in.C%g != 0 || l.Out%g != 0 {
+			return Shape{}, fmt.Errorf("%d input and %d output channels do not split into %d groups", in.C, l.Out, g)
+		}
+		p := (k - 1) / 2
+		out := Shape{(in.H+2*p-k)/s + 1, (in.W+2*p-k)/s + 1, l.Out}
+		if out.H < 1 || out.W < 1 {
+			return Shape{}, fmt.Errorf("input %dx%d too small", in.H, in.W)
+		}
+		return out, nil
+	case OpMaxPool:
+		in, err := one()
+		if err != nil {
+			return Shape{}, err
+		}
+		k, s := l.KernelSize(), l.StrideSize()
+		if k < 1 || s < 1 || k%2 == 0 {
+			return Shape{}, fmt.Errorf("maxpool needs odd kernel ≥ 1 and stride ≥ 1 (got %d, %d)", k, s)
+		}
+		p := (k - 1) / 2
+		return Shape{(in.H+2*p-k)/s + 1, (in.W+2*p-k)/s + 1, in.C}, nil
+	case OpDeconv:
+		in, err := one()
+		if err != nil {
+			return Shape{}, err
+		}
+		if l.Out < 1 {
+			return Shape{}, fmt.Errorf("deconv needs out ≥ 1")
+		}
+		return Shape{2 * in.H, 2 * in.W, l.Out}, nil
+	case OpUpsample:
+		in, err := one()
+		if err != nil {
+			return Shape{}, err
+		}
+		if !l.Resize.Valid() {
+			return Shape{}, fmt.Errorf("unknown resize %q", string(l.Resize))
+		}
+		return Shape{2 * in.H, 2 * in.W, in.C}, nil
+	case OpAdd:
+		for _, s := range ins[1:] {
+			if s != ins[0] {
+				return Shape{}, fmt.Errorf("add of different shapes %v and %v", ins[0], s)
+			}
+		}
+		return ins[0], nil
+	case OpConcat:
+		out := ins[0]
+		for _, s := range ins[1:] {
+			if s.H != out.H || s.W != out.W {
+				return Shape{}, fmt.Errorf("concat of different sizes %v and %v", out, s)
+			}
+			out.C += s.C
+		}
+		return out, nil
+	}
+	return Shape{}, fmt.Errorf("unknown op %q", string(l.Op))
+}
+
+// KernelSize returns the kernel size, 1 when unset.
+func (l *Layer) KernelSize() int { return orOne(l.Kernel) }
+
+// StrideSize returns the stride, 1 when unset.
+func (l *Layer) StrideSize() int { return orOne(l.Stride) }
+
+// GroupCount returns the number of groups, 1 when unset.
+func (l *Layer) GroupCount() int { return orOne(l.Groups) }
+
+func orOne(v int) int {
+	if v == 0 {
+		return 1
+	}
+	return v
+}

@@ -1,0 +1,98 @@
+package nets
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// ModelFn returns a GoMLX model function for net, in the form train.NewTrainer and model.NewExec
+// accept: it builds the network on images [N, H, W, C] under scope, in training mode when the graph is
+// marked as training (the Trainer does this), and returns the heads in the order heatmaps, then
+// locations and mask when the net has them. Building errors panic inside graph construction, where
+// GoMLX turns them into errors of the Exec or Trainer call.
+func ModelFn(net *Net) func(scope *model.Scope, images *graph.Node) []*graph.Node {
+	return func(scope *model.Scope, images *graph.Node) []*graph.Node {
+		out, err := Build(scope, net, images, scope.IsTraining(images.Graph()))
+		if err != nil {
+			panic(err)
+		}
+		return out.List()
+	}
+}
+
+// List returns the non-nil outputs in the order heatmaps, locations, mask.
+func (o Outputs) List() []*graph.Node {
+	list := []*graph.Node{o.Heatmaps}
+	for _, n := range []*graph.Node{o.Locations, o.Mask} {
+		if n != nil {
+			list = append(list, n)
+		}
+	}
+	return list
+}
+
+// Prediction holds the outputs of one inference call; Locations and Mask are nil when the network has
+// no such head.
+type Prediction struct {
+	Heatmaps  *tensors.Tensor // [N, H/4, W/4, Joints]
+	Locations *tensors.Tensor // [N, H/4, W/4, 3·Joints]
+	Mask      *tensors.Tensor // [N, H/4, W/4, 1] logits
+}
+
+// Predictor runs a network in inference mode (batch norm folded) with the weights of a model.Store.
+// The graph is compiled once per input shape. A Predictor is not safe for concurrent use.
+type Predictor struct {
+	net  *Net
+	exec *model.Exec
+}
+
+// NewPredictor returns a predictor for net with the variables in store (missing variables are
+// initialized from the store's seed, model.ParamInitialSeed).
+func NewPredictor(backend compute.Backend, store *model.Store, net *Net) (*Predictor, error) {
+	if _, err := net.Shapes(8*max(1, net.InputMultiple), 8*max(1, net.InputMultiple)); err != nil {
+		return nil, fmt.Errorf("predictor: %w", err)
+	}
+	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
+		out, err := Build(scope, net, images, false)
+		if err != nil {
+			panic(err)
+		}
+		return out.List()
+	})
+	if err != nil {
+		return nil, fmt.Errorf("predictor %s: %w", net.Name, err)
+	}
+	return &Predictor{net: net, exec: exec}, nil
+}
+
+// Predict runs the network on images, a float32 tensor [N, H, W, C].
+func (p *Predictor) Predict(images *tensors.Tensor) (Prediction, error) {
+	s := images.Shape()
+	if s.Rank() != 4 || s.Dimensions[3] != p.net.InputChannels {
+		return Prediction{}, fmt.Errorf("predict %s: images shape %s, want [N, H, W, %d]", p.net.Name, s, p.net.InputChannels)
+	}
+	if _, err := p.net.Shapes(s.Dimensions[1], s.Dimensions[2]); err != nil {
+		return Prediction{}, fmt.Errorf("predict: %w", err)
+	}
+	outs, err := p.exec.Call(images)
+	if err != nil {
+		return Prediction{}, fmt.Errorf("predict %s: %w", p.net.Name, err)
+	}
+	pred := Prediction{Heatmaps: outs[0]}
+	i := 1
+	if p.net.Heads.Locations != "" && i < len(outs) {
+		pred.Locations = outs[i]
+		i++
+	}
+	if p.net.Heads.Mask != "" && i < len(outs) {
+		pred.Mask = outs[i]
+	}
+	return pred, nil
+}
+
+// Finalize releases the compiled graphs.
+func (p *Predictor) Finalize() { p.exec.Finalize() }

@@ -1,0 +1,149 @@
+package nets
+
+import (
+	"math/rand/v2"
+	"os"
+	"testing"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/compute-onnx" // registers the "onnx" backend
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// tinyNets are small configurations of every architecture, fast enough for unit tests at 32×32.
+func tinyNets(t testing.TB) []*Net {
+	t.Helper()
+	var list []*Net
+	for _, f := range []func() (*Net, error){
+		func() (*Net, error) {
+			return MobileNetV2Pose(MobileNetV2Options{Width: 0.25, HeadChannels: 16, Joints: 5})
+		},
+		func() (*Net, error) {
+			return MobileNetV2Pose(MobileNetV2Options{Width: 0.25, HeadChannels: 8, Joints: 5, DeconvHead: true})
+		},
+		func() (*Net, error) {
+			return MoVNect(MoVNectOptions{Width: 0.25, HeadChannels: 16, Joints: 5, Locations: true})
+		},
+		func() (*Net, error) {
+			return SimpleBaseline(SimpleBaselineOptions{Depth: 18, Width: 0.125, HeadChannels: 16, Joints: 5, Mask: true})
+		},
+		func() (*Net, error) {
+			return SimpleBaseline(SimpleBaselineOptions{Depth: 50, Width: 0.125, HeadChannels: 8, Joints: 5})
+		},
+	} {
+		n, err := f()
+		if err != nil {
+			t.Fatal(err)
+		}
+		list = append(list, n)
+	}
+	return list
+}
+
+// backends returns the backends to test on: "go" always, "onnx" when ONNX Runtime is installed.
+func backends(t *testing.T) map[string]func(t *testing.T) compute.Backend {
+	return map[string]func(t *testing.T) compute.Backend{
+		"go": func(t *testing.T) compute.Backend {
+			b, err := gobackend.New("")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		},
+		"onnx": func(t *testing.T) compute.Backend {
+			if os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+				t.Skip("ONNXRUNTIME_SHARED_LIBRARY_PATH is unset: run scripts/setup-onnxruntime and export it to test the onnx backend")
+			}
+			b, err := compute.NewWithConfig("onnx:cpu")
+			if err != nil {
+				t.Fatalf("onnx backend: %v", err)
+			}
+			return b
+		},
+	}
+}
+
+// randomBatch returns a float32 tensor with values uniform in [0, 1) from seed.
+func randomBatch(seed uint64, dims ...int) *tensors.Tensor {
+	r := rand.New(rand.NewPCG(seed, 2))
+	n := 1
+	for _, d := range dims {
+		n *= d
+	}
+	v := make([]float32, n)
+	for i := range v {
+		v[i] = r.Float32()
+	}
+	return tensors.FromFlatDataAndDimensions(v, dims...)
+}
+
+// mseAll is the sum over outputs of the mean squared error to their labels.
+func mseAll(labels, predictions []*graph.Node) *graph.Node {
+	var total *graph.Node
+	for i, p := range predictions {
+		l := graph.ReduceAllMean(graph.Square(graph.Sub(p, labels[i])))
+		if total == nil {
+			total = l
+		} else {
+			total = graph.Add(total, l)
+		}
+	}
+	return total
+}
+
+// TestAdamLowersLoss trains every tiny architecture for a few Adam steps on one batch against random
+// targets and checks the loss falls, on each backend. ONNX Runtime takes seconds to compile each
+// training graph, so on "onnx" only two architectures run; between them they use every op (bilinear
+// upsampling, depthwise and strided convolutions, transposed convolutions, max pooling, residual adds)
+// and a second head.
+func TestAdamLowersLoss(t *testing.T) {
+	const batch, size, steps = 2, 32, 6
+	for backendName, newBackend := range backends(t) {
+		t.Run(backendName, func(t *testing.T) {
+			backend := newBackend(t)
+			for i, net := range tinyNets(t) {
+				if backendName == "onnx" && i != 0 && i != 3 {
+					continue
+				}
+				t.Run(net.Name, func(t *testing.T) {
+					shapes, err := net.Shapes(size, size)
+					if err != nil {
+						t.Fatal(err)
+					}
+					images := randomBatch(uint64(i), batch, size, size, 3)
+					var labels []*tensors.Tensor
+					for j, head := range []string{net.Heads.Heatmaps, net.Heads.Locations, net.Heads.Mask} {
+						if head != "" {
+							s := shapes[head]
+							labels = append(labels, randomBatch(uint64(100*i+j), batch, s.H, s.W, s.C))
+						}
+					}
+					store := model.NewStore()
+					store.SetParam(model.ParamInitialSeed, int64(i+1))
+					trainer := train.NewTrainer(backend, store, ModelFn(net), mseAll,
+						optimizer.Adam().LearningRate(1e-2).Done(), nil, nil)
+					var first, last float32
+					for step := range steps {
+						metrics, err := trainer.TrainStep(train.Batch{Inputs: []*tensors.Tensor{images}, Labels: labels})
+						if err != nil {
+							t.Fatalf("step %d: %v", step, err)
+						}
+						loss := tensors.MustCopyFlatData[float32](metrics[0])[0]
+						if step == 0 {
+							first = loss
+						}
+						last = loss
+					}
+					if !(last < 0.8*first) {
+						t.Errorf("loss %g after %d Adam steps, started at %g", last, steps, first)
+					}
+				})
+			}
+		})
+	}
+}
