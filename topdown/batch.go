@@ -21,6 +21,12 @@ func (t Tensor) Size() int {
 	return n
 }
 
+// row returns the i-th slice along the leading axis.
+func (t Tensor) row(i int) []float32 {
+	per := len(t.Data) / t.Shape[0]
+	return t.Data[i*per : (i+1)*per : (i+1)*per]
+}
+
 // Batch is N samples stacked along a new leading axis.
 type Batch struct {
 	// Epoch and Step locate the batch in the loader's sequence (Step counts within the epoch).
@@ -46,93 +52,114 @@ type Batch struct {
 // Len returns the number of samples in the batch.
 func (b *Batch) Len() int { return len(b.ToImage) }
 
+// newBatch allocates the tensors of an n-sample batch.
+func (cfg *Config) newBatch(n int) *Batch {
+	c := cfg.Codec
+	k := cfg.Joints.NumJoints()
+	hh, hw := c.HeatH, c.HeatW
+	alloc := func(shape ...int) Tensor {
+		t := Tensor{Shape: append([]int{n}, shape...)}
+		t.Data = make([]float32, t.Size())
+		return t
+	}
+	b := &Batch{
+		Images:   alloc(c.InputH, c.InputW, 3),
+		Heatmaps: alloc(hh, hw, k), Weights: alloc(k),
+		ToImage: make([]Affine, n), ImageIDs: make([]int64, n),
+		AnnotationIDs: make([]int64, n), Flipped: make([]bool, n),
+	}
+	if cfg.Joints3D != nil {
+		j := cfg.Joints3D.NumJoints()
+		b.LocationMaps, b.LocationWeights = alloc(hh, hw, 3*j), alloc(j)
+	}
+	if cfg.Mask {
+		b.Masks, b.MaskWeights = alloc(hh, hw, 1), alloc()
+	}
+	return b
+}
+
+// views returns one Sample per batch row whose tensors are that row of the batch's, so that
+// building into them fills the batch without copies.
+func (b *Batch) views() []*Sample {
+	out := make([]*Sample, len(b.ToImage))
+	for i := range out {
+		s := &Sample{Image: b.Images.row(i), Heatmaps: b.Heatmaps.row(i), Weights: b.Weights.row(i)}
+		if b.LocationMaps.Data != nil {
+			s.LocationMaps, s.LocationWeights = b.LocationMaps.row(i), b.LocationWeights.row(i)
+		}
+		if b.Masks.Data != nil {
+			s.Mask = b.Masks.row(i)
+		}
+		out[i] = s
+	}
+	return out
+}
+
 // Collate stacks samples built with cfg into a batch.
 func (cfg *Config) Collate(samples []*Sample) (*Batch, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	n := len(samples)
-	if n == 0 {
+	if len(samples) == 0 {
 		return nil, fmt.Errorf("topdown: collate: no samples")
 	}
-	for i, s := range samples {
+	b := cfg.newBatch(len(samples))
+	for i, v := range b.views() {
+		s := samples[i]
 		if s == nil {
 			return nil, fmt.Errorf("topdown: collate: sample %d is nil", i)
 		}
-	}
-	b := &Batch{
-		ToImage: make([]Affine, n), ImageIDs: make([]int64, n),
-		AnnotationIDs: make([]int64, n), Flipped: make([]bool, n),
-	}
-	for i, s := range samples {
-		b.ToImage[i], b.ImageIDs[i], b.AnnotationIDs[i], b.Flipped[i] = s.ToImage, s.ImageID, s.AnnotationID, s.Flipped
-	}
-	s0 := samples[0]
-	c := cfg.Codec
-	k := cfg.Joints.NumJoints()
-	hh, hw := c.HeatH, c.HeatW
-	var err error
-	stack := func(name string, get func(*Sample) []float32, shape ...int) Tensor {
-		if err != nil {
-			return Tensor{}
-		}
-		var t Tensor
-		t, err = stackField(name, samples, get, shape)
-		return t
-	}
-	b.Images = stack("image", func(s *Sample) []float32 { return s.Image }, c.InputH, c.InputW, 3)
-	b.Heatmaps = stack("heatmaps", func(s *Sample) []float32 { return s.Heatmaps }, hh, hw, k)
-	b.Weights = stack("weights", func(s *Sample) []float32 { return s.Weights }, k)
-	if cfg.Joints3D != nil {
-		j := cfg.Joints3D.NumJoints()
-		b.LocationMaps = stack("location maps", func(s *Sample) []float32 { return s.LocationMaps }, hh, hw, 3*j)
-		b.LocationWeights = stack("location weights", func(s *Sample) []float32 { return s.LocationWeights }, j)
-	}
-	if cfg.Mask {
-		b.Masks = stack("mask", func(s *Sample) []float32 { return s.Mask }, hh, hw, 1)
-		b.MaskWeights = stack("mask weight", func(s *Sample) []float32 { return []float32{s.MaskWeight} })
-	}
-	if err != nil {
-		return nil, err
-	}
-	if len(s0.Extra) > 0 {
-		b.Extra = make(map[string]Tensor, len(s0.Extra))
-		names := make([]string, 0, len(s0.Extra))
-		for name := range s0.Extra {
-			names = append(names, name)
-		}
-		sort.Strings(names)
-		for _, name := range names {
-			shape := s0.Extra[name].Shape
-			t, err := stackField("extra "+name, samples, func(s *Sample) []float32 {
-				e, ok := s.Extra[name]
-				if !ok || !slices.Equal(e.Shape, shape) {
-					return nil
-				}
-				return e.Data
-			}, shape)
-			if err != nil {
-				return nil, err
+		for _, f := range []struct {
+			name     string
+			dst, src []float32
+		}{
+			{"image", v.Image, s.Image}, {"heatmaps", v.Heatmaps, s.Heatmaps}, {"weights", v.Weights, s.Weights},
+			{"location maps", v.LocationMaps, s.LocationMaps}, {"location weights", v.LocationWeights, s.LocationWeights},
+			{"mask", v.Mask, s.Mask},
+		} {
+			if len(f.dst) != len(f.src) {
+				return nil, fmt.Errorf("topdown: collate: sample %d %s has %d values, want %d", i, f.name, len(f.src), len(f.dst))
 			}
-			b.Extra[name] = t
+			copy(f.dst, f.src)
 		}
+	}
+	if err := b.finish(samples); err != nil {
+		return nil, err
 	}
 	return b, nil
 }
 
-// stackField concatenates one field of every sample; each must hold exactly prod(shape) values.
-func stackField(name string, samples []*Sample, get func(*Sample) []float32, shape []int) (Tensor, error) {
-	per := 1
-	for _, d := range shape {
-		per *= d
-	}
-	t := Tensor{Shape: append([]int{len(samples)}, shape...), Data: make([]float32, 0, per*len(samples))}
+// finish records the samples' metadata and mask weights in the batch and stacks their extras.
+func (b *Batch) finish(samples []*Sample) error {
 	for i, s := range samples {
-		v := get(s)
-		if len(v) != per {
-			return Tensor{}, fmt.Errorf("topdown: collate: sample %d %s has %d values, want %d", i, name, len(v), per)
+		b.ToImage[i], b.ImageIDs[i], b.AnnotationIDs[i], b.Flipped[i] = s.ToImage, s.ImageID, s.AnnotationID, s.Flipped
+		if b.MaskWeights.Data != nil {
+			b.MaskWeights.Data[i] = s.MaskWeight
 		}
-		t.Data = append(t.Data, v...)
 	}
-	return t, nil
+	s0 := samples[0]
+	if len(s0.Extra) == 0 {
+		return nil
+	}
+	b.Extra = make(map[string]Tensor, len(s0.Extra))
+	names := make([]string, 0, len(s0.Extra))
+	for name := range s0.Extra {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		shape := s0.Extra[name].Shape
+		t := Tensor{Shape: append([]int{len(samples)}, shape...)}
+		per := t.Size() / len(samples)
+		t.Data = make([]float32, 0, t.Size())
+		for i, s := range samples {
+			e, ok := s.Extra[name]
+			if !ok || !slices.Equal(e.Shape, shape) || len(e.Data) != per {
+				return fmt.Errorf("topdown: collate: sample %d extra %q missing or not of shape %v", i, name, shape)
+			}
+			t.Data = append(t.Data, e.Data...)
+		}
+		b.Extra[name] = t
+	}
+	return nil
 }

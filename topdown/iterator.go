@@ -24,7 +24,8 @@ type batchResult struct {
 // batchJob is one batch being built.
 type batchJob struct {
 	epoch, step int
-	samples     []*Sample
+	batch       *Batch
+	samples     []*Sample // views of batch's rows
 	errs        []error
 	wg          sync.WaitGroup
 }
@@ -58,7 +59,8 @@ func (l *Loader) Start(ctx context.Context, epoch, step int) (*Iterator, error) 
 			order := l.Order(e)
 			for ; s < spe; s++ {
 				lo, hi := s*l.cfg.BatchSize, min((s+1)*l.cfg.BatchSize, len(order))
-				b := &batchJob{epoch: e, step: s, samples: make([]*Sample, hi-lo), errs: make([]error, hi-lo)}
+				b := &batchJob{epoch: e, step: s, batch: l.cfg.Sample.newBatch(hi - lo), errs: make([]error, hi-lo)}
+				b.samples = b.batch.views()
 				b.wg.Add(hi - lo)
 				select {
 				case pending <- b:
@@ -83,7 +85,7 @@ func (l *Loader) Start(ctx context.Context, epoch, step int) (*Iterator, error) 
 		go func() {
 			defer it.done.Done()
 			for j := range jobs {
-				j.b.samples[j.slot], j.b.errs[j.slot] = l.build(inner, j.b.epoch, j.pos, j.idx)
+				j.b.errs[j.slot] = l.build(inner, j.b.samples[j.slot], j.b.epoch, j.pos, j.idx)
 				j.b.wg.Done()
 			}
 		}()
@@ -101,8 +103,8 @@ func (l *Loader) Start(ctx context.Context, epoch, step int) (*Iterator, error) 
 				}
 			}
 			if r.err == nil {
-				r.batch, r.err = l.cfg.Sample.Collate(b.samples)
-				if r.batch != nil {
+				if r.err = b.batch.finish(b.samples); r.err == nil {
+					r.batch = b.batch
 					r.batch.Epoch, r.batch.Step = b.epoch, b.step
 				}
 			}

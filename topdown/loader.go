@@ -123,36 +123,39 @@ func (l *Loader) SampleAt(ctx context.Context, epoch, pos int) (*Sample, error) 
 	if pos < 0 || pos >= len(order) {
 		return nil, fmt.Errorf("topdown: position %d outside an epoch of %d", pos, len(order))
 	}
-	return l.build(ctx, epoch, pos, order[pos])
+	s := &Sample{}
+	if err := l.build(ctx, s, epoch, pos, order[pos]); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
-// build makes the sample of instance idx at position pos of epoch.
-func (l *Loader) build(ctx context.Context, epoch, pos, idx int) (*Sample, error) {
+// build fills s with the sample of instance idx at position pos of epoch.
+func (l *Loader) build(ctx context.Context, s *Sample, epoch, pos, idx int) error {
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return err
 	}
 	inst := l.instances[idx]
 	img, err := l.image(inst.ImagePath)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	var mask *dataset.Mask
 	if l.cfg.Sample.Mask {
 		if mask, err = l.mask(inst, img.W, img.H); err != nil {
-			return nil, fmt.Errorf("mask of annotation %d: %w", inst.Annotation.ID, err)
+			return fmt.Errorf("mask of annotation %d: %w", inst.Annotation.ID, err)
 		}
 	}
 	rng := rand.New(rand.NewPCG(l.cfg.Seed, mix(uint64(epoch), uint64(pos))))
-	s, err := l.cfg.Sample.Build(inst, img, mask, rng)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", inst.ImagePath, err)
+	if err := l.cfg.Sample.buildInto(s, inst, img, mask, rng); err != nil {
+		return fmt.Errorf("%s: %w", inst.ImagePath, err)
 	}
 	if l.cfg.Extend != nil {
 		if err := l.cfg.Extend(ctx, s, inst); err != nil {
-			return nil, fmt.Errorf("extend annotation %d: %w", inst.Annotation.ID, err)
+			return fmt.Errorf("extend annotation %d: %w", inst.Annotation.ID, err)
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // image returns the decoded image of path, through the cache when there is one.

@@ -145,6 +145,30 @@ func TestLoaderDeterministicAcrossWorkers(t *testing.T) {
 	if !slices.Equal(e0, e1) || len(e0) != 10 || e0[0] != 1 || e0[9] != 10 {
 		t.Errorf("epoch instances %v / %v", e0, e1)
 	}
+	// Building the first batch's samples one by one and collating them gives the same batch.
+	l0, err := NewLoader(testLoaderConfig(t, 1), insts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var samples []*Sample
+	for pos := range 4 {
+		s, err := l0.SampleAt(context.Background(), 0, pos)
+		if err != nil {
+			t.Fatal(err)
+		}
+		samples = append(samples, s)
+	}
+	cfg0 := testLoaderConfig(t, 1)
+	collated, err := cfg0.Sample.Collate(samples)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sameBatch(collated, runs[0][0]); err != nil {
+		t.Errorf("collated samples: %v", err)
+	}
+	if _, err := cfg0.Sample.Collate([]*Sample{samples[0], {Image: samples[0].Image}}); err == nil {
+		t.Error("collating an incomplete sample succeeded")
+	}
 	// Resuming at epoch 1 step 1 gives the same batches as the full run from there on.
 	l, err := NewLoader(testLoaderConfig(t, 2), insts)
 	if err != nil {

@@ -14,10 +14,12 @@ import (
 func (cfg *Config) locationTargets(s *Sample, inst Instance, m Affine, flip bool) error {
 	c := cfg.Codec
 	j3 := cfg.Joints3D.NumJoints()
-	s.LocationMaps = make([]float32, c.NumHeatPixels()*3*j3)
-	s.LocationWeights = make([]float32, j3)
+	s.LocationMaps = buffer(s.LocationMaps, c.NumHeatPixels()*3*j3)
+	s.LocationWeights = buffer(s.LocationWeights, j3)
 	ann := &inst.Annotation
 	if len(ann.Joints3D) == 0 {
+		clear(s.LocationMaps)
+		clear(s.LocationWeights)
 		return nil
 	}
 	if len(ann.Joints3D) != 3*j3 {

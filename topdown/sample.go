@@ -104,32 +104,49 @@ func (cfg *Config) Build(inst Instance, img *RGB, mask *dataset.Mask, rng *rand.
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	s, err := cfg.build(inst, img, mask, rng)
-	if err != nil {
-		return nil, fmt.Errorf("annotation %d (image %d): %w", inst.Annotation.ID, inst.Annotation.ImageID, err)
+	s := &Sample{}
+	if err := cfg.buildInto(s, inst, img, mask, rng); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
 
-func (cfg *Config) build(inst Instance, img *RGB, mask *dataset.Mask, rng *rand.Rand) (*Sample, error) {
+// buildInto fills s with the sample of inst. The tensors s already holds (a batch's rows) must
+// have the configuration's sizes and are overwritten; missing ones are allocated.
+func (cfg *Config) buildInto(s *Sample, inst Instance, img *RGB, mask *dataset.Mask, rng *rand.Rand) error {
+	if err := cfg.build(s, inst, img, mask, rng); err != nil {
+		return fmt.Errorf("annotation %d (image %d): %w", inst.Annotation.ID, inst.Annotation.ImageID, err)
+	}
+	return nil
+}
+
+// buffer returns buf if it holds n values, or a new slice of n values.
+func buffer(buf []float32, n int) []float32 {
+	if len(buf) == n {
+		return buf
+	}
+	return make([]float32, n)
+}
+
+func (cfg *Config) build(s *Sample, inst Instance, img *RGB, mask *dataset.Mask, rng *rand.Rand) error {
 	c := cfg.Codec
 	ann := &inst.Annotation
 	k := cfg.Joints.NumJoints()
 	if len(ann.Keypoints) != 3*k {
-		return nil, fmt.Errorf("%d keypoint values, want 3×%d for %s", len(ann.Keypoints), k, cfg.Joints.Name)
+		return fmt.Errorf("%d keypoint values, want 3×%d for %s", len(ann.Keypoints), k, cfg.Joints.Name)
 	}
 	bb := ann.BBox
 	if !(bb[2] > 0 && bb[3] > 0) || !finite4(bb) {
-		return nil, fmt.Errorf("invalid bbox %v", bb)
+		return fmt.Errorf("invalid bbox %v", bb)
 	}
 	if img == nil {
-		return nil, fmt.Errorf("no image")
+		return fmt.Errorf("no image")
 	}
 	aspect := float64(c.InputW) / float64(c.InputH)
 	d := draw{box: BoxFromXYWH(bb, aspect, cfg.Padding), brightness: 1, contrast: 1, saturation: 1}
 	if cfg.Augment != nil {
 		if rng == nil {
-			return nil, fmt.Errorf("augmentation needs a random source")
+			return fmt.Errorf("augmentation needs a random source")
 		}
 		d = cfg.Augment.sample(rng, d.box, ann.Keypoints, LowerBody(cfg.Joints), aspect)
 	}
@@ -139,46 +156,47 @@ func (cfg *Config) build(inst Instance, img *RGB, mask *dataset.Mask, rng *rand.
 	}
 	toImage, err := m.Inverse()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	s := &Sample{
-		Image: make([]float32, 3*c.InputW*c.InputH), ToImage: toImage,
-		Box: d.box, Rotation: d.rot, Flipped: d.flip,
-		ImageID: ann.ImageID, AnnotationID: ann.ID,
-	}
+	s.ToImage, s.Box, s.Rotation, s.Flipped = toImage, d.box, d.rot, d.flip
+	s.ImageID, s.AnnotationID = ann.ImageID, ann.ID
+	s.Image = buffer(s.Image, 3*c.InputW*c.InputH)
 	if err := WarpImage(img, m, c.InputW, c.InputH, s.Image); err != nil {
-		return nil, err
+		return err
 	}
 	jitterColor(s.Image, d)
 	if err := Normalize(s.Image, cfg.Mean, cfg.Std); err != nil {
-		return nil, err
+		return err
 	}
 
 	s.Keypoints = transformKeypoints(ann.Keypoints, m, d.flip, cfg.Joints.FlipIndex())
-	s.Heatmaps = make([]float32, c.NumHeatPixels()*k)
-	s.Weights = make([]float32, k)
+	s.Heatmaps = buffer(s.Heatmaps, c.NumHeatPixels()*k)
+	s.Weights = buffer(s.Weights, k)
 	if err := c.Encode(s.Keypoints, s.Heatmaps, s.Weights); err != nil {
-		return nil, err
+		return err
 	}
 	if cfg.Joints3D != nil {
 		if err := cfg.locationTargets(s, inst, m, d.flip); err != nil {
-			return nil, err
+			return err
 		}
 	}
 	if cfg.Mask {
-		s.Mask = make([]float32, c.NumHeatPixels())
-		if mask != nil {
-			crop := make([]float32, c.InputW*c.InputH)
-			if err := WarpMask(mask, m, c.InputW, c.InputH, crop); err != nil {
-				return nil, err
-			}
-			if err := c.EncodeMask(crop, s.Mask); err != nil {
-				return nil, err
-			}
-			s.MaskWeight = 1
+		s.Mask = buffer(s.Mask, c.NumHeatPixels())
+		s.MaskWeight = 0
+		if mask == nil {
+			clear(s.Mask)
+			return nil
 		}
+		crop := make([]float32, c.InputW*c.InputH)
+		if err := WarpMask(mask, m, c.InputW, c.InputH, crop); err != nil {
+			return err
+		}
+		if err := c.EncodeMask(crop, s.Mask); err != nil {
+			return err
+		}
+		s.MaskWeight = 1
 	}
-	return s, nil
+	return nil
 }
 
 // transformKeypoints maps COCO (x, y, v) triplets through m; when flipped, joint j takes the
