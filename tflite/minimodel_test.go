@@ -29,11 +29,17 @@ type mop struct {
 }
 
 // miniModel writes a TFLite file with the given tensors and operators; graph inputs are the
-// tensors without data, the output is the last tensor.
+// tensors without data that no operator produces, the output is the last tensor.
 func miniModel(ts []tspec, ops []mop) []byte {
 	var tensorsT fbTables
 	buffers := fbTables{{}}
 	var inputs fbInts
+	produced := map[int]bool{}
+	for _, o := range ops {
+		for _, v := range o.out {
+			produced[v] = true
+		}
+	}
 	for i, s := range ts {
 		shape := make(fbInts, len(s.shape))
 		for j, d := range s.shape {
@@ -43,7 +49,7 @@ func miniModel(ts []tspec, ops []mop) []byte {
 		if s.data != nil {
 			tt[2] = fbU32(len(buffers))
 			buffers = append(buffers, fbTable{0: fbBytes(s.data)})
-		} else if i != len(ts)-1 {
+		} else if !produced[i] {
 			inputs = append(inputs, int32(i))
 		}
 		if s.quant != nil {
@@ -101,10 +107,8 @@ func runMini(t *testing.T, ts []tspec, ops []mop) []float32 {
 		t.Fatal(err)
 	}
 	var inputs [][]float32
-	for i, s := range ts {
-		if s.data == nil && i != len(ts)-1 {
-			inputs = append(inputs, s.values)
-		}
+	for _, idx := range m.SubGraphs[0].Inputs {
+		inputs = append(inputs, ts[idx].values)
 	}
 	outs, err := r.Run(context.Background(), inputs...)
 	if err != nil {

@@ -27,7 +27,7 @@ func testModel() fbTable {
 			0: fbTables{
 				tensor("in", []int32{1, 2, 2, 1}, uint8(Float32), 0),
 				weights,
-				tensor("bias", []int32{2}, uint8(Float32), 2),
+				tensor("bias", []int32{1}, uint8(Float32), 2),
 				tensor("out", []int32{1, 2, 2, 2}, uint8(Float32), 0),
 			},
 			1: fbInts{0},
