@@ -47,9 +47,16 @@ func sampleStill(rng *rand.Rand, opt *Options) sceneSpec {
 	if opt.MaxPeople > opt.MinPeople {
 		n += rng.IntN(opt.MaxPeople - opt.MinPeople + 1)
 	}
+	if opt.HeavyOcclusion && n < 2 && opt.MaxPeople >= 2 {
+		n = 2 // occlusion between people needs at least two
+	}
 	fw := float64(opt.Width)
 	cluster := rng.Float64() * fw
 	var clusterZ float64
+	minGap := 550.0 // mm between people on the ground
+	if opt.HeavyOcclusion {
+		minGap = 420
+	}
 	for i := range n {
 		p := personSpec{Shape: sampleShape(rng), Look: sampleAppearance(rng)}
 		p.Look.Shirt.Salt, p.Look.Pants.Salt, p.Look.Hair.Salt = rng.Uint32(), rng.Uint32(), rng.Uint32()
@@ -65,12 +72,12 @@ func sampleStill(rng *rand.Rand, opt *Options) sceneSpec {
 				if i == 0 {
 					clusterZ = z
 				} else {
-					z = math.Max(clusterZ*(0.8+0.6*rng.Float64()), 900)
+					z = math.Max(clusterZ*(0.85+0.5*rng.Float64()), 900)
 				}
-				x = cluster + 0.25*fw*(rng.Float64()*2-1)
+				x = cluster + 0.12*fw*(rng.Float64()*2-1)
 			}
 			p.Pos = s.Cam.groundPoint(x, z)
-			if try > 20 || clearOf(p.Pos, s.People, 550) {
+			if try > 20 || clearOf(p.Pos, s.People, minGap) {
 				break
 			}
 		}

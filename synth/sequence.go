@@ -83,7 +83,7 @@ func sampleSequence(rng *rand.Rand, opt *Options, seq int, duration float64) seq
 			}
 			for sd := range 2 {
 				m.ArmFreq[sd] = 0.3 + 1.5*rng.Float64()
-				m.ArmAmp[sd] = 35 * rng.Float64()
+				m.ArmAmp[sd] = 15 + 45*rng.Float64()
 				m.ArmPhase[sd] = 2 * math.Pi * rng.Float64()
 			}
 		}
