@@ -42,7 +42,10 @@ type Pose3DResult struct {
 	// MPJPE is the mean per-joint position error over all evaluated joints.
 	MPJPE float64
 	// PAMPJPE is the MPJPE after aligning each prediction to its ground truth by the similarity
-	// transform (scale, rotation, translation) that minimises the squared error.
+	// transform (scale, rotation, translation) that minimises the squared error. The alignment
+	// never raises the RMS error, and on ordinary noisy poses PA-MPJPE < MPJPE, but a single
+	// outlier joint, which the squared-error fit spreads over all joints, can make PA-MPJPE the
+	// larger of the two.
 	PAMPJPE float64
 	// PCK3D is the fraction of joints with error at most PCK3DThreshold.
 	PCK3D float64

@@ -2,6 +2,7 @@ package eval
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"math/rand/v2"
@@ -277,5 +278,91 @@ func TestPose3DAgainstNumpy(t *testing.T) {
 		if math.Abs(r.PCK-want.PCK2D[i]) > 1e-12 {
 			t.Errorf("pair %d PCK: %v, numpy %v", i, r.PCK, want.PCK2D[i])
 		}
+	}
+}
+
+// FuzzEvaluate3D feeds arbitrary 4-joint poses: Evaluate3D must not panic, and when it accepts
+// moderate finite input its PA-MPJPE must be finite and the alignment must not raise the RMS
+// error.
+func FuzzEvaluate3D(f *testing.F) {
+	f.Add([]byte("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"), uint8(15), int8(-1))
+	f.Add(make([]byte, 192), uint8(7), int8(0))
+	f.Fuzz(func(t *testing.T, data []byte, validBits uint8, root int8) {
+		if len(data) < 24*8 {
+			return
+		}
+		v := make([]float64, 24)
+		for i := range v {
+			v[i] = math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:]))
+		}
+		valid := make([]bool, 4)
+		for j := range valid {
+			valid[j] = validBits&(1<<j) != 0
+		}
+		pair := Pose3DPair{Pred: v[:12], GT: v[12:], Valid: valid}
+		r, err := Evaluate3D([]Pose3DPair{pair}, Pose3DConfig{Root: int(root)})
+		if err != nil {
+			return
+		}
+		for _, x := range v {
+			if math.Abs(x) > 1e6 {
+				return
+			}
+		}
+		if math.IsNaN(r.PAMPJPE) || math.IsInf(r.PAMPJPE, 0) {
+			t.Fatalf("PA-MPJPE %v", r.PAMPJPE)
+		}
+		// Procrustes minimises the squared error, and the identity is one of the transforms it
+		// chooses from: the aligned RMS error never exceeds the unaligned one.
+		aligned, err := Procrustes(pair.Pred, pair.GT, valid)
+		if err != nil {
+			t.Fatalf("Evaluate3D accepted what Procrustes rejects: %v", err)
+		}
+		if a, b := rmsError(aligned, pair.GT, valid), rmsError(pair.Pred, pair.GT, valid); a > b*(1+1e-9)+1e-9 {
+			t.Fatalf("aligned RMS error %v above unaligned %v", a, b)
+		}
+	})
+}
+
+// rmsError is the root-mean-square joint distance over the valid joints.
+func rmsError(a, b []float64, valid []bool) float64 {
+	ss, n := 0.0, 0
+	for j := 0; j < len(a)/3; j++ {
+		if valid != nil && !valid[j] {
+			continue
+		}
+		for c := 0; c < 3; c++ {
+			d := a[3*j+c] - b[3*j+c]
+			ss += d * d
+		}
+		n++
+	}
+	return math.Sqrt(ss / float64(n))
+}
+
+// TestPAMPJPEOutlier documents the limit of "PA-MPJPE ≤ MPJPE": Procrustes minimises squared
+// error, so a single outlier joint, which it spreads over all joints, can make the aligned mean
+// error larger than the unaligned one, while the RMS error still drops.
+func TestPAMPJPEOutlier(t *testing.T) {
+	// The 8 corners of a 100 mm cube; the prediction moves one corner by 100 mm: MPJPE 12.5 mm,
+	// PA-MPJPE about 23 mm (numpy gives 23.05).
+	var gt []float64
+	for i := 0; i < 8; i++ {
+		gt = append(gt, float64(100*(i>>2&1)), float64(100*(i>>1&1)), float64(100*(i&1)))
+	}
+	pred := append([]float64(nil), gt...)
+	pred[0] += 100
+	m, _ := MPJPE(pred, gt, nil)
+	pa, err := PAMPJPE(pred, gt, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	aligned, _ := Procrustes(pred, gt, nil)
+	t.Logf("MPJPE %.2f, PA-MPJPE %.2f, RMS %.2f → %.2f", m, pa, rmsError(pred, gt, nil), rmsError(aligned, gt, nil))
+	if !(pa > m) {
+		t.Errorf("PA-MPJPE %.2f not above MPJPE %.2f: the example no longer shows the limit", pa, m)
+	}
+	if rmsError(aligned, gt, nil) > rmsError(pred, gt, nil) {
+		t.Error("alignment raised the RMS error")
 	}
 }
