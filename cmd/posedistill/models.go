@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// runModels prints the catalog of architectures with their parameter and GFLOP counts at an input
+// size, or writes one architecture's description as JSON.
+func runModels(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json]", stderr)
+	input := fs.String("input", "256x192", "input `HxW` (height x width) for the FLOP counts")
+	arch := fs.String("arch", "", "with --out: the architecture `name` whose description to write")
+	out := fs.String("out", "", "write the --arch description (nets.Net as JSON) to this `file`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	h, w, err := parseHxW(*input)
+	if err != nil {
+		fmt.Fprintf(stderr, "models: --input: %v\n", err)
+		return errUsage
+	}
+	if (*arch == "") != (*out == "") {
+		fmt.Fprintln(stderr, "models: --arch and --out go together")
+		fs.Usage()
+		return errUsage
+	}
+	if *arch != "" {
+		net, err := nets.ByName(*arch)
+		if err != nil {
+			return err
+		}
+		data, err := json.MarshalIndent(net, "", "  ")
+		if err != nil {
+			return fmt.Errorf("encode %s: %w", *arch, err)
+		}
+		if err := atomicfile.WriteBytes(*out, append(data, '\n')); err != nil {
+			return fmt.Errorf("write %s: %w", *out, err)
+		}
+		return nil
+	}
+
+	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "architecture\trole\tparams\tGFLOPs (MAC) at %dx%d\toutput\t\n", h, w)
+	for _, e := range nets.Catalog() {
+		net, err := e.New()
+		if err != nil {
+			return fmt.Errorf("architecture %s: %w", e.Name, err)
+		}
+		flops, err := net.FLOPs(h, w)
+		if err != nil {
+			return fmt.Errorf("architecture %s: %w", e.Name, err)
+		}
+		shapes, err := net.Shapes(h, w)
+		if err != nil {
+			return fmt.Errorf("architecture %s: %w", e.Name, err)
+		}
+		hm := shapes[net.Heads.Heatmaps]
+		fmt.Fprintf(tw, "%s\t%s\t%.2fM\t%.3f\t%dx%dx%d\t\n", e.Name, e.Role, float64(net.Params())/1e6, float64(flops)/1e9, hm.H, hm.W, hm.C)
+	}
+	return tw.Flush()
+}
+
+// parseHxW parses "HxW" into positive height and width.
+func parseHxW(s string) (h, w int, err error) {
+	hs, ws, ok := strings.Cut(strings.ToLower(s), "x")
+	if ok {
+		h, err = strconv.Atoi(hs)
+		if err == nil {
+			w, err = strconv.Atoi(ws)
+		}
+	}
+	if !ok || err != nil || h < 1 || w < 1 {
+		return 0, 0, fmt.Errorf("size %q is not HxW with positive integers", s)
+	}
+	return h, w, nil
+}
