@@ -82,8 +82,8 @@ func sampleSequence(rng *rand.Rand, opt *Options, seq int, duration float64) seq
 				m.Turn = 0
 			}
 			for sd := range 2 {
-				m.ArmFreq[sd] = 0.3 + 1.5*rng.Float64()
-				m.ArmAmp[sd] = 15 + 45*rng.Float64()
+				m.ArmFreq[sd] = 0.2 + 0.8*rng.Float64()
+				m.ArmAmp[sd] = 15 + 40*rng.Float64()
 				m.ArmPhase[sd] = 2 * math.Pi * rng.Float64()
 			}
 		}
