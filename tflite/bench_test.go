@@ -1,0 +1,65 @@
+package tflite
+
+import (
+	"context"
+	"sort"
+	"testing"
+	"time"
+
+	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/modelstore"
+)
+
+// BenchmarkBlazePose compares, per model, one inference of the Go translation on GoMLX's go
+// backend with the same model on TFLite's WebAssembly build (XNNPACK, one thread), run through
+// node in the same benchmark run. The wasm sub-benchmark reports the executor's own per-inference
+// time (median), excluding node start-up and model loading.
+func BenchmarkBlazePose(b *testing.B) {
+	for _, tc := range []struct {
+		model string
+		size  int
+	}{
+		{modelstore.PoseLandmarkLite, 256},
+		{modelstore.PoseLandmarkFull, 256},
+		{modelstore.PoseDetection, 224},
+	} {
+		path := blazePoseFile(b, tc.model)
+		input := personCrop(b, tc.size)
+		b.Run(tc.model+"/go", func(b *testing.B) {
+			m, err := ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			net, err := NewNetwork(m)
+			if err != nil {
+				b.Fatal(err)
+			}
+			be, err := gobackend.New("")
+			if err != nil {
+				b.Fatal(err)
+			}
+			r, err := NewRunner(be, net)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if _, err := r.Run(context.Background(), input); err != nil { // compile outside the timing
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := r.Run(context.Background(), input); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(tc.model+"/wasm", func(b *testing.B) {
+			dir := wasmDir(b)
+			iters := max(b.N, 5)
+			res := runWASM(b, dir, path, input, iters+1)
+			ms := append([]float64(nil), res.Ms[1:]...) // the first inference warms up
+			sort.Float64s(ms)
+			med := ms[len(ms)/2]
+			b.ReportMetric(med*float64(time.Millisecond), "ns/op")
+		})
+	}
+}
