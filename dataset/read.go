@@ -3,7 +3,6 @@ package dataset
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -170,9 +169,6 @@ func (s *stream) end() error {
 	}
 	return fmt.Errorf("unexpected %v after the top-level value at byte %d", tok, s.dec.InputOffset())
 }
-
-// errNotDelim is wrapped by delim errors.
-var errNotDelim = errors.New("unexpected JSON value")
 
 // clip reallocates the decoded slices at their exact length: the JSON decoder grows slices by
 // half again, and on a file of a quarter million annotations the spare capacity adds up.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -291,5 +292,25 @@ func TestSyntaxErrorOffsets(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: error %v does not contain %q", content, err, want)
 		}
+	}
+}
+
+// TestWriteRejectsNaN checks that a dataset holding NaN is not written, the error names the
+// annotation, and the previous file is left as it was.
+func TestWriteRejectsNaN(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "out.json")
+	if err := os.WriteFile(path, []byte("previous"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := &Dataset{Annotations: []Annotation{{ID: 1}, {ID: 42, Keypoints: []float64{1, math.NaN(), 2}}}}
+	err := Write(path, d)
+	if err == nil || !strings.Contains(err.Error(), "id 42") || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v", err)
+	}
+	if got, _ := os.ReadFile(path); string(got) != "previous" {
+		t.Fatalf("file changed to %q", got)
+	}
+	if err := d.Validate(); err == nil || !strings.Contains(err.Error(), "annotation id 42") {
+		t.Fatalf("Validate: %v", err)
 	}
 }

@@ -10,7 +10,7 @@ import (
 
 // MarshalJSON writes the segmentation in the form it was read: a list of polygons, or an RLE
 // object {"counts": …, "size": [h, w]} whose counts are a compressed string when RLE.Compressed
-// is set and a list of integers otherwise.
+// is set and a list of integers otherwise. When both are set, the RLE is written.
 func (s Segmentation) MarshalJSON() ([]byte, error) {
 	if s.RLE == nil {
 		if s.Polygons == nil {

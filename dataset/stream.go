@@ -20,6 +20,9 @@ type stream struct {
 	reported int64
 }
 
+// errNotDelim is wrapped by delim errors.
+var errNotDelim = errors.New("unexpected JSON value")
+
 // countingReader counts the bytes read through it.
 type countingReader struct {
 	r io.Reader
