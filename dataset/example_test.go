@@ -14,8 +14,8 @@ func ExampleEncodeMask() {
 	if err != nil {
 		panic(err)
 	}
+	// From the fourth count on, the string holds differences: 2−1 is written as '1'.
 	fmt.Println(r.Counts, r.CompressedCounts(), r.Area(), r.BBox())
-	// The fourth count is written as 2−1, its difference from the second.
 	// Output: [2 1 1 2] 2111 3 [1 0 2 2]
 }
 
