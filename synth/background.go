@@ -79,54 +79,78 @@ func sampleBackground(rng *rand.Rand) background {
 	return bg
 }
 
-// paint fills pix (RGB float, row-major W×H×3) with the background seen by cam.
+// paint fills pix (RGB float, row-major W×H×3) with the background seen by cam. The scene is
+// evaluated on a grid of half the resolution and interpolated bilinearly (a quarter of the cost;
+// the background is smooth at that scale), then the clutter shapes are drawn at full resolution.
 func (bg *background) paint(cam *camera, pix []float32) {
 	w, h := cam.Width, cam.Height
-	inv := cam.rot // world = invᵀ·camera
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			d := cam.ray(float64(x)+0.5, float64(y)+0.5)
-			dw := inv.applyT(d)
-			var c [3]float64
-			tWall := math.Inf(1)
-			if dw.Z > 1e-6 {
-				tWall = bg.WallZ / dw.Z
+	gw, gh := w/2+2, h/2+2
+	grid := make([]float32, gw*gh*3)
+	for gy := range gh {
+		for gx := range gw {
+			c := bg.at(cam, float64(2*gx), float64(2*gy))
+			i := (gy*gw + gx) * 3
+			grid[i], grid[i+1], grid[i+2] = float32(c[0]), float32(c[1]), float32(c[2])
+		}
+	}
+	// Grid point (gx, gy) sits at pixel coordinates (2gx, 2gy); pixel centres are at x + 0.5.
+	for y := range h {
+		fy := (float64(y) + 0.5) / 2
+		y0 := int(fy)
+		ty := float32(fy - float64(y0))
+		for x := range w {
+			fx := (float64(x) + 0.5) / 2
+			x0 := int(fx)
+			tx := float32(fx - float64(x0))
+			a := (y0*gw + x0) * 3
+			b := a + gw*3
+			o := (y*w + x) * 3
+			for c := range 3 {
+				top := grid[a+c] + (grid[a+3+c]-grid[a+c])*tx
+				bot := grid[b+c] + (grid[b+3+c]-grid[b+c])*tx
+				pix[o+c] = top + (bot-top)*ty
 			}
-			tFloor := math.Inf(1)
-			if dw.Y < -1e-6 {
-				tFloor = cam.Elevation / -dw.Y
-			}
-			var dist float64
-			if tFloor < tWall {
-				p := dw.scale(tFloor)
-				c = bg.Floor.colourAt2D(p.X, p.Z)
-				dist = tFloor
-			} else {
-				t := tWall
-				if math.IsInf(t, 1) {
-					t = 1e6
-				}
-				p := dw.scale(t)
-				p.Y += cam.Elevation
-				g := clamp(p.Y/6000, 0, 1)
-				c = mix(bg.WallBottom, bg.WallTop, g)
-				pc := bg.Wall.colourAt2D(p.X, p.Y)
-				c = mix(c, pc, 0.5)
-				dist = t
-			}
-			n := valueNoise2(dw.X*bg.NoiseScale, dw.Y*bg.NoiseScale, bg.Salt)
-			s := 1 + bg.NoiseAmp*(2*n-1)
-			f := dist / (dist + bg.FogDist) // haze grows with distance
-			c = mix(c, bg.Fog, f*0.6)
-			i := (y*w + x) * 3
-			pix[i] = float32(c[0] * s)
-			pix[i+1] = float32(c[1] * s)
-			pix[i+2] = float32(c[2] * s)
 		}
 	}
 	for k := range bg.Shapes {
 		bg.Shapes[k].paint(w, h, pix)
 	}
+}
+
+// at returns the background colour seen through pixel coordinates (x, y).
+func (bg *background) at(cam *camera, x, y float64) [3]float64 {
+	dw := cam.rot.applyT(cam.ray(x, y)) // world direction (world = rotᵀ·camera)
+	var c [3]float64
+	tWall := math.Inf(1)
+	if dw.Z > 1e-6 {
+		tWall = bg.WallZ / dw.Z
+	}
+	tFloor := math.Inf(1)
+	if dw.Y < -1e-6 {
+		tFloor = cam.Elevation / -dw.Y
+	}
+	var dist float64
+	if tFloor < tWall {
+		p := dw.scale(tFloor)
+		c = bg.Floor.colourAt2D(p.X, p.Z)
+		dist = tFloor
+	} else {
+		t := tWall
+		if math.IsInf(t, 1) {
+			t = 1e6
+		}
+		p := dw.scale(t)
+		p.Y += cam.Elevation
+		g := clamp(p.Y/6000, 0, 1)
+		c = mix(bg.WallBottom, bg.WallTop, g)
+		c = mix(c, bg.Wall.colourAt2D(p.X, p.Y), 0.5)
+		dist = t
+	}
+	n := valueNoise2(dw.X*bg.NoiseScale, dw.Y*bg.NoiseScale, bg.Salt)
+	s := 1 + bg.NoiseAmp*(2*n-1)
+	f := dist / (dist + bg.FogDist) // haze grows with distance
+	c = mix(c, bg.Fog, f*0.6)
+	return [3]float64{c[0] * s, c[1] * s, c[2] * s}
 }
 
 // paint draws the shape over pix.

@@ -38,11 +38,19 @@ func finish(pix []float32, w, h int, blur bool, noise float64, salt uint32) *ima
 		blur121(pix, w, h)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	amp := float32(noise * 255 / 512) // one hash gives three 10-bit noise values per pixel
 	for i := 0; i < w*h; i++ {
+		hv := uint32(hash3(i, 0, 0, salt) * (1 << 32))
 		for c := range 3 {
-			n := (hash3(i, c, 0, salt)*2 - 1) * noise
-			v := float64(pix[i*3+c]) + n
-			img.Pix[i*4+c] = uint8(clamp(v, 0, 1)*255 + 0.5)
+			n := float32(int32(hv>>(10*c))&1023-512) * amp / 512
+			v := pix[i*3+c]*255 + n + 0.5
+			switch {
+			case v < 0:
+				v = 0
+			case v > 255:
+				v = 255
+			}
+			img.Pix[i*4+c] = uint8(v)
 		}
 		img.Pix[i*4+3] = 255
 	}
