@@ -3,12 +3,15 @@ package dataset
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // writeSyntheticCOCO writes a COCO-like keypoint file shaped like person_keypoints_train2017.json
@@ -143,4 +146,72 @@ func TestReadMemory(t *testing.T) {
 		t.Errorf("peak heap growth %.2f× the file size, want ≤ 3×", growth)
 	}
 	runtime.KeepAlive(d)
+}
+
+// sampledPeak runs f while sampling the heap every few milliseconds (no forced collections, so
+// uncollected garbage counts too) and returns the peak HeapAlloc growth over the start.
+func sampledPeak(f func()) uint64 {
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base := ms.HeapAlloc
+	done := make(chan struct{})
+	result := make(chan uint64)
+	go func() {
+		var peak uint64
+		var s runtime.MemStats
+		for {
+			runtime.ReadMemStats(&s)
+			peak = max(peak, s.HeapAlloc)
+			select {
+			case <-done:
+				result <- peak
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	f()
+	close(done)
+	peak := <-result
+	if peak < base {
+		return 0
+	}
+	return peak - base
+}
+
+// TestReadMemoryAgainstWholeFile logs the sampled peak heap (garbage included) of Read and of the
+// one-giant-Unmarshal peer on the same file; Read must stay under 3× the file size here too.
+func TestReadMemoryAgainstWholeFile(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	defer debug.SetGCPercent(debug.SetGCPercent(100)) // the default, whatever GOGC says
+	path := filepath.Join(t.TempDir(), "big.json")
+	size := writeSyntheticCOCO(t, path, 20000, 9)
+	var d2 *Dataset
+	streamed := sampledPeak(func() {
+		d, err := Read(context.Background(), path, ReadOptions{})
+		if err != nil {
+			t.Error(err)
+		}
+		runtime.KeepAlive(d)
+	})
+	whole := sampledPeak(func() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		d2 = new(Dataset)
+		if err := json.Unmarshal(data, d2); err != nil {
+			t.Error(err)
+		}
+	})
+	runtime.KeepAlive(d2)
+	t.Logf("file %.1f MB: sampled peak heap growth, Read %.2f×, whole-file json.Unmarshal %.2f×",
+		float64(size)/1e6, float64(streamed)/float64(size), float64(whole)/float64(size))
+	if float64(streamed) > 3*float64(size) {
+		t.Errorf("Read peaked at %.2f× the file size", float64(streamed)/float64(size))
+	}
 }
