@@ -120,6 +120,9 @@ func buildBody(s *shape, p *pose, a *appearance) body {
 	// Torso: pelvis, belly, chest, shoulder girdle, neck.
 	add(newEllipsoid(vec3{0, -0.01 * s.Height, -0.005 * s.Height}, ident, s.Pelvis, &ap.Pants), bit(jPelvis, jLHip, jRHip))
 	add(newEllipsoid(J[jSpine].scale(0.7), t1, s.Belly, &ap.Shirt), bit(jSpine, jPelvis))
+	// The waist bridges belly and chest so the torso reads as one piece.
+	waist := vec3{0.5 * (s.Belly.X + s.Chest.X), 0.55 * s.Spine2, 0.5 * (s.Belly.Z + s.Chest.Z)}
+	add(newEllipsoid(J[jSpine], t1.mul(half), waist.scale(0.97), &ap.Shirt), bit(jSpine))
 	chestC := J[jSpine].add(t2.apply(vec3{0, 0.5 * s.Spine2, 0}))
 	add(newEllipsoid(chestC, t2, s.Chest, &ap.Shirt), bit(jSpine, jThorax))
 	add(newCapsule(J[jRShoulder], J[jLShoulder], 1.1*s.UpperArmR, t2, shirtArm), bit(jThorax, jLShoulder, jRShoulder))
