@@ -12,20 +12,25 @@ import (
 
 // TemporalMetrics summarises how keypoint results follow ground-truth trajectories over time.
 type TemporalMetrics struct {
-	// Runs counts the evaluated stretches of consecutive frames of one track; Frames their
-	// frames; Joints the joint trajectories (a joint counts once per run).
-	Runs, Frames, Joints int
+	// Runs counts the evaluated joint trajectories: stretches of consecutive frames in which one
+	// joint of one track is labelled and detected. Frames counts their joint-frames.
+	Runs, Frames int
 	// AccelError is the mean acceleration error (pixels per frame²), HighFreqRMS the error RMS
-	// above a quarter of the frame rate (pixels), Lag the delay in frames and RMSE the plain
-	// error (pixels), each averaged over runs weighted by frames × joints.
-	AccelError, HighFreqRMS, Lag, RMSE float64
+	// above a quarter of the frame rate (pixels) and RMSE the plain error (pixels), averaged over
+	// runs weighted by their frames.
+	AccelError, HighFreqRMS, RMSE float64
+	// Lag is the delay in frames, averaged over runs weighted by their motion (the sum of the
+	// truth's squared frame-to-frame displacements): a joint at rest has no measurable lag.
+	Lag float64
+	// Rate is the runs' median frame rate (Hz), averaged with weights by frames.
+	Rate float64
 }
 
 // EvaluateTemporal compares results with the ground-truth annotations of gt over time. Each
-// annotation with a track id is matched to the result of the same image and track id. A track is
-// cut into runs wherever its result is missing or two frames are more than 1.5 median steps
-// apart; runs shorter than minFrames (at least 8) are skipped, and within a run only joints
-// labelled in the ground truth (v > 0) and scored above 0 in every frame are measured.
+// annotation with a track id is matched to the result of the same image and track id. Every
+// joint of every track is cut into runs wherever it is unlabelled in the ground truth (v = 0),
+// its result is missing or scored 0, or two frames are more than 1.5 median steps apart; runs
+// shorter than minFrames (at least 8) are skipped.
 func EvaluateTemporal(gt *dataset.Dataset, results []dataset.Result, times map[int64]FrameTime, minFrames int) (TemporalMetrics, error) {
 	minFrames = max(minFrames, 8)
 	type key struct{ image, track int64 }
@@ -63,7 +68,7 @@ func EvaluateTemporal(gt *dataset.Dataset, results []dataset.Result, times map[i
 		tracks[tk] = append(tracks[tk], f)
 	}
 	var m TemporalMetrics
-	weight := 0.0
+	weight, motionWeight := 0.0, 0.0
 	for _, tk := range order {
 		fr := tracks[tk]
 		sort.SliceStable(fr, func(i, j int) bool { return fr[i].t < fr[j].t })
@@ -75,26 +80,22 @@ func EvaluateTemporal(gt *dataset.Dataset, results []dataset.Result, times map[i
 		if !(rate > 0) || math.IsInf(rate, 0) {
 			continue
 		}
-		start := 0
-		for i := 0; i <= len(fr); i++ {
-			cut := i == len(fr) || fr[i].dt == nil || (i > start && fr[i].t-fr[i-1].t > 1.5/rate)
-			if !cut {
-				continue
-			}
-			if run := fr[start:i]; len(run) >= minFrames && run[0].dt != nil {
-				est, truth := make([][]float64, len(run)), make([][]float64, len(run))
-				joints := labelledThroughout(run[0].gt, func(yield func(gt, dt []float64) bool) {
-					for _, f := range run {
-						if !yield(f.gt, f.dt) {
-							return
-						}
-					}
-				})
-				if len(joints) > 0 {
+		for j := 0; j < len(fr[0].gt)/3; j++ {
+			usable := func(f frame) bool { return f.dt != nil && f.gt[3*j+2] > 0 && f.dt[3*j+2] > 0 }
+			start := 0
+			for i := 0; i <= len(fr); i++ {
+				if i < len(fr) && usable(fr[i]) && (i == start || fr[i].t-fr[i-1].t <= 1.5/rate) {
+					continue
+				}
+				if run := fr[start:i]; len(run) >= minFrames {
+					est, truth := make([][]float64, len(run)), make([][]float64, len(run))
+					motion := 0.0
 					for n, f := range run {
-						for _, j := range joints {
-							est[n] = append(est[n], f.dt[3*j], f.dt[3*j+1])
-							truth[n] = append(truth[n], f.gt[3*j], f.gt[3*j+1])
+						est[n] = []float64{f.dt[3*j], f.dt[3*j+1]}
+						truth[n] = []float64{f.gt[3*j], f.gt[3*j+1]}
+						if n > 0 {
+							dx, dy := truth[n][0]-truth[n-1][0], truth[n][1]-truth[n-1][1]
+							motion += dx*dx + dy*dy
 						}
 					}
 					acc, err1 := AccelError(est, truth, 2)
@@ -103,56 +104,38 @@ func EvaluateTemporal(gt *dataset.Dataset, results []dataset.Result, times map[i
 					rmse, err4 := RMSE(est, truth)
 					for _, err := range []error{err1, err2, err3, err4} {
 						if err != nil {
-							return TemporalMetrics{}, fmt.Errorf("temporal metrics: sequence %d track %d: %w", tk[0], tk[1], err)
+							return TemporalMetrics{}, fmt.Errorf("temporal metrics: sequence %d track %d joint %d: %w", tk[0], tk[1], j, err)
 						}
 					}
-					w := float64(len(run) * len(joints))
+					w := float64(len(run))
 					m.AccelError += w * acc
 					m.HighFreqRMS += w * hf * hf
-					m.Lag += w * lag
 					m.RMSE += w * rmse * rmse
+					m.Rate += w * rate
+					m.Lag += motion * lag
 					weight += w
+					motionWeight += motion
 					m.Runs++
 					m.Frames += len(run)
-					m.Joints += len(joints)
 				}
-			}
-			start = i
-			if i < len(fr) && fr[i].dt == nil {
-				start = i + 1
+				start = i
+				if i < len(fr) && !usable(fr[i]) {
+					start = i + 1
+				}
 			}
 		}
 	}
 	if weight == 0 {
-		return m, fmt.Errorf("temporal metrics: no track with %d consecutive matched frames", minFrames)
+		return m, fmt.Errorf("temporal metrics: no joint with %d consecutive labelled and detected frames", minFrames)
 	}
 	m.AccelError /= weight
 	m.HighFreqRMS = math.Sqrt(m.HighFreqRMS / weight)
-	m.Lag /= weight
 	m.RMSE = math.Sqrt(m.RMSE / weight)
+	m.Rate /= weight
+	if motionWeight > 0 {
+		m.Lag /= motionWeight
+	}
 	return m, nil
-}
-
-// labelledThroughout returns the joints labelled (v > 0) and scored (> 0) in every frame.
-func labelledThroughout(first []float64, frames func(func(gt, dt []float64) bool)) []int {
-	ok := make([]bool, len(first)/3)
-	for j := range ok {
-		ok[j] = true
-	}
-	for gt, dt := range frames {
-		for j := range ok {
-			if gt[3*j+2] <= 0 || !(dt[3*j+2] > 0) {
-				ok[j] = false
-			}
-		}
-	}
-	var joints []int
-	for j, k := range ok {
-		if k {
-			joints = append(joints, j)
-		}
-	}
-	return joints
 }
 
 // NoisyResults simulates a detector on tracked ground truth: one result per annotation with a
@@ -184,14 +167,15 @@ func NoisyResults(gt *dataset.Dataset, sigma float64, seed uint64) ([]dataset.Re
 }
 
 // WriteTemporalTable prints raw and smoothed temporal metrics side by side as Markdown.
-func WriteTemporalTable(w io.Writer, raw, smoothed TemporalMetrics, rate float64) error {
+func WriteTemporalTable(w io.Writer, raw, smoothed TemporalMetrics) error {
+	rate := smoothed.Rate
 	ratio := func(a, b float64) string {
 		if b == 0 {
 			return ""
 		}
 		return fmt.Sprintf("%.1f×", a/b)
 	}
-	_, err := fmt.Fprintf(w, `%d runs, %d frames, %d joint trajectories
+	_, err := fmt.Fprintf(w, `%d joint trajectories, %d joint-frames
 
 | metric | input | smoothed | ratio |
 |---|---|---|---|
@@ -200,7 +184,7 @@ func WriteTemporalTable(w io.Writer, raw, smoothed TemporalMetrics, rate float64
 | RMSE (px) | %.3f | %.3f | %s |
 | lag (frames) | %.2f | %.2f | |
 | lag (ms at %.0f fps) | %.1f | %.1f | |
-`, smoothed.Runs, smoothed.Frames, smoothed.Joints,
+`, smoothed.Runs, smoothed.Frames,
 		raw.AccelError, smoothed.AccelError, ratio(raw.AccelError, smoothed.AccelError),
 		raw.HighFreqRMS, smoothed.HighFreqRMS, ratio(raw.HighFreqRMS, smoothed.HighFreqRMS),
 		raw.RMSE, smoothed.RMSE, ratio(raw.RMSE, smoothed.RMSE),

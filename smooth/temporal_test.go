@@ -43,18 +43,17 @@ func TestEvaluateTemporal(t *testing.T) {
 		name            string
 		results         []dataset.Result
 		runs, frames    int
-		joints          int
 		lag, rmseAbove  float64
 		accelBelow      float64
 		wantErrContains string
 	}{
-		// Joint 1 is unlabelled in frame 5, so only joint 0 is measured over the whole run.
-		{name: "exact", results: exact, runs: 1, frames: 60, joints: 1, lag: 0, accelBelow: 1e-9},
-		{name: "delayed 2 frames", results: delayed, runs: 1, frames: 60, joints: 1, lag: 2, rmseAbove: 1},
-		// Dropping the result of frame 30 cuts the track in two runs of 30 and 29 frames; the
-		// second run has joint 1 labelled throughout.
-		{name: "gap", results: append(append([]dataset.Result(nil), exact[:30]...), exact[31:]...), runs: 2, frames: 59, joints: 3, accelBelow: 1e-9},
-		{name: "nothing matched", results: nil, wantErrContains: "no track"},
+		// Joint 0 is one run of 60 frames; joint 1, unlabelled in frame 5, gives runs of 5
+		// (too short) and 54 frames.
+		{name: "exact", results: exact, runs: 2, frames: 114, lag: 0, accelBelow: 1e-9},
+		{name: "delayed 2 frames", results: delayed, runs: 2, frames: 114, lag: 2, rmseAbove: 1},
+		// Dropping the result of frame 30 cuts both joints there: 30 + 29 and 24 + 29 frames.
+		{name: "gap", results: append(append([]dataset.Result(nil), exact[:30]...), exact[31:]...), runs: 4, frames: 112, accelBelow: 1e-9},
+		{name: "nothing matched", results: nil, wantErrContains: "no joint"},
 	}
 	for _, tc := range tests {
 		m, err := EvaluateTemporal(gt, tc.results, times, 10)
@@ -67,8 +66,8 @@ func TestEvaluateTemporal(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		if m.Runs != tc.runs || m.Frames != tc.frames || m.Joints != tc.joints {
-			t.Errorf("%s: %d runs, %d frames, %d joints; want %d, %d, %d", tc.name, m.Runs, m.Frames, m.Joints, tc.runs, tc.frames, tc.joints)
+		if m.Runs != tc.runs || m.Frames != tc.frames {
+			t.Errorf("%s: %d runs, %d frames; want %d, %d", tc.name, m.Runs, m.Frames, tc.runs, tc.frames)
 		}
 		if math.Abs(m.Lag-tc.lag) > 0.05 {
 			t.Errorf("%s: lag %v, want %v", tc.name, m.Lag, tc.lag)
@@ -100,6 +99,9 @@ func TestNoisyResultsAndTable(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Per-coordinate noise σ = 2 → RMSE ≈ 2.
+	if math.Abs(raw.Rate-25) > 1e-9 {
+		t.Errorf("rate %v, want 25", raw.Rate)
+	}
 	if math.Abs(raw.RMSE-2) > 0.2 {
 		t.Errorf("RMSE of σ=2 noise: %v", raw.RMSE)
 	}
@@ -115,7 +117,7 @@ func TestNoisyResultsAndTable(t *testing.T) {
 		t.Errorf("smoothing reduced the acceleration error only from %v to %v", raw.AccelError, sm.AccelError)
 	}
 	var buf bytes.Buffer
-	if err := WriteTemporalTable(&buf, raw, sm, 25); err != nil || !strings.Contains(buf.String(), "acceleration error") {
+	if err := WriteTemporalTable(&buf, raw, sm); err != nil || !strings.Contains(buf.String(), "acceleration error") {
 		t.Errorf("table: %v %q", err, buf.String())
 	}
 	if _, err := NoisyResults(gt, math.NaN(), 1); err == nil {

@@ -25,19 +25,22 @@ func runSmooth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	missing := fs.String("missing", "hold", "missing keypoints: hold (keep last position and score) or decay (keep position, fade score)")
 	decay := fs.Float64("decay-time", 0.5, "time constant of --missing=decay, `seconds`")
 	timeout := fs.Float64("timeout", 1, "`seconds` after which a lost joint or track restarts")
-	demo := fs.Bool("demo", false, "run the synthetic jitter/lag experiment and print its table instead")
+	report := fs.Bool("report", false, "also print jitter and lag of input and output against the --images file's tracked annotations")
+	demo := fs.Bool("demo", false, "run the jitter/lag experiment instead: on synthetic trajectories (tuning mincutoff and beta), "+
+		"or with --images on its tracked annotations plus --noise")
+	noise := fs.Float64("noise", 2, "--demo with --images: standard deviation of the simulated detection noise, `pixels`")
 	seed := fs.Uint64("seed", 1, "seed of --demo")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *demo {
+	if *demo && *images == "" {
 		r, err := smooth.Experiment(ctx, *seed)
 		if err != nil {
 			return err
 		}
 		return r.WriteReport(stdout)
 	}
-	if *in == "" || *out == "" || (*images == "" && *fps <= 0) {
+	if !*demo && (*in == "" || *out == "" || (*images == "" && *fps <= 0)) {
 		fmt.Fprintln(stderr, "smooth: --in, --out and one of --images or --fps are required")
 		fs.Usage()
 		return errUsage
@@ -59,30 +62,65 @@ func runSmooth(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *fps > 0 {
 		cfg.Rate = *fps
 	}
-	results, err := dataset.ReadResults(*in)
-	if err != nil {
-		return err
-	}
+	var gt *dataset.Dataset
 	var times map[int64]smooth.FrameTime
+	var err error
 	if *images != "" {
-		d, err := dataset.Read(ctx, *images, dataset.ReadOptions{})
-		if err != nil {
+		if gt, err = dataset.Read(ctx, *images, dataset.ReadOptions{}); err != nil {
 			return err
 		}
-		if times, err = smooth.FrameTimes(d, *fps); err != nil {
+		if times, err = smooth.FrameTimes(gt, *fps); err != nil {
 			return fmt.Errorf("%s: %w", *images, err)
 		}
-	} else if times, err = smooth.IDFrameTimes(results, *fps); err != nil {
-		return err
+	}
+	var results []dataset.Result
+	if *demo {
+		if results, err = smooth.NoisyResults(gt, *noise, *seed); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "1€ filter (mincutoff %g Hz, beta %g, dcutoff %g Hz) on the tracks of %s with σ = %g px noise (seed %d): ",
+			*mincutoff, *beta, *dcutoff, *images, *noise, *seed)
+		*report = true
+	} else {
+		if results, err = dataset.ReadResults(*in); err != nil {
+			return err
+		}
+		if times == nil {
+			if times, err = smooth.IDFrameTimes(results, *fps); err != nil {
+				return err
+			}
+		}
 	}
 	smoothed, st, err := smooth.SmoothResults(ctx, results, times, cfg)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *in, err)
 	}
-	if err := dataset.WriteResults(*out, smoothed); err != nil {
+	if !*demo {
+		if err := dataset.WriteResults(*out, smoothed); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "smoothed %d detections in %d tracks over %d sequences (%d without track_id copied unchanged) → %s\n",
+			st.Smoothed, st.Tracks, st.Sequences, st.Untracked, *out)
+	}
+	if *report {
+		if gt == nil {
+			return fmt.Errorf("--report needs --images with tracked annotations")
+		}
+		return writeTemporalReport(stdout, gt, results, smoothed, times)
+	}
+	return nil
+}
+
+// writeTemporalReport prints jitter and lag of the input and smoothed results against gt.
+func writeTemporalReport(w io.Writer, gt *dataset.Dataset, raw, smoothed []dataset.Result, times map[int64]smooth.FrameTime) error {
+	const minFrames = 10
+	rm, err := smooth.EvaluateTemporal(gt, raw, times, minFrames)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "smoothed %d detections in %d tracks over %d sequences (%d without track_id copied unchanged) → %s\n",
-		st.Smoothed, st.Tracks, st.Sequences, st.Untracked, *out)
-	return nil
+	sm, err := smooth.EvaluateTemporal(gt, smoothed, times, minFrames)
+	if err != nil {
+		return err
+	}
+	return smooth.WriteTemporalTable(w, rm, sm)
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/posedistill/posedistill/dataset"
 )
 
-// TestSmoothCommand runs "posedistill smooth" on a noisy track of a still person: the output must
-// keep every detection and be much steadier than the input.
+// TestSmoothCommand runs "posedistill smooth" on a noisy track of a slowly moving joint: the output
+// must keep every detection and follow the truth, and --report and --demo must measure it.
 func TestSmoothCommand(t *testing.T) {
 	dir := t.TempDir()
 	gt := &dataset.Dataset{Categories: []dataset.Category{{ID: 1, Name: "person"}}, Annotations: []dataset.Annotation{}}
@@ -22,9 +22,11 @@ func TestSmoothCommand(t *testing.T) {
 		id := int64(100 + f)
 		gt.Images = append(gt.Images, dataset.Image{ID: id, FileName: "f.png", Width: 64, Height: 64,
 			SequenceID: 7, FrameIndex: f, Timestamp: float64(f) / 25})
-		// A still joint at (30, 40) with ±2 px alternating noise.
+		gt.Annotations = append(gt.Annotations, dataset.Annotation{ID: id, ImageID: id, CategoryID: 1, NumKeypoints: 1,
+			Area: 100, BBox: [4]float64{25, 35, 10, 10}, Keypoints: []float64{30 + 0.1*float64(f), 40, 2}, TrackID: 3})
+		// A slowly moving joint at (30 + 0.1 f, 40) with ±2 px alternating noise.
 		n := 2 * float64(1-2*(f%2))
-		results = append(results, dataset.Result{ImageID: id, CategoryID: 1, Keypoints: []float64{30 + n, 40 - n, 0.9}, Score: 0.9, TrackID: 3})
+		results = append(results, dataset.Result{ImageID: id, CategoryID: 1, Keypoints: []float64{30 + 0.1*float64(f) + n, 40 - n, 0.9}, Score: 0.9, TrackID: 3})
 	}
 	gtPath, inPath, outPath := filepath.Join(dir, "gt.json"), filepath.Join(dir, "in.json"), filepath.Join(dir, "out.json")
 	if err := dataset.Write(gtPath, gt); err != nil {
@@ -34,7 +36,7 @@ func TestSmoothCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"smooth", "--in", inPath, "--out", outPath, "--images", gtPath, "--mincutoff", "0.5"}, &stdout, &stderr)
+	code := run(context.Background(), []string{"smooth", "--in", inPath, "--out", outPath, "--images", gtPath, "--mincutoff", "0.5", "--report"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -49,8 +51,21 @@ func TestSmoothCommand(t *testing.T) {
 		t.Fatalf("%d results, want 60", len(got))
 	}
 	last := got[59].Keypoints
-	if math.Abs(last[0]-30) > 0.5 || math.Abs(last[1]-40) > 0.5 {
-		t.Errorf("last smoothed point %v, want within 0.5 px of (30, 40)", last[:2])
+	if math.Abs(last[0]-35.9) > 1 || math.Abs(last[1]-40) > 0.5 {
+		t.Errorf("last smoothed point %v, want near (35.9, 40)", last[:2])
+	}
+	// Alternating ±2 px in x and y: second differences of 8 px per axis, 8√2 = 11.314.
+	if !strings.Contains(stdout.String(), "| acceleration error (px/frame²) | 11.314 |") {
+		t.Errorf("report: %q", stdout.String())
+	}
+
+	// The experiment on the file's own tracks.
+	stdout.Reset()
+	if code := run(context.Background(), []string{"smooth", "--demo", "--images", gtPath, "--noise", "1", "--seed", "2"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("--demo --images: exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "1 joint trajectories, 60 joint-frames") {
+		t.Errorf("--demo --images: %q", stdout.String())
 	}
 
 	bad := [][]string{
