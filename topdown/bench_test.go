@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/posedistill/posedistill/codec"
+	"github.com/posedistill/posedistill/dataset"
 )
 
 // benchPhoto is a real photograph shipped by Debian's opencv-doc; without it the benchmarks use a
@@ -22,7 +23,7 @@ const benchPhoto = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
 func writeBenchJPEGs(b *testing.B, dir string, n int) []string {
 	b.Helper()
 	var src *RGB
-	if img, err := LoadImageFile(benchPhoto); err == nil {
+	if img, err := dataset.LoadImage(benchPhoto); err == nil {
 		if src, err = ToRGB(img); err != nil {
 			b.Fatal(err)
 		}

@@ -32,7 +32,7 @@ type LoaderConfig struct {
 	// CacheBytes is the budget of decoded images kept in memory (0: no cache). 640×480 images take
 	// 0.9 MB each.
 	CacheBytes int64
-	// LoadImage decodes an instance's image file (nil: LoadImageFile).
+	// LoadImage decodes an instance's image file (nil: dataset.LoadImage).
 	LoadImage func(path string) (image.Image, error)
 	// LoadMask returns an instance's mask at image resolution when Sample.Mask is set (nil:
 	// rasterize the annotation's segmentation; an instance without one gets mask weight 0).
@@ -70,7 +70,7 @@ func NewLoader(cfg LoaderConfig, instances []Instance) (*Loader, error) {
 		cfg.Prefetch = 2
 	}
 	if cfg.LoadImage == nil {
-		cfg.LoadImage = LoadImageFile
+		cfg.LoadImage = dataset.LoadImage
 	}
 	l := &Loader{cfg: cfg, instances: instances}
 	if cfg.CacheBytes > 0 {
