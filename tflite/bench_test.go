@@ -25,33 +25,13 @@ func BenchmarkBlazePose(b *testing.B) {
 	} {
 		path := blazePoseFile(b, tc.model)
 		input := personCrop(b, tc.size)
-		b.Run(tc.model+"/go", func(b *testing.B) {
-			m, err := ReadFile(path)
-			if err != nil {
-				b.Fatal(err)
+		for _, native := range []bool{false, true} {
+			name := tc.model + "/go"
+			if native {
+				name += "-convgeneral"
 			}
-			net, err := NewNetwork(m)
-			if err != nil {
-				b.Fatal(err)
-			}
-			be, err := gobackend.New("")
-			if err != nil {
-				b.Fatal(err)
-			}
-			r, err := NewRunner(be, net)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := r.Run(context.Background(), input); err != nil { // compile outside the timing
-				b.Fatal(err)
-			}
-			b.ResetTimer()
-			for b.Loop() {
-				if _, err := r.Run(context.Background(), input); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+			b.Run(name, func(b *testing.B) { benchGo(b, path, input, native) })
+		}
 		b.Run(tc.model+"/wasm", func(b *testing.B) {
 			dir := wasmDir(b)
 			iters := max(b.N, 5)
@@ -61,5 +41,35 @@ func BenchmarkBlazePose(b *testing.B) {
 			med := ms[len(ms)/2]
 			b.ReportMetric(med*float64(time.Millisecond), "ns/op")
 		})
+	}
+}
+
+// benchGo times Runner.Run on the go backend (compiled before the timing starts).
+func benchGo(b *testing.B, path string, input []float32, native bool) {
+	m, err := ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	net, err := NewNetwork(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	net.NativeConv = native
+	be, err := gobackend.New("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := NewRunner(be, net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := r.Run(context.Background(), input); err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := r.Run(context.Background(), input); err != nil {
+			b.Fatal(err)
+		}
 	}
 }

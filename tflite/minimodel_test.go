@@ -87,8 +87,9 @@ func miniModel(ts []tspec, ops []mop) []byte {
 	})
 }
 
-// runMini parses, translates and runs a test model on the go backend.
-func runMini(t *testing.T, ts []tspec, ops []mop) []float32 {
+// runMini parses, translates and runs a test model on the go backend (with lowered convolutions,
+// or GoMLX's ConvGeneral when native).
+func runMini(t *testing.T, ts []tspec, ops []mop, native ...bool) []float32 {
 	t.Helper()
 	m, err := Parse(miniModel(ts, ops))
 	if err != nil {
@@ -98,6 +99,7 @@ func runMini(t *testing.T, ts []tspec, ops []mop) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
+	net.NativeConv = len(native) > 0 && native[0]
 	be, err := gobackend.New("")
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,11 @@ var ErrUnsupported = errors.New("unsupported")
 // GoMLX graphs: constants are decoded and DEQUANTIZE / DENSIFY over constants are folded, so
 // weights enter the graph as float32 constants.
 type Network struct {
+	// NativeConv builds convolutions with GoMLX's generic ConvGeneral instead of the default
+	// lowering to matrix products (regular) and shifted taps (depthwise multiplier 1), which
+	// the go backend runs several times faster. Set it before Build.
+	NativeConv bool
+
 	model  *Model
 	sg     *SubGraph
 	consts map[int]*constant

@@ -277,7 +277,17 @@ func (b *builder) conv(op Operator, x *graph.Node, depthwise bool) (*graph.Node,
 	if pad == PaddingSame {
 		paddings = [][2]int{samePadding(xd[1], kd[1], sh, dh), samePadding(xd[2], kd[2], sw, dw)}
 	}
-	y := graph.ConvGeneral(x, k, axes, []int{sh, sw}, paddings, nil, []int{dh, dw}, groups, 1)
+	var y *graph.Node
+	switch {
+	case b.net.NativeConv:
+		y = graph.ConvGeneral(x, k, axes, []int{sh, sw}, paddings, nil, []int{dh, dw}, groups, 1)
+	case depthwise && kd[3] == xd[3]:
+		y = convTaps(x, k, [2]int{sh, sw}, [2]int{dh, dw}, paddings)
+	case depthwise:
+		y = graph.ConvGeneral(x, k, axes, []int{sh, sw}, paddings, nil, []int{dh, dw}, groups, 1)
+	default:
+		y = convIm2col(x, k, [2]int{sh, sw}, [2]int{dh, dw}, paddings)
+	}
 	if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
 		bias, err := b.value(op.Inputs[2])
 		if err != nil {

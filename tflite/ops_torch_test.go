@@ -182,6 +182,9 @@ func TestOpsAgainstPyTorch(t *testing.T) {
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			closeTo(t, runMini(t, c.tensors, c.ops), want[i], 2e-5)
+			if c.op == "CONV_2D" || c.op == "DEPTHWISE_CONV_2D" {
+				closeTo(t, runMini(t, c.tensors, c.ops, true), want[i], 2e-5) // ConvGeneral
+			}
 		})
 	}
 }
