@@ -22,7 +22,10 @@ func (m *RGB) Bytes() int64 { return int64(len(m.Pix)) }
 // ToRGB converts any image to RGB, with fast paths for the types Go's decoders return (YCbCr
 // from JPEG, RGBA/NRGBA and Gray from PNG); alpha is dropped (NRGBA keeps its colour,
 // premultiplied RGBA its premultiplied values).
-func ToRGB(img image.Image) (*RGB, error) {
+func ToRGB(img image.Image) (*RGB, error) { return toRGBInto(nil, img) }
+
+// toRGBInto is ToRGB reusing buf's pixel memory when it is large enough (buf may be nil).
+func toRGBInto(buf *RGB, img image.Image) (*RGB, error) {
 	if img == nil {
 		return nil, fmt.Errorf("topdown: nil image")
 	}
@@ -31,7 +34,12 @@ func ToRGB(img image.Image) (*RGB, error) {
 	if w <= 0 || h <= 0 {
 		return nil, fmt.Errorf("topdown: empty image %v", b)
 	}
-	out := NewRGB(w, h)
+	var out *RGB
+	if buf != nil && cap(buf.Pix) >= 3*w*h {
+		out = &RGB{W: w, H: h, Pix: buf.Pix[:3*w*h]}
+	} else {
+		out = NewRGB(w, h)
+	}
 	switch src := img.(type) {
 	case *image.YCbCr:
 		fromYCbCr(out, src)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"image"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/posedistill/posedistill/dataset"
 )
@@ -47,6 +48,8 @@ type Loader struct {
 	cfg       LoaderConfig
 	instances []Instance
 	cache     *imageCache
+	// pixels recycles decoded images' pixel memory when there is no cache.
+	pixels sync.Pool
 }
 
 // NewLoader returns a loader over instances (which it does not modify).
@@ -140,6 +143,9 @@ func (l *Loader) build(ctx context.Context, s *Sample, epoch, pos, idx int) erro
 	if err != nil {
 		return err
 	}
+	if l.cache == nil {
+		defer l.pixels.Put(img)
+	}
 	var mask *dataset.Mask
 	if l.cfg.Sample.Mask {
 		if mask, err = l.mask(inst, img.W, img.H); err != nil {
@@ -169,7 +175,11 @@ func (l *Loader) image(path string) (*RGB, error) {
 	if err != nil {
 		return nil, err
 	}
-	img, err := ToRGB(raw)
+	var buf *RGB
+	if l.cache == nil {
+		buf, _ = l.pixels.Get().(*RGB)
+	}
+	img, err := toRGBInto(buf, raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
