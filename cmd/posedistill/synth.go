@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"image"
 	"image/color"
-	"image/jpeg"
 	"image/png"
 	"io"
 	"math"
@@ -33,7 +32,6 @@ type synthConfig struct {
 	sequences   int
 	seqOpt      synth.SequenceOptions
 	format      string
-	quality     int
 	workers     int
 	sheet       int
 }
@@ -51,8 +49,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	seqs := fs.Int("sequences", 0, "number of video sequences (written to sequences.json)")
 	frames := fs.Int("frames", 30, "frames per sequence")
 	fps := fs.Float64("fps", 30, "sequence frame rate")
-	format := fs.String("format", "jpg", "image format: jpg or png")
-	quality := fs.Int("quality", 92, "JPEG quality (1-100)")
+	format := fs.String("format", "jpg", "image format: jpg (quality 95) or png")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (output does not depend on it)")
 	sheet := fs.Int("sheet", 16, "images on the contact sheet (0: none)")
 	if err := parseFlags(fs, args); err != nil {
@@ -61,7 +58,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg := synthConfig{
 		out: *out, images: *images, seed: *seed, valFraction: *val, sequences: *seqs,
 		seqOpt: synth.SequenceOptions{Frames: *frames, FPS: *fps}, format: *format,
-		quality: *quality, workers: *workers, sheet: *sheet,
+		workers: *workers, sheet: *sheet,
 	}
 	var err error
 	if cfg.opt.Width, cfg.opt.Height, err = parseSize(*size); err != nil {
@@ -100,8 +97,6 @@ func (c *synthConfig) check() error {
 		return fmt.Errorf("--sequences %d is negative", c.sequences)
 	case c.format != "jpg" && c.format != "png":
 		return fmt.Errorf("--format %q: want jpg or png", c.format)
-	case c.quality < 1 || c.quality > 100:
-		return fmt.Errorf("--quality %d outside 1..100", c.quality)
 	case c.images+c.sequences == 0:
 		return fmt.Errorf("nothing to render: --images and --sequences are both 0")
 	}
@@ -200,7 +195,7 @@ func synthesize(ctx context.Context, c *synthConfig, stdout, stderr io.Writer) e
 		}
 		cam := f.Camera
 		img.Camera = &cam
-		if err := saveImage(filepath.Join(c.out, img.FileName), f.Image, c.format, c.quality); err != nil {
+		if err := dataset.SaveImage(filepath.Join(c.out, img.FileName), f.Image); err != nil {
 			return synthItem{}, err
 		}
 		it := synthItem{image: img}
@@ -295,14 +290,4 @@ func writeContactSheet(path string, frames []*synth.Frame) error {
 		return fmt.Errorf("contact sheet %s: %w", path, err)
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, grid) })
-}
-
-// saveImage writes img atomically as JPEG or PNG. (The dataset package has no image writer yet.)
-func saveImage(path string, img image.Image, format string, quality int) error {
-	return atomicfile.Write(path, func(w io.Writer) error {
-		if format == "png" {
-			return png.Encode(w, img)
-		}
-		return jpeg.Encode(w, img, &jpeg.Options{Quality: quality})
-	})
 }

@@ -40,6 +40,9 @@ func TestSynthCommand(t *testing.T) {
 		if len(d.Categories) != 1 || len(d.Categories[0].Keypoints) != 17 {
 			t.Errorf("%s: categories %+v", tc.file, d.Categories)
 		}
+		if err := d.CheckImages(context.Background(), dir); err != nil {
+			t.Errorf("%s: %v", tc.file, err)
+		}
 		for _, im := range d.Images {
 			if ids[im.ID] {
 				t.Errorf("image id %d repeated across files", im.ID)
