@@ -35,6 +35,7 @@ func commands() []command {
 		{"smooth", "apply the 1€ filter to tracked keypoint results (or --demo: jitter/lag experiment)", runSmooth},
 		{"eval", "COCO keypoint AP/AR of a results file, as pycocotools computes it, with per-keypoint errors", runEval},
 		{"models", "list the network architectures with parameters and GFLOPs (--input HxW), or write one as JSON", runModels},
+		{"crops", "contact sheet of top-down training crops with their heatmap targets (check the data pipeline)", runCrops},
 	}
 }
 
