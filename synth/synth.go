@@ -69,12 +69,14 @@ type Person struct {
 	TrackID int64
 }
 
-// Annotation converts the person's labels into a COCO annotation (category 1, mask as RLE).
+// Annotation converts the person's labels into a COCO annotation (category 1, mask as
+// compressed RLE).
 func (p *Person) Annotation(id, imageID int64) (dataset.Annotation, error) {
 	rle, err := dataset.EncodeMask(&p.Mask)
 	if err != nil {
 		return dataset.Annotation{}, fmt.Errorf("annotation %d: %w", id, err)
 	}
+	rle.Compressed = true // pycocotools' string form, as COCO ships instance masks
 	return dataset.Annotation{
 		ID: id, ImageID: imageID, CategoryID: 1,
 		NumKeypoints: p.NumKeypoints, Area: p.Area, BBox: p.BBox,

@@ -65,8 +65,9 @@ func TestSynthCommand(t *testing.T) {
 			}
 		}
 		for _, a := range d.Annotations {
-			if a.Segmentation == nil || a.Segmentation.RLE == nil || float64(a.Segmentation.RLE.Area()) != a.Area {
-				t.Errorf("%s: annotation %d mask does not match its area", tc.file, a.ID)
+			if a.Segmentation == nil || a.Segmentation.RLE == nil || !a.Segmentation.RLE.Compressed ||
+				float64(a.Segmentation.RLE.Area()) != a.Area {
+				t.Errorf("%s: annotation %d mask is not a compressed RLE of its area", tc.file, a.ID)
 			}
 			if len(a.Joints3D) != 66 {
 				t.Errorf("%s: annotation %d has %d 3D values", tc.file, a.ID, len(a.Joints3D))
