@@ -24,9 +24,11 @@ type ReadOptions struct {
 const progressEvery = 1 << 20
 
 // Read loads a COCO-format annotation file (COCO, OCHuman and posedistill's own files) and
-// validates it. The file is streamed: the top-level object is walked token by token and each
-// image, annotation and category is decoded on its own, so memory stays near the size of the
-// decoded dataset. Errors name the file and, where there is one, the element and its id.
+// validates it (see Validate; opts.AllowUnknownIDs relaxes the id checks). The file is streamed:
+// the top-level object is walked token by token and each image, annotation and category is
+// decoded on its own, so memory stays near the size of the decoded dataset. Errors name the file
+// and, where there is one, the element and its id; malformed JSON is reported with its byte
+// offset.
 func Read(ctx context.Context, path string, opts ReadOptions) (*Dataset, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -37,14 +39,24 @@ func Read(ctx context.Context, path string, opts ReadOptions) (*Dataset, error) 
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	s := newStream(ctx, f, st.Size(), opts.Progress)
-	d, err := s.dataset(opts.Warn)
+	d, err := Decode(ctx, f, st.Size(), opts)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
+	return d, nil
+}
+
+// Decode is Read on a stream (for example a decompressing reader). size is the stream's length
+// in bytes, passed on to opts.Progress (0 when unknown).
+func Decode(ctx context.Context, r io.Reader, size int64, opts ReadOptions) (*Dataset, error) {
+	s := newStream(ctx, r, size, opts.Progress)
+	d, err := s.dataset(opts.Warn)
+	if err != nil {
+		return nil, err
+	}
 	s.finish()
 	if err := d.validate(opts.AllowUnknownIDs, opts.Warn); err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+		return nil, err
 	}
 	return d, nil
 }

@@ -3,48 +3,55 @@ package dataset
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 
 	"github.com/posedistill/posedistill/atomicfile"
 )
 
-// Write saves d as a COCO-format JSON file, atomically, one image, annotation or category per
-// line. Each element is encoded on its own, so writing needs little memory beyond d itself.
-// Segmentations keep the form they were read in (see Segmentation.MarshalJSON).
+// Write saves d as a COCO-format JSON file, atomically (see Encode).
 func Write(path string, d *Dataset) error {
-	if d == nil {
-		return fmt.Errorf("write %s: nil dataset", path)
+	if err := atomicfile.Write(path, func(w io.Writer) error { return Encode(w, d) }); err != nil {
+		return err // atomicfile names the file
 	}
-	return atomicfile.Write(path, func(w io.Writer) error {
-		e := newElementWriter(w)
-		e.raw("{")
-		sep := ""
-		if d.Info != nil {
-			e.raw(`"info":`)
-			e.value("info", d.Info)
-			sep = ",\n"
-		}
-		if d.Licenses != nil {
-			e.raw(sep + `"licenses":`)
-			e.value("licenses", d.Licenses)
-			sep = ",\n"
-		}
-		e.raw(sep + `"images":[`)
-		for i := range d.Images {
-			e.item(i, "images", d.Images[i].ID, &d.Images[i])
-		}
-		e.raw("\n],\n" + `"annotations":[`)
-		for i := range d.Annotations {
-			e.item(i, "annotations", d.Annotations[i].ID, &d.Annotations[i])
-		}
-		e.raw("\n],\n" + `"categories":[`)
-		for i := range d.Categories {
-			e.item(i, "categories", int64(d.Categories[i].ID), &d.Categories[i])
-		}
-		e.raw("\n]}\n")
-		return e.err
-	})
+	return nil
+}
+
+// Encode writes d as COCO-format JSON, one image, annotation or category per line. Each element
+// is encoded on its own, so writing needs little memory beyond d itself. Segmentations keep the
+// form they were read in (see Segmentation.MarshalJSON). Errors name the element and its id.
+func Encode(w io.Writer, d *Dataset) error {
+	if d == nil {
+		return errors.New("nil dataset")
+	}
+	e := newElementWriter(w)
+	e.raw("{")
+	sep := ""
+	if d.Info != nil {
+		e.raw(`"info":`)
+		e.value("info", d.Info)
+		sep = ",\n"
+	}
+	if d.Licenses != nil {
+		e.raw(sep + `"licenses":`)
+		e.value("licenses", d.Licenses)
+		sep = ",\n"
+	}
+	e.raw(sep + `"images":[`)
+	for i := range d.Images {
+		e.item(i, "images", d.Images[i].ID, &d.Images[i])
+	}
+	e.raw("\n],\n" + `"annotations":[`)
+	for i := range d.Annotations {
+		e.item(i, "annotations", d.Annotations[i].ID, &d.Annotations[i])
+	}
+	e.raw("\n],\n" + `"categories":[`)
+	for i := range d.Categories {
+		e.item(i, "categories", int64(d.Categories[i].ID), &d.Categories[i])
+	}
+	e.raw("\n]}\n")
+	return e.err
 }
 
 // WriteResults saves detections as a COCO keypoint results file (a JSON list), atomically.
