@@ -49,6 +49,9 @@ func sideColour(name string) color.RGBA {
 // Skeleton draws the bones and keypoints of one person: kps holds x, y and a visibility or
 // score per joint of set.
 func Skeleton(img *image.RGBA, set *skeleton.Set, kps []float64, st Style) error {
+	if set == nil {
+		return fmt.Errorf("render: nil keypoint set")
+	}
 	n := set.NumJoints()
 	if len(kps) != 3*n {
 		return fmt.Errorf("render: %d keypoint values for %s, want %d", len(kps), set.Name, 3*n)

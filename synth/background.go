@@ -79,16 +79,20 @@ func sampleBackground(rng *rand.Rand) background {
 	return bg
 }
 
+// shadow is a soft dark disc on the floor under a person: centre (X, Z) on the ground plane,
+// radius R (mm), darkness Dark at the centre (0–1).
+type shadow struct{ X, Z, R, Dark float64 }
+
 // paint fills pix (RGB float, row-major W×H×3) with the background seen by cam. The scene is
 // evaluated on a grid of half the resolution and interpolated bilinearly (a quarter of the cost;
 // the background is smooth at that scale), then the clutter shapes are drawn at full resolution.
-func (bg *background) paint(cam *camera, pix []float32) {
+func (bg *background) paint(cam *camera, pix []float32, shadows []shadow) {
 	w, h := cam.Width, cam.Height
 	gw, gh := w/2+2, h/2+2
 	grid := make([]float32, gw*gh*3)
 	for gy := range gh {
 		for gx := range gw {
-			c := bg.at(cam, float64(2*gx), float64(2*gy))
+			c := bg.at(cam, float64(2*gx), float64(2*gy), shadows)
 			i := (gy*gw + gx) * 3
 			grid[i], grid[i+1], grid[i+2] = float32(c[0]), float32(c[1]), float32(c[2])
 		}
@@ -118,7 +122,7 @@ func (bg *background) paint(cam *camera, pix []float32) {
 }
 
 // at returns the background colour seen through pixel coordinates (x, y).
-func (bg *background) at(cam *camera, x, y float64) [3]float64 {
+func (bg *background) at(cam *camera, x, y float64, shadows []shadow) [3]float64 {
 	dw := cam.rot.applyT(cam.ray(x, y)) // world direction (world = rotᵀ·camera)
 	var c [3]float64
 	tWall := math.Inf(1)
@@ -134,6 +138,11 @@ func (bg *background) at(cam *camera, x, y float64) [3]float64 {
 		p := dw.scale(tFloor)
 		c = bg.Floor.colourAt2D(p.X, p.Z)
 		dist = tFloor
+		for _, sh := range shadows {
+			if d2 := (sq(p.X-sh.X) + sq(p.Z-sh.Z)) / (sh.R * sh.R); d2 < 1 {
+				c = scaleColour(c, 1-sh.Dark*(1-d2)*(1-d2))
+			}
+		}
 	} else {
 		t := tWall
 		if math.IsInf(t, 1) {

@@ -162,6 +162,11 @@ func buildBody(s *shape, p *pose, a *appearance) body {
 		add(newEllipsoid(handC, fore[side], vec3{1.5 * s.ForearmR, 0.55 * s.Hand, 0.8 * s.ForearmR}, &ap.Skin), bit(wr))
 		add(newCapsule(J[hp], J[kn], s.ThighR, thigh[side], &ap.Pants), bit(hp, kn))
 		add(newCapsule(J[kn], J[an], s.ShinR, shin[side], lowerLeg), bit(kn, an))
+		// Muscles taper the limbs: a fuller upper thigh, a calf behind the shin, a forearm
+		// thicker near the elbow.
+		add(muscle(J[hp], J[kn], 0.35, vec3{1.3 * s.ThighR, 0.42 * s.Thigh, 1.25 * s.ThighR}, thigh[side], 0, &ap.Pants), bit(hp))
+		add(muscle(J[kn], J[an], 0.3, vec3{1.2 * s.ShinR, 0.3 * s.Shin, 1.3 * s.ShinR}, shin[side], -0.25*s.ShinR, lowerLeg), 0)
+		add(muscle(J[el], J[wr], 0.3, vec3{1.25 * s.ForearmR, 0.35 * s.Forearm, 1.15 * s.ForearmR}, fore[side], 0, lowerArm), 0)
 		foot := shin[side].mul(rotX(-p.Side[side].Ankle))
 		fwd := foot.apply(vec3{0, 0, 1})
 		base := J[an].add(foot.apply(down.scale(0.5 * s.AnkleH)))
@@ -182,4 +187,13 @@ func buildBody(s *shape, p *pose, a *appearance) body {
 		b.Prims[i] = b.Prims[i].transformed(ident, lift)
 	}
 	return b
+}
+
+// muscle returns an ellipsoid along the bone from a to b, centred at fraction at of its length
+// and shifted by back along the bone frame's Z axis (negative: behind), with the given radii in
+// the bone's frame (Y along the bone).
+func muscle(a, b vec3, at float64, radii vec3, bone mat3, back float64, mat *material) prim {
+	f := frameAlong(b.sub(a), bone)
+	c := a.lerp(b, at).add(f.col(2).scale(back))
+	return newEllipsoid(c, f, radii, mat)
 }

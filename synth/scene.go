@@ -25,7 +25,9 @@ type sceneSpec struct {
 	Ambient float64
 	Tint    [3]float64
 	Noise   float64 // sensor noise amplitude (0–1 scale)
-	Blur    bool
+	// ShadowDark is how dark the soft shadows under people are (0–1).
+	ShadowDark float64
+	Blur       bool
 }
 
 // sampleLighting draws a light from above, an ambient level, a colour tint and sensor noise.
@@ -35,6 +37,7 @@ func (s *sceneSpec) sampleLighting(rng *rand.Rand) {
 	s.Tint = [3]float64{1 + 0.12*rng.NormFloat64(), 1, 1 + 0.12*rng.NormFloat64()}
 	s.Noise = 0.01 + 0.03*rng.Float64()
 	s.Blur = rng.Float64() < 0.6
+	s.ShadowDark = 0.2 + 0.5*rng.Float64()
 }
 
 // sampleStill draws a scene for one still image.

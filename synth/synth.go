@@ -130,7 +130,11 @@ func (r *Renderer) render(s *sceneSpec, salt uint32) (*Frame, error) {
 	w, h := s.Cam.Width, s.Cam.Height
 	pl := s.place()
 	pix := make([]float32, w*h*3)
-	s.BG.paint(&s.Cam, pix)
+	shadows := make([]shadow, len(s.People))
+	for i, p := range s.People {
+		shadows[i] = shadow{X: p.Pos.X, Z: p.Pos.Z, R: 0.3 * p.Shape.Height, Dark: s.ShadowDark}
+	}
+	s.BG.paint(&s.Cam, pix, shadows)
 	zb := &zbuffer{W: w, H: h, Depth: make([]float32, w*h), Prim: make([]int32, w*h)}
 	rasterize(&s.Cam, pl.Prims, zb)
 	shade(s, pl.Prims, zb, pix)
