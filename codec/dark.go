@@ -2,7 +2,7 @@ package codec
 
 import "math"
 
-// darkOffset returns DARK's sub-pixel offset at the integer maximum (ix, iy) of d.plane.
+// darkOffset returns DARK's sub-pixel offset at the integer maximum (ix, iy) of joint j.
 //
 // The channel is smoothed with a gaussian (so that a network's irregular peak is close to a
 // gaussian again), its log is approximated by the quadratic through the 3×3 stencil around the
@@ -14,7 +14,7 @@ import "math"
 // an edge inwards or outwards by up to a pixel. At the first or last row or column the stencil
 // moves inside and the quadratic is evaluated at the maximum. An offset is used only where the
 // Hessian is negative definite and the step stays within one pixel; otherwise it is 0.
-func (d *decoder) darkOffset(ix, iy int) (ox, oy float64) {
+func (d *decoder) darkOffset(j, ix, iy int) (ox, oy float64) {
 	w, h := d.c.HeatW, d.c.HeatH
 	cx, cy := min(max(ix, 1), w-2), min(max(iy, 1), h-2)
 	rb := min(d.c.blurKernel()/2, cx-1, w-2-cx, cy-1, h-2-cy)
@@ -23,7 +23,7 @@ func (d *decoder) darkOffset(ix, iy int) (ox, oy float64) {
 	peak := 0.0
 	for sy := -1; sy <= 1; sy++ {
 		for sx := -1; sx <= 1; sx++ {
-			v := blurAt(d.plane, w, cx+sx, cy+sy, kernel)
+			v := d.blurAt(j, cx+sx, cy+sy, kernel)
 			f[sy+1][sx+1] = v
 			peak = max(peak, v)
 		}
@@ -57,16 +57,17 @@ func (d *decoder) darkOffset(ix, iy int) (ox, oy float64) {
 	return ox, oy
 }
 
-// blurAt returns the separable gaussian blur of the w-wide plane at (x, y); the caller keeps the
-// kernel inside the plane.
-func blurAt(plane []float64, w, x, y int, kernel []float64) float64 {
+// blurAt returns the separable gaussian blur of joint j's heatmap at (x, y); the caller keeps
+// the kernel inside the map.
+func (d *decoder) blurAt(j, x, y int, kernel []float64) float64 {
 	r := len(kernel) / 2
+	w, k := d.c.HeatW, d.k
 	s := 0.0
 	for i, ky := range kernel {
-		row := plane[(y+i-r)*w+x-r:]
+		base := ((y+i-r)*w+x-r)*k + j
 		t := 0.0
-		for j, kx := range kernel {
-			t += kx * row[j]
+		for n, kx := range kernel {
+			t += kx * float64(d.hm[base+n*k])
 		}
 		s += ky * t
 	}

@@ -26,10 +26,27 @@ func (c *Codec) Decode(heatmaps []float32, k int) ([]Prediction, error) {
 		return nil, fmt.Errorf("codec: decode: heatmaps have %d values, want %dx%dx%d",
 			len(heatmaps), c.HeatH, c.HeatW, k)
 	}
+	// One pass over the channel-last heatmap finds every joint's maximum.
+	best := make([]float64, k)
+	at := make([]int, k)
+	for j := range best {
+		best[j], at[j] = math.Inf(-1), -1
+	}
+	for i := 0; i < c.NumHeatPixels(); i++ {
+		px := heatmaps[i*k : (i+1)*k]
+		for j, v := range px {
+			if float64(v) > best[j] { // NaN never compares greater
+				best[j], at[j] = float64(v), i
+			}
+		}
+	}
+	d := decoder{c: c, refine: c.refinement(), hm: heatmaps, k: k}
+	if d.refine == RefineDARK {
+		d.kernels = gaussianKernels(c.blurKernel() / 2)
+	}
 	preds := make([]Prediction, k)
-	d := newDecoder(c)
 	for j := range preds {
-		preds[j] = d.decodeChannel(heatmaps, k, j)
+		preds[j] = d.refineJoint(j, at[j], best[j])
 	}
 	return preds, nil
 }
@@ -55,36 +72,22 @@ func (c *Codec) DecodeBatch(heatmaps []float32, n, k int) ([][]Prediction, error
 	return out, nil
 }
 
-// decoder holds the scratch buffers of one Decode call.
+// decoder refines the maxima of one [h, w, K] heatmap.
 type decoder struct {
 	c       *Codec
 	refine  Refinement
-	plane   []float64   // one channel, row-major
+	hm      []float32
+	k       int
 	kernels [][]float64 // DARK blur kernels by radius
 }
 
-func newDecoder(c *Codec) *decoder {
-	d := &decoder{c: c, refine: c.refinement()}
-	n := c.NumHeatPixels()
-	d.plane = make([]float64, n)
-	if d.refine == RefineDARK {
-		d.kernels = gaussianKernels(c.blurKernel() / 2)
-	}
-	return d
-}
+// value returns joint j's heatmap at pixel (x, y).
+func (d *decoder) value(j, x, y int) float64 { return float64(d.hm[(y*d.c.HeatW+x)*d.k+j]) }
 
-// decodeChannel decodes joint j of a [h, w, K] heatmap.
-func (d *decoder) decodeChannel(hm []float32, k, j int) Prediction {
+// refineJoint turns joint j's maximum (pixel index bi, value best) into a prediction.
+func (d *decoder) refineJoint(j, bi int, best float64) Prediction {
 	c := d.c
 	w, h := c.HeatW, c.HeatH
-	best, bi := math.Inf(-1), -1
-	for i := range d.plane {
-		v := float64(hm[i*k+j])
-		d.plane[i] = v
-		if v > best { // NaN never compares greater
-			best, bi = v, i
-		}
-	}
 	if bi < 0 {
 		return Prediction{Score: math.Inf(-1)}
 	}
@@ -93,13 +96,13 @@ func (d *decoder) decodeChannel(hm []float32, k, j int) Prediction {
 	switch d.refine {
 	case RefineQuarter:
 		if ix > 0 && ix < w-1 {
-			fx += 0.25 * sign(d.plane[bi+1]-d.plane[bi-1])
+			fx += 0.25 * sign(d.value(j, ix+1, iy)-d.value(j, ix-1, iy))
 		}
 		if iy > 0 && iy < h-1 {
-			fy += 0.25 * sign(d.plane[bi+w]-d.plane[bi-w])
+			fy += 0.25 * sign(d.value(j, ix, iy+1)-d.value(j, ix, iy-1))
 		}
 	case RefineDARK:
-		ox, oy := d.darkOffset(ix, iy)
+		ox, oy := d.darkOffset(j, ix, iy)
 		fx += ox
 		fy += oy
 	}
