@@ -10,16 +10,11 @@ import (
 	"github.com/posedistill/posedistill/skeleton"
 )
 
-// Colours of the overlay: left side, right side, midline, occluded keypoints.
-var (
-	Left     = color.RGBA{40, 220, 60, 255}
-	Right    = color.RGBA{240, 120, 20, 255}
-	Middle   = color.RGBA{60, 140, 255, 255}
-	Occluded = color.RGBA{255, 40, 40, 255}
-)
-
-// Style sets the sizes of an overlay in pixels.
+// Style sets the sizes and colours of an overlay.
 type Style struct {
+	// Left, Right and Middle colour the joints and bones by side; Occluded the rings of hidden
+	// keypoints.
+	Left, Right, Middle, Occluded color.RGBA
 	// Bone is the bone line width, Point the keypoint radius.
 	Bone, Point float64
 	// MinScore hides keypoints (and their bones) whose third value is below it; for labels
@@ -32,18 +27,22 @@ type Style struct {
 // DefaultStyle returns a style scaled to an image of the given height.
 func DefaultStyle(height int) Style {
 	s := float64(height) / 256
-	return Style{Bone: 1.5 * s, Point: 2.2 * s, MinScore: 0.5, Occlusion: true}
+	return Style{
+		Left: color.RGBA{40, 220, 60, 255}, Right: color.RGBA{240, 120, 20, 255},
+		Middle: color.RGBA{60, 140, 255, 255}, Occluded: color.RGBA{255, 40, 40, 255},
+		Bone: 1.5 * s, Point: 2.2 * s, MinScore: 0.5, Occlusion: true,
+	}
 }
 
 // sideColour returns the colour of a joint by its name's side.
-func sideColour(name string) color.RGBA {
+func (st *Style) sideColour(name string) color.RGBA {
 	switch {
 	case strings.HasPrefix(name, "left_"):
-		return Left
+		return st.Left
 	case strings.HasPrefix(name, "right_"):
-		return Right
+		return st.Right
 	}
-	return Middle
+	return st.Middle
 }
 
 // Skeleton draws the bones and keypoints of one person: kps holds x, y and a visibility or
@@ -61,9 +60,9 @@ func Skeleton(img *image.RGBA, set *skeleton.Set, kps []float64, st Style) error
 		if !shown(b[0]) || !shown(b[1]) {
 			continue
 		}
-		c := sideColour(set.Joints[b[0]])
-		if sideColour(set.Joints[b[1]]) != c {
-			c = Middle
+		c := st.sideColour(set.Joints[b[0]])
+		if st.sideColour(set.Joints[b[1]]) != c {
+			c = st.Middle
 		}
 		Line(img, kps[3*b[0]], kps[3*b[0]+1], kps[3*b[1]], kps[3*b[1]+1], st.Bone, c)
 	}
@@ -73,11 +72,11 @@ func Skeleton(img *image.RGBA, set *skeleton.Set, kps []float64, st Style) error
 		}
 		x, y := kps[3*j], kps[3*j+1]
 		if st.Occlusion && kps[3*j+2] < 1.5 {
-			Circle(img, x, y, st.Point+0.5, 1.2, Occluded)
+			Circle(img, x, y, st.Point+0.5, 1.2, st.Occluded)
 			continue
 		}
 		Disc(img, x, y, st.Point+0.8, color.RGBA{0, 0, 0, 255})
-		Disc(img, x, y, st.Point, sideColour(set.Joints[j]))
+		Disc(img, x, y, st.Point, st.sideColour(set.Joints[j]))
 	}
 	return nil
 }
@@ -106,7 +105,7 @@ func Mask(img *image.RGBA, m *dataset.Mask, c color.RGBA, alpha float64) error {
 
 // Palette returns a distinct colour for instance i (for masks and boxes).
 func Palette(i int) color.RGBA {
-	p := []color.RGBA{
+	p := [...]color.RGBA{
 		{230, 25, 75, 255}, {60, 180, 75, 255}, {255, 225, 25, 255}, {0, 130, 200, 255},
 		{245, 130, 48, 255}, {145, 30, 180, 255}, {70, 240, 240, 255}, {240, 50, 230, 255},
 	}

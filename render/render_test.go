@@ -82,10 +82,10 @@ func TestSkeleton(t *testing.T) {
 		o := img.PixOffset(x, y)
 		return color.RGBA{img.Pix[o], img.Pix[o+1], img.Pix[o+2], img.Pix[o+3]}
 	}
-	if c := at(10, 25); c != Left {
-		t.Errorf("left bone colour %v, want %v", c, Left)
+	if c := at(10, 25); c != st.Left {
+		t.Errorf("left bone colour %v, want %v", c, st.Left)
 	}
-	if c := at(10, 10); c != Left {
+	if c := at(10, 10); c != st.Left {
 		t.Errorf("left keypoint colour %v", c)
 	}
 	if c := at(40, 40); c.R != 0 {
