@@ -39,7 +39,8 @@ type sampleJob struct {
 // Start begins producing batches at batch step of epoch (0-based), which lets a run resume
 // exactly where it stopped: batch (e, s) has the same content whether the sequence started at
 // (0, 0) or at (e, s). The batches are built by Workers goroutines, Prefetch batches ahead,
-// until ctx is cancelled, Close is called, or Epochs have been produced.
+// until ctx is cancelled, Close is called, or Epochs have been produced. Call Close when done:
+// it stops the goroutines.
 func (l *Loader) Start(ctx context.Context, epoch, step int) (*Iterator, error) {
 	spe := l.StepsPerEpoch()
 	if epoch < 0 || step < 0 || step >= spe {
