@@ -1,0 +1,178 @@
+package export
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// onnxTolerance is the largest accepted max|ONNX Runtime − Go| relative to the largest |Go| output.
+const onnxTolerance = 1e-4
+
+// TestONNXMatchesPredictor exports small networks of every architecture (and one with every layer
+// kind) with randomized batch-norm statistics, runs them in ONNX Runtime and compares every head
+// with nets.Predictor on the go backend, in NHWC and NCHW layouts.
+func TestONNXMatchesPredictor(t *testing.T) {
+	ortNodeModules(t)
+	backend := goBackend(t)
+	for name, tc := range testNets(t) {
+		t.Run(name, func(t *testing.T) {
+			store := randomStore(t, backend, tc.net, 3)
+			images := randomImages(5, 2, tc.h, tc.w, tc.net.InputChannels)
+			want := predict(t, backend, tc.net, store, images)
+			flat := tensors.MustCopyFlatData[float32](images)
+			for _, nchw := range []bool{false, true} {
+				b, err := ONNX(tc.net, store, ONNXOptions{NCHW: nchw})
+				if err != nil {
+					t.Fatal(err)
+				}
+				in, dims := flat, []int{2, tc.h, tc.w, tc.net.InputChannels}
+				if nchw {
+					in, dims = nhwcToNCHW(flat, dims), []int{2, tc.net.InputChannels, tc.h, tc.w}
+				}
+				got := runORT(t, b, in, dims, 0)
+				if len(got.Outputs) != len(want) {
+					t.Fatalf("nchw=%v: outputs %v, want %d heads", nchw, got.Outputs, len(want))
+				}
+				for head, w := range want {
+					wd := w.Shape().Dimensions
+					gv := got.Values[head]
+					if nchw {
+						if !slices.Equal(got.Outputs[head], []int{wd[0], wd[3], wd[1], wd[2]}) {
+							t.Fatalf("%s: dims %v, want NCHW of %v", head, got.Outputs[head], wd)
+						}
+						gv = nchwToNHWC(gv, got.Outputs[head])
+					} else if !slices.Equal(got.Outputs[head], wd) {
+						t.Fatalf("%s: dims %v, want %v", head, got.Outputs[head], wd)
+					}
+					d := relMaxDiff(gv, tensors.MustCopyFlatData[float32](w))
+					t.Logf("nchw=%v %s: max relative difference %.2g", nchw, head, d)
+					if d > onnxTolerance {
+						t.Errorf("nchw=%v %s: ONNX Runtime differs from the Go predictor by %.3g (relative), over %g", nchw, head, d, onnxTolerance)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestONNXChecker validates exported models with the onnx package's full checker (shape inference
+// included) through Debian's python3-onnx.
+func TestONNXChecker(t *testing.T) {
+	if err := exec.Command("/usr/bin/python3", "-c", "import onnx").Run(); err != nil {
+		t.Skip("/usr/bin/python3 with onnx is not available")
+	}
+	backend := goBackend(t)
+	for name, tc := range testNets(t) {
+		t.Run(name, func(t *testing.T) {
+			store := randomStore(t, backend, tc.net, 1)
+			for _, opt := range []ONNXOptions{{}, {NCHW: true, Batch: 1, Height: tc.h, Width: tc.w}} {
+				path := filepath.Join(t.TempDir(), "m.onnx")
+				if err := WriteONNX(path, tc.net, store, opt); err != nil {
+					t.Fatal(err)
+				}
+				out, err := exec.Command("/usr/bin/python3", filepath.Join("testdata", "check_onnx.py"), path).CombinedOutput()
+				if err != nil {
+					t.Fatalf("%+v: onnx.checker: %v\n%s", opt, err, out)
+				}
+				var ops []string
+				if err := json.Unmarshal(out, &ops); err != nil {
+					t.Fatalf("checker output %q: %v", out, err)
+				}
+				for _, op := range ops {
+					if !slices.Contains([]string{"Conv", "ConvTranspose", "Relu", "Clip", "Sigmoid", "Add", "Concat", "Resize", "MaxPool", "Transpose", "Identity"}, op) {
+						t.Errorf("unexpected op %s (BN should be folded)", op)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestONNXDeterministic checks that the same net and weights give the same bytes.
+func TestONNXDeterministic(t *testing.T) {
+	backend := goBackend(t)
+	net := allOpsNet()
+	store := randomStore(t, backend, net, 2)
+	a, err := ONNX(net, store, ONNXOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ONNX(net, store, ONNXOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(a, b) {
+		t.Fatal("two exports of the same network differ")
+	}
+}
+
+// TestONNXErrors checks that bad inputs give errors naming the problem, not panics.
+func TestONNXErrors(t *testing.T) {
+	backend := goBackend(t)
+	net := allOpsNet()
+	store := randomStore(t, backend, net, 2)
+	empty := model.NewStore()
+	bad := *net
+	bad.Layers = append([]nets.Layer(nil), net.Layers...)
+	bad.Layers[2].Inputs = []string{"nope"}
+	for _, tc := range []struct {
+		name  string
+		net   *nets.Net
+		store *model.Store
+		opt   ONNXOptions
+	}{
+		{"missing weights", net, empty, ONNXOptions{}},
+		{"invalid net", &bad, store, ONNXOptions{}},
+		{"size not a multiple", net, store, ONNXOptions{Height: 6, Width: 8}},
+		{"negative batch", net, store, ONNXOptions{Batch: -1}},
+		{"wrong scope", net, store, ONNXOptions{Scope: "student"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if _, err := ONNX(tc.net, tc.store, tc.opt); err == nil {
+				t.Fatal("no error")
+			} else {
+				t.Log(err)
+			}
+		})
+	}
+	if err := WriteONNX(filepath.Join(t.TempDir(), "no", "such", "dir", "m.onnx"), net, store, ONNXOptions{}); err == nil {
+		t.Error("writing into a missing directory: no error")
+	}
+}
+
+func nhwcToNCHW(x []float32, dims []int) []float32 {
+	n, h, w, c := dims[0], dims[1], dims[2], dims[3]
+	out := make([]float32, len(x))
+	for b := range n {
+		for y := range h {
+			for i := range w {
+				for k := range c {
+					out[((b*c+k)*h+y)*w+i] = x[((b*h+y)*w+i)*c+k]
+				}
+			}
+		}
+	}
+	return out
+}
+
+func nchwToNHWC(x []float32, dims []int) []float32 {
+	n, c, h, w := dims[0], dims[1], dims[2], dims[3]
+	out := make([]float32, len(x))
+	for b := range n {
+		for k := range c {
+			for y := range h {
+				for i := range w {
+					out[((b*h+y)*w+i)*c+k] = x[((b*c+k)*h+y)*w+i]
+				}
+			}
+		}
+	}
+	return out
+}
