@@ -3,19 +3,20 @@ package dataset
 import (
 	"bufio"
 	"io"
+	"slices"
 )
 
 // nonFiniteFilter rewrites the bare NaN, Infinity and -Infinity tokens that Python's json module
 // writes (and that JSON forbids) into strings of the same length ("N", "Infini", "-Infini"), so
 // that byte offsets stay those of the file, the JSON stays well formed, and the decoder reports
-// the value as a type error that Read turns into a clear "NaN or Infinity" message. Count says how
-// many tokens were rewritten so far.
+// the value as a type error that Read turns into a clear "NaN or Infinity" message.
 type nonFiniteFilter struct {
 	r        *bufio.Reader
 	inString bool
 	escape   bool
 	pending  []byte
-	Count    int
+	out      int64   // bytes handed out so far
+	rewrites []int64 // offsets of the rewritten tokens, ascending
 }
 
 var nonFiniteTokens = []struct{ token, replacement string }{
@@ -41,7 +42,7 @@ func (f *nonFiniteFilter) Read(p []byte) (int, error) {
 		b, err := f.r.ReadByte()
 		if err != nil {
 			if n > 0 {
-				return n, nil
+				break
 			}
 			return 0, err
 		}
@@ -67,7 +68,7 @@ func (f *nonFiniteFilter) Read(p []byte) (int, error) {
 					f.r.Discard(len(rest))
 					b = t.replacement[0]
 					f.pending = []byte(t.replacement[1:])
-					f.Count++
+					f.rewrites = append(f.rewrites, f.out+int64(n))
 					break
 				}
 			}
@@ -75,5 +76,12 @@ func (f *nonFiniteFilter) Read(p []byte) (int, error) {
 		p[n] = b
 		n++
 	}
+	f.out += int64(n)
 	return n, nil
+}
+
+// rewroteIn reports whether a token was rewritten in the byte range [start, end).
+func (f *nonFiniteFilter) rewroteIn(start, end int64) bool {
+	i, _ := slices.BinarySearch(f.rewrites, start)
+	return i < len(f.rewrites) && f.rewrites[i] < end
 }

@@ -2,6 +2,7 @@ package dataset
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -19,7 +20,8 @@ const sampleCOCO = `{
  "info": {"description": "sample", "year": 2017},
  "licenses": [{"id": 1, "name": "CC"}],
  "images": [
-  {"license": 1, "file_name": "000000000785.jpg", "coco_url": "x", "height": 425, "width": 640, "id": 785},
+  {"license": 1, "file_name": "000000000785.jpg", "coco_url": "http://x/785.jpg", "height": 425, "width": 640, "id": 785,
+   "flickr": {"farm": 1, "tags": ["a", "b"]}},
   {"file_name": "b.jpg", "height": 6, "width": 5, "id": 9007199254740993,
    "camera": {"fx": 1000, "fy": 1001.5, "cx": 2.5, "cy": 3}, "sequence_id": 4, "frame_index": 7, "timestamp": 0.25}
  ],
@@ -80,6 +82,12 @@ func TestReadSample(t *testing.T) {
 	}
 	if s := a[3].Segmentation; s == nil || s.RLE != nil || s.Polygons == nil || len(s.Polygons) != 0 {
 		t.Errorf("empty polygon list read as %+v", s)
+	}
+	if e := d.Images[0].Extra; len(e) != 3 || string(e["coco_url"]) != `"http://x/785.jpg"` || string(e["flickr"]) != `{"farm":1,"tags":["a","b"]}` {
+		t.Errorf("image extras read as %q", e)
+	}
+	if d.Images[1].Extra != nil {
+		t.Errorf("extras %q for an image without extra fields", d.Images[1].Extra)
 	}
 	if c := d.Images[1].Camera; c == nil || c.Fy != 1001.5 || d.Images[1].Timestamp != 0.25 {
 		t.Errorf("camera read as %+v", d.Images[1])
@@ -195,6 +203,12 @@ func TestReadErrors(t *testing.T) {
 			ReadOptions{}, []string{"annotations[0] (id 79)", "NaN or Infinity", "keypoints"}},
 		{"Infinity", annotationFile(`{"segmentation": [[1, 2, -Infinity, 4, 5, 6]], "id": 80, "image_id": 1, "category_id": 1}`),
 			ReadOptions{}, []string{"(id 80)", "NaN or Infinity"}},
+		{"NaN in a later element", annotationFile(`{"id": 90, "image_id": 1, "category_id": 1}, {"id": 91, "image_id": 1, "category_id": 1, "area": NaN}`),
+			ReadOptions{}, []string{"annotations[1] (id 91)", "NaN or Infinity in area"}},
+		{"NaN in an image extra", `{"images": [{"id": 4, "score": NaN}], "annotations": []}`,
+			ReadOptions{}, []string{"images[0] (id 4)", "NaN or Infinity"}},
+		{"Infinity in info", `{"info": {"a": [Infinity]}, "images": [], "annotations": []}`,
+			ReadOptions{}, []string{`"info"`, "NaN or Infinity"}},
 		{"huge number", annotationFile(`{"id": 81, "image_id": 1, "category_id": 1, "area": 1e999}`),
 			ReadOptions{}, []string{"(id 81)", "area"}},
 		{"duplicate id", annotationFile(`{"id": 5, "image_id": 1, "category_id": 1}, {"id": 5, "image_id": 1, "category_id": 1}`),
@@ -263,13 +277,16 @@ func TestReadCancelled(t *testing.T) {
 
 // TestNonFiniteInStringsUntouched checks that "NaN" and "Infinity" inside strings stay as written.
 func TestNonFiniteInStringsUntouched(t *testing.T) {
-	path := writeTemp(t, "s.json", `{"images": [{"id": 1, "file_name": "NaN \"Infinity\" -Infinity.jpg"}], "annotations": []}`)
+	path := writeTemp(t, "s.json", `{"images": [{"id": 1, "file_name": "NaN \"Infinity\" -Infinity.jpg", "flag": "N"}], "annotations": []}`)
 	d, err := Read(context.Background(), path, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if got := d.Images[0].FileName; got != `NaN "Infinity" -Infinity.jpg` {
 		t.Fatalf("file name = %q", got)
+	}
+	if got := string(d.Images[0].Extra["flag"]); got != `"N"` {
+		t.Fatalf("a genuine string \"N\" read as %s", got)
 	}
 }
 
@@ -312,5 +329,20 @@ func TestWriteRejectsNaN(t *testing.T) {
 	}
 	if err := d.Validate(); err == nil || !strings.Contains(err.Error(), "annotation id 42") {
 		t.Fatalf("Validate: %v", err)
+	}
+}
+
+func TestImageExtraJSON(t *testing.T) {
+	im := Image{ID: 3, FileName: "a.jpg", Extra: map[string]json.RawMessage{"z": json.RawMessage(`[1, 2]`), "a": json.RawMessage(`"x"`)}}
+	got, err := json.Marshal(im)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := `{"id":3,"file_name":"a.jpg","width":0,"height":0,"a":"x","z":[1,2]}`; string(got) != want {
+		t.Errorf("marshal = %s, want %s", got, want)
+	}
+	im.Extra["Width"] = json.RawMessage(`5`)
+	if _, err := json.Marshal(im); err == nil || !strings.Contains(err.Error(), "Width") {
+		t.Errorf("colliding extra key: err = %v", err)
 	}
 }

@@ -18,6 +18,8 @@ type stream struct {
 	total    int64
 	progress func(readBytes, totalBytes int64)
 	reported int64
+	// nonFinite says that the element being decoded held a NaN or Infinity token.
+	nonFinite bool
 }
 
 // errNotDelim is wrapped by delim errors.
@@ -112,14 +114,11 @@ func (s *stream) errorOffset() int64 {
 
 // value decodes one whole value (a small section such as "info").
 func (s *stream) value(key string, v any) error {
-	before := s.filter.Count
+	start := s.dec.InputOffset()
 	if err := s.dec.Decode(v); err != nil {
-		if s.filter.Count > before {
-			return fmt.Errorf("%q: NaN or Infinity is not a valid JSON number", key)
-		}
 		return s.syntax(fmt.Sprintf("%q", key), err)
 	}
-	if s.filter.Count > before {
+	if s.filter.rewroteIn(start, s.dec.InputOffset()) {
 		return fmt.Errorf("%q: NaN or Infinity is not a valid JSON number", key)
 	}
 	return nil
@@ -146,9 +145,11 @@ func (s *stream) array(key string, each func(raw []byte, i int) error) error {
 				return err
 			}
 		}
+		start := s.dec.InputOffset()
 		if err := s.dec.Decode(&raw); err != nil {
 			return s.syntax(fmt.Sprintf("%s[%d]", key, i), err)
 		}
+		s.nonFinite = s.filter.rewroteIn(start, s.dec.InputOffset())
 		if err := each(raw, i); err != nil {
 			return err
 		}
@@ -159,25 +160,18 @@ func (s *stream) array(key string, each func(raw []byte, i int) error) error {
 // element decodes one list element, naming it and its id in errors.
 func (s *stream) element(raw []byte, key string, i int, v any) error {
 	err := json.Unmarshal(raw, v)
-	if err == nil {
-		return nil
-	}
-	name := elementName(raw, key, i)
-	var te *json.UnmarshalTypeError
-	if s.filter.Count > 0 && errors.As(err, &te) && te.Value == "string" && hasNonFinite(raw) {
-		return fmt.Errorf("%s: NaN or Infinity in %s is not a valid JSON number", name, te.Field)
-	}
-	return fmt.Errorf("%s: %w", name, err)
-}
-
-// hasNonFinite reports whether raw holds one of the strings the filter writes for NaN/Infinity.
-func hasNonFinite(raw []byte) bool {
-	for _, t := range nonFiniteTokens {
-		if bytes.Contains(raw, []byte(t.replacement)) {
-			return true
+	if s.nonFinite {
+		where := ""
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			where = " in " + te.Field
 		}
+		return fmt.Errorf("%s: NaN or Infinity%s is not a valid JSON number", elementName(raw, key, i), where)
 	}
-	return false
+	if err != nil {
+		return fmt.Errorf("%s: %w", elementName(raw, key, i), err)
+	}
+	return nil
 }
 
 // elementName names a list element by position and, when it has one, by id.

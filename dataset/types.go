@@ -4,6 +4,8 @@
 // tools ignore.
 package dataset
 
+import "encoding/json"
+
 // Dataset is a COCO keypoint annotation file.
 type Dataset struct {
 	Info        map[string]any `json:"info,omitempty"`
@@ -28,6 +30,10 @@ type Image struct {
 	FrameIndex int `json:"frame_index,omitempty"`
 	// Timestamp is the frame's time in seconds (posedistill extension).
 	Timestamp float64 `json:"timestamp,omitempty"`
+
+	// Extra keeps the fields this type does not name (COCO's license, coco_url, flickr_url,
+	// date_captured, …) exactly as read, so that writing a dataset back loses nothing.
+	Extra map[string]json.RawMessage `json:"-"`
 }
 
 // Camera is a pinhole camera's intrinsics in pixels: a 3D point (X, Y, Z) in camera coordinates
