@@ -66,9 +66,9 @@ func sampleStill(rng *rand.Rand, opt *Options) sceneSpec {
 		p.Pose = samplePose(rng, family(rng.IntN(int(numFamilies))))
 		p.Yaw = rng.Float64() * 2 * math.Pi
 		for try := 0; ; try++ {
-			// Full-body pixel height log-uniform over 0.14–3 image heights: small, medium
+			// Full-body pixel height log-uniform over 0.14–2.5 image heights: small, medium
 			// and large COCO areas, close people cut by the border.
-			px := float64(opt.Height) * math.Exp(math.Log(0.14)+rng.Float64()*math.Log(3.0/0.14))
+			px := float64(opt.Height) * math.Exp(math.Log(0.14)+rng.Float64()*math.Log(2.5/0.14))
 			z := math.Max(s.Cam.Intr.Fy*p.Shape.Height/px, 900)
 			x := -0.15*fw + 1.3*fw*rng.Float64()
 			if opt.HeavyOcclusion {
