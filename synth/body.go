@@ -119,6 +119,13 @@ func buildBody(s *shape, p *pose, a *appearance) body {
 
 	// Torso: pelvis, belly, chest, shoulder girdle, neck.
 	add(newEllipsoid(vec3{0, -0.01 * s.Height, -0.005 * s.Height}, ident, s.Pelvis, &ap.Pants), bit(jPelvis, jLHip, jRHip))
+	if a.Skirt > 0 {
+		// A skirt or dress hangs from the hips: it hides the hips (counted as their surface) and,
+		// when long, the knees.
+		drop := a.Skirt * s.Thigh
+		c := vec3{0, -0.03*s.Height - 0.4*drop, 0}
+		add(newEllipsoid(c, ident, vec3{1.2 * s.Pelvis.X, 0.55*drop + 0.05*s.Height, 1.2 * s.Pelvis.Z}, &ap.Pants), bit(jPelvis, jLHip, jRHip))
+	}
 	add(newEllipsoid(J[jSpine].scale(0.7), t1, s.Belly, &ap.Shirt), bit(jSpine, jPelvis))
 	// The waist bridges belly and chest so the torso reads as one piece.
 	waist := vec3{0.5 * (s.Belly.X + s.Chest.X), 0.55 * s.Spine2, 0.5 * (s.Belly.Z + s.Chest.Z)}

@@ -9,7 +9,7 @@ import (
 
 // jointTolerances returns, per joint, how far (mm) in front of the joint the first surface along
 // the ray may lie for the joint to count as visible: about the thickness of the part around it.
-func jointTolerances(s *shape) [numJoints]float64 {
+func jointTolerances(s *shape, a *appearance) [numJoints]float64 {
 	var t [numJoints]float64
 	limb := func(r float64) float64 { return 1.3*r + s.radiusScale(20) }
 	hr := s.HeadR
@@ -30,6 +30,11 @@ func jointTolerances(s *shape) [numJoints]float64 {
 	t[jNose] = 0.2 * hr.Z
 	t[jLEye], t[jREye] = 0.15*hr.Z, 0.15*hr.Z
 	t[jLEar], t[jREar] = 0.3*hr.X, 0.3*hr.X
+	if a.Skirt > 0 {
+		// The skirt's cloth stands off the hips by up to its depth.
+		t[jLHip] = 1.5*s.Pelvis.Z + s.radiusScale(20)
+		t[jRHip] = t[jLHip]
+	}
 	return t
 }
 

@@ -17,7 +17,7 @@ const nearPlane = 50
 // rasterize finds, for every pixel, the nearest part along the ray through its centre: each part
 // is ray-cast only over the pixels of its projected bounding box.
 func rasterize(cam *camera, prims []prim, zb *zbuffer) {
-	w, h := cam.Width, cam.Height
+	w := cam.Width
 	for i := range zb.Depth {
 		zb.Depth[i] = float32(math.Inf(1))
 		zb.Prim[i] = -1
@@ -45,7 +45,6 @@ func rasterize(cam *camera, prims []prim, zb *zbuffer) {
 			}
 		}
 	}
-	_ = h
 }
 
 // screenBox returns the pixel range covered by the projection of a part's bounding box, clipped

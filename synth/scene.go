@@ -160,7 +160,7 @@ func (s *sceneSpec) place() placed {
 			js[j] = rot.apply(b.Joints[j]).add(off)
 		}
 		pl.Joints = append(pl.Joints, js)
-		pl.Tol = append(pl.Tol, jointTolerances(&p.Shape))
+		pl.Tol = append(pl.Tol, jointTolerances(&p.Shape, &p.Look))
 		for _, pr := range b.Prims {
 			q := pr.transformed(rot, off)
 			q.Person = i

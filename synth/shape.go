@@ -73,6 +73,8 @@ type appearance struct {
 	LongSleeves       bool
 	LongPants         bool
 	HasHair           bool
+	// Skirt, when above zero, is the length of a skirt or dress below the hips, in thigh lengths.
+	Skirt float64
 }
 
 // skinTones spans light to dark skin (linear-ish sRGB, 0–1).
@@ -136,6 +138,10 @@ func sampleAppearance(rng *rand.Rand) appearance {
 		HasHair:     rng.Float64() < 0.9,
 	}
 	a.Hair.Alt = scaleColour(a.Hair.Base, 0.7)
+	if rng.Float64() < 0.15 {
+		a.Skirt = 0.45 + 0.8*rng.Float64()
+		a.LongPants = false
+	}
 	return a
 }
 
