@@ -10,7 +10,11 @@
 // [i, i+1) × [j, j+1), so a keypoint at (x, y) lies in pixel (⌊x⌋, ⌊y⌋).
 //
 // Rendering is deterministic: an image depends only on the seed and its index (or its sequence
-// and frame), never on how many workers render the set.
+// and frame), never on how many workers render the set. (Bytes are identical across runs on one
+// CPU architecture; compilers for other architectures may fuse floating-point operations.)
+//
+// The renderer is fast enough to feed training directly (Renderer.Still from a worker pool), or
+// WriteDataset saves a COCO-format dataset to disk.
 package synth
 
 import (
