@@ -99,28 +99,35 @@ func (r *RLE) Area() int64 {
 	return a
 }
 
-// BBox returns the tight bounding box [x, y, width, height] of the foreground, computed as
-// pycocotools' toBbox does (all zeros for an empty mask).
+// BBox returns the tight bounding box [x, y, width, height] of the foreground (all zeros for an
+// empty mask). It gives pycocotools' toBbox result for every RLE pycocotools produces; unlike
+// toBbox it also skips zero-length runs of 1s, which only hand-made RLEs contain.
 func (r *RLE) BBox() [4]float64 {
-	h, w := uint32(r.Height), uint32(r.Width)
-	m := len(r.Counts) / 2 * 2
-	if m == 0 || h == 0 {
+	h := uint64(r.Height)
+	if h == 0 || r.Width <= 0 {
 		return [4]float64{}
 	}
-	xs, ys, xe, ye := w, h, uint32(0), uint32(0)
-	var cc, xp uint32
-	for j := 0; j < m; j++ {
-		cc += r.Counts[j]
-		t := cc - uint32(j%2)
-		y := t % h
-		x := (t - y) / h
-		if j%2 == 0 {
-			xp = x
-		} else if xp < x {
-			ys, ye = 0, h-1
+	xs, ys, xe, ye := uint64(math.MaxUint64), uint64(math.MaxUint64), uint64(0), uint64(0)
+	var pos uint64
+	found := false
+	for j, c := range r.Counts {
+		start := pos
+		pos += uint64(c)
+		if j%2 == 0 || c == 0 {
+			continue
 		}
-		xs, xe = min(xs, x), max(xe, x)
-		ys, ye = min(ys, y), max(ye, y)
+		found = true
+		x0, y0 := start/h, start%h
+		x1, y1 := (pos-1)/h, (pos-1)%h
+		xs, xe = min(xs, x0), max(xe, x1)
+		if x1 > x0 { // the run wraps from one column to the next: every row is covered
+			ys, ye = 0, h-1
+		} else {
+			ys, ye = min(ys, y0), max(ye, y1)
+		}
+	}
+	if !found {
+		return [4]float64{}
 	}
 	return [4]float64{float64(xs), float64(ys), float64(xe - xs + 1), float64(ye - ys + 1)}
 }

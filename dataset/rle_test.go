@@ -201,3 +201,26 @@ func TestMergeAndIoU(t *testing.T) {
 		t.Error("union of nothing accepted")
 	}
 }
+
+// TestBBoxZeroRuns covers hand-made RLEs with zero-length runs of 1s (found by the fuzzer: the
+// pycocotools algorithm reports pixels that are not set for them).
+func TestBBoxZeroRuns(t *testing.T) {
+	tests := []struct {
+		r    RLE
+		want [4]float64
+	}{
+		{RLE{Height: 6, Width: 0, Counts: []uint32{0, 0, 0, 0}}, [4]float64{}},
+		{RLE{Height: 2, Width: 4, Counts: []uint32{5, 0, 3}}, [4]float64{}},
+		{RLE{Height: 2, Width: 4, Counts: []uint32{1, 0, 2, 2, 3}}, [4]float64{1, 0, 2, 2}}, // pixels 3 (1, 1) and 4 (2, 0),
+		{RLE{Height: 3, Width: 2, Counts: []uint32{0, 1, 5}}, [4]float64{0, 0, 1, 1}},
+	}
+	for _, tt := range tests {
+		m, err := tt.r.Decode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := tt.r.BBox(); got != tt.want || got != maskBBox(m) {
+			t.Errorf("BBox(%+v) = %v, want %v (mask says %v)", tt.r, got, tt.want, maskBBox(m))
+		}
+	}
+}
