@@ -53,11 +53,16 @@ func decodeImage(r io.Reader) (image.Image, error) {
 	default:
 		return nil, fmt.Errorf("not a JPEG or PNG file (starts with % x)", head[:n])
 	}
-	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
-		(err != nil && strings.Contains(err.Error(), "not enough pixel data")) { // png's word for a short IDAT stream
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) || (err != nil && truncationMessage(err.Error())) {
 		return nil, fmt.Errorf("truncated image data: %w", err)
 	}
 	return img, err
+}
+
+// truncationMessage recognizes how image/png ("not enough pixel data") and image/jpeg ("short
+// Huffman data") report data that ends early.
+func truncationMessage(msg string) bool {
+	return strings.Contains(msg, "not enough pixel data") || strings.Contains(msg, "short Huffman data")
 }
 
 // SaveImage writes img atomically as PNG or JPEG (quality JPEGQuality), chosen by the file
@@ -83,18 +88,35 @@ func SaveImage(path string, img image.Image) error {
 
 // CheckImages checks that every image of the dataset exists under dir, has a JPEG or PNG header
 // that decodes, and has the width and height the dataset gives it (when non-zero). Only headers
-// are read. The error lists the first problems, each naming the file and the image id.
+// are read, so truncated files pass; VerifyImages catches those. The error lists the first
+// problems, each naming the file and the image id.
 func (d *Dataset) CheckImages(ctx context.Context, dir string) error {
+	return d.checkImages(ctx, dir, imageConfig)
+}
+
+// VerifyImages is CheckImages with every image decoded in full, which also catches truncated and
+// corrupt image data (and takes as long as loading every image once).
+func (d *Dataset) VerifyImages(ctx context.Context, dir string) error {
+	return d.checkImages(ctx, dir, func(path string) (image.Config, error) {
+		img, err := LoadImage(path)
+		if err != nil {
+			return image.Config{}, err
+		}
+		b := img.Bounds()
+		return image.Config{Width: b.Dx(), Height: b.Dy()}, nil
+	})
+}
+
+// checkImages runs inspect on every image file and compares sizes.
+func (d *Dataset) checkImages(ctx context.Context, dir string, inspect func(path string) (image.Config, error)) error {
 	var p problems
 	for i := range d.Images {
-		if i%64 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
+		if err := ctx.Err(); err != nil {
+			return err
 		}
 		im := &d.Images[i]
 		path := filepath.Join(dir, filepath.FromSlash(im.FileName))
-		cfg, err := imageConfig(path)
+		cfg, err := inspect(path)
 		switch {
 		case err != nil:
 			p.addf("image id %d: %w", im.ID, err)

@@ -157,3 +157,28 @@ func TestCheckImages(t *testing.T) {
 		t.Errorf("good images: %v", err)
 	}
 }
+
+func TestVerifyImagesCatchesTruncation(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "t.jpg")
+	if err := SaveImage(path, testImage(64, 48)); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(path)
+	if err := os.WriteFile(path, data[:len(data)*2/3], 0o644); err != nil {
+		t.Fatal(err)
+	}
+	d := &Dataset{Images: []Image{{ID: 77, FileName: "t.jpg", Width: 64, Height: 48}}}
+	if err := d.CheckImages(context.Background(), dir); err != nil {
+		t.Fatalf("CheckImages reads headers only, got %v", err)
+	}
+	err := d.VerifyImages(context.Background(), dir)
+	if err == nil || !strings.Contains(err.Error(), "image id 77") || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("VerifyImages: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := d.VerifyImages(ctx, dir); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled: %v", err)
+	}
+}
