@@ -7,6 +7,9 @@ require (
 	github.com/gomlx/compute-onnx v0.1.13
 	github.com/gomlx/gomlx v0.28.16
 	gonum.org/v1/gonum v0.16.0
+	gonum.org/v1/plot v0.15.2
+	google.golang.org/protobuf v1.36.11
+	gopkg.in/yaml.v3 v3.0.1
 )
 
 require (
@@ -24,8 +27,5 @@ require (
 	golang.org/x/exp v0.0.0-20260908205506-85c1c2202aba // indirect
 	golang.org/x/image v0.26.0 // indirect
 	golang.org/x/text v0.35.0 // indirect
-	gonum.org/v1/plot v0.15.2 // indirect
-	google.golang.org/protobuf v1.36.11 // indirect
-	gopkg.in/yaml.v3 v3.0.1 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 )

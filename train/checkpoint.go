@@ -1,0 +1,201 @@
+package train
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+
+	"github.com/gomlx/compute/dtypes"
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// checkpointMagic starts every checkpoint file.
+const checkpointMagic = "posedistill-checkpoint-v1\n"
+
+// maxHeaderBytes bounds a checkpoint's JSON header.
+const maxHeaderBytes = 64 << 20
+
+// CheckpointInfo is a checkpoint's header: where the run stood and what network it holds.
+type CheckpointInfo struct {
+	// Step is the number of training steps taken.
+	Step int `json:"step"`
+	// Net is the network description the weights belong to.
+	Net *nets.Net `json:"net"`
+	// Loss is the training loss of the last step; Stats the last validation's COCO numbers.
+	Loss float64 `json:"loss"`
+	AP   float64 `json:"ap"`
+	// BestAP is the best validation AP of the run so far.
+	BestAP float64 `json:"best_ap"`
+	// Vars lists the stored variables in file order.
+	Vars []checkpointVar `json:"vars"`
+}
+
+// checkpointVar is one variable's entry: its store path, dtype and dimensions, and byte count.
+type checkpointVar struct {
+	Path  string `json:"path"`
+	DType string `json:"dtype"`
+	Dims  []int  `json:"dims"`
+	Bytes int    `json:"bytes"`
+	// Trainable is false for training state (optimizer moments, counters, running statistics).
+	Trainable bool `json:"trainable"`
+}
+
+// SaveCheckpoint writes every variable of store (weights, batch-norm statistics, optimizer
+// moments, step counters) and info to path atomically: a temporary file in the same directory,
+// renamed over path once complete, so a crash leaves the previous checkpoint intact.
+func SaveCheckpoint(path string, store *model.Store, info CheckpointInfo) error {
+	var vars []*model.Variable
+	for v := range store.IterVariables() {
+		vars = append(vars, v)
+	}
+	sort.Slice(vars, func(i, j int) bool { return vars[i].Path() < vars[j].Path() })
+	info.Vars = info.Vars[:0]
+	blobs := make([][]byte, 0, len(vars))
+	for _, v := range vars {
+		t, err := v.Value()
+		if err != nil {
+			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path(), err)
+		}
+		var raw []byte
+		if err := t.ConstBytes(func(b []byte) { raw = bytes.Clone(b) }); err != nil {
+			return fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path(), err)
+		}
+		s := t.Shape()
+		info.Vars = append(info.Vars, checkpointVar{Path: v.Path(), DType: s.DType.String(), Dims: s.Dimensions, Bytes: len(raw), Trainable: v.Trainable})
+		blobs = append(blobs, raw)
+	}
+	header, err := json.Marshal(info)
+	if err != nil {
+		return fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	return atomicfile.Write(path, func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.WriteString(checkpointMagic)
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(header)))
+		bw.Write(n[:])
+		bw.Write(header)
+		for _, b := range blobs {
+			if _, err := bw.Write(b); err != nil {
+				return err
+			}
+		}
+		return bw.Flush()
+	})
+}
+
+// ReadCheckpoint reads a checkpoint's header and variables.
+func ReadCheckpoint(path string) (CheckpointInfo, map[string]*tensors.Tensor, error) {
+	var info CheckpointInfo
+	f, err := os.Open(path)
+	if err != nil {
+		return info, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	defer f.Close()
+	r := bufio.NewReader(f)
+	magic := make([]byte, len(checkpointMagic))
+	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != checkpointMagic {
+		return info, nil, fmt.Errorf("checkpoint %s: not a posedistill checkpoint", path)
+	}
+	var n [8]byte
+	if _, err := io.ReadFull(r, n[:]); err != nil {
+		return info, nil, fmt.Errorf("checkpoint %s: truncated header: %w", path, err)
+	}
+	size := binary.LittleEndian.Uint64(n[:])
+	if size > maxHeaderBytes {
+		return info, nil, fmt.Errorf("checkpoint %s: header of %d bytes", path, size)
+	}
+	header := make([]byte, size)
+	if _, err := io.ReadFull(r, header); err != nil {
+		return info, nil, fmt.Errorf("checkpoint %s: truncated header: %w", path, err)
+	}
+	if err := json.Unmarshal(header, &info); err != nil {
+		return info, nil, fmt.Errorf("checkpoint %s: header: %w", path, err)
+	}
+	if info.Net == nil {
+		return info, nil, fmt.Errorf("checkpoint %s: no network description", path)
+	}
+	vals := make(map[string]*tensors.Tensor, len(info.Vars))
+	for _, v := range info.Vars {
+		dt, err := dtypes.DTypeString(v.DType)
+		if err != nil {
+			return info, nil, fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path, err)
+		}
+		elems := 1
+		for _, d := range v.Dims {
+			if d < 0 || d > 1<<30 {
+				return info, nil, fmt.Errorf("checkpoint %s: variable %s: dimensions %v", path, v.Path, v.Dims)
+			}
+			elems *= d
+		}
+		if elems*dt.Size() != v.Bytes || v.Bytes > 1<<31 {
+			return info, nil, fmt.Errorf("checkpoint %s: variable %s: %d bytes for %s%v", path, v.Path, v.Bytes, v.DType, v.Dims)
+		}
+		t := tensors.FromShape(shapes.Make(dt, v.Dims...))
+		var rerr error
+		if err := t.MutableBytes(func(b []byte) { _, rerr = io.ReadFull(r, b) }); err != nil {
+			return info, nil, fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path, err)
+		}
+		if rerr != nil {
+			return info, nil, fmt.Errorf("checkpoint %s: variable %s: truncated: %w", path, v.Path, rerr)
+		}
+		vals[v.Path] = t
+	}
+	return info, vals, nil
+}
+
+// LoadCheckpoint reads path into store for net. A checkpoint of another architecture (a different
+// network description) is an error that names both.
+func LoadCheckpoint(path string, store *model.Store, net *nets.Net) (CheckpointInfo, error) {
+	info, vals, err := ReadCheckpoint(path)
+	if err != nil {
+		return info, err
+	}
+	if err := sameNet(info.Net, net); err != nil {
+		return info, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	trainable := make(map[string]bool, len(info.Vars))
+	for _, v := range info.Vars {
+		trainable[v.Path] = v.Trainable
+	}
+	for p, t := range vals {
+		if v := store.GetVariable(p); v != nil {
+			if !v.Shape().Equal(t.Shape()) {
+				return info, fmt.Errorf("checkpoint %s: variable %s has shape %s, the model %s", path, p, t.Shape(), v.Shape())
+			}
+			if err := v.SetValue(t); err != nil {
+				return info, fmt.Errorf("checkpoint %s: variable %s: %w", path, p, err)
+			}
+			continue
+		}
+		v, err := store.CreateVariable(p, t)
+		if err != nil {
+			return info, fmt.Errorf("checkpoint %s: variable %s: %w", path, p, err)
+		}
+		v.SetTrainable(trainable[p])
+	}
+	return info, nil
+}
+
+// sameNet reports whether two network descriptions are the same architecture.
+func sameNet(saved, want *nets.Net) error {
+	a, err1 := json.Marshal(saved)
+	b, err2 := json.Marshal(want)
+	if err1 != nil || err2 != nil {
+		return fmt.Errorf("cannot compare network descriptions")
+	}
+	if !bytes.Equal(a, b) {
+		return fmt.Errorf("holds architecture %q (%d layers, %d params), the config builds %q (%d layers, %d params)",
+			saved.Name, len(saved.Layers), saved.Params(), want.Name, len(want.Layers), want.Params())
+	}
+	return nil
+}

@@ -1,0 +1,200 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"slices"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/topdown"
+)
+
+// Names of the batch tensors a Term can ask for. Extra tensors of a batch (teacher heatmaps, …)
+// are named ExtraPrefix + their name in topdown.Batch.Extra.
+const (
+	TensorHeatmaps        = "heatmaps"         // [N, h, w, K] GT heatmaps
+	TensorWeights         = "weights"          // [N, K] per-joint target weights
+	TensorLocationMaps    = "location_maps"    // [N, h, w, 3J]
+	TensorLocationWeights = "location_weights" // [N, J]
+	TensorMasks           = "masks"            // [N, h, w, 1]
+	TensorMaskWeights     = "mask_weights"     // [N]
+	ExtraPrefix           = "extra/"
+)
+
+// TermInputs is what a Term sees while the training graph is built: the network's heads and the
+// batch tensors the loss asked for, by name.
+type TermInputs struct {
+	Out     nets.Outputs
+	Tensors map[string]*graph.Node
+}
+
+// Schedule gives a term's weight at a training step (0-based, the step being taken).
+type Schedule func(step int) float64
+
+// Constant returns a schedule of the fixed weight w.
+func Constant(w float64) Schedule { return func(int) float64 { return w } }
+
+// Linear returns a schedule going linearly from `from` at step 0 to `to` at step `steps`, then
+// staying at `to`.
+func Linear(from, to float64, steps int) Schedule {
+	return func(step int) float64 {
+		if steps <= 0 || step >= steps {
+			return to
+		}
+		return from + (to-from)*float64(step)/float64(steps)
+	}
+}
+
+// Term is one named part of the loss: a scalar built from the heads and the named batch
+// tensors it Needs, multiplied by its Weight at the current step. Weights enter the graph as an
+// input, so a schedule never recompiles the step.
+type Term struct {
+	Name   string
+	Needs  []string
+	Weight Schedule // nil means 1
+	Build  func(in TermInputs) *graph.Node
+}
+
+// Loss is a weighted sum of terms. Distillation adds teacher terms (see TeacherHeatmapMSE), a
+// location-map or mask term adds itself the same way: the loop does not change.
+type Loss struct {
+	Terms []Term
+}
+
+// HeatmapLoss returns the supervised loss: the GT heatmap MSE with target weights.
+func HeatmapLoss() *Loss { return &Loss{Terms: []Term{HeatmapMSE("heatmap_gt", nil)}} }
+
+// HeatmapMSE is MMPose's KeypointMSELoss with target weights against the GT heatmaps: the mean
+// over batch, pixels and joints of weight·(prediction − target)².
+func HeatmapMSE(name string, weight Schedule) Term {
+	return Term{
+		Name: name, Needs: []string{TensorHeatmaps, TensorWeights}, Weight: weight,
+		Build: func(in TermInputs) *graph.Node {
+			return weightedMSE(in.Out.Heatmaps, in.Tensors[TensorHeatmaps], in.Tensors[TensorWeights])
+		},
+	}
+}
+
+// TeacherHeatmapMSE is the distillation term ‖H − H_T‖² against the teacher heatmaps carried in
+// the batch's extra tensor `extra` (same shape as the student's heatmaps), with the GT target
+// weights; MoVNect's α blend is HeatmapMSE with weight α plus this with weight 1−α.
+func TeacherHeatmapMSE(name, extra string, weight Schedule) Term {
+	key := ExtraPrefix + extra
+	return Term{
+		Name: name, Needs: []string{key, TensorWeights}, Weight: weight,
+		Build: func(in TermInputs) *graph.Node {
+			return weightedMSE(in.Out.Heatmaps, in.Tensors[key], in.Tensors[TensorWeights])
+		},
+	}
+}
+
+// weightedMSE is mean(w[n,k]·(p−t)²) over an [N, h, w, K] pair with weights [N, K].
+func weightedMSE(pred, target, weights *graph.Node) *graph.Node {
+	d := graph.Square(graph.Sub(pred, target))
+	dims := weights.Shape().Dimensions
+	w := graph.Reshape(weights, dims[0], 1, 1, dims[1])
+	return graph.ReduceAllMean(graph.Mul(d, w))
+}
+
+// needs checks the terms and returns the sorted names of the tensors they need.
+func (l *Loss) needs() ([]string, error) {
+	if l == nil || len(l.Terms) == 0 {
+		return nil, fmt.Errorf("loss has no terms")
+	}
+	var names []string
+	seen := map[string]bool{}
+	for i, t := range l.Terms {
+		if t.Name == "" || t.Build == nil {
+			return nil, fmt.Errorf("loss term %d: needs a name and a Build function", i)
+		}
+		if seen["term:"+t.Name] {
+			return nil, fmt.Errorf("loss term %q appears twice", t.Name)
+		}
+		seen["term:"+t.Name] = true
+		for _, n := range t.Needs {
+			if !seen[n] {
+				seen[n] = true
+				names = append(names, n)
+			}
+		}
+	}
+	slices.Sort(names)
+	return names, nil
+}
+
+// weightsAt returns the terms' weights at step.
+func (l *Loss) weightsAt(step int) ([]float32, error) {
+	w := make([]float32, len(l.Terms))
+	for i, t := range l.Terms {
+		v := 1.0
+		if t.Weight != nil {
+			v = t.Weight(step)
+		}
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("loss term %q: weight %v at step %d", t.Name, v, step)
+		}
+		w[i] = float32(v)
+	}
+	return w, nil
+}
+
+// graphFn returns the GoMLX loss function: labels are the term weights [T] followed by the needed
+// tensors in the order of names; predictions are the heads of net in nets.Outputs.List order.
+func (l *Loss) graphFn(net *nets.Net, names []string) func(labels, predictions []*graph.Node) *graph.Node {
+	return func(labels, predictions []*graph.Node) *graph.Node {
+		out := nets.Outputs{Heatmaps: predictions[0]}
+		i := 1
+		if net.Heads.Locations != "" && i < len(predictions) {
+			out.Locations = predictions[i]
+			i++
+		}
+		if net.Heads.Mask != "" && i < len(predictions) {
+			out.Mask = predictions[i]
+		}
+		in := TermInputs{Out: out, Tensors: make(map[string]*graph.Node, len(names))}
+		for j, n := range names {
+			in.Tensors[n] = labels[1+j]
+		}
+		var total *graph.Node
+		for j, t := range l.Terms {
+			v := graph.Mul(t.Build(in), graph.Slice(labels[0], graph.AxisElem(j)))
+			v = graph.Reshape(v)
+			if total == nil {
+				total = v
+			} else {
+				total = graph.Add(total, v)
+			}
+		}
+		return total
+	}
+}
+
+// batchTensor returns the named tensor of a batch.
+func batchTensor(b *topdown.Batch, name string) (topdown.Tensor, error) {
+	var t topdown.Tensor
+	switch name {
+	case TensorHeatmaps:
+		t = b.Heatmaps
+	case TensorWeights:
+		t = b.Weights
+	case TensorLocationMaps:
+		t = b.LocationMaps
+	case TensorLocationWeights:
+		t = b.LocationWeights
+	case TensorMasks:
+		t = b.Masks
+	case TensorMaskWeights:
+		t = b.MaskWeights
+	default:
+		if len(name) > len(ExtraPrefix) && name[:len(ExtraPrefix)] == ExtraPrefix {
+			t = b.Extra[name[len(ExtraPrefix):]]
+		} else {
+			return t, fmt.Errorf("unknown batch tensor %q", name)
+		}
+	}
+	if len(t.Data) == 0 {
+		return t, fmt.Errorf("batch has no tensor %q", name)
+	}
+	return t, nil
+}

@@ -1,0 +1,60 @@
+package train
+
+import (
+	"fmt"
+
+	"github.com/posedistill/posedistill/codec"
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/skeleton"
+	"github.com/posedistill/posedistill/topdown"
+)
+
+// Net builds the configured architecture for the COCO-17 keypoints.
+func (c *Config) Net() (*nets.Net, error) {
+	m := c.Model
+	joints := skeleton.COCO17().NumJoints()
+	switch m.Arch {
+	case "mobilenetv2":
+		return nets.MobileNetV2Pose(nets.MobileNetV2Options{Width: m.Width, Joints: joints, HeadChannels: m.HeadChannels, DeconvHead: m.DeconvHead})
+	case "movnect":
+		return nets.MoVNect(nets.MoVNectOptions{Width: m.Width, Joints: joints, HeadChannels: m.HeadChannels})
+	case "simplebaseline":
+		return nets.SimpleBaseline(nets.SimpleBaselineOptions{Depth: m.Depth, Width: m.Width, Joints: joints, HeadChannels: m.HeadChannels})
+	}
+	if m.Width != 0 || m.HeadChannels != 0 || m.Depth != 0 || m.DeconvHead {
+		return nil, fmt.Errorf("catalog architecture %q takes no options", m.Arch)
+	}
+	return nets.ByName(m.Arch)
+}
+
+// NewCodec returns the configured heatmap codec (heatmaps a quarter of the input).
+func (c *Config) NewCodec() (*codec.Codec, error) {
+	kind, err := codec.ParseKind(c.Codec)
+	if err != nil {
+		return nil, err
+	}
+	return codec.New(kind, c.InputW, c.InputH, c.InputW/4, c.InputH/4, c.Sigma)
+}
+
+// SampleConfig returns the top-down sample configuration; training adds the augmentation.
+func (c *Config) SampleConfig(training bool) (topdown.Config, error) {
+	cd, err := c.NewCodec()
+	if err != nil {
+		return topdown.Config{}, err
+	}
+	sc := topdown.NewConfig(cd, skeleton.COCO17())
+	if training {
+		a := c.Augment
+		aug := topdown.Augment{
+			FlipProb:     a.FlipProb,
+			HalfBodyProb: a.HalfBodyProb, HalfBodyMinJoints: 9, HalfBodyPadding: 1.5,
+			ShiftProb: a.ShiftProb, ShiftFactor: a.ShiftFactor,
+			RotateProb: a.RotateProb, RotateFactor: a.RotateDeg,
+		}
+		if a.ScaleMax > 0 {
+			aug.ScaleProb, aug.ScaleMin, aug.ScaleMax = 1, a.ScaleMin, a.ScaleMax
+		}
+		sc.Augment = &aug
+	}
+	return sc, sc.Validate()
+}

@@ -1,0 +1,340 @@
+package train
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
+	_ "github.com/gomlx/compute/gobackend" // registers the "go" backend
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	gtrain "github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/eval"
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/progress"
+	"github.com/posedistill/posedistill/topdown"
+)
+
+// Files of a run directory.
+const (
+	ConfigFile     = "config.json"     // the resolved configuration
+	CheckpointFile = "checkpoint.ckpt" // the latest checkpoint
+	BestFile       = "best.ckpt"       // the checkpoint with the best validation AP
+	MetricsFile    = "metrics.jsonl"   // one Record per line
+	CurvesFile     = "curves.png"      // loss and AP curves
+	ValResultsFile = "val_results.json"
+)
+
+// Options are a run's inputs besides its Config.
+type Options struct {
+	// DataDir holds train.json, val.json and the images ("posedistill synth --out DIR").
+	DataDir string
+	// OutDir is the run directory (created if missing).
+	OutDir string
+	// Resume continues from OutDir's checkpoint; otherwise a run starts from scratch.
+	Resume bool
+	// Loss is the training loss (nil: HeatmapLoss).
+	Loss *Loss
+	// Extend adds extra tensors to each training sample (teacher targets); see topdown.LoaderConfig.
+	Extend func(ctx context.Context, s *topdown.Sample, inst topdown.Instance) error
+	// Progress receives the progress bar (nil: none).
+	Progress io.Writer
+	// LogEvery is the interval in steps of the metrics log's loss records (0 means 10).
+	LogEvery int
+	// Backend overrides the configured backend (tests share one).
+	Backend compute.Backend
+}
+
+// Summary is what a finished run reports.
+type Summary struct {
+	Steps     int
+	Loss      float64
+	BestAP    float64
+	Val       *eval.COCOStats
+	Elapsed   time.Duration
+	ImgPerSec float64
+}
+
+// ErrNaN is wrapped by the error of a run whose loss became NaN or infinite.
+var ErrNaN = errors.New("loss is not finite")
+
+// NewBackend returns the backend of a configuration string ("" uses $GOMLX_BACKEND, then "go").
+func NewBackend(config string) (compute.Backend, error) {
+	if config == "" {
+		config = os.Getenv("GOMLX_BACKEND")
+	}
+	if config == "" {
+		config = "go"
+	}
+	name := config
+	for i := range config {
+		if config[i] == ':' {
+			name = config[:i]
+			break
+		}
+	}
+	known := false
+	for _, b := range compute.List() {
+		known = known || b == name
+	}
+	if !known {
+		return nil, fmt.Errorf("backend %q is not compiled in (have %v)", name, compute.List())
+	}
+	return compute.NewWithConfig(config)
+}
+
+// Run trains cfg's network on opts.DataDir's train split, validating on its val split, writing
+// checkpoints, the metrics log and the curves to opts.OutDir. A cancelled ctx saves a checkpoint
+// and returns ctx's error; a non-finite loss stops the run with an error wrapping ErrNaN and
+// leaves the last good checkpoint in place.
+func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error) {
+	if err := cfg.Validate(); err != nil {
+		return sum, fmt.Errorf("config: %w", err)
+	}
+	net, _ := cfg.Net()
+	loss := opts.Loss
+	if loss == nil {
+		loss = HeatmapLoss()
+	}
+	names, err := loss.needs()
+	if err != nil {
+		return sum, err
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return sum, fmt.Errorf("run directory: %w", err)
+	}
+	trainSC, err := cfg.SampleConfig(true)
+	if err != nil {
+		return sum, err
+	}
+	evalSC, _ := cfg.SampleConfig(false)
+	trainSplit, err := ReadSplit(ctx, opts.DataDir, "train.json")
+	if err != nil {
+		return sum, err
+	}
+	valSplit, err := ReadSplit(ctx, opts.DataDir, "val.json")
+	if err != nil {
+		return sum, err
+	}
+	backend := opts.Backend
+	if backend == nil {
+		if backend, err = NewBackend(cfg.Backend); err != nil {
+			return sum, err
+		}
+		defer backend.Finalize()
+	}
+
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, int64(cfg.Seed))
+	if cfg.ClipStep > 0 {
+		store.SetParam(optimizer.ParamClipStepByValue, cfg.ClipStep)
+	}
+	ckptPath := filepath.Join(opts.OutDir, CheckpointFile)
+	start, bestAP := 0, -1.0
+	if opts.Resume {
+		info, err := LoadCheckpoint(ckptPath, store, net)
+		if err != nil {
+			return sum, fmt.Errorf("resume: %w", err)
+		}
+		start, bestAP = info.Step, info.BestAP
+	} else if err := writeConfig(filepath.Join(opts.OutDir, ConfigFile), cfg); err != nil {
+		return sum, err
+	}
+	adam := optimizer.Adam().LearningRate(cfg.LR)
+	if cfg.Optimizer == "adamw" {
+		adam = adam.WeightDecay(cfg.WeightDecay)
+	}
+	trainer := gtrain.NewTrainer(backend, store, nets.ModelFn(net), loss.graphFn(net, names), adam.Done(), nil, nil)
+	lrVar := optimizer.LearningRateVarWithValue(store.RootScope(), dtypes.Float32, cfg.LR)
+
+	loader, err := topdown.NewLoader(topdown.LoaderConfig{
+		Sample: trainSC, BatchSize: cfg.BatchSize, Workers: max(1, cfg.Workers), Seed: cfg.Seed,
+		Shuffle: true, DropLast: true, CacheBytes: 1 << 30, Extend: opts.Extend,
+	}, trainSplit.Instances)
+	if err != nil {
+		return sum, err
+	}
+	spe := loader.StepsPerEpoch()
+	it, err := loader.Start(ctx, start/spe, start%spe)
+	if err != nil {
+		return sum, err
+	}
+	defer it.Close()
+
+	mlog, err := openMetricsLog(filepath.Join(opts.OutDir, MetricsFile), opts.Resume, start)
+	if err != nil {
+		return sum, err
+	}
+	defer mlog.close()
+	logEvery := opts.LogEvery
+	if logEvery <= 0 {
+		logEvery = 10
+	}
+
+	var predictor *nets.Predictor
+	validate := func(step int) (*eval.COCOStats, error) {
+		if predictor == nil {
+			if predictor, err = nets.NewPredictor(backend, store, net); err != nil {
+				return nil, err
+			}
+		}
+		results, rep, err := Validate(ctx, PredictorHeatmaps(predictor), evalSC, valSplit, cfg.BatchSize, cfg.FlipTest)
+		if err != nil {
+			return nil, err
+		}
+		if err := dataset.WriteResults(filepath.Join(opts.OutDir, ValResultsFile), results); err != nil {
+			return nil, err
+		}
+		return &rep.Stats, mlog.write(Record{Step: step, Val: statsMap(rep.Stats)})
+	}
+	defer func() {
+		if predictor != nil {
+			predictor.Finalize()
+		}
+	}()
+
+	bar := progress.New(opts.Progress, cfg.Steps-start, cfg.Name)
+	t0 := time.Now()
+	step, lastLoss := start, math.NaN()
+	save := func(path string, ap float64) error {
+		return SaveCheckpoint(path, store, CheckpointInfo{Step: step, Net: net, Loss: lastLoss, AP: ap, BestAP: bestAP})
+	}
+	for step < cfg.Steps {
+		b, err := it.Next()
+		if err != nil {
+			if ctx.Err() != nil {
+				break
+			}
+			return sum, fmt.Errorf("step %d: data: %w", step, err)
+		}
+		labels, err := batchLabels(b, loss, names, step)
+		if err != nil {
+			return sum, fmt.Errorf("step %d: %w", step, err)
+		}
+		lr := cfg.LearningRate(step)
+		if err := lrVar.SetValue(tensors.FromScalar(float32(lr))); err != nil {
+			return sum, fmt.Errorf("step %d: learning rate: %w", step, err)
+		}
+		images := tensors.FromFlatDataAndDimensions(b.Images.Data, b.Images.Shape...)
+		metrics, err := trainer.TrainStep(gtrain.Batch{Inputs: []*tensors.Tensor{images}, Labels: labels})
+		if err != nil {
+			return sum, fmt.Errorf("step %d: %w", step, err)
+		}
+		l, err := tensors.CopyFlatData[float32](metrics[0])
+		if err != nil || len(l) == 0 {
+			return sum, fmt.Errorf("step %d: reading the loss: %v", step, err)
+		}
+		if v := float64(l[0]); math.IsNaN(v) || math.IsInf(v, 0) {
+			return sum, fmt.Errorf("step %d: %w (%v); stopped, the last good checkpoint %s is kept", step, ErrNaN, v, ckptPath)
+		}
+		lastLoss = float64(l[0])
+		step++
+		bar.Add(1)
+		ips := float64((step-start)*cfg.BatchSize) / time.Since(t0).Seconds()
+		if step%logEvery == 0 || step == cfg.Steps {
+			if err := mlog.write(Record{Step: step, Loss: lastLoss, LR: lr, ImgPerSec: ips}); err != nil {
+				return sum, err
+			}
+		}
+		if cfg.ValidateEvery > 0 && step%cfg.ValidateEvery == 0 && step < cfg.Steps {
+			st, err := validate(step)
+			if err != nil {
+				return sum, fmt.Errorf("step %d: %w", step, err)
+			}
+			if st.AP > bestAP {
+				bestAP = st.AP
+				if err := save(filepath.Join(opts.OutDir, BestFile), st.AP); err != nil {
+					return sum, err
+				}
+			}
+			sum.Val = st
+		}
+		if cfg.CheckpointEvery > 0 && step%cfg.CheckpointEvery == 0 && step < cfg.Steps {
+			if err := save(ckptPath, -1); err != nil {
+				return sum, err
+			}
+		}
+	}
+	bar.Done()
+	sum.Elapsed = time.Since(t0)
+	if step > start {
+		sum.ImgPerSec = float64((step-start)*cfg.BatchSize) / sum.Elapsed.Seconds()
+	}
+	sum.Steps, sum.Loss = step, lastLoss
+	if ctx.Err() != nil {
+		if err := save(ckptPath, -1); err != nil {
+			return sum, errors.Join(ctx.Err(), err)
+		}
+		return sum, fmt.Errorf("interrupted at step %d (checkpoint saved): %w", step, ctx.Err())
+	}
+	st, err := validate(step)
+	if err != nil {
+		return sum, fmt.Errorf("final validation: %w", err)
+	}
+	sum.Val = st
+	if st.AP > bestAP {
+		bestAP = st.AP
+		if err := save(filepath.Join(opts.OutDir, BestFile), st.AP); err != nil {
+			return sum, err
+		}
+	}
+	sum.BestAP = bestAP
+	if err := save(ckptPath, st.AP); err != nil {
+		return sum, err
+	}
+	if err := PlotCurves(filepath.Join(opts.OutDir, MetricsFile), filepath.Join(opts.OutDir, CurvesFile), cfg.Name); err != nil {
+		return sum, err
+	}
+	return sum, nil
+}
+
+// batchLabels returns the label tensors of a batch for loss: the term weights at step, then the
+// needed tensors in order.
+func batchLabels(b *topdown.Batch, loss *Loss, names []string, step int) ([]*tensors.Tensor, error) {
+	w, err := loss.weightsAt(step)
+	if err != nil {
+		return nil, err
+	}
+	labels := []*tensors.Tensor{tensors.FromFlatDataAndDimensions(w, len(w))}
+	for _, n := range names {
+		t, err := batchTensor(b, n)
+		if err != nil {
+			return nil, err
+		}
+		labels = append(labels, tensors.FromFlatDataAndDimensions(t.Data, t.Shape...))
+	}
+	return labels, nil
+}
+
+// statsMap returns the COCO numbers by name for the metrics log.
+func statsMap(s eval.COCOStats) map[string]float64 {
+	return map[string]float64{
+		"AP": s.AP, "AP50": s.AP50, "AP75": s.AP75, "APm": s.APm, "APl": s.APl,
+		"AR": s.AR, "AR50": s.AR50, "AR75": s.AR75, "ARm": s.ARm, "ARl": s.ARl,
+	}
+}
+
+// writeConfig saves the resolved configuration as JSON.
+func writeConfig(path string, cfg Config) error {
+	b, err := json.MarshalIndent(cfg, "", "  ")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return atomicfile.WriteBytes(path, append(b, '\n'))
+}
+
+// ReadRunConfig reads the configuration a run saved in its directory.
+func ReadRunConfig(runDir string) (Config, error) {
+	return LoadConfig(filepath.Join(runDir, ConfigFile))
+}
