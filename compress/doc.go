@@ -1,0 +1,11 @@
+// Package compress makes networks described by package nets smaller: unstructured magnitude pruning
+// (layer-wise or with one global threshold, on a gradual schedule), structured channel pruning that
+// removes convolution output channels and the matching input channels of every consumer and rebuilds
+// a smaller nets.Net with its model.Store, low-rank (SVD) factorization of convolutions into two
+// thinner ones, and weight quantization (float16, int8, int4; per tensor or per channel; symmetric or
+// asymmetric) to a packed file.
+//
+// Every function works on a *nets.Net and the *model.Store holding its weights (variables named as
+// package nets/layers names them, under one scope per layer) and returns new values: the input
+// network and store are never modified, except by the functions whose name says so (ApplyMasks).
+package compress

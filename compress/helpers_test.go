@@ -1,0 +1,160 @@
+package compress
+
+import (
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/nets/layers"
+)
+
+// allOpsNet is a small network with every layer kind: a prunable 5×5 conv feeding a deconv directly
+// and through upsampling and max pooling, a prunable deconv feeding a concat, and locked channels
+// (grouped conv, sigmoid, heads).
+func allOpsNet() *nets.Net {
+	return &nets.Net{
+		Name: "allops", InputChannels: 3, InputMultiple: 4, Joints: 3,
+		Layers: []nets.Layer{
+			{Name: "stem", Op: nets.OpConv, Inputs: []string{nets.Input}, Out: 8, Kernel: 3, Stride: 2, BN: true, Act: layers.ReLU6},
+			{Name: "pool", Op: nets.OpMaxPool, Inputs: []string{"stem"}, Kernel: 3, Stride: 2},
+			{Name: "dw", Op: nets.OpConv, Inputs: []string{"pool"}, Out: 8, Kernel: 3, Groups: 8, BN: true, Act: layers.ReLU},
+			{Name: "grouped", Op: nets.OpConv, Inputs: []string{"dw"}, Out: 8, Kernel: 3, Groups: 2, Bias: true, BN: true},
+			{Name: "sum", Op: nets.OpAdd, Inputs: []string{"pool", "grouped", "dw"}, Act: layers.ReLU},
+			{Name: "pw", Op: nets.OpConv, Inputs: []string{"sum"}, Out: 6, Kernel: 1, Bias: true, Act: layers.Sigmoid},
+			{Name: "cat", Op: nets.OpConcat, Inputs: []string{"sum", "pw"}},
+			{Name: "up", Op: nets.OpUpsample, Inputs: []string{"cat"}, Resize: layers.Bilinear},
+			{Name: "down", Op: nets.OpConv, Inputs: []string{"up"}, Out: 12, Kernel: 5, Stride: 2, BN: true, Act: layers.ReLU},
+			{Name: "deconv", Op: nets.OpDeconv, Inputs: []string{"down"}, Out: 6, Bias: true, BN: true, Act: layers.ReLU},
+			{Name: "near", Op: nets.OpUpsample, Inputs: []string{"down"}, Resize: layers.Nearest},
+			{Name: "pool2", Op: nets.OpMaxPool, Inputs: []string{"near"}, Kernel: 3, Stride: 2},
+			{Name: "deconv2", Op: nets.OpDeconv, Inputs: []string{"pool2"}, Out: 4},
+			{Name: "mix", Op: nets.OpConcat, Inputs: []string{"deconv", "deconv2"}},
+			{Name: "heatmaps", Op: nets.OpConv, Inputs: []string{"mix"}, Out: 3, Kernel: 1, Bias: true},
+			{Name: "mask", Op: nets.OpConv, Inputs: []string{"mix"}, Out: 1, Kernel: 3, Bias: true},
+		},
+		Heads: nets.Heads{Heatmaps: "heatmaps", Mask: "mask"},
+	}
+}
+
+// testCase is a network and the input size to run it at.
+type testCase struct {
+	net  *nets.Net
+	h, w int
+}
+
+// testNets returns allOpsNet and small configurations of the catalog architectures.
+func testNets(t testing.TB) map[string]testCase {
+	t.Helper()
+	out := map[string]testCase{"allops": {allOpsNet(), 16, 16}}
+	must := func(name string, h, w int, n *nets.Net, err error) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[name] = testCase{n, h, w}
+	}
+	n, err := nets.MoVNect(nets.MoVNectOptions{Width: 0.25, HeadChannels: 16, Joints: 5, Locations: true})
+	must("movnect", 32, 32, n, err)
+	n, err = nets.MobileNetV2Pose(nets.MobileNetV2Options{Width: 0.25, HeadChannels: 8, Joints: 5, DeconvHead: true})
+	must("mobilenetv2-deconv", 32, 32, n, err)
+	n, err = nets.SimpleBaseline(nets.SimpleBaselineOptions{Depth: 18, Width: 0.125, HeadChannels: 16, Joints: 5, Mask: true})
+	must("simplebaseline-18", 32, 32, n, err)
+	n, err = nets.SimpleBaseline(nets.SimpleBaselineOptions{Depth: 50, Width: 0.125, HeadChannels: 8, Joints: 5})
+	must("simplebaseline-50", 32, 32, n, err)
+	return out
+}
+
+func goBackend(t testing.TB) compute.Backend {
+	t.Helper()
+	b, err := gobackend.New("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// randomImages returns a seeded [n, h, w, c] tensor of values in [−1, 1).
+func randomImages(seed uint64, n, h, w, c int) *tensors.Tensor {
+	r := rand.New(rand.NewPCG(seed, 7))
+	data := make([]float32, n*h*w*c)
+	for i := range data {
+		data[i] = 2*r.Float32() - 1
+	}
+	return tensors.FromFlatDataAndDimensions(data, n, h, w, c)
+}
+
+// randomStore initializes net's variables and randomizes batch norm and biases.
+func randomStore(t testing.TB, backend compute.Backend, net *nets.Net, seed uint64) *model.Store {
+	t.Helper()
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, int64(seed))
+	p, err := nets.NewPredictor(backend, store, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := max(1, net.InputMultiple)
+	if _, err := p.Predict(randomImages(seed, 1, m, m, net.InputChannels)); err != nil {
+		t.Fatal(err)
+	}
+	p.Finalize()
+	r := rand.New(rand.NewPCG(seed, 11))
+	for v := range store.IterVariables() {
+		path := v.Path()
+		var lo, hi float32
+		switch {
+		case strings.HasSuffix(path, "/bn/scale"), strings.HasSuffix(path, "/bn/variance"):
+			lo, hi = 0.5, 1.5
+		case strings.HasSuffix(path, "/bn/offset"), strings.HasSuffix(path, "/bn/mean"), strings.HasSuffix(path, "/biases"):
+			lo, hi = -0.3, 0.3
+		default:
+			continue
+		}
+		data := make([]float32, v.Shape().Size())
+		for i := range data {
+			data[i] = lo + (hi-lo)*r.Float32()
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(data, v.Shape().Dimensions...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store
+}
+
+// predict returns the heads of net with store's weights on images, flattened, in the order
+// heatmaps, locations, mask.
+func predict(t testing.TB, backend compute.Backend, net *nets.Net, store *model.Store, images *tensors.Tensor) [][]float32 {
+	t.Helper()
+	p, err := nets.NewPredictor(backend, store, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Finalize()
+	pred, err := p.Predict(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out [][]float32
+	for _, x := range []*tensors.Tensor{pred.Heatmaps, pred.Locations, pred.Mask} {
+		if x != nil {
+			out = append(out, tensors.MustCopyFlatData[float32](x))
+		}
+	}
+	return out
+}
+
+// relDiff returns max|a−b| / max|b| over all heads.
+func relDiff(a, b [][]float32) float64 {
+	var d, m float64
+	for h := range b {
+		for i := range b[h] {
+			d = max(d, math.Abs(float64(a[h][i])-float64(b[h][i])))
+			m = max(m, math.Abs(float64(b[h][i])))
+		}
+	}
+	return d / max(m, 1e-12)
+}
