@@ -34,6 +34,7 @@ func commands() []command {
 		{"synth", "render a synthetic people dataset (COCO JSON + images + contact sheet)", runSynth},
 		{"smooth", "apply the 1€ filter to tracked keypoint results (or --demo: jitter/lag experiment)", runSmooth},
 		{"eval", "COCO keypoint AP/AR of a results file, as pycocotools computes it, with per-keypoint errors", runEval},
+		{"train", "train a pose network from an experiment config (checkpoints, resume, metrics, validation AP)", runTrain},
 		{"models", "list the network architectures with parameters and GFLOPs (--input HxW), or write one as JSON", runModels},
 		{"crops", "contact sheet of top-down training crops with their heatmap targets (check the data pipeline)", runCrops},
 	}
