@@ -144,6 +144,10 @@ func dequantize(t *Tensor, c *constant) (*constant, error) {
 	return out, nil
 }
 
+// maxDensifyElements bounds the dense size of a sparse constant (256 MiB of float32), so a
+// corrupt shape cannot make DENSIFY allocate without limit.
+const maxDensifyElements = 1 << 26
+
 // densify expands the stored values of a sparse tensor to its dense shape, following the
 // sparsity's traversal order, block map and per-dimension (dense or CSR) metadata.
 func densify(t *Tensor, c *constant) (*constant, error) {
@@ -154,7 +158,10 @@ func densify(t *Tensor, c *constant) (*constant, error) {
 	rank := len(t.Shape)
 	levels := len(sp.TraversalOrder)
 	n := numElements(t.Shape)
-	if n < 0 || levels < rank || len(sp.DimMetadata) != levels || len(sp.BlockMap) != levels-rank {
+	if n < 0 || n > maxDensifyElements {
+		return nil, fmt.Errorf("densify %q: shape %v outside 0..%d elements", t.Name, t.Shape, maxDensifyElements)
+	}
+	if levels < rank || len(sp.DimMetadata) != levels || len(sp.BlockMap) != levels-rank {
 		return nil, fmt.Errorf("densify %q: inconsistent sparsity (shape %v, %d levels, %d block dims)",
 			t.Name, t.Shape, levels, len(sp.BlockMap))
 	}

@@ -254,3 +254,29 @@ func TestShapeMismatch(t *testing.T) {
 		t.Fatal("wrong input size: want error")
 	}
 }
+
+// FuzzNetwork checks that preparing a network (constant decoding, DENSIFY and DEQUANTIZE
+// folding, operator checks) never panics on a parsable file.
+func FuzzNetwork(f *testing.F) {
+	x := tspec{shape: []int{2, 2}, typ: Float32, values: []float32{1, 1, 1, 1}}
+	f.Add(miniModel([]tspec{x, {shape: []int{2, 2}, typ: Float16, data: f16bytes(0x4000, 0xbc00)},
+		{shape: []int{2, 2}, typ: Float16}, output(2, 2), output(2, 2)},
+		[]mop{{code: OpDensify, in: []int{1}, out: []int{2}, sparsity: fbTable{0: fbInts{0, 1}, 2: fbTables{
+			{0: fbU8(0), 1: fbI32(2)},
+			{0: fbU8(1), 2: fbU8(1), 3: fbTable{0: fbInts{0, 1, 2}}, 4: fbU8(3), 5: fbTable{0: fbBytes{1, 0}}},
+		}}},
+			{code: OpDequantize, in: []int{2}, out: []int{3}},
+			{code: OpAdd, in: []int{0, 3}, out: []int{4}, optType: optAdd, opts: fbTable{}}}))
+	f.Add(miniModel([]tspec{{shape: []int{1, 1, 1, 2}, typ: Float32}, {shape: []int{2, 1, 1, 2}, typ: Int8, data: []byte{10, 20, 0xfc, 8},
+		quant: fbTable{2: fbFloats{0.1, 0.5}, 3: fbLongs{0, 0}, 6: fbI32(0)}}, output(1, 1, 1, 2)},
+		[]mop{{code: OpConv2D, in: []int{0, 1, -1}, out: []int{2}, optType: optConv2D, opts: fbTable{0: fbU8(PaddingValid), 1: fbI32(1), 2: fbI32(1)}}}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		m, err := Parse(data)
+		if err != nil {
+			return
+		}
+		if _, err := NewNetwork(m); err != nil && err.Error() == "" {
+			t.Fatal("empty error message")
+		}
+	})
+}
