@@ -25,6 +25,9 @@ func readParam(store *model.Store, scope, layer, name string) (param, error) {
 	return param{path: path, data: data, dims: dims}, nil
 }
 
+// pathOf returns the store path of a layer's variable.
+func pathOf(scope, layer, name string) string { return export.VariablePath(scope, layer, name) }
+
 // readVariable reads a float32 variable by its full path.
 func readVariable(store *model.Store, path string) ([]float32, []int, error) {
 	return export.ReadFloat32(store, path)
