@@ -24,7 +24,13 @@ var imageKnownKeys = func() []string {
 	return keys
 }()
 
-// UnmarshalJSON decodes an image entry, keeping fields Image does not name in Extra (compacted).
+// isImageKey reports whether k names one of Image's fields (matching case-insensitively, as
+// encoding/json does).
+func isImageKey(k string) bool {
+	return slices.ContainsFunc(imageKnownKeys, func(known string) bool { return strings.EqualFold(k, known) })
+}
+
+// UnmarshalJSON decodes an image entry, keeping the fields Image does not name in Extra.
 func (im *Image) UnmarshalJSON(data []byte) error {
 	var f imageFields
 	if err := json.Unmarshal(data, &f); err != nil {
@@ -34,49 +40,46 @@ func (im *Image) UnmarshalJSON(data []byte) error {
 	if err := json.Unmarshal(data, &all); err != nil {
 		return err
 	}
-	for k, v := range all {
-		if slices.ContainsFunc(imageKnownKeys, func(known string) bool { return strings.EqualFold(k, known) }) {
-			continue
+	f.Extra = nil
+	for k := range all {
+		if isImageKey(k) {
+			delete(all, k)
 		}
-		if f.Extra == nil {
-			f.Extra = map[string]json.RawMessage{}
-		}
-		var c bytes.Buffer
-		if err := json.Compact(&c, v); err != nil {
+	}
+	if len(all) > 0 {
+		extra, err := json.Marshal(all) // compact, keys sorted
+		if err != nil {
 			return err
 		}
-		f.Extra[k] = c.Bytes()
+		f.Extra = extra
 	}
 	*im = Image(f)
 	return nil
 }
 
-// MarshalJSON encodes an image entry with its Extra fields after the named ones, in key order.
-// An Extra key that collides with a named field is an error.
+// MarshalJSON encodes an image entry with the fields of Extra after the named ones. Extra must be
+// a JSON object whose keys differ from the named fields'.
 func (im Image) MarshalJSON() ([]byte, error) {
 	data, err := json.Marshal(imageFields(im))
 	if err != nil || len(im.Extra) == 0 {
 		return data, err
 	}
-	keys := make([]string, 0, len(im.Extra))
-	for k := range im.Extra {
-		if slices.ContainsFunc(imageKnownKeys, func(known string) bool { return strings.EqualFold(k, known) }) {
+	var extra map[string]json.RawMessage
+	if err := json.Unmarshal(im.Extra, &extra); err != nil {
+		return nil, fmt.Errorf("image id %d: extra fields must be a JSON object: %w", im.ID, err)
+	}
+	for k := range extra {
+		if isImageKey(k) {
 			return nil, fmt.Errorf("image id %d: extra field %q duplicates a named field", im.ID, k)
 		}
-		keys = append(keys, k)
 	}
-	slices.Sort(keys)
-	var buf bytes.Buffer
-	buf.Write(data[:len(data)-1]) // drop the closing brace
-	for _, k := range keys {
-		key, _ := json.Marshal(k)
-		buf.WriteByte(',')
-		buf.Write(key)
-		buf.WriteByte(':')
-		if err := json.Compact(&buf, im.Extra[k]); err != nil {
-			return nil, fmt.Errorf("image id %d: extra field %q: %w", im.ID, k, err)
-		}
+	if len(extra) == 0 {
+		return data, nil
 	}
-	buf.WriteByte('}')
-	return buf.Bytes(), nil
+	var obj bytes.Buffer
+	if err := json.Compact(&obj, im.Extra); err != nil {
+		return nil, fmt.Errorf("image id %d: extra fields: %w", im.ID, err)
+	}
+	out := append(data[:len(data)-1:len(data)-1], ',') // the named fields without their closing brace
+	return append(out, obj.Bytes()[1:]...), nil        // the extra fields after their opening brace
 }

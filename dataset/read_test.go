@@ -83,8 +83,8 @@ func TestReadSample(t *testing.T) {
 	if s := a[3].Segmentation; s == nil || s.RLE != nil || s.Polygons == nil || len(s.Polygons) != 0 {
 		t.Errorf("empty polygon list read as %+v", s)
 	}
-	if e := d.Images[0].Extra; len(e) != 3 || string(e["coco_url"]) != `"http://x/785.jpg"` || string(e["flickr"]) != `{"farm":1,"tags":["a","b"]}` {
-		t.Errorf("image extras read as %q", e)
+	if e := string(d.Images[0].Extra); e != `{"coco_url":"http://x/785.jpg","flickr":{"farm":1,"tags":["a","b"]},"license":1}` {
+		t.Errorf("image extras read as %s", e)
 	}
 	if d.Images[1].Extra != nil {
 		t.Errorf("extras %q for an image without extra fields", d.Images[1].Extra)
@@ -285,7 +285,7 @@ func TestNonFiniteInStringsUntouched(t *testing.T) {
 	if got := d.Images[0].FileName; got != `NaN "Infinity" -Infinity.jpg` {
 		t.Fatalf("file name = %q", got)
 	}
-	if got := string(d.Images[0].Extra["flag"]); got != `"N"` {
+	if got := string(d.Images[0].Extra); got != `{"flag":"N"}` {
 		t.Fatalf("a genuine string \"N\" read as %s", got)
 	}
 }
@@ -333,16 +333,22 @@ func TestWriteRejectsNaN(t *testing.T) {
 }
 
 func TestImageExtraJSON(t *testing.T) {
-	im := Image{ID: 3, FileName: "a.jpg", Extra: map[string]json.RawMessage{"z": json.RawMessage(`[1, 2]`), "a": json.RawMessage(`"x"`)}}
+	im := Image{ID: 3, FileName: "a.jpg", Extra: json.RawMessage(` {"z": [1, 2], "a": "x"} `)}
 	got, err := json.Marshal(im)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := `{"id":3,"file_name":"a.jpg","width":0,"height":0,"a":"x","z":[1,2]}`; string(got) != want {
+	if want := `{"id":3,"file_name":"a.jpg","width":0,"height":0,"z":[1,2],"a":"x"}`; string(got) != want {
 		t.Errorf("marshal = %s, want %s", got, want)
 	}
-	im.Extra["Width"] = json.RawMessage(`5`)
-	if _, err := json.Marshal(im); err == nil || !strings.Contains(err.Error(), "Width") {
-		t.Errorf("colliding extra key: err = %v", err)
+	for _, bad := range []string{`{"Width": 5}`, `[1]`, `{"a": }`} {
+		im.Extra = json.RawMessage(bad)
+		if _, err := json.Marshal(im); err == nil || !strings.Contains(err.Error(), "image id 3") {
+			t.Errorf("extra %s: err = %v", bad, err)
+		}
+	}
+	im.Extra = json.RawMessage(`{}`)
+	if got, err := json.Marshal(im); err != nil || string(got) != `{"id":3,"file_name":"a.jpg","width":0,"height":0}` {
+		t.Errorf("empty extra: %s, %v", got, err)
 	}
 }

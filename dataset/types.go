@@ -32,8 +32,9 @@ type Image struct {
 	Timestamp float64 `json:"timestamp,omitempty"`
 
 	// Extra keeps the fields this type does not name (COCO's license, coco_url, flickr_url,
-	// date_captured, …) exactly as read, so that writing a dataset back loses nothing.
-	Extra map[string]json.RawMessage `json:"-"`
+	// date_captured, …) as one compact JSON object, keys sorted, so that writing a dataset back
+	// loses nothing. Nil when there are none.
+	Extra json.RawMessage `json:"-"`
 }
 
 // Camera is a pinhole camera's intrinsics in pixels: a 3D point (X, Y, Z) in camera coordinates
