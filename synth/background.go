@@ -86,10 +86,10 @@ type shadow struct{ X, Z, R, Dark float64 }
 // paint fills pix (RGB float, row-major W×H×3) with the background seen by cam. The scene is
 // evaluated on a grid of half the resolution and interpolated bilinearly (a quarter of the cost;
 // the background is smooth at that scale), then the clutter shapes are drawn at full resolution.
-func (bg *background) paint(cam *camera, pix []float32, shadows []shadow) {
+// grid is scratch space of (W/2+2)·(H/2+2)·3 values.
+func (bg *background) paint(cam *camera, pix, grid []float32, shadows []shadow) {
 	w, h := cam.Width, cam.Height
 	gw, gh := w/2+2, h/2+2
-	grid := make([]float32, gw*gh*3)
 	for gy := range gh {
 		for gx := range gw {
 			c := bg.at(cam, float64(2*gx), float64(2*gy), shadows)

@@ -32,10 +32,11 @@ func shade(s *sceneSpec, prims []prim, zb *zbuffer, pix []float32) {
 	}
 }
 
-// finish blurs (optionally), adds sensor noise and quantizes the float image into an RGBA image.
-func finish(pix []float32, w, h int, blur bool, noise float64, salt uint32) *image.RGBA {
+// finish blurs (optionally, using tmp, as large as pix, as scratch), adds sensor noise and
+// quantizes the float image into an RGBA image.
+func finish(pix, tmp []float32, w, h int, blur bool, noise float64, salt uint32) *image.RGBA {
 	if blur {
-		blur121(pix, w, h)
+		blur121(pix, tmp, w, h)
 	}
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	amp := float32(noise * 255 / 512) // one hash gives three 10-bit noise values per pixel
@@ -57,9 +58,9 @@ func finish(pix []float32, w, h int, blur bool, noise float64, salt uint32) *ima
 	return img
 }
 
-// blur121 applies the separable [1 2 1]/4 kernel in place, with clamped borders.
-func blur121(pix []float32, w, h int) {
-	tmp := make([]float32, len(pix))
+// blur121 applies the separable [1 2 1]/4 kernel in place, with clamped borders; tmp is scratch
+// space as large as pix.
+func blur121(pix, tmp []float32, w, h int) {
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			l, r := max(x-1, 0), min(x+1, w-1)

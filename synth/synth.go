@@ -20,6 +20,7 @@ package synth
 import (
 	"fmt"
 	"image"
+	"sync"
 
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/skeleton"
@@ -101,6 +102,7 @@ func Category() dataset.Category {
 type Renderer struct {
 	opt    Options
 	toCOCO *skeleton.Mapping
+	pool   sync.Pool // of *scratch
 }
 
 // NewRenderer checks the options and returns a renderer.
@@ -133,19 +135,21 @@ func (r *Renderer) Still(seed uint64, index int) (*Frame, error) {
 func (r *Renderer) render(s *sceneSpec, salt uint32) (*Frame, error) {
 	w, h := s.Cam.Width, s.Cam.Height
 	pl := s.place()
-	pix := make([]float32, w*h*3)
+	sc := r.getScratch(w, h)
+	defer r.pool.Put(sc)
+	pix := sc.pix
 	shadows := make([]shadow, len(s.People))
 	for i, p := range s.People {
 		shadows[i] = shadow{X: p.Pos.X, Z: p.Pos.Z, R: 0.3 * p.Shape.Height, Dark: s.ShadowDark}
 	}
-	s.BG.paint(&s.Cam, pix, shadows)
-	zb := &zbuffer{W: w, H: h, Depth: make([]float32, w*h), Prim: make([]int32, w*h)}
+	s.BG.paint(&s.Cam, pix, sc.grid, shadows)
+	zb := &sc.zb
 	rasterize(&s.Cam, pl.Prims, zb)
 	shade(s, pl.Prims, zb, pix)
 	people, err := labelPeople(s, &pl, zb, r.toCOCO)
 	if err != nil {
 		return nil, err
 	}
-	img := finish(pix, w, h, s.Blur, s.Noise, salt)
+	img := finish(pix, sc.tmp, w, h, s.Blur, s.Noise, salt)
 	return &Frame{Image: img, Camera: s.Cam.Intr, People: people}, nil
 }
