@@ -28,6 +28,8 @@ func Catalog() []Entry {
 			func() (*Net, error) { return MoVNect(MoVNectOptions{}) }},
 		{"movnect-3d", "student", "MoVNect with X/Y/Z location maps",
 			func() (*Net, error) { return MoVNect(MoVNectOptions{Locations: true}) }},
+		{"hrnet-w16", "student", "HRNet-W16: 4 parallel branches, 16-128 channels (ODKD's student)",
+			func() (*Net, error) { return HRNet(HRNetOptions{Width: 16}) }},
 		{"simplebaseline-res18", "teacher", "SimpleBaseline ResNet-18 + 3 deconvs",
 			func() (*Net, error) { return SimpleBaseline(SimpleBaselineOptions{Depth: 18}) }},
 		{"simplebaseline-res34", "teacher", "SimpleBaseline ResNet-34 + 3 deconvs",
@@ -36,6 +38,10 @@ func Catalog() []Entry {
 			func() (*Net, error) { return SimpleBaseline(SimpleBaselineOptions{Depth: 50}) }},
 		{"simplebaseline-res50-mask", "teacher", "SimpleBaseline ResNet-50 + segmentation head",
 			func() (*Net, error) { return SimpleBaseline(SimpleBaselineOptions{Depth: 50, Mask: true}) }},
+		{"hrnet-w32", "teacher", "HRNet-W32",
+			func() (*Net, error) { return HRNet(HRNetOptions{Width: 32}) }},
+		{"hrnet-w32-mask", "teacher", "HRNet-W32 + segmentation head",
+			func() (*Net, error) { return HRNet(HRNetOptions{Width: 32, Mask: true}) }},
 	}
 }
 

@@ -51,6 +51,10 @@ func TestPublishedParamCounts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hr32, err := HRNet(HRNetOptions{Width: 32})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, tc := range []struct {
 		name string
 		net  *Net
@@ -66,13 +70,20 @@ func TestPublishedParamCounts(t *testing.T) {
 			t.Errorf("%s: Params = %d, want %d", tc.name, got, tc.want)
 		}
 	}
+	// MMPose's model zoo lists hrnet_w32_coco_256x192 at 28.54M parameters and 7.7 GFLOPs.
+	if got := hr32.Params(); got < 28535000 || got >= 28545000 {
+		t.Errorf("hrnet-w32: Params = %d, want 28.54M", got)
+	}
+	if got, err := hr32.FLOPs(256, 192); err != nil || got < 7.6e9 || got > 7.75e9 {
+		t.Errorf("hrnet-w32: FLOPs = %d (%v), want about 7.7G", got, err)
+	}
 }
 
 // TestCountsMatchPyTorch builds catalog networks in PyTorch from their JSON description and compares
 // parameter and MAC counts at 256×192.
 func TestCountsMatchPyTorch(t *testing.T) {
 	python := torchPython(t)
-	names := []string{"mobilenetv2-0.5", "mobilenetv2-deconv", "movnect-3d", "simplebaseline-res18", "simplebaseline-res50-mask"}
+	names := []string{"mobilenetv2-0.5", "mobilenetv2-deconv", "movnect-3d", "simplebaseline-res18", "simplebaseline-res50-mask", "hrnet-w16"}
 	args := []string{filepath.Join("testdata", "torch_net.py"), "count", "--height", "256", "--width", "192"}
 	var list []*Net
 	for _, name := range names {

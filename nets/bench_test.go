@@ -1,0 +1,116 @@
+package nets
+
+import (
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train"
+	"github.com/gomlx/gomlx/ml/train/optimizer"
+)
+
+// Benchmark sizes: the student probe of DESIGN.md (128×128 input, batch 16 for training, batch 1 for
+// inference).
+const (
+	benchSize       = 128
+	benchTrainBatch = 16
+	benchThreads    = 2
+)
+
+// BenchmarkStudents times a training step (Adam, MSE to random heatmaps) and batch-1 inference of the
+// students on the GoMLX backend selected by GOMLX_BACKEND (default "go"), and runs the identical
+// network in PyTorch (testdata/torch_net.py, 2 threads) in the same run. It reports PyTorch's median
+// time as "torch-ms/op" and Go's time over PyTorch's as "x-torch" (below 1 is faster than PyTorch).
+func BenchmarkStudents(b *testing.B) {
+	backend, err := compute.New()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, name := range []string{"mobilenetv2", "movnect"} {
+		net, err := ByName(name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(name+"/train", func(b *testing.B) { benchTrain(b, backend, net) })
+		b.Run(name+"/infer", func(b *testing.B) { benchInfer(b, backend, net) })
+	}
+}
+
+func benchTrain(b *testing.B, backend compute.Backend, net *Net) {
+	shapes, err := net.Shapes(benchSize, benchSize)
+	if err != nil {
+		b.Fatal(err)
+	}
+	hm := shapes[net.Heads.Heatmaps]
+	images := randomBatch(1, benchTrainBatch, benchSize, benchSize, 3)
+	labels := []*tensors.Tensor{randomBatch(2, benchTrainBatch, hm.H, hm.W, hm.C)}
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, int64(1))
+	trainer := train.NewTrainer(backend, store, ModelFn(net), mseAll, optimizer.Adam().LearningRate(1e-3).Done(), nil, nil)
+	batch := train.Batch{Inputs: []*tensors.Tensor{images}, Labels: labels}
+	for range 2 { // compile and warm up
+		if _, err := trainer.TrainStep(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := trainer.TrainStep(batch); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportTorch(b, net, "train", benchTrainBatch)
+}
+
+func benchInfer(b *testing.B, backend compute.Backend, net *Net) {
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, int64(1))
+	p, err := NewPredictor(backend, store, net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Finalize()
+	image := randomBatch(3, 1, benchSize, benchSize, 3)
+	for range 3 {
+		if _, err := p.Predict(image); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ResetTimer()
+	for range b.N {
+		if _, err := p.Predict(image); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	reportTorch(b, net, "infer", 1)
+}
+
+// reportTorch measures the same network in PyTorch and reports its time and the ratio to this
+// benchmark's time per op. It does nothing (but say so) when PyTorch is missing.
+func reportTorch(b *testing.B, net *Net, mode string, batch int) {
+	goMS := float64(b.Elapsed().Microseconds()) / 1000 / float64(b.N)
+	if exec.Command("/usr/bin/python3", "-c", "import torch").Run() != nil {
+		b.Log("PyTorch not available: no comparison")
+		return
+	}
+	path := writeNetJSON(b, net)
+	out, err := exec.Command("/usr/bin/python3", filepath.Join("testdata", "torch_net.py"), mode, path,
+		"--height", strconv.Itoa(benchSize), "--width", strconv.Itoa(benchSize), "--batch", strconv.Itoa(batch),
+		"--threads", strconv.Itoa(benchThreads), "--iters", "10").Output()
+	if err != nil {
+		b.Fatalf("torch_net.py: %v", err)
+	}
+	var res struct{ MS float64 }
+	if err := json.Unmarshal(out, &res); err != nil || res.MS <= 0 {
+		b.Fatalf("torch_net.py output %q: %v", out, err)
+	}
+	b.ReportMetric(res.MS, "torch-ms/op")
+	b.ReportMetric(goMS/res.MS, "x-torch")
+}
