@@ -4,6 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/posedistill/posedistill/dataset"
 )
@@ -46,20 +49,41 @@ func (e *COCOEvaluator) Params() COCOParams { return e.params }
 func (e *COCOEvaluator) Dropped() int { return e.idx.dropped }
 
 // Evaluate computes the OKS matrices and matches detections to ground truth in every image,
-// category and area range. It checks ctx between images.
+// category and area range, on up to GOMAXPROCS goroutines (images are independent, so the
+// result does not depend on their number). It checks ctx between images.
 func (e *COCOEvaluator) Evaluate(ctx context.Context) error {
-	oks := newCOCOOKSComputer(e.params.Sigmas)
-	for i, c := range e.idx.cells {
-		if i%256 == 0 {
-			if err := ctx.Err(); err != nil {
-				return err
+	cells := e.idx.cells
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(cells)/64))
+	var (
+		wg   sync.WaitGroup
+		next atomic.Int64
+	)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			oks := newCOCOOKSComputer(e.params.Sigmas)
+			oks.skipBelow = cocoSkipBelow(e.params.OKSThresholds)
+			for ctx.Err() == nil {
+				// Claim 16 cells at a time.
+				end := int(next.Add(16))
+				start := end - 16
+				if start >= len(cells) {
+					return
+				}
+				for _, c := range cells[start:min(end, len(cells))] {
+					oks.matrix(c)
+					c.evals = make([]cocoCellEval, len(e.params.AreaRanges))
+					for a, rng := range e.params.AreaRanges {
+						c.evals[a] = cocoMatch(c, rng, e.params.OKSThresholds)
+					}
+				}
 			}
-		}
-		oks.matrix(c)
-		c.evals = make([]cocoCellEval, len(e.params.AreaRanges))
-		for a, rng := range e.params.AreaRanges {
-			c.evals[a] = cocoMatch(c, rng, e.params.OKSThresholds)
-		}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return err
 	}
 	e.evaluated = true
 	return nil

@@ -1,7 +1,9 @@
 package eval
 
 import (
+	"cmp"
 	"context"
+	"slices"
 	"sort"
 )
 
@@ -78,7 +80,7 @@ func cocoAccumulate(ctx context.Context, idx *cocoIndex, p COCOParams) (*COCOAcc
 				dets = append(dets, det{c.dts[i].score, c, i})
 			}
 		}
-		sort.SliceStable(dets, func(a, b int) bool { return dets[a].score > dets[b].score })
+		slices.SortStableFunc(dets, func(a, b det) int { return cmp.Compare(b.score, a.score) })
 		nd := len(dets)
 		rc, pr = cocoGrow(rc, nd), cocoGrow(pr, nd)
 

@@ -50,15 +50,10 @@ func cocoReadJSON(t testing.TB, path string, v any) {
 	}
 }
 
-// cocoLoadCase reads a fixture's ground truth and results with the dataset package, accepting
-// annotations of unlisted images as pycocotools does (fixture quirk_fields has one).
+// cocoLoadCase reads a fixture's ground truth and results with LoadCOCO.
 func cocoLoadCase(t testing.TB, dir string) (*dataset.Dataset, []dataset.Result) {
 	t.Helper()
-	gt, err := dataset.Read(context.Background(), filepath.Join(dir, "gt.json"), dataset.ReadOptions{AllowUnknownIDs: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := dataset.ReadResults(filepath.Join(dir, "dt.json"))
+	gt, res, err := LoadCOCO(context.Background(), filepath.Join(dir, "gt.json"), filepath.Join(dir, "dt.json"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package eval
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"math"
@@ -150,7 +151,7 @@ func newCOCOIndex(gt *dataset.Dataset, results []dataset.Result, p COCOParams) (
 	for _, c := range cells {
 		// Highest score first; a stable sort keeps results-file order among equal scores, as
 		// numpy's mergesort does.
-		sort.SliceStable(c.dts, func(a, b int) bool { return c.dts[a].score > c.dts[b].score })
+		slices.SortStableFunc(c.dts, func(a, b cocoDT) int { return cmp.Compare(b.score, a.score) })
 		if len(c.dts) > p.MaxDets {
 			c.dts = c.dts[:p.MaxDets]
 		}

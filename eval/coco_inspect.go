@@ -35,9 +35,15 @@ func (e *COCOEvaluator) OKS(imageID int64, categoryID int) COCOOKS {
 	}
 	if c.oks != nil {
 		g := len(c.gts)
+		exact := newCOCOOKSComputer(e.params.Sigmas)
 		out.Values = make([][]float64, len(c.dts))
 		for i := range out.Values {
 			out.Values[i] = append([]float64(nil), c.oks[i*g:(i+1)*g]...)
+			for j, v := range out.Values[i] {
+				if v == cocoOKSSkipped {
+					out.Values[i][j] = exact.oks(&c.gts[j], c.dts[i].kps)
+				}
+			}
 		}
 	}
 	return out

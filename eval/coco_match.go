@@ -1,7 +1,5 @@
 package eval
 
-import "sort"
-
 // cocoCellEval is the matching of one cell in one area range (pycocotools' evalImgs entry).
 // Arrays indexed [t][d] or [t][g] are flattened row-major.
 type cocoCellEval struct {
@@ -37,15 +35,17 @@ func cocoMatch(c *cocoCell, rng COCOAreaRange, thresholds []float64) cocoCellEva
 		dtIgnore: make([]bool, t*d),
 		dtGT:     make([]int32, t*d),
 	}
-	ignored := make([]bool, g)
-	for j := range c.gts {
-		gt := &c.gts[j]
-		ignored[j] = gt.ignore || gt.area < rng.Min || gt.area > rng.Max
-		ev.gtOrder[j] = j
-	}
-	sort.SliceStable(ev.gtOrder, func(a, b int) bool { return !ignored[ev.gtOrder[a]] && ignored[ev.gtOrder[b]] })
-	for m, j := range ev.gtOrder {
-		ev.gtIgnore[m] = ignored[j]
+	// Non-ignored ground truth first, each group in file order (numpy's stable argsort).
+	pos := 0
+	for pass := 0; pass < 2; pass++ {
+		for j := range c.gts {
+			gt := &c.gts[j]
+			ig := gt.ignore || gt.area < rng.Min || gt.area > rng.Max
+			if ig == (pass == 1) {
+				ev.gtOrder[pos], ev.gtIgnore[pos] = j, ig
+				pos++
+			}
+		}
 	}
 	for i := range ev.dtGT {
 		ev.dtGT[i] = -1

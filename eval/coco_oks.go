@@ -5,7 +5,28 @@ import "math"
 // cocoOKSComputer computes object keypoint similarity exactly as pycocotools' computeOks.
 type cocoOKSComputer struct {
 	vars []float64 // (2σ)² per keypoint
-	buf  []float64 // scratch: exp(-e) per counted keypoint
+	buf  []float64 // scratch: e, then exp(-e), per counted keypoint
+	// skipBelow, when positive, lets oks return cocoOKSSkipped instead of the exact value for
+	// pairs whose OKS is surely below it (matching never looks at such values).
+	skipBelow float64
+}
+
+// cocoOKSSkipped marks an OKS entry that was not computed because it is surely below every
+// matching threshold; the exact value is computed again when someone asks for it.
+const cocoOKSSkipped = -1
+
+// cocoSkipBelow returns the OKS under which a pair can never be matched with thresholds ts (the
+// matching loop starts from min(t, 1-1e-10)), lowered by a safety margin, or 0 when no value can
+// be skipped.
+func cocoSkipBelow(ts []float64) float64 {
+	floor := math.Inf(1)
+	for _, t := range ts {
+		floor = min(floor, t, 1-1e-10)
+	}
+	if !(floor > 1e-6) || math.IsInf(floor, 1) {
+		return 0
+	}
+	return floor * (1 - 1e-9)
 }
 
 func newCOCOOKSComputer(sigmas []float64) *cocoOKSComputer {
@@ -38,7 +59,8 @@ func (o *cocoOKSComputer) matrix(c *cocoCell) {
 // the mean of exp(-d²/(2·s²·(2σ)²)) over gt's labelled keypoints (v > 0), with s² = area + eps.
 // A gt without labelled keypoints compares every detected keypoint with the gt box grown by its
 // own size on every side ([x-w, x+2w] × [y-h, y+2h]): distance 0 inside it. The explicit float64
-// conversions forbid fused multiply-add, which would change the last bit.
+// conversions forbid fused multiply-add, which would change the last bit. With skipBelow set it
+// returns cocoOKSSkipped for pairs whose OKS is surely below skipBelow.
 func (o *cocoOKSComputer) oks(gt *cocoGT, dt []float64) float64 {
 	denom := gt.area + cocoEps
 	n := 0
@@ -49,8 +71,7 @@ func (o *cocoOKSComputer) oks(gt *cocoGT, dt []float64) float64 {
 			}
 			dx := dt[3*k] - gt.kps[3*k]
 			dy := dt[3*k+1] - gt.kps[3*k+1]
-			e := (float64(dx*dx) + float64(dy*dy)) / v / denom / 2
-			o.buf[n] = math.Exp(-e)
+			o.buf[n] = (float64(dx*dx) + float64(dy*dy)) / v / denom / 2
 			n++
 		}
 	} else {
@@ -61,12 +82,25 @@ func (o *cocoOKSComputer) oks(gt *cocoGT, dt []float64) float64 {
 			xd, yd := dt[3*k], dt[3*k+1]
 			dx := max(0, x0-xd) + max(0, xd-x1)
 			dy := max(0, y0-yd) + max(0, yd-y1)
-			e := (float64(dx*dx) + float64(dy*dy)) / v / denom / 2
-			o.buf[n] = math.Exp(-e)
+			o.buf[n] = (float64(dx*dx) + float64(dy*dy)) / v / denom / 2
 			n++
 		}
 	}
-	return cocoPairwiseSum(o.buf[:n]) / float64(n)
+	e := o.buf[:n]
+	if o.skipBelow > 0 {
+		// exp(-e) <= 1/(1+e): when even that bound averages below skipBelow, so does the OKS.
+		bound := 0.0
+		for _, x := range e {
+			bound += 1 / (1 + x)
+		}
+		if bound/float64(n) < o.skipBelow {
+			return cocoOKSSkipped
+		}
+	}
+	for i, x := range e {
+		e[i] = math.Exp(-x)
+	}
+	return cocoPairwiseSum(e) / float64(n)
 }
 
 // cocoPairwiseSum adds a the way numpy's np.sum does for a contiguous float64 array (pairwise

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/posedistill/posedistill/atomicfile"
-	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/skeleton"
 )
@@ -37,15 +36,9 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
-	gt, err := dataset.Read(ctx, *gtPath, dataset.ReadOptions{
-		// pycocotools loads annotations of unlisted images and never evaluates them.
-		AllowUnknownIDs: true,
-		Warn:            func(msg string) { fmt.Fprintf(stderr, "warning: %s: %s\n", *gtPath, msg) },
+	gt, results, err := eval.LoadCOCO(ctx, *gtPath, *dtPath, func(msg string) {
+		fmt.Fprintf(stderr, "warning: %s: %s\n", *gtPath, msg)
 	})
-	if err != nil {
-		return err
-	}
-	results, err := dataset.ReadResults(*dtPath)
 	if err != nil {
 		return err
 	}
