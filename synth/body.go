@@ -149,6 +149,10 @@ func buildBody(s *shape, p *pose, a *appearance) body {
 		hair := newEllipsoid(headC.add(head.apply(vec3{0, 0.1 * hr.Y, -0.14 * hr.Z})), head,
 			vec3{1.05 * hr.X, 0.96 * hr.Y, 1.0 * hr.Z}, &ap.Hair)
 		add(hair, bit(jHeadTop))
+		if a.LongHair {
+			add(newEllipsoid(headC.add(head.apply(vec3{0, -0.45 * hr.Y, -0.55 * hr.Z})), head,
+				vec3{0.95 * hr.X, 0.8 * hr.Y, 0.5 * hr.Z}, &ap.Hair), 0)
+		}
 	}
 	add(newEllipsoid(onHead(0, -0.1, 0.94), head, vec3{0.14 * hr.X, 0.2 * hr.Y, 0.2 * hr.Z}, &ap.Skin), bit(jNose))
 	for _, e := range []int{jLEar, jREar} {

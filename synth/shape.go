@@ -73,6 +73,7 @@ type appearance struct {
 	LongSleeves       bool
 	LongPants         bool
 	HasHair           bool
+	LongHair          bool
 	// Skirt, when above zero, is the length of a skirt or dress below the hips, in thigh lengths.
 	Skirt float64
 }
@@ -138,6 +139,7 @@ func sampleAppearance(rng *rand.Rand) appearance {
 		HasHair:     rng.Float64() < 0.9,
 	}
 	a.Hair.Alt = scaleColour(a.Hair.Base, 0.7)
+	a.LongHair = a.HasHair && rng.Float64() < 0.35
 	if rng.Float64() < 0.15 {
 		a.Skirt = 0.45 + 0.8*rng.Float64()
 		a.LongPants = false
