@@ -2,6 +2,7 @@ package topdown
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 
 	"github.com/posedistill/posedistill/codec"
@@ -218,9 +219,10 @@ func transformKeypoints(kps []float64, m Affine, flip bool, flipIndex []int) []c
 	return out
 }
 
+// finite4 reports whether a box's values are all finite and of a usable size.
 func finite4(v [4]float64) bool {
 	for _, x := range v {
-		if x != x || x > 1e300 || x < -1e300 {
+		if math.IsNaN(x) || math.Abs(x) > 1e300 {
 			return false
 		}
 	}
