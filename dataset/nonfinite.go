@@ -17,6 +17,7 @@ type nonFiniteFilter struct {
 	pending  []byte
 	out      int64   // bytes handed out so far
 	rewrites []int64 // offsets of the rewritten tokens, ascending
+	err      error   // a read error held back until the bytes before it are handed out
 }
 
 var nonFiniteTokens = []struct{ token, replacement string }{
@@ -31,6 +32,9 @@ func newNonFiniteFilter(r io.Reader) *nonFiniteFilter {
 
 // Read implements io.Reader.
 func (f *nonFiniteFilter) Read(p []byte) (int, error) {
+	if f.err != nil && len(f.pending) == 0 {
+		return 0, f.err
+	}
 	n := 0
 	for n < len(p) {
 		if len(f.pending) > 0 {
@@ -39,8 +43,12 @@ func (f *nonFiniteFilter) Read(p []byte) (int, error) {
 			n += c
 			continue
 		}
+		if f.err != nil {
+			break
+		}
 		b, err := f.r.ReadByte()
 		if err != nil {
+			f.err = err
 			if n > 0 {
 				break
 			}
