@@ -309,3 +309,54 @@ func TestCOCOEvaluatorOrderAndCancel(t *testing.T) {
 		t.Errorf("Evaluate with a cancelled context: %v", err)
 	}
 }
+
+func TestCOCOSkipBelow(t *testing.T) {
+	tests := []struct {
+		ts   []float64
+		want float64
+	}{
+		{DefaultCOCOParams().OKSThresholds, 0.5 * (1 - 1e-9)},
+		{[]float64{0.7, 1.2}, 0.7 * (1 - 1e-9)},
+		{[]float64{0, 0.5}, 0},
+		{[]float64{-1}, 0},
+		{nil, 0},
+	}
+	for _, tc := range tests {
+		if got := cocoSkipBelow(tc.ts); got != tc.want {
+			t.Errorf("cocoSkipBelow(%v) = %v, want %v", tc.ts, got, tc.want)
+		}
+	}
+}
+
+// TestCOCOOKSSkipIsSafe checks on a sweep of shifted detections that an OKS is skipped only
+// when its exact value is below the threshold, and computed bit-identically otherwise.
+func TestCOCOOKSSkipIsSafe(t *testing.T) {
+	gt := cocoTestGT()
+	p := DefaultCOCOParams()
+	exact := newCOCOOKSComputer(p.Sigmas)
+	fast := newCOCOOKSComputer(p.Sigmas)
+	fast.skipBelow = cocoSkipBelow(p.OKSThresholds)
+	skipped := 0
+	for _, a := range gt.Annotations {
+		g, err := cocoNewGT(&a, 17)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for shift := 0.0; shift < 120; shift += 0.5 {
+			dt := cocoTestResult(10, a.Keypoints, shift, shift/3, 1).Keypoints
+			want, got := exact.oks(&g, dt), fast.oks(&g, dt)
+			switch {
+			case got == cocoOKSSkipped:
+				skipped++
+				if want >= fast.skipBelow {
+					t.Fatalf("shift %v: skipped an OKS of %v", shift, want)
+				}
+			case got != want:
+				t.Fatalf("shift %v: OKS %v, want %v", shift, got, want)
+			}
+		}
+	}
+	if skipped == 0 {
+		t.Error("the sweep never skipped an OKS")
+	}
+}
