@@ -35,6 +35,9 @@ type Batch struct {
 	Images Tensor
 	// Heatmaps is [N, HeatH, HeatW, K]; Weights is [N, K].
 	Heatmaps, Weights Tensor
+	// Keypoints is [N, K, 3]: each joint's x, y in input-crop pixels and its visibility, for
+	// coordinate losses and metrics on crops.
+	Keypoints Tensor
 	// LocationMaps is [N, HeatH, HeatW, 3J] and LocationWeights [N, J]; empty without 3D.
 	LocationMaps, LocationWeights Tensor
 	// Masks is [N, HeatH, HeatW, 1] and MaskWeights [N]; empty without masks.
@@ -64,7 +67,7 @@ func (cfg *Config) newBatch(n int) *Batch {
 	}
 	b := &Batch{
 		Images:   alloc(c.InputH, c.InputW, 3),
-		Heatmaps: alloc(hh, hw, k), Weights: alloc(k),
+		Heatmaps: alloc(hh, hw, k), Weights: alloc(k), Keypoints: alloc(k, 3),
 		ToImage: make([]Affine, n), ImageIDs: make([]int64, n),
 		AnnotationIDs: make([]int64, n), Flipped: make([]bool, n),
 	}
@@ -133,6 +136,13 @@ func (cfg *Config) Collate(samples []*Sample) (*Batch, error) {
 func (b *Batch) finish(samples []*Sample) error {
 	for i, s := range samples {
 		b.ToImage[i], b.ImageIDs[i], b.AnnotationIDs[i], b.Flipped[i] = s.ToImage, s.ImageID, s.AnnotationID, s.Flipped
+		kps := b.Keypoints.row(i)
+		if len(s.Keypoints)*3 != len(kps) {
+			return fmt.Errorf("topdown: collate: sample %d has %d keypoints, want %d", i, len(s.Keypoints), len(kps)/3)
+		}
+		for j, kp := range s.Keypoints {
+			kps[3*j], kps[3*j+1], kps[3*j+2] = float32(kp.X), float32(kp.Y), float32(kp.V)
+		}
 		if b.MaskWeights.Data != nil {
 			b.MaskWeights.Data[i] = s.MaskWeight
 		}

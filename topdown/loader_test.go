@@ -93,7 +93,7 @@ func sameBatch(a, b *Batch) error {
 	if !slices.Equal(a.AnnotationIDs, b.AnnotationIDs) || !slices.Equal(a.Flipped, b.Flipped) || !slices.Equal(a.ToImage, b.ToImage) {
 		return fmt.Errorf("batch (%d, %d): different instances or transforms", a.Epoch, a.Step)
 	}
-	for _, p := range [][2]Tensor{{a.Images, b.Images}, {a.Heatmaps, b.Heatmaps}, {a.Weights, b.Weights}, {a.Masks, b.Masks}} {
+	for _, p := range [][2]Tensor{{a.Images, b.Images}, {a.Heatmaps, b.Heatmaps}, {a.Weights, b.Weights}, {a.Masks, b.Masks}, {a.Keypoints, b.Keypoints}} {
 		if !slices.Equal(p[0].Shape, p[1].Shape) || !slices.Equal(p[0].Data, p[1].Data) {
 			return fmt.Errorf("batch (%d, %d): tensors differ", a.Epoch, a.Step)
 		}
@@ -165,6 +165,10 @@ func TestLoaderDeterministicAcrossWorkers(t *testing.T) {
 	}
 	if err := sameBatch(collated, runs[0][0]); err != nil {
 		t.Errorf("collated samples: %v", err)
+	}
+	if kp := collated.Keypoints; !slices.Equal(kp.Shape, []int{4, 17, 3}) || kp.Data[3*17+3*5] != float32(samples[1].Keypoints[5].X) ||
+		kp.Data[3*17+3*5+2] != float32(samples[1].Keypoints[5].V) {
+		t.Errorf("batch keypoints %v do not hold the samples'", kp.Shape)
 	}
 	if _, err := cfg0.Sample.Collate([]*Sample{samples[0], {Image: samples[0].Image}}); err == nil {
 		t.Error("collating an incomplete sample succeeded")
