@@ -21,8 +21,13 @@ import (
 // the ground truth are dropped (counted in Dropped); ground truth of images absent from gt.Images
 // is dropped. Where pycocotools would crash or silently misbehave, the evaluator returns an error
 // naming the entry instead: a result for an unknown image id, a keypoint list of the wrong length,
-// non-finite coordinates or scores, duplicate annotation ids. An empty results list is valid and
-// scores 0 wherever ground truth exists (pycocotools cannot load an empty results file).
+// non-finite coordinates or scores, duplicate annotation ids, negative areas. An empty results
+// list is valid and scores 0 wherever ground truth exists (pycocotools cannot load an empty
+// results file). A result's area always comes from its keypoint extent (pycocotools would use a
+// "bbox" field instead, had the first result one; dataset.Result carries none).
+//
+// The evaluator keeps references to the keypoint slices of gt and results: leave them unchanged
+// until it is no longer used.
 type COCOEvaluator struct {
 	params    COCOParams
 	idx       *cocoIndex

@@ -68,10 +68,13 @@ func (e *COCOEvaluator) findCell(imageID int64, categoryID int) *cocoCell {
 // COCOImageEval is the matching of one image, category and area range: pycocotools' evalImgs
 // entry. Arrays indexed [t] follow the OKS thresholds.
 type COCOImageEval struct {
+	// ImageID and CategoryID name the image and category.
 	ImageID    int64
 	CategoryID int
-	AreaRange  COCOAreaRange
-	MaxDets    int
+	// AreaRange is the object-size range of this matching.
+	AreaRange COCOAreaRange
+	// MaxDets is the per-image detection limit.
+	MaxDets int
 	// DetectionIDs are the evaluated detections, highest score first.
 	DetectionIDs []int64
 	// GroundTruthIDs are the ground truth, non-ignored first.
