@@ -46,6 +46,10 @@ func (f *nonFiniteFilter) Read(p []byte) (int, error) {
 		if f.err != nil {
 			break
 		}
+		if k := f.plain(p[n:]); k > 0 { // fast path: bytes that need no rewriting
+			n += k
+			continue
+		}
 		b, err := f.r.ReadByte()
 		if err != nil {
 			f.err = err
@@ -86,6 +90,40 @@ func (f *nonFiniteFilter) Read(p []byte) (int, error) {
 	}
 	f.out += int64(n)
 	return n, nil
+}
+
+// plain copies buffered bytes into p up to the first byte that may start a token to rewrite
+// (N, I or - outside a string), tracking the string state, and returns how many it copied.
+func (f *nonFiniteFilter) plain(p []byte) int {
+	if f.r.Buffered() == 0 {
+		if _, err := f.r.Peek(1); err != nil {
+			return 0 // the slow path reports the error
+		}
+	}
+	chunk, _ := f.r.Peek(min(len(p), f.r.Buffered()))
+	i := 0
+scan:
+	for ; i < len(chunk); i++ {
+		b := chunk[i]
+		switch {
+		case f.inString:
+			switch {
+			case f.escape:
+				f.escape = false
+			case b == '\\':
+				f.escape = true
+			case b == '"':
+				f.inString = false
+			}
+		case b == '"':
+			f.inString = true
+		case b == 'N' || b == 'I' || b == '-':
+			break scan
+		}
+	}
+	copy(p, chunk[:i])
+	f.r.Discard(i)
+	return i
 }
 
 // rewroteIn reports whether a token was rewritten in the byte range [start, end).

@@ -10,7 +10,8 @@ import (
 	"github.com/posedistill/posedistill/atomicfile"
 )
 
-// Write saves d as a COCO-format JSON file, atomically (see Encode).
+// Write saves d as a COCO-format JSON file, atomically (see Encode). It does not validate d: call
+// Validate first to be sure Read will accept the file.
 func Write(path string, d *Dataset) error {
 	if err := atomicfile.Write(path, func(w io.Writer) error { return Encode(w, d) }); err != nil {
 		return err // atomicfile names the file
