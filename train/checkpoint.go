@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"sort"
+	"strings"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
@@ -49,13 +50,19 @@ type checkpointVar struct {
 	Trainable bool `json:"trainable"`
 }
 
+// trainerMetricsScope holds the GoMLX trainer's metric state (a moving average of the loss under
+// a name unique to each Trainer): not part of the model, not checkpointed.
+const trainerMetricsScope = "/metrics/"
+
 // SaveCheckpoint writes every variable of store (weights, batch-norm statistics, optimizer
-// moments, step counters) and info to path atomically: a temporary file in the same directory,
+// moments, step counters; not the trainer's metric state) and info to path atomically: a temporary file in the same directory,
 // renamed over path once complete, so a crash leaves the previous checkpoint intact.
 func SaveCheckpoint(path string, store *model.Store, info CheckpointInfo) error {
 	var vars []*model.Variable
 	for v := range store.IterVariables() {
-		vars = append(vars, v)
+		if !strings.HasPrefix(v.Path(), trainerMetricsScope) {
+			vars = append(vars, v)
+		}
 	}
 	sort.Slice(vars, func(i, j int) bool { return vars[i].Path() < vars[j].Path() })
 	info.Vars = info.Vars[:0]

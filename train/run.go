@@ -54,6 +54,11 @@ type Options struct {
 	LogEvery int
 	// Backend overrides the configured backend (tests share one).
 	Backend compute.Backend
+	// StopAt, when positive, stops the run after that many steps as an interruption would (a
+	// checkpoint is saved, Config.Steps and the schedule are unchanged): --resume continues it.
+	StopAt int
+	// NoValidation skips validation (and the best checkpoint).
+	NoValidation bool
 }
 
 // Summary is what a finished run reports.
@@ -210,7 +215,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	save := func(path string, ap float64) error {
 		return SaveCheckpoint(path, store, CheckpointInfo{Step: step, Net: net, Loss: lastLoss, AP: ap, BestAP: bestAP})
 	}
-	for step < cfg.Steps {
+	end := cfg.Steps
+	if opts.StopAt > 0 && opts.StopAt < end {
+		end = opts.StopAt
+	}
+	for step < end {
 		b, err := it.Next()
 		if err != nil {
 			if ctx.Err() != nil {
@@ -247,7 +256,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 				return sum, err
 			}
 		}
-		if cfg.ValidateEvery > 0 && step%cfg.ValidateEvery == 0 && step < cfg.Steps {
+		if !opts.NoValidation && cfg.ValidateEvery > 0 && step%cfg.ValidateEvery == 0 && step < cfg.Steps {
 			st, err := validate(step)
 			if err != nil {
 				return sum, fmt.Errorf("step %d: %w", step, err)
@@ -277,6 +286,9 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 			return sum, errors.Join(ctx.Err(), err)
 		}
 		return sum, fmt.Errorf("interrupted at step %d (checkpoint saved): %w", step, ctx.Err())
+	}
+	if step < cfg.Steps || opts.NoValidation {
+		return sum, save(ckptPath, -1)
 	}
 	st, err := validate(step)
 	if err != nil {

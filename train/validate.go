@@ -42,7 +42,6 @@ func Predict(ctx context.Context, heatmaps HeatmapFunc, sc topdown.Config, insta
 		return nil, err
 	}
 	defer it.Close()
-	k := sc.Joints.NumJoints()
 	var results []dataset.Result
 	for {
 		b, err := it.Next()
@@ -52,32 +51,39 @@ func Predict(ctx context.Context, heatmaps HeatmapFunc, sc topdown.Config, insta
 		if err != nil {
 			return nil, err
 		}
-		n := b.Len()
-		images := padBatch(b.Images, batchSize)
-		hm, err := heatmaps(images)
-		if err != nil {
-			return nil, err
-		}
-		if flip {
-			fhm, err := heatmaps(mirror(images))
-			if err != nil {
-				return nil, err
-			}
-			back, err := sc.Codec.FlipHeatmaps(fhm, batchSize, k, sc.Joints.FlipIndex())
-			if err != nil {
-				return nil, err
-			}
-			for i := range hm {
-				hm[i] = (hm[i] + back[i]) / 2
-			}
-		}
-		per := len(hm) / batchSize
-		res, err := sc.DecodeBatch(hm[:n*per], b)
+		res, err := predictBatch(heatmaps, sc, b, batchSize, flip)
 		if err != nil {
 			return nil, err
 		}
 		results = append(results, res...)
 	}
+}
+
+// predictBatch runs heatmaps on a batch padded to batchSize samples (with a flip test when flip
+// is set) and decodes its results in image pixels.
+func predictBatch(heatmaps HeatmapFunc, sc topdown.Config, b *topdown.Batch, batchSize int, flip bool) ([]dataset.Result, error) {
+	n := b.Len()
+	k := sc.Joints.NumJoints()
+	images := padBatch(b.Images, batchSize)
+	hm, err := heatmaps(images)
+	if err != nil {
+		return nil, err
+	}
+	if flip {
+		fhm, err := heatmaps(mirror(images))
+		if err != nil {
+			return nil, err
+		}
+		back, err := sc.Codec.FlipHeatmaps(fhm, batchSize, k, sc.Joints.FlipIndex())
+		if err != nil {
+			return nil, err
+		}
+		for i := range hm {
+			hm[i] = (hm[i] + back[i]) / 2
+		}
+	}
+	per := len(hm) / batchSize
+	return sc.DecodeBatch(hm[:n*per], b)
 }
 
 // Validate predicts on a split's instances and evaluates the results with COCO's keypoint

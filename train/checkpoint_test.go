@@ -1,0 +1,80 @@
+package train
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// TestCheckpointRoundTripAndDamage saves variables of several dtypes, reads them back exactly
+// (with their trainable flags), and rejects truncated or foreign files with errors naming them.
+func TestCheckpointRoundTripAndDamage(t *testing.T) {
+	net, err := nets.MoVNect(nets.MoVNectOptions{Width: 0.25, HeadChannels: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	vals := map[string]*tensors.Tensor{
+		"/a/weights":   tensors.FromValue([][]float32{{1, -2.5}, {3, 4e-30}}),
+		"/global_step": tensors.FromValue(int64(42)),
+		"/b/mean":      tensors.FromValue([]float64{0.1, 0.2, 0.3}),
+	}
+	for p, v := range vals {
+		nv, err := store.CreateVariable(p, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		nv.SetTrainable(p == "/a/weights")
+	}
+	path := filepath.Join(t.TempDir(), "c.ckpt")
+	if err := SaveCheckpoint(path, store, CheckpointInfo{Step: 42, Net: net, Loss: 0.5}); err != nil {
+		t.Fatal(err)
+	}
+	loaded := model.NewStore()
+	info, err := LoadCheckpoint(path, loaded, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Step != 42 || info.Loss != 0.5 {
+		t.Errorf("info %+v", info)
+	}
+	for p, v := range vals {
+		lv := loaded.GetVariable(p)
+		if lv == nil {
+			t.Fatalf("variable %s missing", p)
+		}
+		var want, got []byte
+		v.ConstBytes(func(b []byte) { want = bytes.Clone(b) })
+		lv.MustValue().ConstBytes(func(b []byte) { got = bytes.Clone(b) })
+		if !bytes.Equal(got, want) || !lv.Shape().Equal(v.Shape()) || lv.Trainable != (p == "/a/weights") {
+			t.Errorf("variable %s: %v (trainable %v), want %v", p, lv.MustValue(), lv.Trainable, v)
+		}
+	}
+	full, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"truncated data", full[:len(full)-3], "truncated"},
+		{"truncated header", full[:len(checkpointMagic)+10], "truncated"},
+		{"foreign", []byte("PK\x03\x04 not a checkpoint at all"), "not a posedistill checkpoint"},
+		{"empty", nil, "not a posedistill checkpoint"},
+	} {
+		p := writeFile(t, dir, strings.ReplaceAll(tc.name, " ", "_"), string(tc.data))
+		_, err := LoadCheckpoint(p, model.NewStore(), net)
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), p) {
+			t.Errorf("%s: error %v, want %q naming the file", tc.name, err, tc.want)
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package train
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// rawVars returns the bytes of every variable of a checkpoint file, by path.
+func rawVars(t *testing.T, path string) (CheckpointInfo, map[string][]byte) {
+	t.Helper()
+	info, vals, err := ReadCheckpoint(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make(map[string][]byte, len(vals))
+	for p, v := range vals {
+		if err := v.ConstBytes(func(b []byte) { out[p] = bytes.Clone(b) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return info, out
+}
+
+// TestRunLowersLossAndResumesBitForBit trains a tiny net for 10 steps in one go, and again as 5
+// steps, an interruption, and a resumed run of 5 more: both end with the same bytes in every
+// variable (weights, batch-norm statistics, Adam moments, step counters). The uninterrupted run's
+// loss falls and its validation writes COCO numbers, results and curves.
+func TestRunLowersLossAndResumesBitForBit(t *testing.T) {
+	data := testData(t)
+	b := testBackend(t)
+	ctx := context.Background()
+	cfg := tinyConfig()
+	cfg.Steps = 10
+
+	whole := t.TempDir()
+	sum, err := Run(ctx, cfg, Options{DataDir: data, OutDir: whole, Backend: b, LogEvery: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Steps != cfg.Steps || sum.Val == nil {
+		t.Fatalf("summary %+v", sum)
+	}
+	recs, err := ReadRecords(filepath.Join(whole, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var losses []float64
+	for _, r := range recs {
+		if r.Loss > 0 {
+			losses = append(losses, r.Loss)
+		}
+	}
+	n := len(losses)
+	if n != cfg.Steps || !(losses[n-1]+losses[n-2] < 0.5*(losses[0]+losses[1])) {
+		t.Errorf("losses %v: want %d steps, the last two summing below half the first two", losses, cfg.Steps)
+	}
+	for _, f := range []string{ConfigFile, CheckpointFile, BestFile, CurvesFile, ValResultsFile} {
+		if _, err := os.Stat(filepath.Join(whole, f)); err != nil {
+			t.Error(err)
+		}
+	}
+
+	split := t.TempDir()
+	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: split, Backend: b, LogEvery: 1, StopAt: 5, NoValidation: true}); err != nil {
+		t.Fatal(err)
+	}
+	if info, _ := rawVars(t, filepath.Join(split, CheckpointFile)); info.Step != 5 {
+		t.Fatalf("interrupted checkpoint at step %d, want 5", info.Step)
+	}
+	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: split, Backend: b, LogEvery: 1, Resume: true, NoValidation: true}); err != nil {
+		t.Fatal(err)
+	}
+	wantInfo, want := rawVars(t, filepath.Join(whole, CheckpointFile))
+	gotInfo, got := rawVars(t, filepath.Join(split, CheckpointFile))
+	if gotInfo.Step != wantInfo.Step || len(got) != len(want) {
+		t.Fatalf("resumed run: step %d with %d variables, uninterrupted: step %d with %d", gotInfo.Step, len(got), wantInfo.Step, len(want))
+	}
+	for p, w := range want {
+		if !bytes.Equal(got[p], w) {
+			t.Errorf("variable %s differs after interrupt + resume", p)
+		}
+	}
+	recs2, err := ReadRecords(filepath.Join(split, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var losses2 []float64
+	for _, r := range recs2 {
+		if r.Loss > 0 {
+			losses2 = append(losses2, r.Loss)
+		}
+	}
+	if len(losses2) != len(losses) {
+		t.Fatalf("resumed log has %d loss records, want %d", len(losses2), len(losses))
+	}
+	for i := range losses {
+		if losses[i] != losses2[i] {
+			t.Errorf("step %d loss %v after resume, %v uninterrupted", i+1, losses2[i], losses[i])
+		}
+	}
+}
+
+// TestRunStopsOnNaN makes the loss overflow at step 4: the run fails with ErrNaN naming the
+// step, and the checkpoint of step 3 survives and loads.
+func TestRunStopsOnNaN(t *testing.T) {
+	data := testData(t)
+	cfg := tinyConfig()
+	out := t.TempDir()
+	blowUp := Term{
+		Name: "overflow", Needs: []string{TensorHeatmaps},
+		Weight: func(step int) float64 {
+			if step >= 3 {
+				return 1e38
+			}
+			return 0
+		},
+		Build: func(in TermInputs) *graph.Node {
+			return graph.AddScalar(graph.ReduceAllSum(graph.Square(in.Out.Heatmaps)), 10)
+		},
+	}
+	loss := &Loss{Terms: []Term{HeatmapMSE("heatmap_gt", nil), blowUp}}
+	_, err := Run(context.Background(), cfg, Options{DataDir: data, OutDir: out, Backend: testBackend(t), Loss: loss, NoValidation: true})
+	if !errors.Is(err, ErrNaN) || !strings.Contains(err.Error(), "step 3") || !strings.Contains(err.Error(), CheckpointFile) {
+		t.Fatalf("error %v: want ErrNaN at step 3 naming the kept checkpoint", err)
+	}
+	net, _ := cfg.Net()
+	info, err := LoadCheckpoint(filepath.Join(out, CheckpointFile), model.NewStore(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Step != 3 {
+		t.Errorf("kept checkpoint is at step %d, want 3", info.Step)
+	}
+}
+
+// TestCheckpointOfAnotherArchitecture saves a tiny MobileNetV2 and loads it for a tiny MoVNect
+// and for a MobileNetV2 of another width: both fail naming the architectures.
+func TestCheckpointOfAnotherArchitecture(t *testing.T) {
+	a, err := nets.MobileNetV2Pose(nets.MobileNetV2Options{Width: 0.25, HeadChannels: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	if _, err := store.CreateVariable("/conv/weights", tensors.FromValue([]float32{1, 2, 3})); err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "a.ckpt")
+	if err := SaveCheckpoint(path, store, CheckpointInfo{Step: 1, Net: a}); err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []func() (*nets.Net, error){
+		func() (*nets.Net, error) { return nets.MoVNect(nets.MoVNectOptions{Width: 0.25, HeadChannels: 8}) },
+		func() (*nets.Net, error) {
+			return nets.MobileNetV2Pose(nets.MobileNetV2Options{Width: 0.5, HeadChannels: 8})
+		},
+	} {
+		b, err := other()
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = LoadCheckpoint(path, model.NewStore(), b)
+		if err == nil || !strings.Contains(err.Error(), a.Name) || !strings.Contains(err.Error(), b.Name) || !strings.Contains(err.Error(), path) {
+			t.Errorf("loading %s for %s: error %v, want one naming both and the file", a.Name, b.Name, err)
+		}
+	}
+	if _, err := LoadCheckpoint(path, model.NewStore(), a); err != nil {
+		t.Errorf("same architecture: %v", err)
+	}
+}
