@@ -57,20 +57,21 @@ func convIm2col(x, k *graph.Node, s, d [2]int, p [][2]int) *graph.Node {
 	return graph.Einsum("nhwi,oi->nhwo", cols, w)
 }
 
-// convTaps builds a depthwise convolution with multiplier 1; k is [1, KH, KW, C].
-func convTaps(x, k *graph.Node, s, d [2]int, p [][2]int) *graph.Node {
-	xd, kd := x.Shape().Dimensions, k.Shape().Dimensions
+// convTaps builds a depthwise convolution with multiplier 1 from its constant kernel
+// [1, KH, KW, C].
+func convTaps(x *graph.Node, k *constant, s, d [2]int, p [][2]int) (*graph.Node, error) {
+	xd, kd := x.Shape().Dimensions, k.shape
+	c := kd[3]
 	oh, ow := outSize(xd[1], kd[1], s[0], d[0], p[0]), outSize(xd[2], kd[2], s[1], d[1], p[1])
 	xp := padSpatial(x, p)
 	var sum *graph.Node
 	for ky := 0; ky < kd[1]; ky++ {
 		for kx := 0; kx < kd[2]; kx++ {
-			t := tap(xp, ky, kx, oh, ow, s, d)
-			w := graph.Slice(k, graph.AxisRange(), graph.AxisElem(ky), graph.AxisElem(kx), graph.AxisRange())
-			// Broadcast explicitly: the go backend's SIMD kernel for [.., C] × [C] loads a full
-			// vector for each row's tail and can fault past the end of a page-sized buffer.
-			w = graph.BroadcastToDims(w, t.Shape().Dimensions...)
-			term := graph.Mul(t, w)
+			off := (ky*kd[2] + kx) * c
+			term, err := perChannel(tap(xp, ky, kx, oh, ow, s, d), k.vals[off:off+c], graph.Mul)
+			if err != nil {
+				return nil, err
+			}
 			if sum == nil {
 				sum = term
 			} else {
@@ -78,5 +79,5 @@ func convTaps(x, k *graph.Node, s, d [2]int, p [][2]int) *graph.Node {
 			}
 		}
 	}
-	return sum
+	return sum, nil
 }

@@ -203,6 +203,16 @@ func (b *builder) value(idx int) (*graph.Node, error) {
 	return v, nil
 }
 
+// constant returns the dequantized value of a constant tensor.
+func (b *builder) constant(idx int) (*constant, bool) {
+	c, ok := b.net.consts[idx]
+	if !ok {
+		return nil, false
+	}
+	c, err := dequantize(&b.net.sg.Tensors[idx], c)
+	return c, err == nil
+}
+
 // checkShape verifies that node v has the shape the model declares for tensor idx.
 func (b *builder) checkShape(idx int, v *graph.Node) error {
 	want := b.net.sg.Tensors[idx].Shape

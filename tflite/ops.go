@@ -282,19 +282,31 @@ func (b *builder) conv(op Operator, x *graph.Node, depthwise bool) (*graph.Node,
 	case b.net.NativeConv:
 		y = graph.ConvGeneral(x, k, axes, []int{sh, sw}, paddings, nil, []int{dh, dw}, groups, 1)
 	case depthwise && kd[3] == xd[3]:
-		y = convTaps(x, k, [2]int{sh, sw}, [2]int{dh, dw}, paddings)
+		kc, ok := b.constant(op.Inputs[1])
+		if !ok {
+			return nil, fmt.Errorf("kernel %q is not a usable constant", b.net.sg.Tensors[op.Inputs[1]].Name)
+		}
+		if y, err = convTaps(x, kc, [2]int{sh, sw}, [2]int{dh, dw}, paddings); err != nil {
+			return nil, err
+		}
 	case depthwise:
 		y = graph.ConvGeneral(x, k, axes, []int{sh, sw}, paddings, nil, []int{dh, dw}, groups, 1)
 	default:
 		y = convIm2col(x, k, [2]int{sh, sw}, [2]int{dh, dw}, paddings)
 	}
 	if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
-		bias, err := b.value(op.Inputs[2])
-		if err != nil {
-			return nil, err
-		}
-		if y, err = broadcastAdd(y, bias); err != nil {
-			return nil, err
+		if c, ok := b.constant(op.Inputs[2]); ok && len(c.vals) == y.Shape().Dimensions[3] {
+			if y, err = perChannel(y, c.vals, graph.Add); err != nil {
+				return nil, err
+			}
+		} else {
+			bias, err := b.value(op.Inputs[2])
+			if err != nil {
+				return nil, err
+			}
+			if y, err = broadcastAdd(y, bias); err != nil {
+				return nil, err
+			}
 		}
 	}
 	return activate(y, a), nil
