@@ -1,10 +1,12 @@
-// Package blazepose runs MediaPipe BlazePose's landmark models (pose_landmark_{lite,full,heavy}
-// .tflite) through the pure-Go TFLite translation of package tflite, and decodes their outputs:
+// Package blazepose runs MediaPipe BlazePose through the pure-Go TFLite translation of package
+// tflite: the person detector (pose_detection.tflite: SSD anchors, box and key-point decoding,
+// weighted non-max suppression), the detection-to-crop step (a rotated square around the hips),
+// and the landmark models (pose_landmark_{lite,full,heavy}.tflite) with their outputs decoded:
 // 33 landmarks with visibility and presence, 6 auxiliary points, the pose score, world
-// landmarks, heatmaps and the segmentation logits.
+// landmarks, heatmaps and segmentation logits. Pipeline chains them on single images.
 //
-// The input is a 256×256 RGB crop in [0, 1] (NHWC, row-major) around one person; positions come
-// back in crop pixels. Mapping them to the image is the caller's affine transform.
+// The landmark input is a 256×256 RGB crop in [0, 1] (NHWC, row-major), the detector's a
+// 224×224 letterboxed image in [−1, 1]; Rect maps crop pixels back to the image.
 package blazepose
 
 import (
