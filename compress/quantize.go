@@ -101,8 +101,8 @@ func Quantize(name string, values []float32, dims []int, opt QuantOptions) (*QTe
 	if opt.Format == Float16 {
 		q.Packed = make([]byte, 2*len(values))
 		for i, v := range values {
-			h := float16.FromFloat32(v)
-			if math.IsInf(float64(h.Float32()), 0) {
+			h, ok := toFloat16(v)
+			if !ok {
 				return nil, fmt.Errorf("quantize %s: value %g at %d overflows float16", name, v, i)
 			}
 			q.Packed[2*i], q.Packed[2*i+1] = byte(h), byte(h>>8)
@@ -130,9 +130,18 @@ func Quantize(name string, values []float32, dims []int, opt QuantOptions) (*QTe
 		if opt.Asymmetric {
 			span = hi[ch] - lo[ch]
 		}
+		if span > math.MaxFloat32 {
+			return nil, fmt.Errorf("quantize %s: value range %g exceeds float32", name, span)
+		}
 		s := float32(span / qmax)
-		if s == 0 || math.IsInf(float64(s), 0) {
+		switch {
+		case s == 0:
 			s = 1 // an all-zero channel: any scale is exact
+		case s < minScale:
+			s = minScale // subnormal scales lose precision; such channels quantize to ~0 within the bound
+		}
+		for float64(s)*qmax > math.MaxFloat32 {
+			s = math.Nextafter32(s, 0) // keep scale·qmax finite near float32's largest values
 		}
 		q.Scale[ch] = s
 		if opt.Asymmetric {
@@ -152,6 +161,32 @@ func Quantize(name string, values []float32, dims []int, opt QuantOptions) (*QTe
 	q.Packed = pack(codes, bits)
 	return q, nil
 }
+
+// toFloat16 returns the IEEE binary16 bits nearest to x (ties to even), false when |x| rounds beyond
+// the largest half, 65504. (GoMLX's float16.FromFloat32 v0.1.14 flushes values just below 2⁻¹⁴ that
+// round up to it to zero, so this package rounds by itself.)
+func toFloat16(x float32) (uint16, bool) {
+	a := math.Abs(float64(x))
+	sign := uint16(0)
+	if math.Signbit(float64(x)) {
+		sign = 0x8000
+	}
+	if a < 0x1p-14 {
+		// Subnormal: units of 2⁻²⁴; rounding up to 1024 units gives 0x0400, the smallest normal.
+		return sign | uint16(math.RoundToEven(a*0x1p24)), true
+	}
+	_, exp := math.Frexp(a)                            // a = f·2^exp, f in [0.5, 1)
+	e := exp - 1                                       // a in [2^e, 2^(e+1))
+	r := uint32(math.RoundToEven(math.Ldexp(a, 10-e))) // in [1024, 2048]: a carry moves to the exponent
+	bits := uint32(e+15)<<10 + r - 1024
+	if bits >= 0x7C00 {
+		return 0, false
+	}
+	return sign | uint16(bits), true
+}
+
+// minScale is the smallest scale used: float32's smallest normal number, 2⁻¹²⁶.
+const minScale = 0x1p-126
 
 func clamp(x, lo, hi float64) float64 { return min(max(x, lo), hi) }
 
