@@ -13,22 +13,83 @@ func shade(s *sceneSpec, prims []prim, zb *zbuffer, pix []float32) {
 		if k < 0 {
 			continue
 		}
-		p := &prims[k]
 		x, y := i%w, i/w
-		d := cam.ray(float64(x)+0.5, float64(y)+0.5)
-		pt := d.scale(float64(zb.Depth[i]))
-		n := p.normal(pt)
-		if n.dot(d) > 0 {
-			n = n.scale(-1)
+		c := s.lit(&prims[k], cam.ray(float64(x)+0.5, float64(y)+0.5), float64(zb.Depth[i]))
+		pix[i*3], pix[i*3+1], pix[i*3+2] = c[0], c[1], c[2]
+	}
+}
+
+// lit returns the colour of part p seen along ray d (Z = 1) at depth t.
+func (s *sceneSpec) lit(p *prim, d vec3, t float64) [3]float32 {
+	pt := d.scale(t)
+	n := p.normal(pt)
+	if n.dot(d) > 0 {
+		n = n.scale(-1)
+	}
+	diff := math.Max(0, n.dot(s.Light))
+	// A little light from the camera side keeps the unlit side readable.
+	fill := 0.15 * math.Max(0, -n.dot(d.unit()))
+	l := s.Ambient + (1-s.Ambient)*diff + fill
+	a := p.albedo(pt)
+	return [3]float32{float32(a[0] * l * s.Tint[0]), float32(a[1] * l * s.Tint[1]), float32(a[2] * l * s.Tint[2])}
+}
+
+// antialias re-renders the pixels on silhouette edges (where the nearest part differs from a
+// neighbour's) with 4 sub-pixel rays, tested against the parts seen in the 3×3 neighbourhood,
+// over the background bg (the image before shading). Labels keep the pixel-centre samples.
+func antialias(s *sceneSpec, prims []prim, zb *zbuffer, pix, bg []float32) {
+	cam := &s.Cam
+	w, h := cam.Width, cam.Height
+	var cand [9]int32
+	offs := [4][2]float64{{0.25, 0.25}, {0.75, 0.25}, {0.25, 0.75}, {0.75, 0.75}}
+	for y := range h {
+		for x := range w {
+			i := y*w + x
+			k0 := zb.Prim[i]
+			if (x == 0 || zb.Prim[i-1] == k0) && (x == w-1 || zb.Prim[i+1] == k0) &&
+				(y == 0 || zb.Prim[i-w] == k0) && (y == h-1 || zb.Prim[i+w] == k0) {
+				continue // not on an edge
+			}
+			n := 0
+			for dy := -1; dy <= 1; dy++ {
+				for dx := -1; dx <= 1; dx++ {
+					xx, yy := x+dx, y+dy
+					if xx < 0 || yy < 0 || xx >= w || yy >= h {
+						continue
+					}
+					k := zb.Prim[yy*w+xx]
+					seen := false
+					for _, c := range cand[:n] {
+						seen = seen || c == k
+					}
+					if !seen {
+						cand[n] = k
+						n++
+					}
+				}
+			}
+			var acc [3]float32
+			for _, o := range offs {
+				d := cam.ray(float64(x)+o[0], float64(y)+o[1])
+				best, bt := int32(-1), math.Inf(1)
+				for _, k := range cand[:n] {
+					if k < 0 {
+						continue
+					}
+					if t, ok := prims[k].hit(d); ok && t >= nearPlane && t < bt {
+						best, bt = k, t
+					}
+				}
+				c := [3]float32{bg[i*3], bg[i*3+1], bg[i*3+2]}
+				if best >= 0 {
+					c = s.lit(&prims[best], d, bt)
+				}
+				acc[0] += c[0] / 4
+				acc[1] += c[1] / 4
+				acc[2] += c[2] / 4
+			}
+			pix[i*3], pix[i*3+1], pix[i*3+2] = acc[0], acc[1], acc[2]
 		}
-		diff := math.Max(0, n.dot(s.Light))
-		// A little light from the camera side keeps the unlit side readable.
-		fill := 0.15 * math.Max(0, -n.dot(d.unit()))
-		l := s.Ambient + (1-s.Ambient)*diff + fill
-		a := p.albedo(pt)
-		pix[i*3] = float32(a[0] * l * s.Tint[0])
-		pix[i*3+1] = float32(a[1] * l * s.Tint[1])
-		pix[i*3+2] = float32(a[2] * l * s.Tint[2])
 	}
 }
 

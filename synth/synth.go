@@ -145,7 +145,9 @@ func (r *Renderer) render(s *sceneSpec, salt uint32) (*Frame, error) {
 	s.BG.paint(&s.Cam, pix, sc.grid, shadows)
 	zb := &sc.zb
 	rasterize(&s.Cam, pl.Prims, zb)
+	copy(sc.tmp, pix) // the background, for the anti-aliased edges
 	shade(s, pl.Prims, zb, pix)
+	antialias(s, pl.Prims, zb, pix, sc.tmp)
 	people, err := labelPeople(s, &pl, zb, r.toCOCO)
 	if err != nil {
 		return nil, err
