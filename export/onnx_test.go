@@ -62,6 +62,44 @@ func TestONNXMatchesPredictor(t *testing.T) {
 	}
 }
 
+// TestONNXInt8Weights exports with int8 weights (DequantizeLinear before each Conv) and compares ONNX
+// Runtime with the Go predictor running the same quantized weights (FoldBatchNorm with int8); the file
+// must shrink (below 60% on these small nets, where biases and names weigh more than in real ones).
+func TestONNXInt8Weights(t *testing.T) {
+	ortNodeModules(t)
+	backend := goBackend(t)
+	for name, tc := range testNets(t) {
+		t.Run(name, func(t *testing.T) {
+			store := randomStore(t, backend, tc.net, 4)
+			images := randomImages(6, 1, tc.h, tc.w, tc.net.InputChannels)
+			ref, refStore, err := FoldBatchNorm(tc.net, store, "", true)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := predict(t, backend, ref, refStore, images)
+			b, err := ONNX(tc.net, store, ONNXOptions{Int8Weights: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f32, err := ONNX(tc.net, store, ONNXOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := runORT(t, b, tensors.MustCopyFlatData[float32](images), []int{1, tc.h, tc.w, tc.net.InputChannels}, 0)
+			for head, w := range want {
+				d := relMaxDiff(got.Values[head], tensors.MustCopyFlatData[float32](w))
+				if d > onnxTolerance {
+					t.Errorf("%s: ONNX Runtime (int8 weights) differs from the Go predictor by %.3g (relative)", head, d)
+				}
+			}
+			t.Logf("int8 model %d bytes, float32 model %d bytes (%.0f%%)", len(b), len(f32), 100*float64(len(b))/float64(len(f32)))
+			if 10*len(b) >= 6*len(f32) {
+				t.Errorf("int8 model %d bytes is not under 60%% of the float32 model's %d", len(b), len(f32))
+			}
+		})
+	}
+}
+
 // TestONNXChecker validates exported models with the onnx package's full checker (shape inference
 // included) through Debian's python3-onnx.
 func TestONNXChecker(t *testing.T) {
@@ -72,7 +110,7 @@ func TestONNXChecker(t *testing.T) {
 	for name, tc := range testNets(t) {
 		t.Run(name, func(t *testing.T) {
 			store := randomStore(t, backend, tc.net, 1)
-			for _, opt := range []ONNXOptions{{}, {NCHW: true, Batch: 1, Height: tc.h, Width: tc.w}} {
+			for _, opt := range []ONNXOptions{{}, {NCHW: true, Batch: 1, Height: tc.h, Width: tc.w}, {Int8Weights: true}} {
 				path := filepath.Join(t.TempDir(), "m.onnx")
 				if err := WriteONNX(path, tc.net, store, opt); err != nil {
 					t.Fatal(err)
@@ -86,7 +124,7 @@ func TestONNXChecker(t *testing.T) {
 					t.Fatalf("checker output %q: %v", out, err)
 				}
 				for _, op := range ops {
-					if !slices.Contains([]string{"Conv", "ConvTranspose", "Relu", "Clip", "Sigmoid", "Add", "Concat", "Resize", "MaxPool", "Transpose", "Identity"}, op) {
+					if !slices.Contains([]string{"Conv", "ConvTranspose", "Relu", "Clip", "Sigmoid", "Add", "Concat", "Resize", "MaxPool", "Transpose", "Identity", "DequantizeLinear"}, op) {
 						t.Errorf("unexpected op %s (BN should be folded)", op)
 					}
 				}
