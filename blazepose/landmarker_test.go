@@ -101,6 +101,23 @@ func TestLandmarkerOnPhoto(t *testing.T) {
 	if d := math.Hypot(lm[lShoulder].X-lm[rShoulder].X, lm[lShoulder].Y-lm[rShoulder].Y); d < 10 {
 		t.Errorf("shoulders %.1f px apart", d)
 	}
+	// Heatmap channel j peaks at landmark j (4 crop pixels per cell): the decoding's channel and
+	// scale conventions agree with the model's own regression.
+	for j, m := range lm {
+		if m.Visibility < 0.9 {
+			continue
+		}
+		best, at := float32(math.Inf(-1)), 0
+		for cell := 0; cell < HeatmapSize*HeatmapSize; cell++ {
+			if v := p.Heatmaps[cell*numPoints+j]; v > best {
+				best, at = v, cell
+			}
+		}
+		hx, hy := float64(at%HeatmapSize)*4+2, float64(at/HeatmapSize)*4+2
+		if d := math.Hypot(hx-m.X, hy-m.Y); d > 16 {
+			t.Errorf("landmark %d at (%.0f, %.0f), its heatmap peaks at (%.0f, %.0f)", j, m.X, m.Y, hx, hy)
+		}
+	}
 	blank, err := l.Run(context.Background(), make([]float32, InputSize*InputSize*3))
 	if err != nil {
 		t.Fatal(err)

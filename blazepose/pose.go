@@ -108,3 +108,27 @@ func (p *Pose) Keypoints(to *skeleton.Set) ([]float64, error) {
 	}
 	return out, nil
 }
+
+// HeatmapsFor returns the model's heatmaps for the joints of another keypoint set (e.g.
+// skeleton.COCO17()), as HeatmapSize×HeatmapSize×to.NumJoints() values (NHWC without batch);
+// joints without a BlazePose counterpart get a zero channel. Heatmap cell (i, j) covers crop
+// pixels 4i..4i+4 × 4j..4j+4 (the crop is 4× the heatmap).
+func (p *Pose) HeatmapsFor(to *skeleton.Set) ([]float32, error) {
+	if len(p.Heatmaps) != HeatmapSize*HeatmapSize*numPoints {
+		return nil, fmt.Errorf("blazepose heatmaps: %d values, want %d", len(p.Heatmaps), HeatmapSize*HeatmapSize*numPoints)
+	}
+	m, err := skeleton.NewMapping(skeleton.BlazePose33(), to)
+	if err != nil {
+		return nil, fmt.Errorf("blazepose heatmaps: %w", err)
+	}
+	k := to.NumJoints()
+	out := make([]float32, HeatmapSize*HeatmapSize*k)
+	for cell := 0; cell < HeatmapSize*HeatmapSize; cell++ {
+		for j, src := range m.Source {
+			if src >= 0 {
+				out[cell*k+j] = p.Heatmaps[cell*numPoints+src]
+			}
+		}
+	}
+	return out, nil
+}

@@ -73,3 +73,28 @@ func TestKeypointsCOCO(t *testing.T) {
 		}
 	}
 }
+
+func TestHeatmapsFor(t *testing.T) {
+	p := &Pose{Heatmaps: make([]float32, HeatmapSize*HeatmapSize*numPoints)}
+	for cell := 0; cell < HeatmapSize*HeatmapSize; cell++ {
+		for c := 0; c < numPoints; c++ {
+			p.Heatmaps[cell*numPoints+c] = float32(1000*c + cell%7)
+		}
+	}
+	coco := skeleton.COCO17()
+	hm, err := p.HeatmapsFor(coco)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bp := skeleton.BlazePose33()
+	for _, cell := range []int{0, 5, HeatmapSize*HeatmapSize - 1} {
+		for j, name := range coco.Joints {
+			if got, want := hm[cell*coco.NumJoints()+j], float32(1000*bp.Index(name)+cell%7); got != want {
+				t.Errorf("cell %d %s = %v, want %v", cell, name, got, want)
+			}
+		}
+	}
+	if _, err := (&Pose{}).HeatmapsFor(coco); err == nil {
+		t.Error("no heatmaps: want error")
+	}
+}
