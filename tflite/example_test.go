@@ -1,0 +1,47 @@
+package tflite
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gomlx/compute/gobackend"
+)
+
+// Example parses a TFLite model (here a tiny one written in memory: x → CONV_2D 1×1 with
+// weights [[1 2] [3 4]] and RELU → y), translates it and runs it on GoMLX's go backend.
+func Example() {
+	data := miniModel([]tspec{
+		{shape: []int{1, 1, 1, 2}, typ: Float32},
+		{shape: []int{2, 1, 1, 2}, typ: Float32, data: floatsToBytes([]float32{1, 2, 3, -4})},
+		{shape: []int{1, 1, 1, 2}, typ: Float32},
+	}, []mop{{code: OpConv2D, in: []int{0, 1, -1}, out: []int{2}, optType: optConv2D,
+		opts: fbTable{0: fbU8(PaddingValid), 1: fbI32(1), 2: fbI32(1), 3: fbU8(ActRelu)}}})
+
+	m, err := Parse(data) // or ReadFile("pose_landmark_lite.tflite")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	net, err := NewNetwork(m)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	backend, err := gobackend.New("")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	r, err := NewRunner(backend, net)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	outs, err := r.Run(context.Background(), []float32{1, 1})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(net.Inputs()[0].Shape, "→", net.Outputs()[0].Shape, outs[0])
+	// Output: [1 1 1 2] → [1 1 1 2] [3 0]
+}
