@@ -2,6 +2,7 @@ package export
 
 import (
 	"encoding/json"
+	"fmt"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -107,29 +108,32 @@ func TestONNXChecker(t *testing.T) {
 		t.Skip("/usr/bin/python3 with onnx is not available")
 	}
 	backend := goBackend(t)
+	dir := t.TempDir()
+	var paths []string
 	for name, tc := range testNets(t) {
-		t.Run(name, func(t *testing.T) {
-			store := randomStore(t, backend, tc.net, 1)
-			for _, opt := range []ONNXOptions{{}, {NCHW: true, Batch: 1, Height: tc.h, Width: tc.w}, {Int8Weights: true}} {
-				path := filepath.Join(t.TempDir(), "m.onnx")
-				if err := WriteONNX(path, tc.net, store, opt); err != nil {
-					t.Fatal(err)
-				}
-				out, err := exec.Command("/usr/bin/python3", filepath.Join("testdata", "check_onnx.py"), path).CombinedOutput()
-				if err != nil {
-					t.Fatalf("%+v: onnx.checker: %v\n%s", opt, err, out)
-				}
-				var ops []string
-				if err := json.Unmarshal(out, &ops); err != nil {
-					t.Fatalf("checker output %q: %v", out, err)
-				}
-				for _, op := range ops {
-					if !slices.Contains([]string{"Conv", "ConvTranspose", "Relu", "Clip", "Sigmoid", "Add", "Concat", "Resize", "MaxPool", "Transpose", "Identity", "DequantizeLinear"}, op) {
-						t.Errorf("unexpected op %s (BN should be folded)", op)
-					}
-				}
+		store := randomStore(t, backend, tc.net, 1)
+		for i, opt := range []ONNXOptions{{}, {NCHW: true, Batch: 1, Height: tc.h, Width: tc.w}, {Int8Weights: true}} {
+			path := filepath.Join(dir, fmt.Sprintf("%s-%d.onnx", name, i))
+			if err := WriteONNX(path, tc.net, store, opt); err != nil {
+				t.Fatal(err)
 			}
-		})
+			paths = append(paths, path)
+		}
+	}
+	out, err := exec.Command("/usr/bin/python3", append([]string{filepath.Join("testdata", "check_onnx.py")}, paths...)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("onnx.checker: %v\n%s", err, out)
+	}
+	var ops [][]string
+	if err := json.Unmarshal(out, &ops); err != nil || len(ops) != len(paths) {
+		t.Fatalf("checker output %q: %v", out, err)
+	}
+	for i, list := range ops {
+		for _, op := range list {
+			if !slices.Contains([]string{"Conv", "ConvTranspose", "Relu", "Clip", "Sigmoid", "Add", "Concat", "Resize", "MaxPool", "Transpose", "Identity", "DequantizeLinear"}, op) {
+				t.Errorf("%s: unexpected op %s (batch norm should be folded)", filepath.Base(paths[i]), op)
+			}
+		}
 	}
 }
 
