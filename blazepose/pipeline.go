@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/skeleton"
 )
 
 // ROIScale enlarges the detector's body circle into the landmark crop, as MediaPipe does.
@@ -85,4 +86,10 @@ func (p *Pipeline) Estimate(ctx context.Context, img image.Image) ([]Person, err
 		people = append(people, person)
 	}
 	return people, nil
+}
+
+// Keypoints maps the person's landmarks (image pixels) onto another keypoint set (e.g.
+// skeleton.COCO17()) as [x, y, visibility] per joint; joints without a counterpart are zero.
+func (p Person) Keypoints(to *skeleton.Set) ([]float64, error) {
+	return (&Pose{Landmarks: p.Landmarks}).Keypoints(to)
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gomlx/compute/gobackend"
 	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/skeleton"
 )
 
 // TestPipelineOnPhoto detects the standing person of basketball1.png (x 30–170, y 80–480 in the
@@ -63,6 +64,13 @@ func TestPipelineOnPhoto(t *testing.T) {
 		if m := lm[c.i]; m.X < c.x0 || m.X > c.x1 || m.Y < c.y0 || m.Y > c.y1 {
 			t.Errorf("%s at (%.0f, %.0f), want x %.0f–%.0f, y %.0f–%.0f", c.name, m.X, m.Y, c.x0, c.x1, c.y0, c.y1)
 		}
+	}
+	kp, err := best.Keypoints(skeleton.COCO17())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kp[0] != lm[nose].X || kp[1] != lm[nose].Y || kp[2] != lm[nose].Visibility {
+		t.Errorf("COCO nose = %v, want landmark 0 in image pixels %+v", kp[:3], lm[nose])
 	}
 	if _, err := p.Estimate(context.Background(), image.NewGray(image.Rect(0, 0, 0, 0))); err == nil {
 		t.Error("empty image: want error")
