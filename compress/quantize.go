@@ -145,7 +145,7 @@ func Quantize(name string, values []float32, dims []int, opt QuantOptions) (*QTe
 		}
 		q.Scale[ch] = s
 		if opt.Asymmetric {
-			q.Zero[ch] = uint8(clamp(math.Round(-lo[ch]/float64(s)), 0, qmax))
+			q.Zero[ch] = uint8(clamp(math.RoundToEven(-lo[ch]/float64(s)), 0, qmax))
 		}
 	}
 	codes := make([]int, len(values))
@@ -153,9 +153,9 @@ func Quantize(name string, values []float32, dims []int, opt QuantOptions) (*QTe
 		ch := i % c
 		x := float64(v) / float64(q.Scale[ch])
 		if opt.Asymmetric {
-			codes[i] = int(clamp(math.Round(x)+float64(q.Zero[ch]), 0, qmax))
+			codes[i] = int(clamp(math.RoundToEven(x)+float64(q.Zero[ch]), 0, qmax))
 		} else {
-			codes[i] = int(clamp(math.Round(x), -qmax, qmax))
+			codes[i] = int(clamp(math.RoundToEven(x), -qmax, qmax))
 		}
 	}
 	q.Packed = pack(codes, bits)
