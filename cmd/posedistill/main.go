@@ -37,6 +37,7 @@ func commands() []command {
 		{"train", "train a pose network from an experiment config (checkpoints, resume, metrics, validation AP)", runTrain},
 		{"models", "list the network architectures with parameters and GFLOPs (--input HxW), or write one as JSON", runModels},
 		{"crops", "contact sheet of top-down training crops with their heatmap targets (check the data pipeline)", runCrops},
+		{"blazepose", "run MediaPipe BlazePose (TFLite models translated to GoMLX) on a COCO dataset's images: COCO results", runBlazePose},
 	}
 }
 
