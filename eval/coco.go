@@ -27,7 +27,8 @@ import (
 // "bbox" field instead, had the first result one; dataset.Result carries none).
 //
 // The evaluator keeps references to the keypoint slices of gt and results: leave them unchanged
-// until it is no longer used.
+// until it is no longer used. A COCOEvaluator is not safe for concurrent use (Evaluate itself
+// works on several goroutines).
 type COCOEvaluator struct {
 	params    COCOParams
 	idx       *cocoIndex
@@ -39,6 +40,7 @@ func NewCOCOEvaluator(gt *dataset.Dataset, results []dataset.Result, p COCOParam
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
+	p = p.clone()
 	idx, err := newCOCOIndex(gt, results, p)
 	if err != nil {
 		return nil, fmt.Errorf("coco eval: %w", err)
@@ -46,8 +48,8 @@ func NewCOCOEvaluator(gt *dataset.Dataset, results []dataset.Result, p COCOParam
 	return &COCOEvaluator{params: p, idx: idx}, nil
 }
 
-// Params returns the evaluation parameters.
-func (e *COCOEvaluator) Params() COCOParams { return e.params }
+// Params returns (a copy of) the evaluation parameters.
+func (e *COCOEvaluator) Params() COCOParams { return e.params.clone() }
 
 // Dropped returns the number of results skipped because their category is not among the ground
 // truth's categories.

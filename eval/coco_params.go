@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/posedistill/posedistill/skeleton"
 )
@@ -141,6 +142,16 @@ func (p COCOParams) Validate() error {
 		return fmt.Errorf("coco params: MaxDets is %d, want at least 1", p.MaxDets)
 	}
 	return nil
+}
+
+// clone returns a deep copy of p.
+func (p COCOParams) clone() COCOParams {
+	p.Sigmas = slices.Clone(p.Sigmas)
+	p.KeypointNames = slices.Clone(p.KeypointNames)
+	p.OKSThresholds = slices.Clone(p.OKSThresholds)
+	p.RecallThresholds = slices.Clone(p.RecallThresholds)
+	p.AreaRanges = slices.Clone(p.AreaRanges)
+	return p
 }
 
 // numKeypoints returns K, the number of keypoints per person.
