@@ -360,3 +360,53 @@ func TestCOCOOKSSkipIsSafe(t *testing.T) {
 		t.Error("the sweep never skipped an OKS")
 	}
 }
+
+func TestCOCOParamsValidate(t *testing.T) {
+	mod := func(f func(p *COCOParams)) COCOParams {
+		p := DefaultCOCOParams()
+		f(&p)
+		return p
+	}
+	tests := []struct {
+		name string
+		p    COCOParams
+		want string // "" = valid
+	}{
+		{"default", DefaultCOCOParams(), ""},
+		{"no sigmas", mod(func(p *COCOParams) { p.Sigmas = nil }), "no OKS sigmas"},
+		{"NaN sigma", mod(func(p *COCOParams) { p.Sigmas[2] = math.NaN() }), "sigma 2"},
+		{"names", mod(func(p *COCOParams) { p.KeypointNames = p.KeypointNames[:3] }), "3 keypoint names for 17 sigmas"},
+		{"no names is fine", mod(func(p *COCOParams) { p.KeypointNames = nil }), ""},
+		{"NaN OKS threshold", mod(func(p *COCOParams) { p.OKSThresholds[1] = math.NaN() }), "OKS threshold 1"},
+		{"no recall thresholds", mod(func(p *COCOParams) { p.RecallThresholds = nil }), "no recall thresholds"},
+		{"inf recall threshold", mod(func(p *COCOParams) { p.RecallThresholds[4] = math.Inf(1) }), "recall threshold 4"},
+		{"no areas", mod(func(p *COCOParams) { p.AreaRanges = nil }), "no area ranges"},
+		{"NaN area", mod(func(p *COCOParams) { p.AreaRanges[1].Max = math.NaN() }), `area range "medium"`},
+		{"max dets", mod(func(p *COCOParams) { p.MaxDets = 0 }), "MaxDets is 0"},
+	}
+	for _, tc := range tests {
+		err := tc.p.Validate()
+		switch {
+		case tc.want == "" && err != nil:
+			t.Errorf("%s: %v", tc.name, err)
+		case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+			t.Errorf("%s: error %v, want one mentioning %q", tc.name, err, tc.want)
+		}
+	}
+}
+
+func TestLoadCOCOErrorsNameTheFile(t *testing.T) {
+	cocoFixtureDirs(t)
+	dir := t.TempDir()
+	missing := dir + "/missing.json"
+	tests := []struct{ gt, dt string }{
+		{missing, missing + "2"},
+		{cocoFixtureRoot + "/tiny/gt.json", missing},
+	}
+	for _, tc := range tests {
+		_, _, err := LoadCOCO(context.Background(), tc.gt, tc.dt, nil)
+		if err == nil || !strings.Contains(err.Error(), "missing.json") {
+			t.Errorf("LoadCOCO(%s, %s): error %v, want one naming the missing file", tc.gt, tc.dt, err)
+		}
+	}
+}
