@@ -102,58 +102,89 @@ func SaveCheckpoint(path string, store *model.Store, info CheckpointInfo) error 
 
 // ReadCheckpoint reads a checkpoint's header and variables.
 func ReadCheckpoint(path string) (CheckpointInfo, map[string]*tensors.Tensor, error) {
-	var info CheckpointInfo
 	f, err := os.Open(path)
+	if err != nil {
+		return CheckpointInfo{}, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return CheckpointInfo{}, nil, fmt.Errorf("checkpoint %s: %w", path, err)
+	}
+	info, vals, err := decodeCheckpoint(bufio.NewReader(f), st.Size())
 	if err != nil {
 		return info, nil, fmt.Errorf("checkpoint %s: %w", path, err)
 	}
-	defer f.Close()
-	r := bufio.NewReader(f)
+	return info, vals, nil
+}
+
+// decodeCheckpoint decodes a checkpoint of size bytes from r. Sizes are checked against size
+// before anything is allocated.
+func decodeCheckpoint(r io.Reader, size int64) (CheckpointInfo, map[string]*tensors.Tensor, error) {
+	var info CheckpointInfo
 	magic := make([]byte, len(checkpointMagic))
 	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != checkpointMagic {
-		return info, nil, fmt.Errorf("checkpoint %s: not a posedistill checkpoint", path)
+		return info, nil, fmt.Errorf("not a posedistill checkpoint")
 	}
 	var n [8]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {
-		return info, nil, fmt.Errorf("checkpoint %s: truncated header: %w", path, err)
+		return info, nil, fmt.Errorf("truncated header: %w", err)
 	}
-	size := binary.LittleEndian.Uint64(n[:])
-	if size > maxHeaderBytes {
-		return info, nil, fmt.Errorf("checkpoint %s: header of %d bytes", path, size)
+	rest := size - int64(len(checkpointMagic)) - 8
+	hsize := binary.LittleEndian.Uint64(n[:])
+	if hsize > maxHeaderBytes || int64(hsize) > rest {
+		return info, nil, fmt.Errorf("truncated header: %d bytes announced, %d in the file", hsize, rest)
 	}
-	header := make([]byte, size)
+	header := make([]byte, hsize)
 	if _, err := io.ReadFull(r, header); err != nil {
-		return info, nil, fmt.Errorf("checkpoint %s: truncated header: %w", path, err)
+		return info, nil, fmt.Errorf("truncated header: %w", err)
 	}
+	rest -= int64(hsize)
 	if err := json.Unmarshal(header, &info); err != nil {
-		return info, nil, fmt.Errorf("checkpoint %s: header: %w", path, err)
+		return info, nil, fmt.Errorf("header: %w", err)
 	}
 	if info.Net == nil {
-		return info, nil, fmt.Errorf("checkpoint %s: no network description", path)
+		return info, nil, fmt.Errorf("no network description")
+	}
+	var total int64
+	for _, v := range info.Vars {
+		if v.Bytes < 0 {
+			return info, nil, fmt.Errorf("variable %s: %d bytes", v.Path, v.Bytes)
+		}
+		total += int64(v.Bytes)
+	}
+	if total != rest {
+		return info, nil, fmt.Errorf("truncated data: the header lists %d bytes of variables, the file holds %d", total, rest)
 	}
 	vals := make(map[string]*tensors.Tensor, len(info.Vars))
 	for _, v := range info.Vars {
 		dt, err := dtypes.DTypeString(v.DType)
-		if err != nil {
-			return info, nil, fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path, err)
+		if err != nil || dt.Size() <= 0 {
+			return info, nil, fmt.Errorf("variable %s: dtype %q", v.Path, v.DType)
 		}
-		elems := 1
+		elems := int64(1)
 		for _, d := range v.Dims {
-			if d < 0 || d > 1<<30 {
-				return info, nil, fmt.Errorf("checkpoint %s: variable %s: dimensions %v", path, v.Path, v.Dims)
+			if d < 0 || int64(d) > rest {
+				return info, nil, fmt.Errorf("variable %s: dimensions %v", v.Path, v.Dims)
 			}
-			elems *= d
+			elems *= int64(d)
+			if elems > rest {
+				return info, nil, fmt.Errorf("variable %s: dimensions %v", v.Path, v.Dims)
+			}
 		}
-		if elems*dt.Size() != v.Bytes || v.Bytes > 1<<31 {
-			return info, nil, fmt.Errorf("checkpoint %s: variable %s: %d bytes for %s%v", path, v.Path, v.Bytes, v.DType, v.Dims)
+		if elems*int64(dt.Size()) != int64(v.Bytes) {
+			return info, nil, fmt.Errorf("variable %s: %d bytes for %s%v", v.Path, v.Bytes, v.DType, v.Dims)
+		}
+		if _, dup := vals[v.Path]; dup {
+			return info, nil, fmt.Errorf("variable %s stored twice", v.Path)
 		}
 		t := tensors.FromShape(shapes.Make(dt, v.Dims...))
 		var rerr error
 		if err := t.MutableBytes(func(b []byte) { _, rerr = io.ReadFull(r, b) }); err != nil {
-			return info, nil, fmt.Errorf("checkpoint %s: variable %s: %w", path, v.Path, err)
+			return info, nil, fmt.Errorf("variable %s: %w", v.Path, err)
 		}
 		if rerr != nil {
-			return info, nil, fmt.Errorf("checkpoint %s: variable %s: truncated: %w", path, v.Path, rerr)
+			return info, nil, fmt.Errorf("variable %s: truncated data: %w", v.Path, rerr)
 		}
 		vals[v.Path] = t
 	}

@@ -1,0 +1,45 @@
+package train
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// FuzzReadCheckpoint feeds arbitrary bytes (seeded with a valid checkpoint and its truncations)
+// to the checkpoint decoder: it must return an error or a checkpoint, never panic or allocate without
+// bound.
+func FuzzReadCheckpoint(f *testing.F) {
+	net, err := nets.MoVNect(nets.MoVNectOptions{Width: 0.25, HeadChannels: 8})
+	if err != nil {
+		f.Fatal(err)
+	}
+	store := model.NewStore()
+	if _, err := store.CreateVariable("/w", tensors.FromValue([]float32{1, 2, 3})); err != nil {
+		f.Fatal(err)
+	}
+	dir := f.TempDir()
+	path := filepath.Join(dir, "seed.ckpt")
+	if err := SaveCheckpoint(path, store, CheckpointInfo{Step: 1, Net: net}); err != nil {
+		f.Fatal(err)
+	}
+	valid, err := os.ReadFile(path)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(valid)
+	f.Add(valid[:len(valid)/2])
+	f.Add([]byte(checkpointMagic))
+	f.Add([]byte(checkpointMagic + "\x10\x00\x00\x00\x00\x00\x00\x00{\"net\":{},\"vars\":[]}"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		info, vals, err := decodeCheckpoint(bytes.NewReader(data), int64(len(data)))
+		if err == nil && len(vals) != len(info.Vars) {
+			t.Fatalf("%d variables decoded, %d listed", len(vals), len(info.Vars))
+		}
+	})
+}
