@@ -116,6 +116,11 @@ func (bg *background) paint(cam *camera, pix, grid []float32, shadows []shadow) 
 			}
 		}
 	}
+	bg.paintShapes(w, h, pix)
+}
+
+// paintShapes draws the clutter shapes over pix.
+func (bg *background) paintShapes(w, h int, pix []float32) {
 	for k := range bg.Shapes {
 		bg.Shapes[k].paint(w, h, pix)
 	}

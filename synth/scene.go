@@ -19,6 +19,7 @@ type personSpec struct {
 type sceneSpec struct {
 	Cam     camera
 	BG      background
+	Photo   photoCrop // a photograph behind the scene instead of BG's wall and floor
 	People  []personSpec
 	Clutter []prim // world coordinates, Person = -1
 	Light   vec3   // unit direction towards the light, camera coordinates
@@ -40,11 +41,12 @@ func (s *sceneSpec) sampleLighting(rng *rand.Rand) {
 	s.ShadowDark = 0.2 + 0.5*rng.Float64()
 }
 
-// sampleStill draws a scene for one still image.
-func sampleStill(rng *rand.Rand, opt *Options) sceneSpec {
+// sampleStill draws a scene for one still image (photos: optional background photographs).
+func sampleStill(rng *rand.Rand, opt *Options, photos []photo) sceneSpec {
 	var s sceneSpec
 	s.Cam = sampleCamera(rng, opt.Width, opt.Height)
 	s.BG = sampleBackground(rng)
+	s.Photo = samplePhotoCrop(rng, photos, opt.PhotoFraction, opt.Width, opt.Height)
 	s.sampleLighting(rng)
 	n := opt.MinPeople
 	if opt.MaxPeople > opt.MinPeople {

@@ -57,8 +57,8 @@ type sequenceSpec struct {
 
 // sampleSequence draws sequence seq of the set: the people are placed so that they are in view
 // around the middle of a clip of the given duration (seconds).
-func sampleSequence(rng *rand.Rand, opt *Options, seq int, duration float64) sequenceSpec {
-	s := sampleStill(rng, opt)
+func sampleSequence(rng *rand.Rand, opt *Options, photos []photo, seq int, duration float64) sequenceSpec {
+	s := sampleStill(rng, opt, photos)
 	spec := sequenceSpec{Scene: s}
 	for i := range s.People {
 		p := &spec.Scene.People[i]
@@ -121,7 +121,7 @@ func (r *Renderer) SequenceFrame(seed uint64, seq, frame int, so SequenceOptions
 		return nil, fmt.Errorf("synth: frame %d outside sequence of %d", frame, so.Frames)
 	}
 	rng := newRand(seed, streamSequence, uint64(seq))
-	spec := sampleSequence(rng, &r.opt, seq, float64(so.Frames-1)/so.FPS)
+	spec := sampleSequence(rng, &r.opt, r.photos, seq, float64(so.Frames-1)/so.FPS)
 	t := float64(frame) / so.FPS
 	s := spec.Scene
 	s.People = append([]personSpec(nil), spec.Scene.People...)

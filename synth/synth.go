@@ -35,6 +35,11 @@ type Options struct {
 	// HeavyOcclusion clusters people so they overlap strongly and adds more occluders in front
 	// of them (OCHuman-like).
 	HeavyOcclusion bool
+	// Photos are optional background photographs, which must show no people (they would be
+	// unlabelled). A random crop of one of them replaces the procedural background in a fraction
+	// PhotoFraction of the images.
+	Photos        []image.Image
+	PhotoFraction float64
 }
 
 // Validate reports whether the options describe a renderable image.
@@ -44,6 +49,10 @@ func (o Options) Validate() error {
 		return fmt.Errorf("synth: image size %dx%d outside 8..8192", o.Width, o.Height)
 	case o.MinPeople < 0 || o.MaxPeople < o.MinPeople || o.MaxPeople > 50:
 		return fmt.Errorf("synth: people range %d-%d invalid (want 0 <= min <= max <= 50)", o.MinPeople, o.MaxPeople)
+	case !(o.PhotoFraction >= 0 && o.PhotoFraction <= 1):
+		return fmt.Errorf("synth: photo fraction %g outside [0, 1]", o.PhotoFraction)
+	case o.PhotoFraction > 0 && len(o.Photos) == 0:
+		return fmt.Errorf("synth: photo fraction %g without photos", o.PhotoFraction)
 	}
 	return nil
 }
@@ -102,6 +111,7 @@ func Category() dataset.Category {
 type Renderer struct {
 	opt    Options
 	toCOCO *skeleton.Mapping
+	photos []photo
 	pool   sync.Pool // of *scratch
 }
 
@@ -114,7 +124,15 @@ func NewRenderer(opt Options) (*Renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}
-	return &Renderer{opt: opt, toCOCO: m}, nil
+	r := &Renderer{opt: opt, toCOCO: m}
+	for i, img := range opt.Photos {
+		p, err := newPhoto(img)
+		if err != nil {
+			return nil, fmt.Errorf("synth: photo %d: %w", i, err)
+		}
+		r.photos = append(r.photos, p)
+	}
+	return r, nil
 }
 
 // Options returns the renderer's options.
@@ -123,7 +141,7 @@ func (r *Renderer) Options() Options { return r.opt }
 // Still renders still image number index of the set generated from seed.
 func (r *Renderer) Still(seed uint64, index int) (*Frame, error) {
 	rng := newRand(seed, streamStill, uint64(index))
-	s := sampleStill(rng, &r.opt)
+	s := sampleStill(rng, &r.opt, r.photos)
 	f, err := r.render(&s, rng.Uint32())
 	if err != nil {
 		return nil, fmt.Errorf("synth: image %d: %w", index, err)
@@ -142,7 +160,12 @@ func (r *Renderer) render(s *sceneSpec, salt uint32) (*Frame, error) {
 	for i, p := range s.People {
 		shadows[i] = shadow{X: p.Pos.X, Z: p.Pos.Z, R: 0.3 * p.Shape.Height, Dark: s.ShadowDark}
 	}
-	s.BG.paint(&s.Cam, pix, sc.grid, shadows)
+	if c := s.Photo; c.On && c.Index < len(r.photos) {
+		c.paint(&r.photos[c.Index], w, h, pix)
+		s.BG.paintShapes(w, h, pix)
+	} else {
+		s.BG.paint(&s.Cam, pix, sc.grid, shadows)
+	}
 	zb := &sc.zb
 	rasterize(&s.Cam, pl.Prims, zb)
 	copy(sc.tmp, pix) // the background, for the anti-aliased edges

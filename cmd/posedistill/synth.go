@@ -3,17 +3,21 @@ package main
 import (
 	"context"
 	"fmt"
+	"image"
 	"io"
+	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
 
+	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/synth"
 )
 
 // runSynth renders a synthetic people dataset: images, COCO JSON per split and a contact sheet.
 func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("synth", "synth [--out DIR] [--images N] [--size WxH] [--people MIN-MAX] [--seed S] [--val-fraction F] [--occlusion heavy] [--sequences K --frames F --fps R]", stderr)
+	fs := newFlagSet("synth", "synth [--out DIR] [--images N] [--size WxH] [--people MIN-MAX] [--seed S] [--val-fraction F] [--occlusion heavy] [--sequences K --frames F --fps R] [--backgrounds DIR]", stderr)
 	out := fs.String("out", "out/synth", "output directory")
 	images := fs.Int("images", 200, "number of still images (train + val)")
 	size := fs.String("size", "256x256", "image size WxH")
@@ -27,6 +31,8 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	format := fs.String("format", "jpg", "image format: jpg (quality 95) or png")
 	workers := fs.Int("workers", runtime.GOMAXPROCS(0), "parallel workers (the output does not depend on it)")
 	sheet := fs.Int("sheet", 16, "images on the contact sheet (0: none)")
+	photos := fs.String("backgrounds", "", "directory of JPEG/PNG photographs WITHOUT people, used as backgrounds")
+	photoFrac := fs.Float64("photo-fraction", 0.5, "with --backgrounds: fraction of images on a photograph")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -49,6 +55,12 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	default:
 		return bad(fmt.Errorf("--occlusion %q: want normal or heavy", *occl))
 	}
+	if *photos != "" {
+		if opt.Photos, err = loadPhotos(*photos); err != nil {
+			return err
+		}
+		opt.PhotoFraction = *photoFrac
+	}
 	r, err := synth.NewRenderer(opt)
 	if err != nil {
 		return bad(err)
@@ -69,6 +81,31 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "%s: %d images, %d people\n", w.Path, w.Images, w.People)
 	}
 	return nil
+}
+
+// loadPhotos loads every .jpg, .jpeg and .png file of dir, in name order.
+func loadPhotos(dir string) ([]image.Image, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("backgrounds: %w", err)
+	}
+	var imgs []image.Image
+	for _, e := range entries {
+		switch strings.ToLower(filepath.Ext(e.Name())) {
+		case ".jpg", ".jpeg", ".png":
+		default:
+			continue
+		}
+		img, err := dataset.LoadImage(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil, fmt.Errorf("backgrounds: %w", err)
+		}
+		imgs = append(imgs, img)
+	}
+	if len(imgs) == 0 {
+		return nil, fmt.Errorf("backgrounds: no .jpg or .png file in %s", dir)
+	}
+	return imgs, nil
 }
 
 // parseSize parses "WxH".

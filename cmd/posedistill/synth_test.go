@@ -137,3 +137,31 @@ func TestSynthCommandRejectsBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestSynthCommandBackgrounds renders on photographs loaded from a directory.
+func TestSynthCommandBackgrounds(t *testing.T) {
+	photos := t.TempDir()
+	img := image.NewRGBA(image.Rect(0, 0, 120, 90))
+	for i := range img.Pix {
+		img.Pix[i] = uint8(i * 7)
+	}
+	if err := dataset.SaveImage(filepath.Join(photos, "wall.png"), img); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		dir  string
+		code int
+	}{
+		{"photos", photos, 0},
+		{"missing directory", filepath.Join(photos, "nope"), 1},
+		{"no images", t.TempDir(), 1},
+	}
+	for _, tc := range tests {
+		var out, errb bytes.Buffer
+		args := []string{"synth", "--out", t.TempDir(), "--images", "2", "--size", "48x40", "--backgrounds", tc.dir, "--photo-fraction", "1", "--sheet", "0"}
+		if code := run(context.Background(), args, &out, &errb); code != tc.code {
+			t.Errorf("%s: exit %d, want %d (stderr %q)", tc.name, code, tc.code, errb.String())
+		}
+	}
+}
