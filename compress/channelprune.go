@@ -384,8 +384,12 @@ func (p *ChannelPlan) Mask(store *model.Store, scope string) (*model.Store, erro
 			return nil, fmt.Errorf("mask %s: %w", p.net.Name, err)
 		}
 		out := w.dims[len(w.dims)-1]
+		masked := make([]bool, out)
+		for _, j := range zero {
+			masked[j] = true
+		}
 		for k := range w.data {
-			if slices.Contains(zero, k%out) {
+			if masked[k%out] {
 				w.data[k] = 0
 			}
 		}

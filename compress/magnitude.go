@@ -3,8 +3,9 @@ package compress
 import (
 	"fmt"
 	"math"
-	"sort"
+	"slices"
 
+	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/nets"
 )
@@ -26,8 +27,9 @@ type MagnitudeOptions struct {
 type Masks map[string][]bool
 
 // MagnitudeMasks chooses the weights of net's convolutions and transposed convolutions to zero: the
-// smallest in magnitude (ties broken by position), exactly ⌊Sparsity·n⌋ of the n weights considered —
-// per layer, or of all layers together with Global.
+// smallest in magnitude (ties broken by layer order, then position), exactly ⌊Sparsity·n⌋ of the n
+// weights considered — per layer, or of all layers together with Global. It needs 4 bytes of memory
+// per weight considered, plus the weights.
 func MagnitudeMasks(net *nets.Net, store *model.Store, opt MagnitudeOptions) (Masks, error) {
 	if !(opt.Sparsity >= 0 && opt.Sparsity <= 1) {
 		return nil, fmt.Errorf("magnitude masks %s: sparsity %g outside [0, 1]", net.Name, opt.Sparsity)
@@ -59,38 +61,104 @@ func MagnitudeMasks(net *nets.Net, store *model.Store, opt MagnitudeOptions) (Ma
 			masks[w.path][i] = true
 		}
 	}
-	type ref struct {
-		layer, index int
-		mag          float64
-	}
-	prune := func(refs []ref) {
-		sort.SliceStable(refs, func(i, j int) bool { return refs[i].mag < refs[j].mag })
-		for _, r := range refs[:int(opt.Sparsity*float64(len(refs)))] {
-			masks[ws[r.layer].path][r.index] = false
-		}
-	}
-	var all []ref
-	for li, w := range ws {
-		refs := make([]ref, len(w.data))
-		for i, v := range w.data {
-			refs[i] = ref{li, i, math.Abs(float64(v))}
-		}
-		if opt.Global {
-			all = append(all, refs...)
-		} else {
-			prune(refs)
-		}
-	}
 	if opt.Global {
-		prune(all)
+		var all []float32
+		for _, w := range ws {
+			all = appendMagnitudes(all, w.data)
+		}
+		t, ties := threshold(all, int(opt.Sparsity*float64(len(all))))
+		for _, w := range ws {
+			ties = maskBelow(masks[w.path], w.data, t, ties)
+		}
+	} else {
+		for _, w := range ws {
+			t, ties := threshold(appendMagnitudes(nil, w.data), int(opt.Sparsity*float64(len(w.data))))
+			maskBelow(masks[w.path], w.data, t, ties)
+		}
 	}
 	return masks, nil
 }
 
+// appendMagnitudes appends |v| of every value to dst.
+func appendMagnitudes(dst, values []float32) []float32 {
+	for _, v := range values {
+		dst = append(dst, float32(math.Abs(float64(v))))
+	}
+	return dst
+}
+
+// threshold returns the magnitude t such that zeroing every weight below t and the first ties weights
+// equal to t zeroes exactly k of mags (which it sorts).
+func threshold(mags []float32, k int) (t float32, ties int) {
+	if k <= 0 {
+		return 0, 0 // nothing is below 0, and no ties are taken
+	}
+	slices.Sort(mags)
+	t = mags[k-1]
+	below, _ := slices.BinarySearch(mags, t) // number of magnitudes < t
+	return t, k - below
+}
+
+// maskBelow clears keep for the weights with |w| < t and for the first ties weights with |w| = t, and
+// returns the ties left for later tensors.
+func maskBelow(keep []bool, w []float32, t float32, ties int) int {
+	for i, v := range w {
+		a := float32(math.Abs(float64(v)))
+		switch {
+		case a < t:
+			keep[i] = false
+		case a == t && ties > 0:
+			keep[i] = false
+			ties--
+		}
+	}
+	return ties
+}
+
 // Apply returns a copy of store with the masked-out weights set to zero.
 func (m Masks) Apply(store *model.Store) (*model.Store, error) {
+	params, err := m.masked(store)
+	if err != nil {
+		return nil, err
+	}
+	ns, err := cloneStore(store)
+	if err != nil {
+		return nil, fmt.Errorf("apply masks: %w", err)
+	}
+	for _, p := range params {
+		if err := setParam(ns, p); err != nil {
+			return nil, fmt.Errorf("apply masks: %w", err)
+		}
+	}
+	return ns, nil
+}
+
+// ApplyInPlace sets the masked-out weights of store to zero, for a training loop that owns the store
+// and re-applies the masks after its optimizer steps (gradual pruning with Schedule).
+func (m Masks) ApplyInPlace(store *model.Store) error {
+	params, err := m.masked(store)
+	if err != nil {
+		return err
+	}
+	for _, p := range params {
+		v := store.GetVariable(p.path)
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(p.data, p.dims...)); err != nil {
+			return fmt.Errorf("apply masks: %s: %w", p.path, err)
+		}
+	}
+	return nil
+}
+
+// masked reads the masked variables of store and returns them with the masked-out values zeroed.
+func (m Masks) masked(store *model.Store) ([]param, error) {
+	paths := make([]string, 0, len(m))
+	for path := range m {
+		paths = append(paths, path)
+	}
+	slices.Sort(paths)
 	var params []param
-	for path, keep := range m {
+	for _, path := range paths {
+		keep := m[path]
 		data, dims, err := readVariable(store, path)
 		if err != nil {
 			return nil, fmt.Errorf("apply masks: %w", err)
@@ -105,16 +173,7 @@ func (m Masks) Apply(store *model.Store) (*model.Store, error) {
 		}
 		params = append(params, param{path: path, data: data, dims: dims})
 	}
-	ns, err := cloneStore(store)
-	if err != nil {
-		return nil, fmt.Errorf("apply masks: %w", err)
-	}
-	for _, p := range params {
-		if err := setParam(ns, p); err != nil {
-			return nil, fmt.Errorf("apply masks: %w", err)
-		}
-	}
-	return ns, nil
+	return params, nil
 }
 
 // Sparsity returns the number of zero weights and of all weights in net's convolutions and

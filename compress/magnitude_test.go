@@ -2,6 +2,7 @@ package compress
 
 import (
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -76,12 +77,54 @@ func TestMagnitudeMasks(t *testing.T) {
 		if z1, _, _ := Sparsity(tc.net, store, ""); z1 != z0 {
 			t.Errorf("%+v: the original store changed: %d zeros, had %d", opt, z1, z0)
 		}
+		inPlace, err := cloneStore(store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := masks.ApplyInPlace(inPlace); err != nil {
+			t.Fatal(err)
+		}
+		if zi, _, _ := Sparsity(tc.net, inPlace, ""); zi != z {
+			t.Errorf("%+v: in place %d zeros, copy %d", opt, zi, z)
+		}
 	}
 	if _, err := MagnitudeMasks(tc.net, store, MagnitudeOptions{Sparsity: 1.5}); err == nil {
 		t.Error("sparsity 1.5: no error")
 	}
 	if _, err := MagnitudeMasks(tc.net, store, MagnitudeOptions{Sparsity: math.NaN()}); err == nil {
 		t.Error("sparsity NaN: no error")
+	}
+}
+
+// TestThresholdTies checks that equal magnitudes are zeroed in order until the count is exact, across
+// tensors too.
+func TestThresholdTies(t *testing.T) {
+	for _, tc := range []struct {
+		w    [][]float32
+		k    int
+		want [][]bool
+	}{
+		{[][]float32{{1, -1, 1, 1}}, 2, [][]bool{{false, false, true, true}}},
+		{[][]float32{{2, 0.5, -0.5}, {0.5, 3}}, 2, [][]bool{{true, false, false}, {true, true}}},
+		{[][]float32{{2, 0.5, -0.5}, {0.5, 3}}, 3, [][]bool{{true, false, false}, {false, true}}},
+		{[][]float32{{0, 0}, {5}}, 0, [][]bool{{true, true}, {true}}},
+		{[][]float32{{4, 3}, {5}}, 3, [][]bool{{false, false}, {false}}},
+	} {
+		var all []float32
+		for _, w := range tc.w {
+			all = appendMagnitudes(all, w)
+		}
+		th, ties := threshold(all, tc.k)
+		for i, w := range tc.w {
+			keep := make([]bool, len(w))
+			for j := range keep {
+				keep[j] = true
+			}
+			ties = maskBelow(keep, w, th, ties)
+			if !slices.Equal(keep, tc.want[i]) {
+				t.Errorf("%v k=%d: tensor %d keeps %v, want %v", tc.w, tc.k, i, keep, tc.want[i])
+			}
+		}
 	}
 }
 
