@@ -10,11 +10,12 @@ import (
 	"github.com/posedistill/posedistill/atomicfile"
 )
 
-// Record is one line of RUN/metrics.jsonl: a training step's loss and learning rate, and at
-// validation steps the COCO numbers.
+// Record is one line of RUN/metrics.jsonl: a training step's loss, its terms and the learning
+// rate, or at validation steps the COCO numbers.
 type Record struct {
 	Step      int                `json:"step"`
 	Loss      float64            `json:"loss,omitempty"`
+	Terms     map[string]float64 `json:"terms,omitempty"` // unweighted value of each loss term
 	LR        float64            `json:"lr,omitempty"`
 	ImgPerSec float64            `json:"img_per_sec,omitempty"`
 	Val       map[string]float64 `json:"val,omitempty"`

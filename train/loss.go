@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/train/metric"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
 )
@@ -139,27 +141,33 @@ func (l *Loss) weightsAt(step int) ([]float32, error) {
 	return w, nil
 }
 
-// graphFn returns the GoMLX loss function: labels are the term weights [T] followed by the needed
-// tensors in the order of names; predictions are the heads of net in nets.Outputs.List order.
+// termInputs assembles a term's view of the graph: labels are the term weights [T] followed by
+// the needed tensors in the order of names; predictions are the heads of net in
+// nets.Outputs.List order.
+func termInputs(net *nets.Net, names []string, labels, predictions []*graph.Node) TermInputs {
+	out := nets.Outputs{Heatmaps: predictions[0]}
+	i := 1
+	if net.Heads.Locations != "" && i < len(predictions) {
+		out.Locations = predictions[i]
+		i++
+	}
+	if net.Heads.Mask != "" && i < len(predictions) {
+		out.Mask = predictions[i]
+	}
+	in := TermInputs{Out: out, Tensors: make(map[string]*graph.Node, len(names))}
+	for j, n := range names {
+		in.Tensors[n] = labels[1+j]
+	}
+	return in
+}
+
+// graphFn returns the GoMLX loss function: the sum of the terms times their weights.
 func (l *Loss) graphFn(net *nets.Net, names []string) func(labels, predictions []*graph.Node) *graph.Node {
 	return func(labels, predictions []*graph.Node) *graph.Node {
-		out := nets.Outputs{Heatmaps: predictions[0]}
-		i := 1
-		if net.Heads.Locations != "" && i < len(predictions) {
-			out.Locations = predictions[i]
-			i++
-		}
-		if net.Heads.Mask != "" && i < len(predictions) {
-			out.Mask = predictions[i]
-		}
-		in := TermInputs{Out: out, Tensors: make(map[string]*graph.Node, len(names))}
-		for j, n := range names {
-			in.Tensors[n] = labels[1+j]
-		}
+		in := termInputs(net, names, labels, predictions)
 		var total *graph.Node
 		for j, t := range l.Terms {
-			v := graph.Mul(t.Build(in), graph.Slice(labels[0], graph.AxisElem(j)))
-			v = graph.Reshape(v)
+			v := graph.Reshape(graph.Mul(t.Build(in), graph.Slice(labels[0], graph.AxisElem(j))))
 			if total == nil {
 				total = v
 			} else {
@@ -168,6 +176,19 @@ func (l *Loss) graphFn(net *nets.Net, names []string) func(labels, predictions [
 		}
 		return total
 	}
+}
+
+// termMetrics returns one GoMLX train metric per term: its unweighted value on the batch, which
+// the loop logs by the term's name.
+func (l *Loss) termMetrics(net *nets.Net, names []string) []metric.Interface {
+	ms := make([]metric.Interface, len(l.Terms))
+	for j, t := range l.Terms {
+		ms[j] = metric.NewBaseMetric(t.Name, t.Name, metric.LossMetricType+"_term",
+			func(_ *model.Scope, labels, predictions []*graph.Node) *graph.Node {
+				return graph.Reshape(t.Build(termInputs(net, names, labels, predictions)))
+			}, nil)
+	}
+	return ms
 }
 
 // batchTensor returns the named tensor of a batch.

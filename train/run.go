@@ -48,6 +48,9 @@ type Options struct {
 	Loss *Loss
 	// Extend adds extra tensors to each training sample (teacher targets); see topdown.LoaderConfig.
 	Extend func(ctx context.Context, s *topdown.Sample, inst topdown.Instance) error
+	// BeforeStep, when set, runs on every training batch before its step, e.g. to add teacher
+	// heatmaps computed on b.Images to b.Extra; it must be deterministic for resume to be exact.
+	BeforeStep func(ctx context.Context, b *topdown.Batch) error
 	// Progress receives the progress bar (nil: none).
 	Progress io.Writer
 	// LogEvery is the interval in steps of the metrics log's loss records (0 means 10).
@@ -160,7 +163,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	if cfg.Optimizer == "adamw" {
 		adam = adam.WeightDecay(cfg.WeightDecay)
 	}
-	trainer := gtrain.NewTrainer(backend, store, nets.ModelFn(net), loss.graphFn(net, names), adam.Done(), nil, nil)
+	trainer := gtrain.NewTrainer(backend, store, nets.ModelFn(net), loss.graphFn(net, names), adam.Done(), loss.termMetrics(net, names), nil)
 	lrVar := optimizer.LearningRateVarWithValue(store.RootScope(), dtypes.Float32, cfg.LR)
 
 	loader, err := topdown.NewLoader(topdown.LoaderConfig{
@@ -227,6 +230,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 			}
 			return sum, fmt.Errorf("step %d: data: %w", step, err)
 		}
+		if opts.BeforeStep != nil {
+			if err := opts.BeforeStep(ctx, b); err != nil {
+				return sum, fmt.Errorf("step %d: %w", step, err)
+			}
+		}
 		labels, err := batchLabels(b, loss, names, step)
 		if err != nil {
 			return sum, fmt.Errorf("step %d: %w", step, err)
@@ -248,11 +256,19 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 			return sum, fmt.Errorf("step %d: %w (%v); stopped, the last good checkpoint %s is kept", step, ErrNaN, v, ckptPath)
 		}
 		lastLoss = float64(l[0])
+		terms := make(map[string]float64, len(loss.Terms))
+		for j, t := range loss.Terms {
+			if 2+j < len(metrics) {
+				if v, err := tensors.CopyFlatData[float32](metrics[2+j]); err == nil && len(v) > 0 {
+					terms[t.Name] = float64(v[0])
+				}
+			}
+		}
 		step++
 		bar.Add(1)
 		ips := float64((step-start)*cfg.BatchSize) / time.Since(t0).Seconds()
 		if step%logEvery == 0 || step == cfg.Steps {
-			if err := mlog.write(Record{Step: step, Loss: lastLoss, LR: lr, ImgPerSec: ips}); err != nil {
+			if err := mlog.write(Record{Step: step, Loss: lastLoss, Terms: terms, LR: lr, ImgPerSec: ips}); err != nil {
 				return sum, err
 			}
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/topdown"
 )
 
 // rawVars returns the bytes of every variable of a checkpoint file, by path.
@@ -58,6 +60,9 @@ func TestRunLowersLossAndResumesBitForBit(t *testing.T) {
 	for _, r := range recs {
 		if r.Loss > 0 {
 			losses = append(losses, r.Loss)
+			if gt := r.Terms["heatmap_gt"]; math.Abs(gt-r.Loss) > 1e-6*r.Loss {
+				t.Errorf("step %d: term heatmap_gt %v, loss %v (its only term, weight 1)", r.Step, gt, r.Loss)
+			}
 		}
 	}
 	n := len(losses)
@@ -175,5 +180,51 @@ func TestCheckpointOfAnotherArchitecture(t *testing.T) {
 	}
 	if _, err := LoadCheckpoint(path, model.NewStore(), a); err != nil {
 		t.Errorf("same architecture: %v", err)
+	}
+}
+
+// TestRunWithTeacherTerm trains with MoVNect's blend α·‖H−H_GT‖² + (1−α)·‖H−H_T‖², the teacher
+// heatmaps arriving as a batch extra added by BeforeStep (here: half the GT heatmaps): both terms
+// are logged, and the weighted sum is the loss.
+func TestRunWithTeacherTerm(t *testing.T) {
+	cfg := tinyConfig()
+	cfg.Steps = 3
+	out := t.TempDir()
+	alpha := 0.25
+	loss := &Loss{Terms: []Term{
+		HeatmapMSE("heatmap_gt", Constant(alpha)),
+		TeacherHeatmapMSE("heatmap_teacher", "teacher_heatmaps", Constant(1-alpha)),
+	}}
+	before := func(_ context.Context, b *topdown.Batch) error {
+		h := topdown.Tensor{Shape: b.Heatmaps.Shape, Data: make([]float32, len(b.Heatmaps.Data))}
+		for i, v := range b.Heatmaps.Data {
+			h.Data[i] = v / 2
+		}
+		if b.Extra == nil {
+			b.Extra = map[string]topdown.Tensor{}
+		}
+		b.Extra["teacher_heatmaps"] = h
+		return nil
+	}
+	if _, err := Run(context.Background(), cfg, Options{DataDir: testData(t), OutDir: out, Backend: testBackend(t), Loss: loss, BeforeStep: before, LogEvery: 1, NoValidation: true}); err != nil {
+		t.Fatal(err)
+	}
+	recs, err := ReadRecords(filepath.Join(out, MetricsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != cfg.Steps {
+		t.Fatalf("%d records, want %d", len(recs), cfg.Steps)
+	}
+	for _, r := range recs {
+		gt, teacher := r.Terms["heatmap_gt"], r.Terms["heatmap_teacher"]
+		if !(gt > 0 && teacher > 0) || gt == teacher || math.Abs(alpha*gt+(1-alpha)*teacher-r.Loss) > 1e-5*r.Loss {
+			t.Errorf("step %d: terms gt %v teacher %v, loss %v: want loss = %v·gt + %v·teacher", r.Step, gt, teacher, r.Loss, alpha, 1-alpha)
+		}
+	}
+	// A loss asking for an extra the batches lack fails with a clear error.
+	_, err = Run(context.Background(), cfg, Options{DataDir: testData(t), OutDir: t.TempDir(), Backend: testBackend(t), Loss: loss, NoValidation: true})
+	if err == nil || !strings.Contains(err.Error(), "extra/teacher_heatmaps") {
+		t.Errorf("missing extra: error %v", err)
 	}
 }
