@@ -1,5 +1,10 @@
 package nets
 
+import (
+	"fmt"
+	"math"
+)
+
 // Params returns the number of learned parameters: convolution and transposed-convolution weights,
 // biases, and batch norm's scale and offset (not its running statistics, which are not learned — the
 // convention of PyTorch's parameters() and of published parameter counts). It assumes a valid
@@ -47,19 +52,22 @@ func (n *Net) FLOPs(inputH, inputW int) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	var total int64
+	var total float64 // exact below 2^53, and it cannot overflow
 	for i := range n.Layers {
 		l := &n.Layers[i]
 		out := shapes[l.Name]
 		switch l.Op {
 		case OpConv:
-			k := int64(l.KernelSize())
+			k := float64(l.KernelSize())
 			in := shapes[l.Inputs[0]].C
-			total += int64(out.H*out.W) * k * k * int64(in/l.GroupCount()) * int64(l.Out)
+			total += float64(out.H) * float64(out.W) * k * k * float64(in/l.GroupCount()) * float64(l.Out)
 		case OpDeconv:
 			in := shapes[l.Inputs[0]]
-			total += int64(in.H*in.W) * 16 * int64(in.C) * int64(l.Out)
+			total += float64(in.H) * float64(in.W) * 16 * float64(in.C) * float64(l.Out)
 		}
 	}
-	return total, nil
+	if total >= math.MaxInt64/2 {
+		return 0, fmt.Errorf("net %s: %.3g FLOPs is beyond counting", n.Name, total)
+	}
+	return int64(total), nil
 }

@@ -70,16 +70,24 @@ type Net struct {
 	Heads         Heads   `json:"heads"`
 }
 
+// Limits on descriptions, far above any real pose network, that keep every count within int64.
+const (
+	MaxChannels = 1 << 14 // channels of any layer
+	MaxKernel   = 15      // kernel size
+	MaxStride   = 16
+	MaxSize     = 1 << 16 // height or width of any layer's output
+)
+
 // Shape is the height, width and channels of a layer's output for one image.
 type Shape struct{ H, W, C int }
 
 // Shapes validates the description and returns every layer's output shape (by name, plus Input) for
 // an inputH×inputW image.
 func (n *Net) Shapes(inputH, inputW int) (map[string]Shape, error) {
-	if n.InputChannels < 1 {
+	if n.InputChannels < 1 || n.InputChannels > MaxChannels {
 		return nil, fmt.Errorf("net %s: %d input channels", n.Name, n.InputChannels)
 	}
-	if inputH < 1 || inputW < 1 {
+	if inputH < 1 || inputW < 1 || inputH > MaxSize || inputW > MaxSize {
 		return nil, fmt.Errorf("net %s: input size %dx%d", n.Name, inputH, inputW)
 	}
 	if m := n.InputMultiple; m > 1 && (inputH%m != 0 || inputW%m != 0) {
@@ -89,6 +97,9 @@ func (n *Net) Shapes(inputH, inputW int) (map[string]Shape, error) {
 	for i := range n.Layers {
 		l := &n.Layers[i]
 		s, err := layerShape(l, shapes)
+		if err == nil && (s.H > MaxSize || s.W > MaxSize || s.C > MaxChannels) {
+			err = fmt.Errorf("output %dx%dx%d exceeds the limits (%d pixels, %d channels)", s.H, s.W, s.C, MaxSize, MaxChannels)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("net %s: layer %d %q: %w", n.Name, i, l.Name, err)
 		}
@@ -148,8 +159,9 @@ func layerShape(l *Layer, shapes map[string]Shape) (Shape, error) {
 			return Shape{}, err
 		}
 		k, s, g := l.KernelSize(), l.StrideSize(), l.GroupCount()
-		if k < 1 || s < 1 || g < 1 || l.Out < 1 || k%2 == 0 {
-			return Shape{}, fmt.Errorf("conv needs odd kernel ≥ 1, stride ≥ 1, groups ≥ 1, out ≥ 1 (got %d, %d, %d, %d)", k, s, g, l.Out)
+		if k < 1 || k > MaxKernel || s < 1 || s > MaxStride || g < 1 || l.Out < 1 || l.Out > MaxChannels || k%2 == 0 {
+			return Shape{}, fmt.Errorf("conv needs odd kernel in [1, %d], stride in [1, %d], groups ≥ 1, out in [1, %d] (got %d, %d, %d, %d)",
+				MaxKernel, MaxStride, MaxChannels, k, s, g, l.Out)
 		}
 		if in.C%g != 0 || l.Out%g != 0 {
 			return Shape{}, fmt.Errorf("%d input and %d output channels do not split into %d groups", in.C, l.Out, g)
@@ -166,8 +178,8 @@ func layerShape(l *Layer, shapes map[string]Shape) (Shape, error) {
 			return Shape{}, err
 		}
 		k, s := l.KernelSize(), l.StrideSize()
-		if k < 1 || s < 1 || k%2 == 0 {
-			return Shape{}, fmt.Errorf("maxpool needs odd kernel ≥ 1 and stride ≥ 1 (got %d, %d)", k, s)
+		if k < 1 || k > MaxKernel || s < 1 || s > MaxStride || k%2 == 0 {
+			return Shape{}, fmt.Errorf("maxpool needs odd kernel in [1, %d] and stride in [1, %d] (got %d, %d)", MaxKernel, MaxStride, k, s)
 		}
 		p := (k - 1) / 2
 		return Shape{(in.H+2*p-k)/s + 1, (in.W+2*p-k)/s + 1, in.C}, nil
@@ -176,8 +188,8 @@ func layerShape(l *Layer, shapes map[string]Shape) (Shape, error) {
 		if err != nil {
 			return Shape{}, err
 		}
-		if l.Out < 1 {
-			return Shape{}, fmt.Errorf("deconv needs out ≥ 1")
+		if l.Out < 1 || l.Out > MaxChannels {
+			return Shape{}, fmt.Errorf("deconv needs out in [1, %d], got %d", MaxChannels, l.Out)
 		}
 		return Shape{2 * in.H, 2 * in.W, l.Out}, nil
 	case OpUpsample:

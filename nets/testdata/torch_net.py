@@ -6,8 +6,9 @@ Usage: /usr/bin/python3 torch_net.py MODE NET.json... [--height H] [--width W] [
 It prints one JSON line per NET.json. MODE is one of:
   count   print {"params": learned parameters, "flops": multiply-accumulates of one forward pass at
           H×W (convolutions and transposed convolutions only)}
-  train   print {"ms": median milliseconds per Adam step on an MSE loss to random heatmaps, batch B}
-  infer   print {"ms": median milliseconds per batch-1 forward pass in eval mode}
+  train   print {"ms": median wall milliseconds, "cpu_ms": mean process CPU milliseconds} per Adam
+          step on an MSE loss to random heatmaps, batch B
+  infer   the same per batch-1 forward pass in eval mode
 
 The layers follow the Go semantics exactly: convolutions pad (k-1)//2, batch norm has eps 1e-5 and
 momentum 0.1, 4×4 stride-2 transposed convolutions pad 1, bilinear upsampling uses half-pixel centres.
@@ -104,15 +105,17 @@ def flops(net, h, w):
     return total
 
 
-def median_ms(fn, iters):
+def timed(fn, iters):
+    """Returns the median wall milliseconds per call and the mean process CPU milliseconds per call."""
     fn()
     fn()
     times = []
+    cpu = time.process_time()
     for _ in range(iters):
         t = time.perf_counter()
         fn()
         times.append((time.perf_counter() - t) * 1000)
-    return statistics.median(times)
+    return {"ms": statistics.median(times), "cpu_ms": (time.process_time() - cpu) * 1000 / iters}
 
 
 def main():
@@ -151,7 +154,7 @@ def measure(net, a):
             loss.backward()
             opt.step()
 
-        res = {"ms": median_ms(step, a.iters)}
+        res = timed(step, a.iters)
     else:
         net.eval()
         x = torch.randn(1, c, a.height, a.width)
@@ -160,7 +163,7 @@ def measure(net, a):
             with torch.no_grad():
                 net(x)
 
-        res = {"ms": median_ms(infer, a.iters)}
+        res = timed(infer, a.iters)
     return res
 
 
