@@ -1,15 +1,11 @@
 package export
 
 import (
-	"bytes"
-	"encoding/binary"
-	"encoding/json"
+	"context"
 	"math"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -17,6 +13,7 @@ import (
 	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/export/ortnode"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/nets/layers"
 )
@@ -158,77 +155,28 @@ func predict(t testing.TB, backend compute.Backend, net *nets.Net, store *model.
 	return out
 }
 
-// ortNodeModules returns the node_modules folder holding onnxruntime-node, or skips the test.
-func ortNodeModules(t testing.TB) string {
+// ortRunner returns the ONNX Runtime runner, or skips the test.
+func ortRunner(t testing.TB) *ortnode.Runner {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed")
-	}
-	cache := os.Getenv("POSEDISTILL_CACHE")
-	if cache == "" {
-		cache = filepath.Join("..", ".cache")
-	}
-	dir, err := filepath.Abs(filepath.Join(cache, "npm", "node_modules"))
+	r, err := ortnode.Find(".")
 	if err != nil {
-		t.Fatal(err)
+		t.Skip(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, "onnxruntime-node", "package.json")); err != nil {
-		t.Skip("onnxruntime-node is not installed: run scripts/setup-onnxruntime")
-	}
-	return dir
+	return r
 }
 
-// ortResult is what testdata/ort.js returns.
-type ortResult struct {
-	Outputs map[string][]int `json:"outputs"`
-	Ms      []float64        `json:"ms"`
-	Values  map[string][]float32
-}
-
-// runORT runs the ONNX model in ONNX Runtime through node on images (raw float32 with dims), timing
-// iterations extra runs.
-func runORT(t testing.TB, modelBytes []byte, images []float32, dims []int, iterations int) ortResult {
+// runORT runs the ONNX model in ONNX Runtime on images (raw float32 with dims), timing iterations
+// extra runs.
+func runORT(t testing.TB, modelBytes []byte, images []float32, dims []int, iterations int) *ortnode.Result {
 	t.Helper()
-	modules := ortNodeModules(t)
-	dir := t.TempDir()
-	modelPath := filepath.Join(dir, "model.onnx")
-	var raw bytes.Buffer
-	if err := binary.Write(&raw, binary.LittleEndian, images); err != nil {
+	r := ortRunner(t)
+	path := filepath.Join(t.TempDir(), "model.onnx")
+	if err := os.WriteFile(path, modelBytes, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dimsJSON, _ := json.Marshal(dims)
-	for name, b := range map[string][]byte{"model.onnx": modelBytes, "input.f32": raw.Bytes(), "dims.json": dimsJSON} {
-		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	script, err := filepath.Abs(filepath.Join("testdata", "ort.js"))
+	res, err := r.Run(context.Background(), path, images, dims, iterations)
 	if err != nil {
 		t.Fatal(err)
-	}
-	cmd := exec.Command("node", script, modelPath, filepath.Join(dir, "input.f32"), filepath.Join(dir, "dims.json"), dir, strconv.Itoa(iterations))
-	cmd.Env = append(os.Environ(), "NODE_PATH="+modules)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	stdout, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("onnxruntime: %v\n%s", err, stderr.String())
-	}
-	var res ortResult
-	if err := json.Unmarshal(stdout, &res); err != nil {
-		t.Fatalf("onnxruntime output %q: %v", stdout, err)
-	}
-	res.Values = map[string][]float32{}
-	for name := range res.Outputs {
-		b, err := os.ReadFile(filepath.Join(dir, name+".f32"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		v := make([]float32, len(b)/4)
-		for i := range v {
-			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
-		}
-		res.Values[name] = v
 	}
 	return res
 }

@@ -20,7 +20,7 @@ const onnxTolerance = 1e-4
 // kind) with randomized batch-norm statistics, runs them in ONNX Runtime and compares every head
 // with nets.Predictor on the go backend, in NHWC and NCHW layouts.
 func TestONNXMatchesPredictor(t *testing.T) {
-	ortNodeModules(t)
+	ortRunner(t)
 	backend := goBackend(t)
 	for name, tc := range testNets(t) {
 		t.Run(name, func(t *testing.T) {
@@ -39,18 +39,18 @@ func TestONNXMatchesPredictor(t *testing.T) {
 				}
 				got := runORT(t, b, in, dims, 0)
 				if len(got.Outputs) != len(want) {
-					t.Fatalf("nchw=%v: outputs %v, want %d heads", nchw, got.Outputs, len(want))
+					t.Fatalf("nchw=%v: outputs %v, want %d heads", nchw, got.Dims, len(want))
 				}
 				for head, w := range want {
 					wd := w.Shape().Dimensions
-					gv := got.Values[head]
+					gv := got.Outputs[head]
 					if nchw {
-						if !slices.Equal(got.Outputs[head], []int{wd[0], wd[3], wd[1], wd[2]}) {
-							t.Fatalf("%s: dims %v, want NCHW of %v", head, got.Outputs[head], wd)
+						if !slices.Equal(got.Dims[head], []int{wd[0], wd[3], wd[1], wd[2]}) {
+							t.Fatalf("%s: dims %v, want NCHW of %v", head, got.Dims[head], wd)
 						}
-						gv = nchwToNHWC(gv, got.Outputs[head])
-					} else if !slices.Equal(got.Outputs[head], wd) {
-						t.Fatalf("%s: dims %v, want %v", head, got.Outputs[head], wd)
+						gv = nchwToNHWC(gv, got.Dims[head])
+					} else if !slices.Equal(got.Dims[head], wd) {
+						t.Fatalf("%s: dims %v, want %v", head, got.Dims[head], wd)
 					}
 					d := relMaxDiff(gv, tensors.MustCopyFlatData[float32](w))
 					t.Logf("nchw=%v %s: max relative difference %.2g", nchw, head, d)
@@ -67,7 +67,7 @@ func TestONNXMatchesPredictor(t *testing.T) {
 // Runtime with the Go predictor running the same quantized weights (FoldBatchNorm with int8); the file
 // must shrink (below 60% on these small nets, where biases and names weigh more than in real ones).
 func TestONNXInt8Weights(t *testing.T) {
-	ortNodeModules(t)
+	ortRunner(t)
 	backend := goBackend(t)
 	for name, tc := range testNets(t) {
 		t.Run(name, func(t *testing.T) {
@@ -88,7 +88,7 @@ func TestONNXInt8Weights(t *testing.T) {
 			}
 			got := runORT(t, b, tensors.MustCopyFlatData[float32](images), []int{1, tc.h, tc.w, tc.net.InputChannels}, 0)
 			for head, w := range want {
-				d := relMaxDiff(got.Values[head], tensors.MustCopyFlatData[float32](w))
+				d := relMaxDiff(got.Outputs[head], tensors.MustCopyFlatData[float32](w))
 				if d > onnxTolerance {
 					t.Errorf("%s: ONNX Runtime (int8 weights) differs from the Go predictor by %.3g (relative)", head, d)
 				}

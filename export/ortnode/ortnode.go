@@ -1,0 +1,129 @@
+// Package ortnode runs ONNX models in ONNX Runtime through Node.js and the npm package
+// onnxruntime-node (which scripts/setup-onnxruntime installs), for tests, benchmarks and checks of
+// exported models against the Go predictor. Each call starts one node process: it loads the model,
+// runs it once on the given input, and optionally times more runs.
+package ortnode
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+)
+
+//go:embed ort.js
+var script []byte
+
+// ErrUnavailable is returned by Find when node or onnxruntime-node is not installed.
+var ErrUnavailable = errors.New("ortnode: node or onnxruntime-node is not installed (run scripts/setup-onnxruntime)")
+
+// Runner runs models with the node executable and the node_modules folder holding onnxruntime-node.
+type Runner struct {
+	Node        string
+	NodeModules string
+	// Threads is ONNX Runtime's intra-op thread count (0: 2, this project's reference machine).
+	Threads int
+}
+
+// Find locates node on PATH and onnxruntime-node under $POSEDISTILL_CACHE/npm/node_modules, or, when
+// that variable is unset, under the .cache/npm/node_modules folder of dir or of one of its parents.
+func Find(dir string) (*Runner, error) {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		return nil, ErrUnavailable
+	}
+	var candidates []string
+	if cache := os.Getenv("POSEDISTILL_CACHE"); cache != "" {
+		candidates = append(candidates, filepath.Join(cache, "npm", "node_modules"))
+	}
+	if abs, err := filepath.Abs(dir); err == nil {
+		for d := abs; ; d = filepath.Dir(d) {
+			candidates = append(candidates, filepath.Join(d, ".cache", "npm", "node_modules"))
+			if filepath.Dir(d) == d {
+				break
+			}
+		}
+	}
+	for _, c := range candidates {
+		if _, err := os.Stat(filepath.Join(c, "onnxruntime-node", "package.json")); err == nil {
+			return &Runner{Node: node, NodeModules: c}, nil
+		}
+	}
+	return nil, ErrUnavailable
+}
+
+// Result holds a run's outputs by name (raw float32, with their dims) and the times in milliseconds
+// of the timed runs.
+type Result struct {
+	Outputs map[string][]float32
+	Dims    map[string][]int
+	Ms      []float64
+}
+
+// Run runs the ONNX model file once on input (float32, dims as the model's input), then iterations
+// more times for timing.
+func (r *Runner) Run(ctx context.Context, modelPath string, input []float32, dims []int, iterations int) (*Result, error) {
+	dir, err := os.MkdirTemp("", "ortnode")
+	if err != nil {
+		return nil, fmt.Errorf("ortnode: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	var raw bytes.Buffer
+	if err := binary.Write(&raw, binary.LittleEndian, input); err != nil {
+		return nil, fmt.Errorf("ortnode: %w", err)
+	}
+	dimsJSON, err := json.Marshal(dims)
+	if err != nil {
+		return nil, fmt.Errorf("ortnode: %w", err)
+	}
+	for name, b := range map[string][]byte{"ort.js": script, "input.f32": raw.Bytes(), "dims.json": dimsJSON} {
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			return nil, fmt.Errorf("ortnode: %w", err)
+		}
+	}
+	outDir := filepath.Join(dir, "out") // outputs apart from the inputs, whatever their names
+	if err := os.Mkdir(outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("ortnode: %w", err)
+	}
+	threads := r.Threads
+	if threads <= 0 {
+		threads = 2
+	}
+	cmd := exec.CommandContext(ctx, r.Node, filepath.Join(dir, "ort.js"), modelPath, filepath.Join(dir, "input.f32"),
+		filepath.Join(dir, "dims.json"), outDir, strconv.Itoa(iterations), strconv.Itoa(threads))
+	cmd.Env = append(os.Environ(), "NODE_PATH="+r.NodeModules)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	stdout, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("ortnode %s: %w: %s", modelPath, err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	var res struct {
+		Outputs map[string][]int `json:"outputs"`
+		Ms      []float64        `json:"ms"`
+	}
+	if err := json.Unmarshal(stdout, &res); err != nil {
+		return nil, fmt.Errorf("ortnode %s: output %q: %w", modelPath, stdout, err)
+	}
+	out := &Result{Outputs: map[string][]float32{}, Dims: res.Outputs, Ms: res.Ms}
+	for name := range res.Outputs {
+		b, err := os.ReadFile(filepath.Join(outDir, filepath.Base(name)+".f32"))
+		if err != nil {
+			return nil, fmt.Errorf("ortnode %s: output %s: %w", modelPath, name, err)
+		}
+		v := make([]float32, len(b)/4)
+		for i := range v {
+			v[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		out.Outputs[name] = v
+	}
+	return out, nil
+}
