@@ -1,0 +1,74 @@
+// Package backend opens GoMLX compute backends for posedistill: "go" (pure Go, the default), "onnx"
+// (ONNX Runtime, library from $ONNXRUNTIME_SHARED_LIBRARY_PATH) and, where it is compiled in, "xla".
+//
+// # A guard against out-of-bounds SIMD loads
+//
+// With GOEXPERIMENT=simd, GoMLX's pure-Go kernels use the standard library's partial vector loads
+// (simd.LoadFloat32sPart, archsimd.LoadFloat32x16Part). In Go 1.27.0–1.27.4 on amd64 these load a
+// whole vector and mask it afterwards, so reading the last elements of a slice also reads up to 60
+// bytes past its end. That is harmless inside mapped memory but faults when the slice ends where the
+// heap's mapped region ends and the arena's reserved, inaccessible part begins — a rare, random
+// SIGSEGV in long training runs (reproduced with a two-page mmap whose second page is PROT_NONE).
+// New maps heap headroom once per process (a large, never-touched allocation, freed at once): the
+// Go heap never unmaps memory, so afterwards the end of every ordinary allocation is followed by
+// mapped pages. The allocation costs address space, not resident memory.
+package backend
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/gomlx/compute"
+	_ "github.com/gomlx/gomlx/backends/default" // registers the go, onnx and (with its tag) xla backends
+)
+
+// headroomBytes is how much heap address space the SIMD guard maps ahead of use.
+const headroomBytes = 4 << 30
+
+// guard maps the heap headroom once per process (see the package documentation).
+var guard sync.Once
+
+// ReserveHeapHeadroom maps heapBytes of Go heap address space and frees it again, so that later
+// allocations are followed by mapped memory. It is called by New; call it directly before running
+// GoMLX graphs on a backend created elsewhere.
+func ReserveHeapHeadroom() {
+	guard.Do(func() {
+		b := make([]byte, headroomBytes)
+		b[len(b)-1] = 1 // the last page only; the rest is never touched
+		runtime.KeepAlive(b)
+		b = nil
+		runtime.GC()
+	})
+}
+
+// New returns the backend named by config ("go", "onnx", "onnx:cpu", "xla:cpu", …). An empty
+// config uses $GOMLX_BACKEND, then "go".
+func New(config string) (compute.Backend, error) {
+	if config == "" {
+		config = os.Getenv("GOMLX_BACKEND")
+	}
+	if config == "" {
+		config = "go"
+	}
+	name, _, _ := strings.Cut(config, ":")
+	known := false
+	for _, b := range compute.List() {
+		known = known || b == name
+	}
+	if !known {
+		return nil, fmt.Errorf("backend %q is not available (compiled in: %v)", name, compute.List())
+	}
+	if name == "onnx" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+		return nil, fmt.Errorf("backend onnx: set ONNXRUNTIME_SHARED_LIBRARY_PATH to libonnxruntime.so.1 " +
+			"(scripts/setup-onnxruntime installs it and prints the path)")
+	}
+	ReserveHeapHeadroom()
+	b, err := compute.NewWithConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("backend %s: %w", config, err)
+	}
+	return b, nil
+}
