@@ -36,6 +36,11 @@ type ChannelOptions struct {
 	Global bool
 	// MinChannels is the fewest output channels a layer keeps (at least 1).
 	MinChannels int
+	// Multiple, when above 1, restores removed groups (the most important first) until every
+	// layer keeps a multiple of it of its channels, or has nothing left removed: inference engines'
+	// vectorized kernels work on blocks of channels (ONNX Runtime ran a MoVNect pruned to arbitrary
+	// widths slower than the original; see BenchmarkCompressedMoVNect).
+	Multiple int
 }
 
 // ChannelPlan is a set of output channels to remove, closed under the network's constraints: the
@@ -149,10 +154,6 @@ func PlanChannels(net *nets.Net, store *model.Store, opt ChannelOptions) (*Chann
 		}
 		return s
 	}
-	type candidate struct {
-		atoms []int
-		score float64
-	}
 	components := map[int][]candidate{}
 	for _, grp := range g.groups() {
 		sum, ok := 0.0, true
@@ -221,9 +222,56 @@ func PlanChannels(net *nets.Net, store *model.Store, opt ChannelOptions) (*Chann
 			target--
 		}
 	}
+	if opt.Multiple > 1 {
+		var chosen []candidate
+		for _, k := range keys {
+			for _, c := range components[k] {
+				if removed[c.atoms[0]] {
+					chosen = append(chosen, c)
+				}
+			}
+		}
+		roundToMultiple(g, removed, chosen, opt.Multiple)
+	}
 	p := &ChannelPlan{net: net, g: g, removed: removed}
 	p.fillRemoved()
 	return p, nil
+}
+
+// roundToMultiple restores removed groups, the highest-scored first, until every space keeps a
+// multiple of m channels or has no removed group left to restore.
+func roundToMultiple(g *channelGraph, removed []bool, chosen []candidate, m int) {
+	sort.SliceStable(chosen, func(i, j int) bool { return chosen[i].score > chosen[j].score })
+	kept := make([]int, len(g.spaceLayer))
+	for a := range g.atomSpace {
+		if !removed[a] {
+			kept[g.atomSpace[a]]++
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for s := range g.spaceLayer {
+			for kept[s]%m != 0 {
+				i := slices.IndexFunc(chosen, func(c candidate) bool {
+					return removed[c.atoms[0]] && slices.ContainsFunc(c.atoms, func(a int) bool { return g.atomSpace[a] == s })
+				})
+				if i < 0 {
+					break
+				}
+				for _, a := range chosen[i].atoms {
+					removed[a] = false
+					kept[g.atomSpace[a]]++
+				}
+				changed = true
+			}
+		}
+	}
+}
+
+// candidate is a group of united atoms and its score.
+type candidate struct {
+	atoms []int
+	score float64
 }
 
 // atomScores returns every atom's importance (NaN when its layer cannot be scored).

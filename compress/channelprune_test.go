@@ -19,6 +19,7 @@ func TestChannelPruneMatchesMask(t *testing.T) {
 		for _, opt := range []ChannelOptions{
 			{Criterion: BNScale, Ratio: 0.3},
 			{Criterion: L1Norm, Ratio: 0.5, Global: true},
+			{Criterion: BNScale, Ratio: 0.6, Global: true, Multiple: 4},
 		} {
 			t.Run(name, func(t *testing.T) {
 				plan, err := PlanChannels(tc.net, store, opt)
@@ -27,6 +28,13 @@ func TestChannelPruneMatchesMask(t *testing.T) {
 				}
 				if plan.Count() == 0 {
 					t.Fatalf("%+v: nothing pruned", opt)
+				}
+				if opt.Multiple > 1 {
+					for _, l := range tc.net.Layers {
+						if r := plan.Removed[l.Name]; len(r) > 0 && (l.Out-len(r))%opt.Multiple != 0 {
+							t.Errorf("%+v: %s keeps %d of %d channels", opt, l.Name, l.Out-len(r), l.Out)
+						}
+					}
 				}
 				small, smallStore, err := plan.Prune(store, "")
 				if err != nil {
