@@ -21,7 +21,8 @@ import (
 // to any width, "pruned16" to multiples of 16 channels), and with its convolutions factorized at 50%
 // of their energy, on the pure-Go backend (nets.Predictor) and in
 // ONNX Runtime (exported with export.ONNX, 2 threads). Each of the b.N rounds runs every variant
-// in turn (10 Go runs, 40 ONNX Runtime runs), so they share the machine's background load. It
+// 10 times on Go, then 40 times in ONNX Runtime with the variants interleaved run by run
+// (ortnode.Runner.Compare), so that they share the machine's background load. It
 // reports each variant's median times ("<variant>-go-ms", "<variant>-ort-ms"), its FLOPs as a
 // percentage of the original ("<variant>-flops-%") and its speed-ups over the original
 // ("<variant>-x-go", "<variant>-x-ort").
@@ -90,12 +91,18 @@ func BenchmarkCompressedMoVNect(b *testing.B) {
 				}
 				v.goMs = append(v.goMs, float64(time.Since(start).Microseconds())/1000)
 			}
-			if ortErr == nil {
-				res, err := runner.Run(context.Background(), v.model, flat, []int{1, 128, 128, 3}, 40)
-				if err != nil {
-					b.Fatal(err)
-				}
-				v.ortMs = append(v.ortMs, res.Ms...)
+		}
+		if ortErr == nil {
+			paths := make([]string, len(variants))
+			for i, v := range variants {
+				paths[i] = v.model
+			}
+			ms, err := runner.Compare(context.Background(), paths, flat, []int{1, 128, 128, 3}, 40)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for i, v := range variants {
+				v.ortMs = append(v.ortMs, ms[i]...)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package export
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os/exec"
@@ -134,6 +135,29 @@ func TestONNXChecker(t *testing.T) {
 				t.Errorf("%s: unexpected op %s (batch norm should be folded)", filepath.Base(paths[i]), op)
 			}
 		}
+	}
+}
+
+// TestORTCompare runs two exported models in turn in one ONNX Runtime process.
+func TestORTCompare(t *testing.T) {
+	r := ortRunner(t)
+	backend := goBackend(t)
+	net := allOpsNet()
+	store := randomStore(t, backend, net, 2)
+	dir := t.TempDir()
+	var paths []string
+	for i, opt := range []ONNXOptions{{}, {Int8Weights: true}} {
+		paths = append(paths, filepath.Join(dir, fmt.Sprintf("m%d.onnx", i)))
+		if err := WriteONNX(paths[i], net, store, opt); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ms, err := r.Compare(context.Background(), paths, tensors.MustCopyFlatData[float32](randomImages(1, 1, 16, 16, 3)), []int{1, 16, 16, 3}, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ms) != 2 || len(ms[0]) != 3 || len(ms[1]) != 3 || ms[0][0] <= 0 {
+		t.Fatalf("times %v", ms)
 	}
 }
 

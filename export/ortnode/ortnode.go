@@ -68,43 +68,90 @@ type Result struct {
 	Ms      []float64
 }
 
-// Run runs the ONNX model file once on input (float32, dims as the model's input), then iterations
-// more times for timing.
-func (r *Runner) Run(ctx context.Context, modelPath string, input []float32, dims []int, iterations int) (*Result, error) {
-	dir, err := os.MkdirTemp("", "ortnode")
+// Compare loads every model file and runs them on the same input in turn, iterations times after one
+// warm-up run each, so that they share the machine's background load; it returns each model's run
+// times in milliseconds.
+func (r *Runner) Compare(ctx context.Context, models []string, input []float32, dims []int, iterations int) ([][]float64, error) {
+	dir, err := r.prepare(input, dims)
 	if err != nil {
-		return nil, fmt.Errorf("ortnode: %w", err)
+		return nil, err
 	}
 	defer os.RemoveAll(dir)
+	args := append([]string{filepath.Join(dir, "ort.js"), "--compare", filepath.Join(dir, "input.f32"),
+		filepath.Join(dir, "dims.json"), strconv.Itoa(iterations), strconv.Itoa(r.threads())}, models...)
+	stdout, err := r.node(ctx, args)
+	if err != nil {
+		return nil, err
+	}
+	var res struct{ Ms [][]float64 }
+	if err := json.Unmarshal(stdout, &res); err != nil || len(res.Ms) != len(models) {
+		return nil, fmt.Errorf("ortnode compare: output %q: %v", stdout, err)
+	}
+	return res.Ms, nil
+}
+
+// prepare writes the script and the input to a new temporary folder and returns it.
+func (r *Runner) prepare(input []float32, dims []int) (string, error) {
+	dir, err := os.MkdirTemp("", "ortnode")
+	if err != nil {
+		return "", fmt.Errorf("ortnode: %w", err)
+	}
 	var raw bytes.Buffer
 	if err := binary.Write(&raw, binary.LittleEndian, input); err != nil {
-		return nil, fmt.Errorf("ortnode: %w", err)
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("ortnode: %w", err)
 	}
 	dimsJSON, err := json.Marshal(dims)
 	if err != nil {
-		return nil, fmt.Errorf("ortnode: %w", err)
+		os.RemoveAll(dir)
+		return "", fmt.Errorf("ortnode: %w", err)
 	}
 	for name, b := range map[string][]byte{"ort.js": script, "input.f32": raw.Bytes(), "dims.json": dimsJSON} {
 		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
-			return nil, fmt.Errorf("ortnode: %w", err)
+			os.RemoveAll(dir)
+			return "", fmt.Errorf("ortnode: %w", err)
 		}
 	}
-	outDir := filepath.Join(dir, "out") // outputs apart from the inputs, whatever their names
-	if err := os.Mkdir(outDir, 0o755); err != nil {
-		return nil, fmt.Errorf("ortnode: %w", err)
+	return dir, nil
+}
+
+// threads returns the intra-op thread count to use.
+func (r *Runner) threads() int {
+	if r.Threads <= 0 {
+		return 2
 	}
-	threads := r.Threads
-	if threads <= 0 {
-		threads = 2
-	}
-	cmd := exec.CommandContext(ctx, r.Node, filepath.Join(dir, "ort.js"), modelPath, filepath.Join(dir, "input.f32"),
-		filepath.Join(dir, "dims.json"), outDir, strconv.Itoa(iterations), strconv.Itoa(threads))
+	return r.Threads
+}
+
+// node runs the node executable with args and returns its standard output.
+func (r *Runner) node(ctx context.Context, args []string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, r.Node, args...)
 	cmd.Env = append(os.Environ(), "NODE_PATH="+r.NodeModules)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	stdout, err := cmd.Output()
 	if err != nil {
-		return nil, fmt.Errorf("ortnode %s: %w: %s", modelPath, err, bytes.TrimSpace(stderr.Bytes()))
+		return nil, fmt.Errorf("ortnode: %w: %s", err, bytes.TrimSpace(stderr.Bytes()))
+	}
+	return stdout, nil
+}
+
+// Run runs the ONNX model file once on input (float32, dims as the model's input), then iterations
+// more times for timing.
+func (r *Runner) Run(ctx context.Context, modelPath string, input []float32, dims []int, iterations int) (*Result, error) {
+	dir, err := r.prepare(input, dims)
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	outDir := filepath.Join(dir, "out") // outputs apart from the inputs, whatever their names
+	if err := os.Mkdir(outDir, 0o755); err != nil {
+		return nil, fmt.Errorf("ortnode: %w", err)
+	}
+	stdout, err := r.node(ctx, []string{filepath.Join(dir, "ort.js"), modelPath, filepath.Join(dir, "input.f32"),
+		filepath.Join(dir, "dims.json"), outDir, strconv.Itoa(iterations), strconv.Itoa(r.threads())})
+	if err != nil {
+		return nil, fmt.Errorf("run %s: %w", modelPath, err)
 	}
 	var res struct {
 		Outputs map[string][]int `json:"outputs"`
