@@ -36,6 +36,9 @@ func TestGradientsMatchFiniteDifferences(t *testing.T) {
 		{"deconv4x4/s2+bn(train)", []int{2, 3, 4, 3}, func(s *model.Scope, x *graph.Node) *graph.Node {
 			return Deconv(s, x).Channels(2).BatchNorm(true).Training(true).Done()
 		}},
+		{"maxpool3x3/s2", []int{1, 5, 6, 2}, func(_ *model.Scope, x *graph.Node) *graph.Node {
+			return MaxPool(x, 3, 2)
+		}},
 		{"upsample bilinear", []int{1, 3, 4, 2}, func(_ *model.Scope, x *graph.Node) *graph.Node {
 			return Upsample2x(x, Bilinear)
 		}},

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"math"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
@@ -126,4 +127,38 @@ func TestBatchNormFoldMatchesTraining(t *testing.T) {
 			t.Fatalf("element %d: inference %g, training %g", i, iv[i], tv[i])
 		}
 	}
+}
+
+// TestMaxPoolMatchesDefinition checks 3×3 stride-2 max pooling (padding 1, padded cells ignored)
+// against a direct loop, on an odd-sized input.
+func TestMaxPoolMatchesDefinition(t *testing.T) {
+	backend := goBackend(t)
+	const h, w, c = 7, 6, 2
+	x := randomTensor[float32](13, 1, h, w, c)
+	got, err := model.CallOnce(backend, newStore(1), func(_ *model.Scope, x *graph.Node) *graph.Node {
+		return MaxPool(x, 3, 2)
+	}, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xs := tensors.MustCopyFlatData[float32](x)
+	oh, ow := (h-1)/2+1, (w-1)/2+1
+	want := make([]float32, 0, oh*ow*c)
+	for i := range oh {
+		for j := range ow {
+			for k := range c {
+				m := float32(math.Inf(-1))
+				for dy := -1; dy <= 1; dy++ {
+					for dx := -1; dx <= 1; dx++ {
+						y, xx := 2*i+dy, 2*j+dx
+						if y >= 0 && y < h && xx >= 0 && xx < w {
+							m = max(m, xs[(y*w+xx)*c+k])
+						}
+					}
+				}
+				want = append(want, m)
+			}
+		}
+	}
+	assertClose(t, got, tensors.FromFlatDataAndDimensions(want, 1, oh, ow, c), 0)
 }
