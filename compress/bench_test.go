@@ -58,7 +58,7 @@ func BenchmarkCompressedMoVNect(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	lrNet, lrStore, _, err := LowRank(net, store, LowRankOptions{Energy: 0.5})
+	lrNet, lrStore, _, err := LowRank(context.Background(), net, store, LowRankOptions{Energy: 0.5})
 	if err != nil {
 		b.Fatal(err)
 	}

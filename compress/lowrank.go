@@ -1,6 +1,7 @@
 package compress
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"slices"
@@ -101,8 +102,9 @@ type LowRankLayer struct {
 // convolution from r channels that keeps the layer's name, bias, batch norm and activation — so those
 // variables keep their store paths. The weights are the truncated SVD of W reshaped to [k·k·in, out]:
 // at full rank the network computes the same function (up to rounding), and the error of each layer's
-// weights falls with the rank.
-func LowRank(net *nets.Net, store *model.Store, opt LowRankOptions) (*nets.Net, *model.Store, []LowRankLayer, error) {
+// weights falls with the rank. ctx cancels the work between layers (an SVD per layer takes up to about
+// a second on the largest ResNet layers).
+func LowRank(ctx context.Context, net *nets.Net, store *model.Store, opt LowRankOptions) (*nets.Net, *model.Store, []LowRankLayer, error) {
 	if opt.Rank < 0 || (opt.Rank == 0 && !(opt.Energy > 0 && opt.Energy <= 1)) {
 		return nil, nil, nil, fmt.Errorf("low rank %s: need rank ≥ 1 or energy in (0, 1], got %d and %g", net.Name, opt.Rank, opt.Energy)
 	}
@@ -133,6 +135,9 @@ func LowRank(net *nets.Net, store *model.Store, opt LowRankOptions) (*nets.Net, 
 			}
 			out.Layers = append(out.Layers, l)
 			continue
+		}
+		if err := ctx.Err(); err != nil {
+			return nil, nil, nil, fmt.Errorf("low rank %s: %w", net.Name, err)
 		}
 		k, in := l.KernelSize(), shapes[l.Inputs[0]].C
 		w, err := readParam(store, opt.Scope, l.Name, "weights")

@@ -1,6 +1,8 @@
 package compress
 
 import (
+	"context"
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -16,7 +18,7 @@ func TestLowRankFullRank(t *testing.T) {
 			store := randomStore(t, backend, tc.net, 1)
 			images := randomImages(2, 1, tc.h, tc.w, 3)
 			want := predict(t, backend, tc.net, store, images)
-			lr, lrStore, report, err := LowRank(tc.net, store, LowRankOptions{Rank: math.MaxInt32, KeepUnprofitable: true})
+			lr, lrStore, report, err := LowRank(context.Background(), tc.net, store, LowRankOptions{Rank: math.MaxInt32, KeepUnprofitable: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -51,7 +53,7 @@ func TestLowRankErrorFallsWithRank(t *testing.T) {
 	full := min(rows, cols)
 	prevW := math.Inf(1)
 	for _, r := range []int{1, 2, 4, 8, full} {
-		lr, lrStore, report, err := LowRank(tc.net, store, LowRankOptions{Rank: r, Layers: []string{layer}, KeepUnprofitable: true})
+		lr, lrStore, report, err := LowRank(context.Background(), tc.net, store, LowRankOptions{Rank: r, Layers: []string{layer}, KeepUnprofitable: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,7 +96,7 @@ func TestLowRankOutputErrorFalls(t *testing.T) {
 	want := predict(t, backend, net, store, images)
 	prev := math.Inf(1)
 	for r := 1; r <= 16; r++ {
-		lr, lrStore, _, err := LowRank(net, store, LowRankOptions{Rank: r, KeepUnprofitable: true})
+		lr, lrStore, _, err := LowRank(context.Background(), net, store, LowRankOptions{Rank: r, KeepUnprofitable: true})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -121,7 +123,7 @@ func TestLowRankEnergy(t *testing.T) {
 	backend := goBackend(t)
 	tc := testNets(t)["simplebaseline-18"]
 	store := randomStore(t, backend, tc.net, 2)
-	lr, _, report, err := LowRank(tc.net, store, LowRankOptions{Energy: 0.5})
+	lr, _, report, err := LowRank(context.Background(), tc.net, store, LowRankOptions{Energy: 0.5})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -137,7 +139,7 @@ func TestLowRankEnergy(t *testing.T) {
 		t.Errorf("energy 0.5 factorized %d layers, params %d → %d", len(report), tc.net.Params(), lr.Params())
 	}
 	for _, opt := range []LowRankOptions{{}, {Rank: -1}, {Energy: 1.5}, {Rank: 2, Layers: []string{"nope"}}, {Rank: 2, Scope: "x"}} {
-		if _, _, _, err := LowRank(tc.net, store, opt); err == nil {
+		if _, _, _, err := LowRank(context.Background(), tc.net, store, opt); err == nil {
 			t.Errorf("%+v: no error", opt)
 		}
 	}
@@ -150,8 +152,19 @@ func TestLowRankEnergy(t *testing.T) {
 			break
 		}
 	}
-	if _, _, _, err := LowRank(mv.net, mvStore, LowRankOptions{Rank: 1, Layers: []string{dw}}); err == nil {
+	if _, _, _, err := LowRank(context.Background(), mv.net, mvStore, LowRankOptions{Rank: 1, Layers: []string{dw}}); err == nil {
 		t.Errorf("factorizing depthwise %s: no error", dw)
+	}
+}
+
+func TestLowRankCancel(t *testing.T) {
+	backend := goBackend(t)
+	tc := testNets(t)["movnect"]
+	store := randomStore(t, backend, tc.net, 1)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, _, _, err := LowRank(ctx, tc.net, store, LowRankOptions{Rank: 2}); !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled context: err = %v", err)
 	}
 }
 
