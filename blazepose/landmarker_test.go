@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/modelstore"
 )
 
@@ -68,7 +68,7 @@ func TestLandmarkerOnPhoto(t *testing.T) {
 	if testing.Short() {
 		t.Skip("model inference skipped in -short mode")
 	}
-	be, err := gobackend.New("")
+	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"math"
 
 	"github.com/gomlx/compute"
 	"github.com/posedistill/posedistill/modelstore"
@@ -22,10 +21,7 @@ func DetectionROI(det Detection, letterbox Rect) Rect {
 	const s = DetectorInputSize
 	x0, y0 := letterbox.ToImage(det.Keypoints[0][0]*s, det.Keypoints[0][1]*s, s)
 	x1, y1 := letterbox.ToImage(det.Keypoints[1][0]*s, det.Keypoints[1][1]*s, s)
-	side := 2 * math.Hypot(x1-x0, y1-y0) * ROIScale
-	rot := math.Pi/2 - math.Atan2(-(y1-y0), x1-x0) + letterbox.Rotation
-	rot -= 2 * math.Pi * math.Floor((rot+math.Pi)/(2*math.Pi)) // into [−π, π)
-	return Rect{CX: x0, CY: y0, W: side, H: side, Rotation: rot}
+	return alignedROI(x0, y0, x1, y1, letterbox.Rotation)
 }
 
 // Person is one pose found in an image.
@@ -72,20 +68,30 @@ func (p *Pipeline) Estimate(ctx context.Context, img image.Image) ([]Person, err
 	}
 	var people []Person
 	for _, d := range dets {
-		roi := DetectionROI(d, box)
-		pose, err := p.Landmarker.Run(ctx, Crop(img, roi, InputSize, 0, 1))
+		person, err := p.Landmarks(ctx, img, DetectionROI(d, box))
 		if err != nil {
 			return nil, err
 		}
-		person := Person{Detection: d, ROI: roi, Pose: pose}
-		for _, lm := range pose.Landmarks {
-			x, y := roi.ToImage(lm.X, lm.Y, InputSize)
-			lm.X, lm.Y, lm.Z = x, y, lm.Z*roi.W/InputSize
-			person.Landmarks = append(person.Landmarks, lm)
-		}
+		person.Detection = d
 		people = append(people, person)
 	}
 	return people, nil
+}
+
+// Landmarks runs the landmark model on the crop roi of img (no detection): the tracking step of
+// video, where the previous frame's landmarks give roi (see Person.LandmarksROI).
+func (p *Pipeline) Landmarks(ctx context.Context, img image.Image, roi Rect) (Person, error) {
+	pose, err := p.Landmarker.Run(ctx, Crop(img, roi, InputSize, 0, 1))
+	if err != nil {
+		return Person{}, err
+	}
+	person := Person{ROI: roi, Pose: pose}
+	for _, lm := range pose.Landmarks {
+		x, y := roi.ToImage(lm.X, lm.Y, InputSize)
+		lm.X, lm.Y, lm.Z = x, y, lm.Z*roi.W/InputSize
+		person.Landmarks = append(person.Landmarks, lm)
+	}
+	return person, nil
 }
 
 // Keypoints maps the person's landmarks (image pixels) onto another keypoint set (e.g.

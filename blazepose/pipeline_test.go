@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/skeleton"
 )
@@ -28,7 +28,7 @@ func TestPipelineOnPhoto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	be, err := gobackend.New("")
+	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}

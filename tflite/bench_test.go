@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/modelstore"
 )
 
@@ -55,7 +55,7 @@ func benchGo(b *testing.B, path string, input []float32, native bool) {
 		b.Fatal(err)
 	}
 	net.NativeConv = native
-	be, err := gobackend.New("")
+	be, err := backend.New("go")
 	if err != nil {
 		b.Fatal(err)
 	}

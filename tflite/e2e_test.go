@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/modelstore"
 )
 
@@ -37,7 +37,7 @@ func TestAgainstTFLiteWASM(t *testing.T) {
 		{modelstore.PoseLandmarkFull, 256, 5e-4},
 		{modelstore.PoseDetection, 224, 5e-4},
 	}
-	be, err := gobackend.New("")
+	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/backend"
 )
 
 // Example parses a TFLite model (here a tiny one written in memory: x → CONV_2D 1×1 with
@@ -27,12 +27,12 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	backend, err := gobackend.New("")
+	be, err := backend.New("go")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	r, err := NewRunner(backend, net)
+	r, err := NewRunner(be, net)
 	if err != nil {
 		fmt.Println(err)
 		return

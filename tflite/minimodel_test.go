@@ -7,7 +7,7 @@ import (
 	"math/rand/v2"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/backend"
 )
 
 // tspec is one tensor of a test model: data nil makes it a graph input (fed from values).
@@ -100,7 +100,7 @@ func runMini(t *testing.T, ts []tspec, ops []mop, native ...bool) []float32 {
 		t.Fatal(err)
 	}
 	net.NativeConv = len(native) > 0 && native[0]
-	be, err := gobackend.New("")
+	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}

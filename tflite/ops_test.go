@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/backend"
 )
 
 func TestFloat16(t *testing.T) {
@@ -238,7 +238,7 @@ func TestShapeMismatch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	be, err := gobackend.New("")
+	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/gomlx/compute/gobackend"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/modelstore"
@@ -46,11 +46,11 @@ func runBlazePose(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	if len(d.Categories) > 0 {
 		catID = d.Categories[0].ID
 	}
-	backend, err := gobackend.New("")
+	be, err := backend.New("go")
 	if err != nil {
 		return fmt.Errorf("go backend: %w", err)
 	}
-	pipe, err := blazepose.NewPipeline(backend, *cache, landmarks)
+	pipe, err := blazepose.NewPipeline(be, *cache, landmarks)
 	if err != nil {
 		return fmt.Errorf("%w (run 'posedistill models fetch blazepose' first)", err)
 	}

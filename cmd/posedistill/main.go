@@ -39,6 +39,7 @@ func commands() []command {
 		{"models", "list the network architectures with parameters and GFLOPs (--input HxW), or write one as JSON", runModels},
 		{"crops", "contact sheet of top-down training crops with their heatmap targets (check the data pipeline)", runCrops},
 		{"blazepose", "run MediaPipe BlazePose (TFLite models translated to GoMLX) on a COCO dataset's images: COCO results", runBlazePose},
+		{"video", "BlazePose on a video (ffmpeg): tracking, optional 1€ smoothing, COCO results with track ids, overlay video", runVideo},
 	}
 }
 
