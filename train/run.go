@@ -190,13 +190,14 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		logEvery = 10
 	}
 
-	var predictor *nets.Predictor
 	validate := func(step int) (*eval.COCOStats, error) {
-		if predictor == nil {
-			if predictor, err = nets.NewPredictor(backend, store, net); err != nil {
-				return nil, err
-			}
+		// A fresh predictor each time: a nets.Predictor kept across training steps was seen to
+		// return the outputs of the weights it first ran with.
+		predictor, err := nets.NewPredictor(backend, store, net)
+		if err != nil {
+			return nil, err
 		}
+		defer predictor.Finalize()
 		results, rep, err := Validate(ctx, PredictorHeatmaps(predictor), evalSC, valSplit, cfg.BatchSize, cfg.FlipTest)
 		if err != nil {
 			return nil, err
@@ -206,11 +207,6 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		}
 		return &rep.Stats, mlog.write(Record{Step: step, Val: statsMap(rep.Stats)})
 	}
-	defer func() {
-		if predictor != nil {
-			predictor.Finalize()
-		}
-	}()
 
 	bar := progress.New(opts.Progress, cfg.Steps-start, cfg.Name)
 	t0 := time.Now()

@@ -7,12 +7,14 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
 )
@@ -45,9 +47,42 @@ func TestRunLowersLossAndResumesBitForBit(t *testing.T) {
 	cfg.Steps = 10
 
 	whole := t.TempDir()
-	sum, err := Run(ctx, cfg, Options{DataDir: data, OutDir: whole, Backend: b, LogEvery: 1})
+	runCfg := cfg
+	runCfg.ValidateEvery = 5
+	sum, err := Run(ctx, runCfg, Options{DataDir: data, OutDir: whole, Backend: b, LogEvery: 1})
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The final validation saw the final weights (it once reused a stale predictor).
+	m, err := LoadModel(whole, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Close()
+	valSplit, err := ReadSplit(ctx, data, "val.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := model.NewStore()
+	if _, err := LoadCheckpoint(filepath.Join(whole, CheckpointFile), final, m.Net); err != nil {
+		t.Fatal(err)
+	}
+	fp, err := nets.NewPredictor(b, final, m.Net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, _ := cfg.SampleConfig(false)
+	fresh, err := Predict(ctx, PredictorHeatmaps(fp), sc, valSplit.Instances, cfg.BatchSize, cfg.FlipTest)
+	fp.Finalize()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logged, err := dataset.ReadResults(filepath.Join(whole, ValResultsFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(logged) != len(fresh) || !slices.Equal(logged[0].Keypoints, fresh[0].Keypoints) {
+		t.Errorf("final validation results differ from a fresh prediction with the final checkpoint")
 	}
 	if sum.Steps != cfg.Steps || sum.Val == nil {
 		t.Fatalf("summary %+v", sum)
