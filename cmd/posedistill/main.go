@@ -40,6 +40,7 @@ func commands() []command {
 		{"crops", "contact sheet of top-down training crops with their heatmap targets (check the data pipeline)", runCrops},
 		{"blazepose", "run MediaPipe BlazePose (TFLite models translated to GoMLX) on a COCO dataset's images: COCO results", runBlazePose},
 		{"video", "BlazePose on a video (ffmpeg): tracking, optional 1€ smoothing, COCO results with track ids, overlay video", runVideo},
+		{"experiment", "distillation ablation from a config: cached teachers, variants × seeds, table (AP ± std, params, FLOPs, latency) and plot", runExperiment},
 	}
 }
 

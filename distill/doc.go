@@ -1,0 +1,33 @@
+// Package distill is posedistill's knowledge distillation: teachers (checkpoints trained here,
+// run on the student's own augmented crops), the distillation loss terms of MoVNect/FPD (heatmap
+// blend α·‖H−H_GT‖² + (1−α)·‖H−H_T‖², location maps masked by the GT heatmaps, bone lengths) and
+// of ODKD (orderly dual-teacher schedule, binarized teacher heatmaps, segmentation knowledge),
+// and a training loop for students and teachers with optional location-map and mask heads.
+//
+// # Loss rules
+//
+// All heatmap terms are MMPose's KeypointMSELoss form: the mean over batch, heatmap pixels and
+// joints of w[n,k]·(H[n,y,x,k] − T[n,y,x,k])², with w the GT target weights.
+//
+// Binarization (ODKD): a teacher heatmap channel T_k is replaced by the indicator
+// B_k(p) = 1 if T_k(p) ≥ τ·max_p T_k and max_p T_k ≥ Floor, else 0 (τ = Threshold, 0.5 by
+// default; Floor 0.05). A channel whose peak is below Floor, a joint the teacher does not see,
+// becomes all zeros. The indicator removes the teacher's low, spread-out responses (the noise
+// ODKD blames for degradation: second modes on a neighbouring person, a long tail along the
+// limb) while keeping where the teacher puts the joint; its peak value 1 equals the peak of the
+// GT gaussians, so both targets ask for the same amplitude.
+//
+// Segmentation knowledge (ODKD): the senior teacher's mask logits m_T give the probability
+// M_T = σ(m_T). The student's light mask head (one 1×1 convolution beside its heatmap head)
+// learns it with the binary cross-entropy on logits, mean over pixels:
+// L_mask = mean(softplus(m_S) − m_S·M_T). The mask restricts where keypoint evidence may lie:
+// with D = the 3×3 max-pool dilation of M_T (keypoints sit on the silhouette's edge and the
+// gaussians reach one pixel past it), L_restrict = mean(w[n,k]·H_S[n,y,x,k]²·(1 − D[n,y,x])),
+// so student heatmap mass outside the teacher's person mask is penalised.
+//
+// Location maps (MoVNect): with H_GT the GT heatmap of joint j, L the student's X/Y/Z maps and
+// L* the GT or teacher maps, L_loc = mean(w[n,j]·(H_GT[n,y,x,j]·(L[n,y,x,c·J+j] − L*[…]))²);
+// the GT heatmaps restrict the loss to the neighbourhood of the joint, where the 3D position is
+// read. The bone-length loss compares, per bone (a, b) of the skeleton, ‖P_a − P_b‖ with the GT
+// length, P_j being the location maps averaged under the normalised GT heatmap of joint j.
+package distill

@@ -1,0 +1,192 @@
+package distill
+
+import (
+	"fmt"
+	"image/color"
+	"io"
+	"math"
+	"slices"
+	"strings"
+
+	"github.com/posedistill/posedistill/atomicfile"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	"gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Stat is a mean and a sample standard deviation over seeds.
+type Stat struct {
+	Mean float64 `json:"mean"`
+	Std  float64 `json:"std"`
+}
+
+// String formats the statistic as "mean ± std" with three decimals.
+func (s Stat) String() string { return fmt.Sprintf("%.3f ± %.3f", s.Mean, s.Std) }
+
+// Row is one variant of an experiment summarised over its seeds.
+type Row struct {
+	Variant                  string  `json:"variant"`
+	Seeds                    int     `json:"seeds"`
+	AP, AP50, AP75, APm, APl Stat    `json:"-"`
+	Stats                    []Stat  `json:"stats"` // AP, AP50, AP75, APm, APl
+	MPJPE                    *Stat   `json:"mpjpe,omitempty"`
+	PAMPJPE                  *Stat   `json:"pa_mpjpe,omitempty"`
+	Params                   int64   `json:"params"`
+	FLOPs                    int64   `json:"flops"`
+	Latency                  float64 `json:"latency_ms"`
+}
+
+// meanStd returns the mean and the sample standard deviation (0 for one value).
+func meanStd(v []float64) Stat {
+	if len(v) == 0 {
+		return Stat{Mean: math.NaN(), Std: math.NaN()}
+	}
+	m := 0.0
+	for _, x := range v {
+		m += x
+	}
+	m /= float64(len(v))
+	if len(v) == 1 {
+		return Stat{Mean: m}
+	}
+	s := 0.0
+	for _, x := range v {
+		s += (x - m) * (x - m)
+	}
+	return Stat{Mean: m, Std: math.Sqrt(s / float64(len(v)-1))}
+}
+
+// median returns the median of v (NaN when empty); v is reordered.
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return math.NaN()
+	}
+	slices.Sort(v)
+	n := len(v)
+	if n%2 == 1 {
+		return v[n/2]
+	}
+	return (v[n/2-1] + v[n/2]) / 2
+}
+
+// Aggregate groups runs by variant, in order of first appearance.
+func Aggregate(runs []Run) []Row {
+	var order []string
+	by := map[string][]Run{}
+	for _, r := range runs {
+		if _, ok := by[r.Variant]; !ok {
+			order = append(order, r.Variant)
+		}
+		by[r.Variant] = append(by[r.Variant], r)
+	}
+	rows := make([]Row, 0, len(order))
+	for _, name := range order {
+		rs := by[name]
+		var ap, ap50, ap75, apm, apl, mp, pa, lat []float64
+		for _, r := range rs {
+			v := r.Result.Val
+			ap, ap50, ap75, apm, apl = append(ap, v.AP), append(ap50, v.AP50), append(ap75, v.AP75), append(apm, v.APm), append(apl, v.APl)
+			if r.Result.Pose3D != nil {
+				mp, pa = append(mp, r.Result.Pose3D.MPJPE), append(pa, r.Result.Pose3D.PAMPJPE)
+			}
+			lat = append(lat, r.Latency)
+		}
+		row := Row{Variant: name, Seeds: len(rs), AP: meanStd(ap), AP50: meanStd(ap50), AP75: meanStd(ap75), APm: meanStd(apm), APl: meanStd(apl),
+			Params: rs[0].Result.Params, FLOPs: rs[0].Result.FLOPs, Latency: median(lat)}
+		row.Stats = []Stat{row.AP, row.AP50, row.AP75, row.APm, row.APl}
+		if len(mp) > 0 {
+			m, p := meanStd(mp), meanStd(pa)
+			row.MPJPE, row.PAMPJPE = &m, &p
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// FormatTable returns the experiment's markdown table: students by variant, then the teachers.
+func FormatTable(o *Outcome) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "| model | seeds | AP | AP50 | AP75 | APm | APl | MPJPE (mm) | PA-MPJPE (mm) | params | MFLOPs | latency (ms) |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	line := func(name string, seeds int, st []Stat, mp, pa *Stat, params, flops int64, lat float64) {
+		m, p := "—", "—"
+		if mp != nil {
+			m, p = fmt.Sprintf("%.1f ± %.1f", mp.Mean, mp.Std), fmt.Sprintf("%.1f ± %.1f", pa.Mean, pa.Std)
+		}
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %d | %.1f | %.2f |\n", name, seeds, st[0], st[1], st[2], st[3], st[4], m, p, params, float64(flops)/1e6, lat)
+	}
+	for _, r := range o.Rows {
+		line(r.Variant, r.Seeds, r.Stats, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
+	}
+	for _, t := range o.Teachers {
+		v := t.Result.Val
+		var mp, pa *Stat
+		if t.Result.Pose3D != nil {
+			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
+		}
+		line("teacher "+t.Variant, 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
+	}
+	return b.String()
+}
+
+// WriteTable writes FormatTable to path.
+func WriteTable(path string, o *Outcome) error {
+	return atomicfile.WriteBytes(path, []byte(FormatTable(o)))
+}
+
+// PlotAblation draws the mean AP of every variant with ±1 std error bars, the teachers' AP as
+// horizontal reference lines, as a PNG.
+func PlotAblation(path string, o *Outcome) error {
+	p := plot.New()
+	p.Title.Text = o.Name + ": COCO AP on held-out synthetic people (mean ± std over seeds)"
+	p.Y.Label.Text = "AP"
+	var vals plotter.Values
+	var errs plotter.YErrors
+	var names []string
+	for _, r := range o.Rows {
+		vals = append(vals, r.AP.Mean)
+		errs = append(errs, struct{ Low, High float64 }{r.AP.Std, r.AP.Std})
+		names = append(names, r.Variant)
+	}
+	if len(vals) > 0 {
+		bars, err := plotter.NewBarChart(vals, vg.Points(28))
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		bars.Color = color.RGBA{R: 31, G: 119, B: 180, A: 255}
+		p.Add(bars)
+		pts := make(plotter.XYs, len(vals))
+		for i, v := range vals {
+			pts[i] = plotter.XY{X: float64(i), Y: v}
+		}
+		eb, err := plotter.NewYErrorBars(struct {
+			plotter.XYs
+			plotter.YErrors
+		}{pts, errs})
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		p.Add(eb)
+		p.NominalX(names...)
+	}
+	for i, t := range o.Teachers {
+		x0, x1 := -0.5, math.Max(0.5, float64(len(vals))-0.5)
+		l, err := plotter.NewLine(plotter.XYs{{X: x0, Y: t.Result.Val.AP}, {X: x1, Y: t.Result.Val.AP}})
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		l.Color = []color.RGBA{{R: 214, G: 39, B: 40, A: 255}, {R: 44, G: 160, B: 44, A: 255}, {R: 148, G: 103, B: 189, A: 255}}[i%3]
+		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
+		p.Add(l)
+		p.Legend.Add("teacher "+t.Variant, l)
+	}
+	p.Legend.Top = true
+	img := vgimg.New(9*vg.Inch, 4.5*vg.Inch)
+	p.Draw(draw.New(img))
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+		return err
+	})
+}

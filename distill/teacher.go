@@ -1,0 +1,173 @@
+package distill
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/topdown"
+	"github.com/posedistill/posedistill/train"
+)
+
+// TeacherOutput is what a teacher predicts for a batch of n crops, in the student's heatmap
+// resolution h×w: Heatmaps [n, h, w, K], and where the teacher has them Locations [n, h, w, 3K]
+// and Mask [n, h, w] probabilities (nil otherwise).
+type TeacherOutput struct {
+	Heatmaps, Locations, Mask []float32
+}
+
+// Teacher is anything that, given the student's input crops [N, H, W, 3] (normalised as the
+// student's are), returns heatmaps (and location maps, mask) at the student's heatmap size
+// heatH×heatW.
+type Teacher interface {
+	Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error)
+	// Close releases the teacher's resources.
+	Close()
+}
+
+// NetTeacher is a network trained here (a checkpoint of Train or of train.Run) used as a teacher.
+// Crops are resampled bilinearly to its input size when it differs from the student's, and its
+// outputs resampled to the student's heatmap size.
+type NetTeacher struct {
+	Net            *nets.Net
+	InputW, InputH int
+	predictor      *nets.Predictor
+}
+
+// LoadTeacher loads the teacher of a run directory (its best checkpoint, else its latest): the
+// network comes from the checkpoint, the input size from the run's config.json.
+func LoadTeacher(runDir string, backend compute.Backend) (*NetTeacher, error) {
+	cfg, err := train.ReadRunConfig(runDir)
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
+	}
+	path := filepath.Join(runDir, train.BestFile)
+	if _, err := os.Stat(path); err != nil {
+		path = filepath.Join(runDir, train.CheckpointFile)
+	}
+	info, _, err := train.ReadCheckpoint(path)
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
+	}
+	if info.Net == nil {
+		return nil, fmt.Errorf("teacher %s: checkpoint names no network", path)
+	}
+	store := model.NewStore()
+	if _, err := train.LoadCheckpoint(path, store, info.Net); err != nil {
+		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
+	}
+	p, err := nets.NewPredictor(backend, store, info.Net)
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
+	}
+	return &NetTeacher{Net: info.Net, InputW: cfg.InputW, InputH: cfg.InputH, predictor: p}, nil
+}
+
+// Close releases the compiled graphs.
+func (t *NetTeacher) Close() { t.predictor.Finalize() }
+
+// Predict runs the network on the crops (see Teacher).
+func (t *NetTeacher) Predict(_ context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
+	var out TeacherOutput
+	if len(images.Shape) != 4 || images.Shape[3] != 3 {
+		return out, fmt.Errorf("teacher %s: images shape %v", t.Net.Name, images.Shape)
+	}
+	n, h, w := images.Shape[0], images.Shape[1], images.Shape[2]
+	data := images.Data
+	if h != t.InputH || w != t.InputW {
+		var err error
+		if data, err = resizeNHWC(data, n, h, w, 3, t.InputH, t.InputW); err != nil {
+			return out, fmt.Errorf("teacher %s: %w", t.Net.Name, err)
+		}
+	}
+	pred, err := t.predictor.Predict(tensors.FromFlatDataAndDimensions(data, n, t.InputH, t.InputW, 3))
+	if err != nil {
+		return out, fmt.Errorf("teacher %s: %w", t.Net.Name, err)
+	}
+	resize := func(tt *tensors.Tensor) ([]float32, error) {
+		d := tt.Shape().Dimensions
+		v, err := tensors.CopyFlatData[float32](tt)
+		if err != nil {
+			return nil, err
+		}
+		return resizeNHWC(v, d[0], d[1], d[2], d[3], heatH, heatW)
+	}
+	if out.Heatmaps, err = resize(pred.Heatmaps); err != nil {
+		return out, fmt.Errorf("teacher %s heatmaps: %w", t.Net.Name, err)
+	}
+	if pred.Locations != nil {
+		if out.Locations, err = resize(pred.Locations); err != nil {
+			return out, fmt.Errorf("teacher %s locations: %w", t.Net.Name, err)
+		}
+	}
+	if pred.Mask != nil {
+		if out.Mask, err = resize(pred.Mask); err != nil {
+			return out, fmt.Errorf("teacher %s mask: %w", t.Net.Name, err)
+		}
+		for i, v := range out.Mask {
+			out.Mask[i] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+	}
+	return out, nil
+}
+
+// Attached is a teacher under the name its extra tensors carry ("<Name>/heatmaps", …).
+type Attached struct {
+	Name    string
+	Teacher Teacher
+	// Binarize adds "<Name>/binary", the binarized heatmaps.
+	Binarize *Binarization
+}
+
+// Hook returns a train.Options.BeforeStep function that runs every teacher on the batch's crops
+// (the same augmented crops the student sees) and adds its outputs to b.Extra: heatmaps,
+// binarized heatmaps when asked, location maps, the mask probability and its DilateMask dilation.
+func Hook(teachers []Attached) func(ctx context.Context, b *topdown.Batch) error {
+	return func(ctx context.Context, b *topdown.Batch) error {
+		if len(b.Heatmaps.Shape) != 4 {
+			return fmt.Errorf("teacher hook: batch heatmaps shape %v", b.Heatmaps.Shape)
+		}
+		n, h, w, k := b.Heatmaps.Shape[0], b.Heatmaps.Shape[1], b.Heatmaps.Shape[2], b.Heatmaps.Shape[3]
+		if b.Extra == nil {
+			b.Extra = map[string]topdown.Tensor{}
+		}
+		for _, a := range teachers {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			out, err := a.Teacher.Predict(ctx, b.Images, h, w)
+			if err != nil {
+				return fmt.Errorf("teacher %s: %w", a.Name, err)
+			}
+			if len(out.Heatmaps) != n*h*w*k {
+				return fmt.Errorf("teacher %s: %d heatmap values, want %d×%d×%d×%d", a.Name, len(out.Heatmaps), n, h, w, k)
+			}
+			b.Extra[a.Name+SuffixHeatmaps] = topdown.Tensor{Shape: []int{n, h, w, k}, Data: out.Heatmaps}
+			if a.Binarize != nil {
+				bin := make([]float32, len(out.Heatmaps))
+				if err := a.Binarize.Apply(bin, out.Heatmaps, n, k); err != nil {
+					return fmt.Errorf("teacher %s: %w", a.Name, err)
+				}
+				b.Extra[a.Name+SuffixBinary] = topdown.Tensor{Shape: []int{n, h, w, k}, Data: bin}
+			}
+			if out.Locations != nil {
+				b.Extra[a.Name+SuffixLocations] = topdown.Tensor{Shape: []int{n, h, w, 3 * k}, Data: out.Locations}
+			}
+			if out.Mask != nil {
+				d := make([]float32, len(out.Mask))
+				if err := DilateMask(d, out.Mask, n, h, w); err != nil {
+					return fmt.Errorf("teacher %s: %w", a.Name, err)
+				}
+				b.Extra[a.Name+SuffixMask] = topdown.Tensor{Shape: []int{n, h, w, 1}, Data: out.Mask}
+				b.Extra[a.Name+SuffixMaskDilated] = topdown.Tensor{Shape: []int{n, h, w, 1}, Data: d}
+			}
+		}
+		return nil
+	}
+}
