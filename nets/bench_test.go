@@ -31,7 +31,7 @@ const (
 // and, since wall time is meaningless on a machine shared with other jobs, the process CPU time per op
 // of both ("cpu-ms/op", "torch-cpu-ms/op") and its ratio ("x-torch-cpu").
 func BenchmarkStudents(b *testing.B) {
-	backend, err := compute.New()
+	backend, err := NewBackend("")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -6,13 +6,12 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-	_ "github.com/gomlx/compute-onnx" // registers the "onnx" backend
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/posedistill/posedistill/nets/layers"
 )
 
 // tinyNets are small configurations of every architecture, fast enough for unit tests at 32×32.
@@ -35,6 +34,9 @@ func tinyNets(t testing.TB) []*Net {
 		func() (*Net, error) {
 			return SimpleBaseline(SimpleBaselineOptions{Depth: 50, Width: 0.125, HeadChannels: 8, Joints: 5})
 		},
+		func() (*Net, error) {
+			return HRNet(HRNetOptions{Width: 4, Joints: 5, Modules: [3]int{1, 1, 1}, Blocks: 1, Mask: true})
+		},
 	} {
 		n, err := f()
 		if err != nil {
@@ -49,7 +51,7 @@ func tinyNets(t testing.TB) []*Net {
 func backends(t *testing.T) map[string]func(t *testing.T) compute.Backend {
 	return map[string]func(t *testing.T) compute.Backend{
 		"go": func(t *testing.T) compute.Backend {
-			b, err := gobackend.New("")
+			b, err := NewBackend("go")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +61,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) compute.Backend {
 			if os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
 				t.Skip("ONNXRUNTIME_SHARED_LIBRARY_PATH is unset: run scripts/setup-onnxruntime and export it to test the onnx backend")
 			}
-			b, err := compute.NewWithConfig("onnx:cpu")
+			b, err := NewBackend("onnx")
 			if err != nil {
 				t.Fatalf("onnx backend: %v", err)
 			}
@@ -96,20 +98,43 @@ func mseAll(labels, predictions []*graph.Node) *graph.Node {
 	return total
 }
 
-// TestAdamLowersLoss trains every tiny architecture for a few Adam steps on one batch against random
-// targets and checks the loss falls, on each backend. ONNX Runtime takes seconds to compile each
-// training graph, so on "onnx" only two architectures run; between them they use every op (bilinear
-// upsampling, depthwise and strided convolutions, transposed convolutions, max pooling, residual adds)
-// and a second head.
+// allOpsNet is a small network that uses every op and activation and all three heads: ONNX Runtime
+// takes many seconds to compile each full architecture's training graph, so the "onnx" backend trains
+// this one instead.
+func allOpsNet(t testing.TB) *Net {
+	t.Helper()
+	b := newBuilder("all-ops", 3, 8)
+	x := b.conv("stem", Input, 8, 3, 2, layers.ReLU6)                                         // 16×16
+	p := b.add(Layer{Name: "pool", Op: OpMaxPool, Inputs: []string{x}, Kernel: 3, Stride: 2}) // 8×8
+	d := b.dw("dw", p, 3, 2, layers.ReLU)                                                     // 4×4
+	g := b.add(Layer{Name: "grouped", Op: OpConv, Inputs: []string{d}, Out: 8, Kernel: 3, Groups: 2, Bias: true, Act: layers.Sigmoid})
+	u := b.add(Layer{Name: "deconv", Op: OpDeconv, Inputs: []string{g}, Out: 8, BN: true, Act: layers.ReLU}) // 8×8
+	n := b.upsample("nearest", d, layers.Nearest)                                                            // 8×8
+	s := b.add(Layer{Name: "sum", Op: OpAdd, Inputs: []string{u, n, p}, Act: layers.ReLU})
+	c := b.add(Layer{Name: "cat", Op: OpConcat, Inputs: []string{s, p}})
+	y := b.upsample("bilinear", c, layers.Bilinear) // 16×16
+	y = b.conv("mix", y, 8, 1, 1, layers.ReLU)
+	y = b.upsample("bilinear2", y, layers.Bilinear) // 32×32
+	y = b.conv("down", y, 8, 3, 4, layers.ReLU)     // 8×8 = 1/4 of 32
+	net, err := b.finish(Heads{Heatmaps: b.head("heatmaps", y, 3), Locations: b.head("locations", y, 9), Mask: b.head("mask", y, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net
+}
+
+// TestAdamLowersLoss trains every tiny architecture ("go" backend) or the all-ops network ("onnx"
+// backend) for a few Adam steps on one batch against random targets and checks the loss falls.
 func TestAdamLowersLoss(t *testing.T) {
 	const batch, size, steps = 2, 32, 6
 	for backendName, newBackend := range backends(t) {
 		t.Run(backendName, func(t *testing.T) {
 			backend := newBackend(t)
-			for i, net := range tinyNets(t) {
-				if backendName == "onnx" && i != 0 && i != 3 {
-					continue
-				}
+			list := append(tinyNets(t), allOpsNet(t))
+			if backendName == "onnx" {
+				list = []*Net{allOpsNet(t)}
+			}
+			for i, net := range list {
 				t.Run(net.Name, func(t *testing.T) {
 					shapes, err := net.Shapes(size, size)
 					if err != nil {
