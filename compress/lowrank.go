@@ -3,13 +3,11 @@ package compress
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
 
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/nets/layers"
-	"gonum.org/v1/gonum/mat"
 )
 
 // Factorization is a rank-r SVD factorization A ≈ U·V of an m×n matrix (row-major), with the
@@ -24,38 +22,20 @@ type Factorization struct {
 // best rank-r approximation in the Frobenius norm (Eckart–Young). A dense layer's [in, out] weight
 // matrix factorizes into two dense layers [in, r] and [r, out] with it.
 func FactorizeMatrix(a []float32, m, n, r int) (Factorization, error) {
-	if m < 1 || n < 1 || len(a) != m*n {
-		return Factorization{}, fmt.Errorf("factorize: %d values for a %d×%d matrix", len(a), m, n)
+	d, err := decompose(a, m, n)
+	if err != nil {
+		return Factorization{}, err
 	}
-	if r < 1 || r > min(m, n) {
-		return Factorization{}, fmt.Errorf("factorize: rank %d outside [1, %d]", r, min(m, n))
+	return d.factorization(r)
+}
+
+// factorization returns the rank-r factors of the decomposed matrix.
+func (d *decomposition) factorization(r int) (Factorization, error) {
+	if r < 1 || r > min(d.m, d.n) {
+		return Factorization{}, fmt.Errorf("factorize: rank %d outside [1, %d]", r, min(d.m, d.n))
 	}
-	data := make([]float64, len(a))
-	for i, v := range a {
-		if math.IsNaN(float64(v)) || math.IsInf(float64(v), 0) {
-			return Factorization{}, fmt.Errorf("factorize: non-finite value at %d", i)
-		}
-		data[i] = float64(v)
-	}
-	var svd mat.SVD
-	if !svd.Factorize(mat.NewDense(m, n, data), mat.SVDThin) {
-		return Factorization{}, fmt.Errorf("factorize: SVD of a %d×%d matrix did not converge", m, n)
-	}
-	var u, v mat.Dense
-	svd.UTo(&u)
-	svd.VTo(&v)
-	s := svd.Values(nil)
-	f := Factorization{U: make([]float32, m*r), V: make([]float32, r*n), M: m, N: n, R: r, Singular: s}
-	for k := range r {
-		root := math.Sqrt(s[k])
-		for i := range m {
-			f.U[i*r+k] = float32(u.At(i, k) * root)
-		}
-		for j := range n {
-			f.V[k*n+j] = float32(v.At(j, k) * root)
-		}
-	}
-	return f, nil
+	u, v := d.factors(r)
+	return Factorization{U: u, V: v, M: d.m, N: d.n, R: r, Singular: d.sigma}, nil
 }
 
 // RankForEnergy returns the smallest rank whose singular values keep at least the fraction energy of
@@ -102,8 +82,7 @@ type LowRankLayer struct {
 // convolution from r channels that keeps the layer's name, bias, batch norm and activation — so those
 // variables keep their store paths. The weights are the truncated SVD of W reshaped to [k·k·in, out]:
 // at full rank the network computes the same function (up to rounding), and the error of each layer's
-// weights falls with the rank. ctx cancels the work between layers (an SVD per layer takes up to about
-// a second on the largest ResNet layers).
+// weights falls with the rank. ctx cancels the work between layers.
 func LowRank(ctx context.Context, net *nets.Net, store *model.Store, opt LowRankOptions) (*nets.Net, *model.Store, []LowRankLayer, error) {
 	if opt.Rank < 0 || (opt.Rank == 0 && !(opt.Energy > 0 && opt.Energy <= 1)) {
 		return nil, nil, nil, fmt.Errorf("low rank %s: need rank ≥ 1 or energy in (0, 1], got %d and %g", net.Name, opt.Rank, opt.Energy)
@@ -146,20 +125,17 @@ func LowRank(ctx context.Context, net *nets.Net, store *model.Store, opt LowRank
 		}
 		rows := k * k * in
 		full := min(rows, l.Out)
-		r := min(opt.Rank, full)
-		if opt.Rank == 0 {
-			r = full // chosen below from the singular values
-		}
-		f, err := FactorizeMatrix(w.data, rows, l.Out, r)
+		d, err := decompose(w.data, rows, l.Out)
 		if err != nil {
 			return nil, nil, nil, fmt.Errorf("low rank %s: layer %s: %w", net.Name, l.Name, err)
 		}
+		r := min(opt.Rank, full)
 		if opt.Rank == 0 {
-			if r = RankForEnergy(f.Singular, opt.Energy); r < full {
-				if f, err = FactorizeMatrix(w.data, rows, l.Out, r); err != nil {
-					return nil, nil, nil, fmt.Errorf("low rank %s: layer %s: %w", net.Name, l.Name, err)
-				}
-			}
+			r = RankForEnergy(d.sigma, opt.Energy)
+		}
+		f, err := d.factorization(r)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("low rank %s: layer %s: %w", net.Name, l.Name, err)
 		}
 		if !opt.KeepUnprofitable && r*(rows+l.Out) >= rows*l.Out {
 			out.Layers = append(out.Layers, l)

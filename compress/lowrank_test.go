@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/posedistill/posedistill/nets"
+	"gonum.org/v1/gonum/mat"
 )
 
 // TestLowRankFullRank: at full rank every factorized network computes the original function.
@@ -211,6 +212,54 @@ func TestFactorizeMatrix(t *testing.T) {
 	}{{a, m, n, 0}, {a, m, n, 6}, {a, m, n + 1, 2}, {[]float32{float32(math.NaN())}, 1, 1, 1}} {
 		if _, err := FactorizeMatrix(tc.a, tc.m, tc.n, tc.r); err == nil {
 			t.Errorf("%d×%d rank %d: no error", tc.m, tc.n, tc.r)
+		}
+	}
+}
+
+// TestDecomposeMatchesSVD compares the Gram-matrix decomposition with gonum's direct SVD on random
+// tall and wide matrices: the same singular values, and a rank-r error of √(Σ_{i>r} σᵢ²) (Eckart–Young).
+func TestDecomposeMatchesSVD(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for _, size := range [][2]int{{60, 20}, {20, 45}, {33, 33}} {
+		m, n := size[0], size[1]
+		a := make([]float32, m*n)
+		data := make([]float64, m*n)
+		for i := range a {
+			a[i] = float32(r.NormFloat64())
+			data[i] = float64(a[i])
+		}
+		var svd mat.SVD
+		if !svd.Factorize(mat.NewDense(m, n, data), mat.SVDNone) {
+			t.Fatal("gonum SVD failed")
+		}
+		want := svd.Values(nil)
+		d, err := decompose(a, m, n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range want {
+			if math.Abs(d.sigma[i]-want[i]) > 1e-9*want[0] {
+				t.Fatalf("%d×%d: σ%d = %g, gonum SVD %g", m, n, i, d.sigma[i], want[i])
+			}
+		}
+		for _, rank := range []int{1, 5, min(m, n)} {
+			u, v := d.factors(rank)
+			var se, tail float64
+			for i := range m {
+				for j := range n {
+					s := 0.0
+					for k := range rank {
+						s += float64(u[i*rank+k]) * float64(v[k*n+j])
+					}
+					se += (s - data[i*n+j]) * (s - data[i*n+j])
+				}
+			}
+			for _, s := range want[rank:] {
+				tail += s * s
+			}
+			if math.Abs(math.Sqrt(se)-math.Sqrt(tail)) > 1e-4*want[0] {
+				t.Errorf("%d×%d rank %d: error %g, Eckart–Young %g", m, n, rank, math.Sqrt(se), math.Sqrt(tail))
+			}
 		}
 	}
 }
