@@ -1,57 +1,100 @@
 package dataset
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"errors"
 	"io"
 	"math/rand/v2"
+	"reflect"
 	"strings"
 	"testing"
 	"testing/iotest"
 )
 
-func TestNonFiniteFilter(t *testing.T) {
-	tests := []struct{ in, out string }{
-		{`[1, NaN, -Infinity, Infinity]`, `[1, "N", "-Infini", "Infini"]`},
-		{`{"NaN": "Infinity", "a\"NaN": -1}`, `{"NaN": "Infinity", "a\"NaN": -1}`},
-		{`["\\", NaN]`, `["\\", "N"]`},
-		{`[Na, Inf, -Inf, -1]`, `[Na, Inf, -Inf, -1]`},
-		{`NaN`, `"N"`},
+// scanAll scans one value from in, read through r, and returns its bytes and NaN/Infinity offsets.
+func scanAll(t *testing.T, r io.Reader) ([]byte, []int, error) {
+	t.Helper()
+	s := newStream(context.Background(), r, 0, nil)
+	raw, err := s.value(func() string { return "the value" })
+	if err != nil {
+		return nil, nil, err
+	}
+	return append([]byte(nil), raw...), append([]int(nil), s.nonFinite...), nil
+}
+
+func TestScanNonFinite(t *testing.T) {
+	tests := []struct {
+		in, out string
+		at      []int
+	}{
+		{`[1, NaN, -Infinity, Infinity]`, `[1, "N", "-Infini", "Infini"]`, []int{4, 9, 20}},
+		{`{"NaN": "Infinity", "a\"NaN": -1}`, `{"NaN": "Infinity", "a\"NaN": -1}`, nil},
+		{`["\\", NaN]`, `["\\", "N"]`, []int{7}},
+		{`NaN`, `"N"`, []int{0}},
+		{` {"a": [[NaN]]}`, `{"a": [["N"]]}`, []int{8}},
 	}
 	for _, tt := range tests {
 		// One byte at a time too, so that tokens straddle reads.
 		for _, r := range []io.Reader{strings.NewReader(tt.in), iotest.OneByteReader(strings.NewReader(tt.in))} {
-			f := newNonFiniteFilter(r)
-			got, err := io.ReadAll(iotest.OneByteReader(f))
-			if err != nil || string(got) != tt.out {
-				t.Errorf("filter(%s) = %s, %v; want %s", tt.in, got, err, tt.out)
+			raw, at, err := scanAll(t, r)
+			if err != nil || !reflect.DeepEqual(at, tt.at) {
+				t.Errorf("scan(%s): offsets %v, %v; want %v", tt.in, at, err, tt.at)
+				continue
+			}
+			if got := string(rewriteNonFinite(raw, at)); got != tt.out {
+				t.Errorf("rewrite(%s) = %s; want %s", tt.in, got, tt.out)
 			}
 		}
 	}
 }
 
-// TestNonFiniteFilterKeepsOtherBytes checks that random JSON-like text passes through unchanged,
-// whatever the read sizes. The alphabet has N and I but cannot spell NaN or Infinity.
-func TestNonFiniteFilterKeepsOtherBytes(t *testing.T) {
-	rng := rand.New(rand.NewPCG(9, 9))
-	alphabet := []byte(`{}[]",:\-01NIfn `)
-	for it := 0; it < 200; it++ {
-		b := make([]byte, rng.IntN(300))
-		for i := range b {
-			b[i] = alphabet[rng.IntN(len(alphabet))]
-		}
-		in := string(b)
-		got, err := io.ReadAll(iotest.HalfReader(newNonFiniteFilter(iotest.HalfReader(strings.NewReader(in)))))
-		if err != nil || string(got) != in {
-			t.Fatalf("filter changed %q to %q (%v)", in, got, err)
+func TestScanRejects(t *testing.T) {
+	for _, in := range []string{`[Na]`, `[Inf]`, `[-Inf]`, `[-]`, `[01]`, `[1.]`, `[1e]`, `{"a" 1}`, `{1: 2}`,
+		`[1,]`, `{"a": 1,}`, "\"a\tb\"", `"\x"`, `"\u12g4"`, `[1 2]`, `tru`, `nul`, `[`, `"abc`} {
+		if _, _, err := scanAll(t, strings.NewReader(in)); err == nil {
+			t.Errorf("scan(%s) accepted it", in)
 		}
 	}
 }
 
-func TestNonFiniteFilterReadError(t *testing.T) {
+// TestScanAgreesWithEncodingJSON checks that random JSON-like text is accepted exactly when
+// encoding/json accepts it (the alphabet cannot spell NaN or Infinity), and kept byte for byte,
+// whatever the read sizes.
+func TestScanAgreesWithEncodingJSON(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	alphabet := []byte(`{}[]",:\-01.eE+ntrulfasNI `)
+	accepted := 0
+	for it := 0; it < 20000; it++ {
+		b := make([]byte, 1+rng.IntN(12))
+		for i := range b {
+			b[i] = alphabet[rng.IntN(len(alphabet))]
+		}
+		in := string(b)
+		raw, at, err := scanAll(t, iotest.HalfReader(strings.NewReader(in)))
+		trimmed := bytes.TrimLeft([]byte(in), " ")
+		if err == nil && !bytes.HasPrefix(trimmed, raw) {
+			t.Fatalf("%q: scanned %q", in, raw)
+		}
+		// Valid JSON: one value, no NaN or Infinity, nothing but white space after it.
+		valid := err == nil && len(at) == 0 && len(bytes.TrimSpace(trimmed[len(raw):])) == 0
+		if valid != json.Valid(b) {
+			t.Fatalf("%q: scanner says valid %v (%v), encoding/json %v", in, valid, err, json.Valid(b))
+		}
+		if valid {
+			accepted++
+		}
+	}
+	if accepted < 100 {
+		t.Fatalf("only %d random inputs were valid JSON", accepted)
+	}
+}
+
+func TestScanReadError(t *testing.T) {
 	boom := errors.New("boom")
-	f := newNonFiniteFilter(io.MultiReader(strings.NewReader("[1, 2"), iotest.ErrReader(boom)))
-	got, err := io.ReadAll(f)
-	if string(got) != "[1, 2" || !errors.Is(err, boom) {
-		t.Fatalf("got %q, %v; want the bytes then the error", got, err)
+	_, _, err := scanAll(t, io.MultiReader(strings.NewReader("[1, 2"), iotest.ErrReader(boom)))
+	if !errors.Is(err, boom) {
+		t.Fatalf("err = %v; want the read error", err)
 	}
 }

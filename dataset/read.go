@@ -3,6 +3,7 @@ package dataset
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -64,66 +65,88 @@ func Decode(ctx context.Context, r io.Reader, size int64, opts ReadOptions) (*Da
 // dataset decodes the top-level object.
 func (s *stream) dataset(warn func(string)) (*Dataset, error) {
 	d := &Dataset{}
-	if err := s.delim('{', "the top-level object"); err != nil {
+	if err := s.expect('{', "the top-level object"); err != nil {
 		return nil, err
 	}
 	seen := map[string]bool{}
-	for s.dec.More() {
-		tok, err := s.dec.Token()
-		if err != nil {
-			return nil, s.syntax("a top-level key", err)
-		}
-		key, _ := tok.(string)
-		if seen[key] {
-			return nil, fmt.Errorf("top-level key %q appears twice", key)
-		}
-		seen[key] = true
-		switch key {
-		case "info":
-			err = s.value(key, &d.Info)
-		case "licenses":
-			err = s.value(key, &d.Licenses)
-		case "images":
-			err = s.array(key, func(raw []byte, i int) error {
-				var im Image
-				if err := s.element(raw, key, i, &im); err != nil {
-					return err
+	var scratch []float64
+	s.skipSpace()
+	if c, ok := s.at(0); ok && c == '}' {
+		s.pos++
+	} else {
+		for {
+			key, err := s.key()
+			if err != nil {
+				return nil, err
+			}
+			if seen[key] {
+				return nil, fmt.Errorf("top-level key %q appears twice", key)
+			}
+			seen[key] = true
+			if err := s.expect(':', fmt.Sprintf("%q", key)); err != nil {
+				return nil, err
+			}
+			switch key {
+			case "info":
+				err = s.section(key, &d.Info)
+			case "licenses":
+				err = s.section(key, &d.Licenses)
+			case "images":
+				err = s.array(key, func(raw []byte, i int) error {
+					var im Image
+					if len(s.nonFinite) > 0 || !decodeImageFast(raw, &im) {
+						im = Image{}
+						if err := s.element(raw, key, i, &im); err != nil {
+							return err
+						}
+					}
+					d.Images = append(d.Images, im)
+					return nil
+				})
+			case "annotations":
+				err = s.array(key, func(raw []byte, i int) error {
+					var a Annotation
+					if len(s.nonFinite) > 0 || !decodeAnnotationFast(raw, &a, &scratch) {
+						a = Annotation{}
+						if err := s.element(raw, key, i, &a); err != nil {
+							return err
+						}
+					}
+					a.clip()
+					d.Annotations = append(d.Annotations, a)
+					return nil
+				})
+			case "categories":
+				err = s.array(key, func(raw []byte, i int) error {
+					var c Category
+					if err := s.element(raw, key, i, &c); err != nil {
+						return err
+					}
+					d.Categories = append(d.Categories, c)
+					return nil
+				})
+			default:
+				err = s.section(key, nil)
+				if err == nil && warn != nil {
+					warn(fmt.Sprintf("unknown top-level key %q ignored", key))
 				}
-				d.Images = append(d.Images, im)
-				return nil
-			})
-		case "annotations":
-			err = s.array(key, func(raw []byte, i int) error {
-				var a Annotation
-				if err := s.element(raw, key, i, &a); err != nil {
-					return err
-				}
-				a.clip()
-				d.Annotations = append(d.Annotations, a)
-				return nil
-			})
-		case "categories":
-			err = s.array(key, func(raw []byte, i int) error {
-				var c Category
-				if err := s.element(raw, key, i, &c); err != nil {
-					return err
-				}
-				d.Categories = append(d.Categories, c)
-				return nil
-			})
-		default:
-			var skip json.RawMessage
-			err = s.value(key, &skip)
-			if err == nil && warn != nil {
-				warn(fmt.Sprintf("unknown top-level key %q ignored", key))
+			}
+			if err != nil {
+				return nil, err
+			}
+			s.skipSpace()
+			c, ok := s.at(0)
+			if !ok {
+				return nil, s.syntax("the top-level object", s.eofErr())
+			}
+			s.pos++
+			if c == '}' {
+				break
+			}
+			if c != ',' {
+				return nil, s.syntax("the top-level object", s.bad(-1, c, "after a top-level value"))
 			}
 		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	if err := s.delim('}', "the end of the top-level object"); err != nil {
-		return nil, err
 	}
 	if err := s.end(); err != nil {
 		return nil, err
@@ -134,6 +157,76 @@ func (s *stream) dataset(warn func(string)) (*Dataset, error) {
 		}
 	}
 	return d, nil
+}
+
+// key reads a top-level key.
+func (s *stream) key() (string, error) {
+	const what = "a top-level key"
+	s.skipSpace()
+	c, ok := s.at(0)
+	if !ok {
+		return "", s.syntax(what, s.eofErr())
+	}
+	if c != '"' {
+		return "", s.syntax(what, s.bad(0, c, "looking for beginning of object key string"))
+	}
+	raw, err := s.value(func() string { return what })
+	if err != nil {
+		return "", err
+	}
+	var key string
+	if err := json.Unmarshal(raw, &key); err != nil {
+		return "", fmt.Errorf("%s: %w", what, err)
+	}
+	return key, nil
+}
+
+// section decodes one whole value (a small section such as "info") into v, or checks and skips
+// it when v is nil.
+func (s *stream) section(key string, v any) error {
+	raw, err := s.value(func() string { return fmt.Sprintf("%q", key) })
+	if err != nil {
+		return err
+	}
+	if len(s.nonFinite) > 0 {
+		return fmt.Errorf("%q: NaN or Infinity is not a valid JSON number", key)
+	}
+	if v == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%q: %w", key, err)
+	}
+	return nil
+}
+
+// element decodes one list element with encoding/json, naming it and its id in errors.
+func (s *stream) element(raw []byte, key string, i int, v any) error {
+	if len(s.nonFinite) > 0 {
+		raw = rewriteNonFinite(raw, s.nonFinite)
+		err := json.Unmarshal(raw, v)
+		where := ""
+		var te *json.UnmarshalTypeError
+		if errors.As(err, &te) && te.Field != "" {
+			where = " in " + te.Field
+		}
+		return fmt.Errorf("%s: NaN or Infinity%s is not a valid JSON number", elementName(raw, key, i), where)
+	}
+	if err := json.Unmarshal(raw, v); err != nil {
+		return fmt.Errorf("%s: %w", elementName(raw, key, i), err)
+	}
+	return nil
+}
+
+// elementName names a list element by position and, when it has one, by id.
+func elementName(raw []byte, key string, i int) string {
+	var probe struct {
+		ID json.Number `json:"id"`
+	}
+	if json.Unmarshal(raw, &probe) == nil && probe.ID != "" {
+		return fmt.Sprintf("%s[%d] (id %s)", key, i, probe.ID)
+	}
+	return fmt.Sprintf("%s[%d]", key, i)
 }
 
 // ReadResults loads a COCO keypoint results file: a JSON list of detections. It is streamed like
@@ -150,10 +243,14 @@ func ReadResults(path string) ([]Result, error) {
 	}
 	s := newStream(context.Background(), f, st.Size(), nil)
 	var out []Result
+	var scratch []float64
 	err = s.array("results", func(raw []byte, i int) error {
 		var r Result
-		if err := s.element(raw, "results", i, &r); err != nil {
-			return err
+		if len(s.nonFinite) > 0 || !decodeResultFast(raw, &r, &scratch) {
+			r = Result{}
+			if err := s.element(raw, "results", i, &r); err != nil {
+				return err
+			}
 		}
 		if len(r.Keypoints)%3 != 0 {
 			return fmt.Errorf("results[%d] (image_id %d): %d keypoint values, not a multiple of 3", i, r.ImageID, len(r.Keypoints))
@@ -168,18 +265,6 @@ func ReadResults(path string) ([]Result, error) {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return out, nil
-}
-
-// end checks that nothing but white space follows the top-level value.
-func (s *stream) end() error {
-	tok, err := s.dec.Token()
-	if err == io.EOF {
-		return nil
-	}
-	if err != nil {
-		return s.syntax("the end of the file", err)
-	}
-	return fmt.Errorf("unexpected %v after the top-level value at byte %d", tok, s.dec.InputOffset())
 }
 
 // clip reallocates the decoded slices at their exact length: the JSON decoder grows slices by

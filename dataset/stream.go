@@ -1,57 +1,127 @@
 package dataset
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 )
 
-// stream walks a JSON document token by token, decoding array elements one at a time.
+// stream walks a JSON document with its own buffered scanner, handing out each list element as
+// the raw bytes of one validated JSON value, without copying them. It accepts the bare NaN,
+// Infinity and -Infinity tokens that Python's json module writes (JSON forbids them), notes where
+// they are, and lets the caller turn them into a clear error.
 type stream struct {
 	ctx      context.Context
-	counter  *countingReader
-	filter   *nonFiniteFilter
-	dec      *json.Decoder
+	r        io.Reader
+	buf      []byte // buf[pos:] holds the bytes not yet consumed
+	pos      int
+	base     int64 // file offset of buf[0]
+	read     int64 // bytes read from r so far
+	rerr     error // the error that ended reading (io.EOF at the end of the file)
 	total    int64
 	progress func(readBytes, totalBytes int64)
 	reported int64
-	// nonFinite says that the element being decoded held a NaN or Infinity token.
-	nonFinite bool
+	// nonFinite holds the offsets, relative to the start of the value scanned last, of its NaN
+	// and Infinity tokens.
+	nonFinite []int
+	depth     int
 }
 
-// errNotDelim is wrapped by delim errors.
-var errNotDelim = errors.New("unexpected JSON value")
+// streamBufSize is the scanner's initial buffer; it grows to hold the largest single value.
+const streamBufSize = 256 << 10
 
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
+// maxDepth limits the nesting of arrays and objects, as encoding/json does.
+const maxDepth = 10000
+
+// syntaxError is malformed JSON at a file offset.
+type syntaxError struct {
+	off int64
+	msg string
 }
 
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
+func (e *syntaxError) Error() string { return e.msg }
+
+// errEOF says that the file ended inside a value.
+var errEOF = errors.New("unexpected end of JSON input")
 
 func newStream(ctx context.Context, r io.Reader, total int64, progress func(int64, int64)) *stream {
-	s := &stream{ctx: ctx, counter: &countingReader{r: r}, total: total, progress: progress}
-	s.filter = newNonFiniteFilter(s.counter)
-	s.dec = json.NewDecoder(s.filter)
-	return s
+	return &stream{ctx: ctx, r: r, buf: make([]byte, 0, streamBufSize), total: total, progress: progress}
 }
+
+// more makes buf[pos+i] available, reading and, when needed, moving or growing the buffer (the
+// bytes from pos on are kept, so offsets relative to pos stay valid). It reports false at the end
+// of the input or on a read error (kept in rerr).
+func (s *stream) more(i int) bool {
+	for s.pos+i >= len(s.buf) {
+		if s.rerr != nil {
+			return false
+		}
+		if len(s.buf) == cap(s.buf) {
+			keep := len(s.buf) - s.pos
+			if s.pos < cap(s.buf)/2 { // mostly one value: grow
+				nb := make([]byte, keep, 2*cap(s.buf))
+				copy(nb, s.buf[s.pos:])
+				s.buf = nb
+			} else {
+				copy(s.buf, s.buf[s.pos:])
+				s.buf = s.buf[:keep]
+			}
+			s.base += int64(s.pos)
+			s.pos = 0
+		}
+		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
+		s.buf = s.buf[:len(s.buf)+n]
+		s.read += int64(n)
+		if err != nil {
+			s.rerr = err
+		} else if n == 0 {
+			s.rerr = io.ErrNoProgress
+		}
+	}
+	return true
+}
+
+// at returns the byte at pos+i, and false at the end of the input.
+func (s *stream) at(i int) (byte, bool) {
+	if s.pos+i < len(s.buf) || s.more(i) {
+		return s.buf[s.pos+i], true
+	}
+	return 0, false
+}
+
+// offset is the file offset of buf[pos+i].
+func (s *stream) offset(i int) int64 { return s.base + int64(s.pos+i) }
+
+// eofErr is the error for input that ends at pos+i: a read error, or a truncated value.
+func (s *stream) eofErr() error {
+	if s.rerr != nil && s.rerr != io.EOF {
+		return s.rerr
+	}
+	return errEOF
+}
+
+// skipSpace consumes white space.
+func (s *stream) skipSpace() {
+	for {
+		c, ok := s.at(0)
+		if !ok || !isSpace(c) {
+			return
+		}
+		s.pos++
+	}
+}
+
+func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
 // tick reports progress when another MiB has been read and checks for cancellation.
 func (s *stream) tick() error {
 	if err := s.ctx.Err(); err != nil {
 		return err
 	}
-	if s.progress != nil && s.counter.n-s.reported >= progressEvery {
-		s.reported = s.counter.n
-		s.progress(s.counter.n, s.total)
+	if s.progress != nil && s.read-s.reported >= progressEvery {
+		s.reported = s.read
+		s.progress(s.read, s.total)
 	}
 	return nil
 }
@@ -59,128 +129,122 @@ func (s *stream) tick() error {
 // finish makes the final progress call.
 func (s *stream) finish() {
 	if s.progress != nil {
-		s.progress(s.counter.n, s.total)
+		s.progress(s.read, s.total)
 	}
 }
 
-// delim consumes the delimiter want.
-func (s *stream) delim(want json.Delim, what string) error {
-	off := s.dec.InputOffset()
-	tok, err := s.dec.Token()
-	if err != nil {
-		return s.syntax(what, err)
-	}
-	if d, ok := tok.(json.Delim); !ok || d != want {
-		return fmt.Errorf("%w: want %q for %s at byte %d, got %v", errNotDelim, want, what, off, tok)
-	}
-	return nil
-}
-
-// syntax turns a decoder error into one naming what was being read and the byte offset.
+// syntax turns a scanning error into one naming what was being read and the byte offset.
 func (s *stream) syntax(what string, err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if err == io.EOF || err == io.ErrUnexpectedEOF {
-		return fmt.Errorf("malformed JSON: file ends inside %s at byte %d", what, s.counter.n)
+	if err == errEOF {
+		return fmt.Errorf("malformed JSON: file ends inside %s at byte %d", what, s.read)
 	}
-	var se *json.SyntaxError
+	var se *syntaxError
 	if errors.As(err, &se) {
-		return fmt.Errorf("malformed JSON at byte %d, in %s: %w", s.errorOffset(), what, err)
+		return fmt.Errorf("malformed JSON at byte %d, in %s: %w", se.off, what, err)
 	}
-	return fmt.Errorf("reading %s near byte %d: %w", what, s.dec.InputOffset(), err)
+	return fmt.Errorf("reading %s near byte %d: %w", what, s.offset(0), err)
 }
 
-// errorOffset finds the 0-based file offset of the character a syntax error is about. The
-// decoder's own SyntaxError offsets do not count the bytes its Token method consumed, so the
-// failing value is scanned again, from the decoder's position, by a fresh decoder.
-func (s *stream) errorOffset() int64 {
-	off := s.dec.InputOffset()
-	rest, _ := io.ReadAll(s.dec.Buffered())
-	// The decoder may stop before the separator that precedes the failing value.
-	skip := len(rest) - len(bytes.TrimLeft(rest, " \t\r\n"))
-	if skip < len(rest) && (rest[skip] == ',' || rest[skip] == ':') {
-		off += int64(skip + 1)
-		rest = rest[skip+1:]
+// expect consumes white space and then the byte want.
+func (s *stream) expect(want byte, what string) error {
+	s.skipSpace()
+	c, ok := s.at(0)
+	if !ok {
+		return s.syntax(what, s.eofErr())
 	}
-	var raw json.RawMessage
-	err := json.NewDecoder(bytes.NewReader(rest)).Decode(&raw)
-	var se *json.SyntaxError
-	if errors.As(err, &se) && se.Offset > 0 {
-		return off + se.Offset - 1
+	if c != want {
+		return s.syntax(what, &syntaxError{s.offset(0), fmt.Sprintf("invalid character %q, want %q", c, want)})
 	}
-	return off
+	s.pos++
+	return nil
 }
 
-// value decodes one whole value (a small section such as "info").
-func (s *stream) value(key string, v any) error {
-	start := s.dec.InputOffset()
-	if err := s.dec.Decode(v); err != nil {
-		return s.syntax(fmt.Sprintf("%q", key), err)
+// value scans one JSON value after optional white space and returns its bytes, valid until the
+// next call on s. s.nonFinite lists its NaN and Infinity tokens.
+func (s *stream) value(what func() string) ([]byte, error) {
+	s.skipSpace()
+	s.nonFinite = s.nonFinite[:0]
+	s.depth = 0
+	n, err := s.scanValue(0)
+	if err != nil {
+		return nil, s.syntax(what(), err)
 	}
-	if s.filter.rewroteIn(start, s.dec.InputOffset()) {
-		return fmt.Errorf("%q: NaN or Infinity is not a valid JSON number", key)
+	raw := s.buf[s.pos : s.pos+n]
+	s.pos += n
+	return raw, nil
+}
+
+// end checks that nothing but white space follows the top-level value.
+func (s *stream) end() error {
+	s.skipSpace()
+	if c, ok := s.at(0); ok {
+		return fmt.Errorf("unexpected %q after the top-level value at byte %d", c, s.offset(0))
+	}
+	if s.rerr != nil && s.rerr != io.EOF {
+		return fmt.Errorf("reading the end of the file: %w", s.rerr)
 	}
 	return nil
 }
 
-// array walks a list, handing each element's raw bytes (valid only during the call) to each.
-// A JSON null counts as an empty list.
+// array walks a list, handing each element's raw bytes (valid only during the call) to each;
+// s.nonFinite describes the element during the call. A JSON null counts as an empty list.
 func (s *stream) array(key string, each func(raw []byte, i int) error) error {
-	off := s.dec.InputOffset()
-	tok, err := s.dec.Token()
-	if err != nil {
-		return s.syntax(fmt.Sprintf("%q", key), err)
+	s.skipSpace()
+	c, ok := s.at(0)
+	if !ok {
+		return s.syntax(fmt.Sprintf("%q", key), s.eofErr())
 	}
-	if tok == nil {
+	if c == 'n' {
+		raw, err := s.value(func() string { return fmt.Sprintf("%q", key) })
+		if err != nil {
+			return err
+		}
+		if string(raw) == "null" {
+			return nil
+		}
+	}
+	if c != '[' {
+		off := s.offset(0)
+		raw, err := s.value(func() string { return fmt.Sprintf("%q", key) })
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%q must be a list, found %.20s at byte %d", key, raw, off)
+	}
+	s.pos++
+	s.skipSpace()
+	if c, ok := s.at(0); ok && c == ']' {
+		s.pos++
 		return nil
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		return fmt.Errorf("%q must be a list, found %v at byte %d", key, tok, off)
-	}
-	var raw json.RawMessage
-	for i := 0; s.dec.More(); i++ {
+	for i := 0; ; i++ {
 		if i%256 == 0 {
 			if err := s.tick(); err != nil {
 				return err
 			}
 		}
-		start := s.dec.InputOffset()
-		if err := s.dec.Decode(&raw); err != nil {
-			return s.syntax(fmt.Sprintf("%s[%d]", key, i), err)
+		raw, err := s.value(func() string { return fmt.Sprintf("%s[%d]", key, i) })
+		if err != nil {
+			return err
 		}
-		s.nonFinite = s.filter.rewroteIn(start, s.dec.InputOffset())
 		if err := each(raw, i); err != nil {
 			return err
 		}
-	}
-	return s.delim(']', fmt.Sprintf("the end of %q", key))
-}
-
-// element decodes one list element, naming it and its id in errors.
-func (s *stream) element(raw []byte, key string, i int, v any) error {
-	err := json.Unmarshal(raw, v)
-	if s.nonFinite {
-		where := ""
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) && te.Field != "" {
-			where = " in " + te.Field
+		s.skipSpace()
+		c, ok := s.at(0)
+		switch {
+		case !ok:
+			return s.syntax(fmt.Sprintf("the end of %q", key), s.eofErr())
+		case c == ']':
+			s.pos++
+			return nil
+		case c != ',':
+			return s.syntax(fmt.Sprintf("the end of %q", key),
+				&syntaxError{s.offset(0), fmt.Sprintf("invalid character %q after a list element", c)})
 		}
-		return fmt.Errorf("%s: NaN or Infinity%s is not a valid JSON number", elementName(raw, key, i), where)
+		s.pos++
 	}
-	if err != nil {
-		return fmt.Errorf("%s: %w", elementName(raw, key, i), err)
-	}
-	return nil
-}
-
-// elementName names a list element by position and, when it has one, by id.
-func elementName(raw []byte, key string, i int) string {
-	var probe struct {
-		ID json.Number `json:"id"`
-	}
-	if json.Unmarshal(raw, &probe) == nil && probe.ID != "" {
-		return fmt.Sprintf("%s[%d] (id %s)", key, i, probe.ID)
-	}
-	return fmt.Sprintf("%s[%d]", key, i)
 }
