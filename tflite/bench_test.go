@@ -10,10 +10,13 @@ import (
 	"github.com/posedistill/posedistill/modelstore"
 )
 
-// BenchmarkBlazePose compares, per model, one inference of the Go translation on GoMLX's go
-// backend with the same model on TFLite's WebAssembly build (XNNPACK, one thread), run through
-// node in the same benchmark run. The wasm sub-benchmark reports the executor's own per-inference
-// time (median), excluding node start-up and model loading.
+// BenchmarkBlazePose compares, per model, one batch-1 inference of the Go translation on GoMLX's
+// go backend — depthwise convolutions lowered to cropping-Pad taps (the default, "go") or to
+// strided-Slice taps ("go-slicetaps"), or everything through ConvGeneral ("go-convgeneral",
+// lite and detector only: it is slow) — with the same model on TFLite's WebAssembly build
+// (XNNPACK, one thread), run through node in the same benchmark run. The wasm sub-benchmark
+// reports the executor's own per-inference time (median), excluding node start-up and model
+// loading. Compare go with wasm for the ratio.
 func BenchmarkBlazePose(b *testing.B) {
 	for _, tc := range []struct {
 		model string
@@ -21,16 +24,15 @@ func BenchmarkBlazePose(b *testing.B) {
 	}{
 		{modelstore.PoseLandmarkLite, 256},
 		{modelstore.PoseLandmarkFull, 256},
+		{modelstore.PoseLandmarkHeavy, 256},
 		{modelstore.PoseDetection, 224},
 	} {
 		path := blazePoseFile(b, tc.model)
 		input := personCrop(b, tc.size)
-		for _, native := range []bool{false, true} {
-			name := tc.model + "/go"
-			if native {
-				name += "-convgeneral"
-			}
-			b.Run(name, func(b *testing.B) { benchGo(b, path, input, native) })
+		b.Run(tc.model+"/go", func(b *testing.B) { benchGo(b, path, input, false, tapsByPad) })
+		b.Run(tc.model+"/go-slicetaps", func(b *testing.B) { benchGo(b, path, input, false, tapsBySlice) })
+		if tc.model != modelstore.PoseLandmarkFull && tc.model != modelstore.PoseLandmarkHeavy {
+			b.Run(tc.model+"/go-convgeneral", func(b *testing.B) { benchGo(b, path, input, true, tapsByPad) })
 		}
 		b.Run(tc.model+"/wasm", func(b *testing.B) {
 			dir := wasmDir(b)
@@ -45,7 +47,7 @@ func BenchmarkBlazePose(b *testing.B) {
 }
 
 // benchGo times Runner.Run on the go backend (compiled before the timing starts).
-func benchGo(b *testing.B, path string, input []float32, native bool) {
+func benchGo(b *testing.B, path string, input []float32, native bool, dw tapMethod) {
 	m, err := ReadFile(path)
 	if err != nil {
 		b.Fatal(err)
@@ -54,7 +56,7 @@ func benchGo(b *testing.B, path string, input []float32, native bool) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	net.NativeConv = native
+	net.NativeConv, net.taps = native, dw
 	be, err := backend.New("go")
 	if err != nil {
 		b.Fatal(err)

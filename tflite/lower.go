@@ -6,9 +6,9 @@ import (
 
 // Lowered convolutions: GoMLX's go backend runs matrix products much faster than its generic
 // ConvGeneral, so by default a regular convolution is built as im2col (the kernel taps'
-// shifted, strided views of the padded input, concatenated on channels) times the kernel
-// reshaped to [O, KH·KW·I], and a depthwise convolution as a sum of shifted taps times the
-// per-channel weights. Network.NativeConv switches back to ConvGeneral.
+// shifted, strided views of the padded input, concatenated on channels; see padTaps) times the
+// kernel reshaped to [O, KH·KW·I], and a depthwise convolution as a sum of shifted taps times
+// the per-channel weights. Network.NativeConv switches back to ConvGeneral.
 
 // tap returns the strided view of padded input xp that kernel tap (ky, kx) reads.
 func tap(xp *graph.Node, ky, kx, oh, ow int, s, d [2]int) *graph.Node {
@@ -34,18 +34,23 @@ func outSize(in, k, s, d int, p [2]int) int {
 }
 
 // convIm2col builds a regular convolution; k is [O, KH, KW, I].
-func convIm2col(x, k *graph.Node, s, d [2]int, p [][2]int) *graph.Node {
-	xd, kd := x.Shape().Dimensions, k.Shape().Dimensions
-	oh, ow := outSize(xd[1], kd[1], s[0], d[0], p[0]), outSize(xd[2], kd[2], s[1], d[1], p[1])
-	xp := padSpatial(x, p)
+func convIm2col(x, k *graph.Node, s, d [2]int, p [][2]int, how tapMethod) *graph.Node {
+	kd := k.Shape().Dimensions
 	var cols *graph.Node
 	if kd[1] == 1 && kd[2] == 1 && s == [2]int{1, 1} {
-		cols = xp
+		cols = padSpatial(x, p)
 	} else {
+		tapAt := padTaps(x, kd[1], kd[2], s, d, p)
+		if how == tapsBySlice {
+			xd := x.Shape().Dimensions
+			oh, ow := outSize(xd[1], kd[1], s[0], d[0], p[0]), outSize(xd[2], kd[2], s[1], d[1], p[1])
+			xp := padSpatial(x, p)
+			tapAt = func(ky, kx int) *graph.Node { return tap(xp, ky, kx, oh, ow, s, d) }
+		}
 		taps := make([]*graph.Node, 0, kd[1]*kd[2])
 		for ky := 0; ky < kd[1]; ky++ {
 			for kx := 0; kx < kd[2]; kx++ {
-				taps = append(taps, tap(xp, ky, kx, oh, ow, s, d))
+				taps = append(taps, tapAt(ky, kx))
 			}
 		}
 		cols = taps[0]

@@ -91,6 +91,13 @@ func miniModel(ts []tspec, ops []mop) []byte {
 // or GoMLX's ConvGeneral when native).
 func runMini(t *testing.T, ts []tspec, ops []mop, native ...bool) []float32 {
 	t.Helper()
+	return runMiniWith(t, ts, ops, len(native) > 0 && native[0], tapsByPad)
+}
+
+// runMiniWith is runMini with the convolution lowering chosen: native ConvGeneral, or the given
+// depthwise lowering.
+func runMiniWith(t *testing.T, ts []tspec, ops []mop, native bool, dw tapMethod) []float32 {
+	t.Helper()
 	m, err := Parse(miniModel(ts, ops))
 	if err != nil {
 		t.Fatal(err)
@@ -99,7 +106,7 @@ func runMini(t *testing.T, ts []tspec, ops []mop, native ...bool) []float32 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	net.NativeConv = len(native) > 0 && native[0]
+	net.NativeConv, net.taps = native, dw
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)

@@ -22,6 +22,7 @@ type Network struct {
 	// the go backend runs several times faster. Set it before Build.
 	NativeConv bool
 
+	taps   tapMethod // how convolution taps are built (benchmarks compare the ways)
 	model  *Model
 	sg     *SubGraph
 	consts map[int]*constant

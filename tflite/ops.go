@@ -286,13 +286,17 @@ func (b *builder) conv(op Operator, x *graph.Node, depthwise bool) (*graph.Node,
 		if !ok {
 			return nil, fmt.Errorf("kernel %q is not a usable constant", b.net.sg.Tensors[op.Inputs[1]].Name)
 		}
-		if y, err = convTaps(x, kc, [2]int{sh, sw}, [2]int{dh, dw}, paddings); err != nil {
+		lower := convPadTaps
+		if b.net.taps == tapsBySlice {
+			lower = convTaps
+		}
+		if y, err = lower(x, kc, [2]int{sh, sw}, [2]int{dh, dw}, paddings); err != nil {
 			return nil, err
 		}
 	case depthwise:
 		y = graph.ConvGeneral(x, k, axes, []int{sh, sw}, paddings, nil, []int{dh, dw}, groups, 1)
 	default:
-		y = convIm2col(x, k, [2]int{sh, sw}, [2]int{dh, dw}, paddings)
+		y = convIm2col(x, k, [2]int{sh, sw}, [2]int{dh, dw}, paddings, b.net.taps)
 	}
 	if len(op.Inputs) > 2 && op.Inputs[2] >= 0 {
 		if c, ok := b.constant(op.Inputs[2]); ok && len(c.vals) == y.Shape().Dimensions[3] {

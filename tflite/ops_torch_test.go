@@ -90,6 +90,8 @@ func torchCases() []torchCase {
 		conv("conv 5x5 same stride 1 tanh", false, []int{1, 7, 6, 2}, []int{2, 5, 5, 2}, PaddingSame, 1, 1, ActTanh, true),
 		conv("depthwise same stride 1 relu", true, []int{1, 8, 8, 4}, []int{1, 3, 3, 4}, PaddingSame, 1, 1, ActRelu, true),
 		conv("depthwise same stride 2 multiplier 2", true, []int{1, 9, 7, 3}, []int{1, 5, 5, 6}, PaddingSame, 2, 1, ActRelu6, true),
+		conv("depthwise same stride 2 5x5 odd size", true, []int{1, 9, 7, 3}, []int{1, 5, 5, 3}, PaddingSame, 2, 1, ActNone, true),
+		conv("depthwise valid stride 2 dilation 2", true, []int{1, 11, 10, 2}, []int{1, 3, 3, 2}, PaddingValid, 2, 2, ActNone, true),
 		conv("depthwise valid dilation 2", true, []int{1, 9, 9, 2}, []int{1, 3, 3, 2}, PaddingValid, 1, 2, ActReluN1To1, false),
 		resize("resize half-pixel up", []int{1, 4, 5, 2}, 8, 11, false),
 		resize("resize half-pixel down", []int{1, 9, 7, 1}, 4, 3, false),
@@ -184,6 +186,7 @@ func TestOpsAgainstPyTorch(t *testing.T) {
 			closeTo(t, runMini(t, c.tensors, c.ops), want[i], 2e-5)
 			if c.op == "CONV_2D" || c.op == "DEPTHWISE_CONV_2D" {
 				closeTo(t, runMini(t, c.tensors, c.ops, true), want[i], 2e-5) // ConvGeneral
+				closeTo(t, runMiniWith(t, c.tensors, c.ops, false, tapsBySlice), want[i], 2e-5)
 			}
 		})
 	}
