@@ -94,8 +94,57 @@ func (l *fastLexer) float() (float64, bool) {
 	if !ok {
 		return 0, false
 	}
+	if v, ok := parseDecimal(num); ok {
+		return v, true
+	}
 	v, err := strconv.ParseFloat(string(num), 64)
 	return v, err == nil
+}
+
+// exactPow10 holds the powers of ten that float64 represents exactly.
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseDecimal converts a JSON number without exponent whose digits form an integer m ≤ 2^53
+// with at most 22 fractional digits: m and 10^k are exact float64s, so m / 10^k is correctly
+// rounded, the same value strconv.ParseFloat returns (Clinger's fast path). It reports false for
+// other numbers.
+func parseDecimal(num []byte) (float64, bool) {
+	i, neg := 0, false
+	if len(num) > 0 && num[0] == '-' {
+		i, neg = 1, true
+	}
+	var m uint64
+	digits, significant, frac := 0, 0, 0
+	inFrac := false
+	for ; i < len(num); i++ {
+		c := num[i]
+		switch {
+		case '0' <= c && c <= '9':
+			if m != 0 || c != '0' {
+				if significant++; significant > 19 {
+					return 0, false
+				}
+			}
+			m = 10*m + uint64(c-'0')
+			digits++
+			if inFrac {
+				frac++
+			}
+		case c == '.' && !inFrac:
+			inFrac = true
+		default:
+			return 0, false // an exponent, or not a number
+		}
+	}
+	if digits == 0 || m > 1<<53 || frac >= len(exactPow10) {
+		return 0, false
+	}
+	v := float64(m) / exactPow10[frac]
+	if neg {
+		v = -v
+	}
+	return v, true
 }
 
 // int reads an integer literal as encoding/json does for an integer field (no fraction or

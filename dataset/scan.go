@@ -5,7 +5,7 @@ import "fmt"
 // scanValue checks the JSON value starting at buf[pos+i] (after white space) and returns the
 // index just past it, relative to pos. The grammar is JSON's (RFC 8259) plus the bare NaN,
 // Infinity and -Infinity tokens, whose offsets are appended to s.nonFinite.
-func (s *stream) scanValue(i int) (int, error) {
+func (s *stream) scanValue(i, depth int) (int, error) {
 	i = s.space(i)
 	c, ok := s.at(i)
 	if !ok {
@@ -13,9 +13,9 @@ func (s *stream) scanValue(i int) (int, error) {
 	}
 	switch {
 	case c == '{':
-		return s.scanObject(i)
+		return s.scanObject(i, depth+1)
 	case c == '[':
-		return s.scanArray(i)
+		return s.scanArray(i, depth+1)
 	case c == '"':
 		return s.scanString(i)
 	case c == '-' || ('0' <= c && c <= '9'):
@@ -51,14 +51,18 @@ func (s *stream) bad(i int, c byte, context string) error {
 	return &syntaxError{s.offset(i), fmt.Sprintf("invalid character %q %s", c, context)}
 }
 
-// space skips white space from pos+i.
+// space skips white space from pos+i and returns the index of the next byte.
 func (s *stream) space(i int) int {
 	for {
-		c, ok := s.at(i)
-		if !ok || !isSpace(c) {
+		for _, c := range s.buf[min(s.pos+i, len(s.buf)):] {
+			if !isSpace(c) {
+				return i
+			}
+			i++
+		}
+		if !s.more(i) {
 			return i
 		}
-		i++
 	}
 }
 
@@ -87,11 +91,10 @@ func (s *stream) literal(i int, w string) (int, error) {
 }
 
 // scanObject scans an object whose '{' is at pos+i.
-func (s *stream) scanObject(i int) (int, error) {
-	if s.depth++; s.depth > maxDepth {
+func (s *stream) scanObject(i, depth int) (int, error) {
+	if depth > maxDepth {
 		return 0, &syntaxError{s.offset(i), "exceeded max depth"}
 	}
-	defer func() { s.depth-- }()
 	i = s.space(i + 1)
 	c, ok := s.at(i)
 	if !ok {
@@ -115,7 +118,7 @@ func (s *stream) scanObject(i int) (int, error) {
 		if c != ':' {
 			return 0, s.bad(i, c, "after object key")
 		}
-		if i, err = s.scanValue(i + 1); err != nil {
+		if i, err = s.scanValue(i+1, depth); err != nil {
 			return 0, err
 		}
 		i = s.space(i)
@@ -137,11 +140,10 @@ func (s *stream) scanObject(i int) (int, error) {
 }
 
 // scanArray scans an array whose '[' is at pos+i.
-func (s *stream) scanArray(i int) (int, error) {
-	if s.depth++; s.depth > maxDepth {
+func (s *stream) scanArray(i, depth int) (int, error) {
+	if depth > maxDepth {
 		return 0, &syntaxError{s.offset(i), "exceeded max depth"}
 	}
-	defer func() { s.depth-- }()
 	i = s.space(i + 1)
 	c, ok := s.at(i)
 	if !ok {
@@ -152,7 +154,7 @@ func (s *stream) scanArray(i int) (int, error) {
 	}
 	for {
 		var err error
-		if i, err = s.scanValue(i); err != nil {
+		if i, err = s.scanValue(i, depth); err != nil {
 			return 0, err
 		}
 		i = s.space(i)
@@ -269,13 +271,17 @@ func (s *stream) scanNumber(i int) (int, error) {
 	return i, nil
 }
 
-// digits skips decimal digits from pos+i.
+// digits skips decimal digits from pos+i and returns the index of the next byte.
 func (s *stream) digits(i int) int {
 	for {
-		c, ok := s.at(i)
-		if !ok || c < '0' || c > '9' {
+		for _, c := range s.buf[min(s.pos+i, len(s.buf)):] {
+			if c < '0' || c > '9' {
+				return i
+			}
+			i++
+		}
+		if !s.more(i) {
 			return i
 		}
-		i++
 	}
 }

@@ -25,7 +25,6 @@ type stream struct {
 	// nonFinite holds the offsets, relative to the start of the value scanned last, of its NaN
 	// and Infinity tokens.
 	nonFinite []int
-	depth     int
 }
 
 // streamBufSize is the scanner's initial buffer; it grows to hold the largest single value.
@@ -84,7 +83,15 @@ func (s *stream) more(i int) bool {
 
 // at returns the byte at pos+i, and false at the end of the input.
 func (s *stream) at(i int) (byte, bool) {
-	if s.pos+i < len(s.buf) || s.more(i) {
+	if j := s.pos + i; j < len(s.buf) {
+		return s.buf[j], true
+	}
+	return s.atSlow(i)
+}
+
+// atSlow is at when buf[pos+i] has not been read yet.
+func (s *stream) atSlow(i int) (byte, bool) {
+	if s.more(i) {
 		return s.buf[s.pos+i], true
 	}
 	return 0, false
@@ -102,15 +109,7 @@ func (s *stream) eofErr() error {
 }
 
 // skipSpace consumes white space.
-func (s *stream) skipSpace() {
-	for {
-		c, ok := s.at(0)
-		if !ok || !isSpace(c) {
-			return
-		}
-		s.pos++
-	}
-}
+func (s *stream) skipSpace() { s.pos += s.space(0) }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
@@ -167,8 +166,7 @@ func (s *stream) expect(want byte, what string) error {
 func (s *stream) value(what func() string) ([]byte, error) {
 	s.skipSpace()
 	s.nonFinite = s.nonFinite[:0]
-	s.depth = 0
-	n, err := s.scanValue(0)
+	n, err := s.scanValue(0, 0)
 	if err != nil {
 		return nil, s.syntax(what(), err)
 	}
