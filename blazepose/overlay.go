@@ -13,7 +13,8 @@ import (
 const MinDrawVisibility = 0.3
 
 // Draw paints one result onto img: the segmentation mask tinted (when mask is not nil), the
-// landmark box and the 33-landmark skeleton, in the colour of palette entry colour.
+// landmark box and the 33-landmark skeleton (landmarks at least MinDrawVisibility visible), the
+// mask and box in the colour of palette entry colour.
 func Draw(img *image.RGBA, r Result, mask *dataset.Mask, colour int) error {
 	c := render.Palette(colour)
 	if mask != nil {
@@ -21,7 +22,9 @@ func Draw(img *image.RGBA, r Result, mask *dataset.Mask, colour int) error {
 			return fmt.Errorf("blazepose overlay: %w", err)
 		}
 	}
-	st := render.DefaultStyle(img.Rect.Dy())
+	// Line widths follow the person's size, so that people far away stay readable.
+	size := min(float64(img.Rect.Dy()), max(1.5*max(r.BBox[2], r.BBox[3]), 128))
+	st := render.DefaultStyle(int(size))
 	st.MinScore, st.Occlusion = MinDrawVisibility, false
 	render.Box(img, r.BBox, st.Bone, c)
 	if len(r.Landmarks) != NumLandmarks {
