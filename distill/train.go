@@ -1,6 +1,7 @@
 package distill
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -273,6 +274,27 @@ func ReadResult(runDir string) (Result, error) {
 		return r, fmt.Errorf("read %s: %w", path, err)
 	}
 	return r, nil
+}
+
+// ReadSteps reads a run's metrics.jsonl (the path of the file or of its run directory).
+func ReadSteps(path string) ([]StepRecord, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, "metrics.jsonl")
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var recs []StepRecord
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for dec.More() {
+		var r StepRecord
+		if err := dec.Decode(&r); err != nil {
+			return nil, fmt.Errorf("read %s: %w", path, err)
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
 }
 
 // termNeeds checks the terms and returns the sorted names of the batch tensors they need.

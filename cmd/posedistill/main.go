@@ -41,6 +41,8 @@ func commands() []command {
 		{"blazepose", "run MediaPipe BlazePose (TFLite models translated to GoMLX) on a COCO dataset's images: COCO results", runBlazePose},
 		{"video", "BlazePose on a video (ffmpeg): tracking, optional 1€ smoothing, COCO results with track ids, overlay video", runVideo},
 		{"experiment", "distillation ablation from a config: cached teachers, variants × seeds, table (AP ± std, params, FLOPs, latency) and plot", runExperiment},
+		{"distill", "distill a student from a teacher run (MoVNect/FPD blend) or two (ODKD: order, binarization, mask knowledge)", runDistill},
+		{"demo", "end to end: synthetic data, teachers, distilled students, evaluation, HTML report (--quick: smoke run)", runDemo},
 	}
 }
 

@@ -1,0 +1,219 @@
+package distill
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"path/filepath"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/posedistill/posedistill/report"
+	"github.com/posedistill/posedistill/train"
+)
+
+// DemoOptions configure RunDemo.
+type DemoOptions struct {
+	// OutDir receives the runs and the report (index.html and its PNGs).
+	OutDir string
+	// CacheDir holds the dataset and teachers (see CacheDir).
+	CacheDir string
+	// Quick is the smoke run: a tiny dataset and a few dozen steps per model.
+	Quick bool
+	// Backend runs the graphs (nil: $GOMLX_BACKEND, then go).
+	Backend compute.Backend
+	// Progress receives the stage lines and progress bars.
+	Progress io.Writer
+}
+
+// demoConfig returns a train configuration for the demo's 64×64 crops.
+func demoConfig(name, arch string, depth int, width float64, head, steps int, lr float64, seed uint64) train.Config {
+	c := train.DefaultConfig()
+	c.Name = name
+	c.Model = train.ModelConfig{Arch: arch, Depth: depth, Width: width, HeadChannels: head}
+	c.InputW, c.InputH, c.Sigma = 64, 64, 1.5
+	c.Augment = train.AugmentConfig{FlipProb: 0.5, ScaleMin: 0.8, ScaleMax: 1.2, RotateProb: 0.4, RotateDeg: 30}
+	c.LR, c.MinLR, c.WarmupSteps = lr, lr/100, min(30, steps/10)
+	c.BatchSize, c.Steps, c.Seed = 16, steps, seed
+	c.CheckpointEvery, c.ValidateEvery, c.FlipTest = 0, 0, false
+	return c
+}
+
+// DemoExperiment returns the demo's experiment: synthetic multi-person scenes with occlusion, a
+// primary and a senior teacher, the GT-only, single-teacher and ODKD students, and a MoVNect 3D
+// teacher and students; quick shrinks everything to a smoke run.
+func DemoExperiment(quick bool) *Experiment {
+	scale := 1.0
+	e := &Experiment{
+		Name:     "posedistill-demo",
+		Data:     DataConfig{Images: 300, ValFraction: 0.2, Width: 128, Height: 128, MinPeople: 1, MaxPeople: 3, HeavyOcclusion: true, Seed: 21},
+		Seeds:    []uint64{1},
+		Variants: []string{"gt", "primary", "odkd"},
+		Alpha:    0.5, Binarize: 0.5, MaskWeight: 0.1, RestrictWeight: 1, LatencyRuns: 20,
+	}
+	steps := map[string]int{"student": 300, "primary": 400, "senior": 600, "t3d": 400, "s3d": 300}
+	if quick {
+		scale = 0.08
+		e.Data.Images, e.Data.Width, e.Data.Height, e.Data.HeavyOcclusion = 40, 96, 96, false
+		e.Variants = []string{"gt", "odkd"}
+		e.LatencyRuns = 5
+	}
+	s := func(k string) int { return max(4, int(float64(steps[k])*scale)) }
+	e.student = demoConfig("demo-student", "mobilenetv2", 0, 0.25, 16, s("student"), 3e-3, 1)
+	e.primary = demoConfig("demo-primary", "simplebaseline", 18, 0.25, 32, s("primary"), 2e-3, 101)
+	e.senior = demoConfig("demo-senior", "simplebaseline", 18, 0.5, 64, s("senior"), 2e-3, 202)
+	t3 := demoConfig("demo-teacher3d", "movnect", 0, 0.75, 64, s("t3d"), 2e-3, 303)
+	s3 := demoConfig("demo-student3d", "movnect", 0, 0.25, 16, s("s3d"), 3e-3, 1)
+	e.t3d, e.s3d = &t3, &s3
+	e.PrimarySteps = e.student.Steps / 2
+	return e
+}
+
+// RunDemo runs the demo experiment and writes its HTML report; it returns the report's path.
+func RunDemo(ctx context.Context, opts DemoOptions) (string, error) {
+	t0 := time.Now()
+	e := DemoExperiment(opts.Quick)
+	be := opts.Backend
+	var err error
+	if be == nil {
+		if be, err = newBackend(""); err != nil {
+			return "", err
+		}
+		defer be.Finalize()
+	}
+	o, err := RunExperiment(ctx, e, RunnerOptions{OutDir: opts.OutDir, CacheDir: opts.CacheDir, Backend: be, Progress: opts.Progress})
+	if err != nil {
+		return "", err
+	}
+	if opts.Progress != nil {
+		fmt.Fprintf(opts.Progress, "[report] figures and HTML — elapsed %s\n", time.Since(t0).Round(time.Second))
+	}
+	page, err := demoPage(ctx, e, o, be, opts.OutDir)
+	if err != nil {
+		return "", err
+	}
+	page.Generated = time.Now().UTC()
+	path := filepath.Join(opts.OutDir, "index.html")
+	if err := report.Write(path, page); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+// demoPage builds the report: the table, the ablation plot, the loss curves, teacher vs student
+// heatmaps and prediction overlays on held-out images.
+func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend, dir string) (*report.Page, error) {
+	p := &report.Page{
+		Title:    "posedistill demo: knowledge distillation on synthetic people",
+		Subtitle: fmt.Sprintf("%d synthetic images (%d×%d, %d–%d people, heavy occlusion %v), %d-step students, seeds %v; total %s on this machine", e.Data.Images, e.Data.Width, e.Data.Height, e.Data.MinPeople, e.Data.MaxPeople, e.Data.HeavyOcclusion, e.student.Steps, e.Seeds, time.Duration(o.Elapsed*float64(time.Second)).Round(time.Second)),
+	}
+	tbl := report.Table{Caption: "COCO keypoint AP on the held-out split (mean ± std over seeds); MPJPE on held-out 3D people; latency: median batch-1 inference, GoMLX go backend",
+		Header: []string{"model", "seeds", "AP", "AP50", "AP75", "APm", "APl", "MPJPE (mm)", "PA-MPJPE (mm)", "params", "MFLOPs", "latency (ms)"}}
+	add := func(name string, seeds int, st []Stat, mp, pa *Stat, params, flops int64, lat float64) {
+		m, q := "—", "—"
+		if mp != nil {
+			m, q = fmt.Sprintf("%.1f ± %.1f", mp.Mean, mp.Std), fmt.Sprintf("%.1f ± %.1f", pa.Mean, pa.Std)
+		}
+		row := []string{name, fmt.Sprint(seeds)}
+		for _, s := range st {
+			row = append(row, s.String())
+		}
+		tbl.Rows = append(tbl.Rows, append(row, m, q, fmt.Sprint(params), fmt.Sprintf("%.1f", float64(flops)/1e6), fmt.Sprintf("%.2f", lat)))
+	}
+	for _, r := range o.Rows {
+		add("student "+r.Variant, r.Seeds, r.Stats, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
+	}
+	for _, t := range o.Teachers {
+		v := t.Result.Val
+		var mp, pa *Stat
+		if t.Result.Pose3D != nil {
+			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
+		}
+		add("teacher "+t.Variant, 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
+	}
+	p.Sections = append(p.Sections, report.Section{
+		Heading: "Results",
+		Paragraphs: []string{
+			"Students: MobileNetV2 0.25 with a light head and a 1×1 mask head; primary teacher SimpleBaseline-R18 ×0.25, senior teacher SimpleBaseline-R18 ×0.5 with a segmentation head trained on the GT masks. " +
+				"gt: GT heatmaps only; primary: α‖H−H_GT‖² + (1−α)‖H−H_PT‖² (MoVNect/FPD, α = 0.5); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction. " +
+				"3d_gt / 3d_movnect: MoVNect 3D students (location maps, GT-heatmap-masked location loss, bone-length loss) without and with the 3D teacher.",
+		},
+		Tables: []report.Table{tbl},
+		Images: []report.Image{{Path: "ablation.png", Caption: "AP per variant (bars: mean, whiskers: ±1 std over seeds; dashed: teachers)"}},
+	})
+	curves := map[string]string{}
+	var order []string
+	for _, r := range o.Runs {
+		if _, ok := curves[r.Variant]; !ok {
+			curves[r.Variant] = r.Dir
+			order = append(order, r.Variant)
+		}
+	}
+	if err := PlotLosses(filepath.Join(dir, "curves.png"), curves, order); err != nil {
+		return nil, err
+	}
+	p.Sections = append(p.Sections, report.Section{Heading: "Training curves", Images: []report.Image{{Path: "curves.png", Caption: "training loss of the first seed of every variant (weighted sum of its terms, so the levels differ by construction)"}}})
+
+	// Pictures: teachers and the first seed's students.
+	var models []Model
+	defer func() {
+		for _, m := range models {
+			m.Teacher.Close()
+		}
+	}()
+	for _, t := range o.Teachers {
+		if t.Variant == "teacher3d" {
+			continue
+		}
+		nt, err := LoadTeacher(t.Dir, be)
+		if err != nil {
+			return nil, err
+		}
+		models = append(models, Model{Name: "teacher " + t.Variant, Teacher: nt})
+	}
+	for _, v := range order {
+		if v == "3d_gt" || v == "3d_movnect" {
+			continue
+		}
+		nt, err := LoadTeacher(curves[v], be)
+		if err != nil {
+			return nil, err
+		}
+		models = append(models, Model{Name: "student " + v, Teacher: nt})
+	}
+	sc, err := SampleConfig(e.student, false, false, false)
+	if err != nil {
+		return nil, err
+	}
+	val, err := train.ReadSplit(ctx, o.DataDir, "val.json")
+	if err != nil {
+		return nil, err
+	}
+	names := "GT targets"
+	for _, m := range models {
+		names += ", " + m.Name
+	}
+	if err := HeatmapFigure(ctx, filepath.Join(dir, "heatmaps.png"), sc, val.Instances, 6, models); err != nil {
+		return nil, err
+	}
+	if err := OverlayFigure(ctx, filepath.Join(dir, "overlays.png"), sc, val, 4, models); err != nil {
+		return nil, err
+	}
+	cols := ""
+	for i, m := range models {
+		if i > 0 {
+			cols += ", "
+		}
+		cols += m.Name
+	}
+	p.Sections = append(p.Sections,
+		report.Section{Heading: "Teacher vs student heatmaps", Images: []report.Image{{Path: "heatmaps.png", Caption: "held-out crops; columns: " + names + " (maximum over joints, in red)"}}},
+		report.Section{Heading: "Predictions on held-out images", Images: []report.Image{{Path: "overlays.png", Caption: "top-down predictions on the GT boxes (joints scoring ≥ 0.2); columns: " + cols}}},
+		report.Section{Heading: "Losses", Paragraphs: []string{
+			"Binarization: a teacher channel becomes 1 where it reaches τ = 0.5 of its peak (and the peak reaches 0.05), else 0.",
+			"Mask knowledge: BCE between the student's mask logits and the senior teacher's mask probability (weight 0.1), and mean(w·H²·(1 − D)) with D the 3×3 dilation of the teacher's mask (weight 1): student heatmap mass off the person is penalised.",
+			"3D: MoVNect's location-map loss ‖H_GT ⊙ (L − L*)‖² against GT (α) and teacher (1−α) maps, plus a bone-length loss; 3D joints read at the 2D heatmap maximum.",
+		}},
+	)
+	return p, nil
+}

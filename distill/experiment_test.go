@@ -1,0 +1,133 @@
+package distill
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/posedistill/posedistill/eval"
+)
+
+func TestLoadAblationConfig(t *testing.T) {
+	e, err := LoadExperiment(filepath.Join("..", "configs", "odkd_ablation.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(e.Seeds) < 3 || len(e.Variants) != len(VariantNames()) {
+		t.Errorf("ablation: %d seeds, variants %v", len(e.Seeds), e.Variants)
+	}
+	if e.PrimarySteps <= 0 || e.PrimarySteps >= e.StudentConfig().Steps {
+		t.Errorf("primary steps %d outside the student's %d", e.PrimarySteps, e.StudentConfig().Steps)
+	}
+	e.Scale(0.1)
+	if s := e.StudentConfig().Steps; s != 20 || e.PrimarySteps != 10 {
+		t.Errorf("scaled: %d steps, switch at %d", s, e.PrimarySteps)
+	}
+}
+
+func TestLoadExperimentErrors(t *testing.T) {
+	dir := t.TempDir()
+	for _, name := range []string{"odkd_student.yaml", "odkd_primary.yaml", "odkd_senior.yaml"} {
+		b, err := os.ReadFile(filepath.Join("..", "configs", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := "name: x\ndata: {images: 10, val_fraction: 0.2, width: 64, height: 64, min_people: 1, max_people: 1, seed: 1}\n" +
+		"student: odkd_student.yaml\nprimary: odkd_primary.yaml\nsenior: odkd_senior.yaml\n"
+	cases := []struct {
+		name, body, want string
+	}{
+		{"unknown variant", base + "seeds: [1]\nvariants: [magic]\nprimary_steps: 10\n", "unknown variant"},
+		{"no seeds", base + "variants: [gt]\nprimary_steps: 10\n", "no seeds"},
+		{"switch after the end", base + "seeds: [1]\nvariants: [odkd]\nprimary_steps: 5000\n", "primary_steps"},
+		{"bad alpha", base + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\nalpha: 2\n", "alpha"},
+		{"bad threshold", base + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\nbinarize: 0\n", "threshold"},
+		{"unknown key", base + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\ntemperature: 3\n", "temperature"},
+		{"missing student", strings.Replace(base, "student: odkd_student.yaml\n", "", 1) + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\n", "required"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := filepath.Join(dir, "e.yaml")
+			if err := os.WriteFile(p, []byte(c.body), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := LoadExperiment(p)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("error %v, want one mentioning %q", err, c.want)
+			}
+		})
+	}
+}
+
+func TestWithMaskHead(t *testing.T) {
+	cfg := tinyConfig("m", 0.25, 8)
+	net, err := cfg.Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := WithMaskHead(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes, err := m.Shapes(32, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hm, mk := shapes[m.Heads.Heatmaps], shapes[m.Heads.Mask]
+	if mk.C != 1 || mk.H != hm.H || mk.W != hm.W {
+		t.Errorf("mask head %+v beside heatmaps %+v", mk, hm)
+	}
+	if net.Heads.Mask != "" || len(net.Layers) == len(m.Layers) {
+		t.Error("the original net was changed or no layer added")
+	}
+	if again, _ := WithMaskHead(m); again != m {
+		t.Error("a net with a mask head was rebuilt")
+	}
+}
+
+func TestResizeNHWC(t *testing.T) {
+	// 1×2×2×1 up to 4×4: corners keep their values, the centre is the mean.
+	src := []float32{0, 1, 2, 3}
+	out, err := resizeNHWC(src, 1, 2, 2, 1, 4, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out[0] != 0 || out[15] != 3 || out[3] != 1 || out[12] != 2 {
+		t.Errorf("corners %v %v %v %v", out[0], out[3], out[12], out[15])
+	}
+	mean := (out[5] + out[6] + out[9] + out[10]) / 4
+	if d := mean - 1.5; d > 1e-6 || d < -1e-6 {
+		t.Errorf("centre mean %v, want 1.5", mean)
+	}
+	if _, err := resizeNHWC(src, 1, 2, 3, 1, 4, 4); err == nil {
+		t.Error("wrong size: no error")
+	}
+}
+
+func TestAggregate(t *testing.T) {
+	runs := []Run{
+		{Variant: "a", Result: Result{Val: valAP(0.2)}, Latency: 3},
+		{Variant: "b", Result: Result{Val: valAP(0.5)}, Latency: 1},
+		{Variant: "a", Result: Result{Val: valAP(0.4)}, Latency: 5},
+	}
+	rows := Aggregate(runs)
+	if len(rows) != 2 || rows[0].Variant != "a" || rows[0].Seeds != 2 {
+		t.Fatalf("rows %+v", rows)
+	}
+	if d := rows[0].AP.Mean - 0.3; d > 1e-12 || d < -1e-12 {
+		t.Errorf("mean %v", rows[0].AP.Mean)
+	}
+	if d := rows[0].AP.Std - 0.1414213562; d > 1e-9 || d < -1e-9 {
+		t.Errorf("std %v", rows[0].AP.Std)
+	}
+	if rows[0].Latency != 4 || rows[1].AP.Std != 0 {
+		t.Errorf("latency %v, single-seed std %v", rows[0].Latency, rows[1].AP.Std)
+	}
+}
+
+func valAP(ap float64) eval.COCOStats { return eval.COCOStats{AP: ap} }

@@ -1,0 +1,187 @@
+package distill
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"io"
+
+	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/render"
+	"github.com/posedistill/posedistill/topdown"
+	"github.com/posedistill/posedistill/train"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg"
+	vgdraw "gonum.org/v1/plot/vg/draw"
+	"gonum.org/v1/plot/vg/vgimg"
+)
+
+// Model is a trained network under a display name.
+type Model struct {
+	Name    string
+	Teacher *NetTeacher
+}
+
+// firstBatch returns the plain crops of the first n instances.
+func firstBatch(ctx context.Context, sc topdown.Config, insts []topdown.Instance, n int) (*topdown.Batch, error) {
+	sc.Augment = nil
+	n = min(n, len(insts))
+	if n == 0 {
+		return nil, fmt.Errorf("no instances")
+	}
+	l, err := topdown.NewLoader(topdown.LoaderConfig{Sample: sc, BatchSize: n, Workers: 1, Epochs: 1}, insts[:n])
+	if err != nil {
+		return nil, err
+	}
+	it, err := l.Start(ctx, 0, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer it.Close()
+	return it.Next()
+}
+
+// HeatmapFigure writes a PNG grid: one row per held-out crop (the first n instances), the GT
+// targets in the first column and each model's heatmaps (maximum over joints, over the crop) in
+// the next ones.
+func HeatmapFigure(ctx context.Context, path string, sc topdown.Config, insts []topdown.Instance, n int, models []Model) error {
+	b, err := firstBatch(ctx, sc, insts, n)
+	if err != nil {
+		return fmt.Errorf("heatmap figure: %w", err)
+	}
+	rows := b.Len()
+	h, w := b.Heatmaps.Shape[1], b.Heatmaps.Shape[2]
+	heat := [][]float32{b.Heatmaps.Data}
+	for _, m := range models {
+		out, err := m.Teacher.Predict(ctx, b.Images, h, w)
+		if err != nil {
+			return fmt.Errorf("heatmap figure: %s: %w", m.Name, err)
+		}
+		heat = append(heat, out.Heatmaps)
+	}
+	ipx, hpx := len(b.Images.Data)/rows, len(b.Heatmaps.Data)/rows
+	var cells []image.Image
+	for r := range rows {
+		for _, hm := range heat {
+			s := &topdown.Sample{Image: b.Images.Data[r*ipx : (r+1)*ipx], Heatmaps: clamp01(hm[r*hpx : (r+1)*hpx])}
+			img, err := sc.Preview(s)
+			if err != nil {
+				return fmt.Errorf("heatmap figure: %w", err)
+			}
+			cells = append(cells, img)
+		}
+	}
+	return writeGrid(path, cells, len(heat), sc.Codec.InputW*2, sc.Codec.InputH*2)
+}
+
+// clamp01 returns a copy of v clamped to [0, 1].
+func clamp01(v []float32) []float32 {
+	out := make([]float32, len(v))
+	for i, x := range v {
+		out[i] = min(max(x, 0), 1)
+	}
+	return out
+}
+
+// OverlayFigure writes a PNG grid: one row per held-out image (the first n images with people),
+// one column per model, each model's top-down predictions (on the GT boxes) drawn over the image.
+func OverlayFigure(ctx context.Context, path string, sc topdown.Config, split *train.Split, n int, models []Model) error {
+	byImage := map[int64][]topdown.Instance{}
+	var order []int64
+	for _, in := range split.Instances {
+		if _, ok := byImage[in.Image.ID]; !ok {
+			order = append(order, in.Image.ID)
+		}
+		byImage[in.Image.ID] = append(byImage[in.Image.ID], in)
+	}
+	order = order[:min(n, len(order))]
+	var cells []image.Image
+	for _, id := range order {
+		insts := byImage[id]
+		src, err := dataset.LoadImage(insts[0].ImagePath)
+		if err != nil {
+			return fmt.Errorf("overlay figure: %w", err)
+		}
+		for _, m := range models {
+			res, err := train.Predict(ctx, heatmapFunc(ctx, m.Teacher, sc), sc, insts, len(insts), false)
+			if err != nil {
+				return fmt.Errorf("overlay figure: %s: %w", m.Name, err)
+			}
+			img := image.NewRGBA(src.Bounds())
+			draw.Draw(img, img.Rect, src, src.Bounds().Min, draw.Src)
+			st := render.DefaultStyle(img.Rect.Dy())
+			st.MinScore, st.Occlusion = 0.2, false
+			for _, r := range res {
+				if err := render.Skeleton(img, sc.Joints, r.Keypoints, st); err != nil {
+					return fmt.Errorf("overlay figure: %w", err)
+				}
+			}
+			cells = append(cells, img)
+		}
+	}
+	if len(cells) == 0 {
+		return fmt.Errorf("overlay figure: no images")
+	}
+	b := cells[0].Bounds()
+	return writeGrid(path, cells, len(models), b.Dx()*2, b.Dy()*2)
+}
+
+// heatmapFunc adapts a teacher to train.HeatmapFunc at the codec's heatmap size.
+func heatmapFunc(ctx context.Context, t *NetTeacher, sc topdown.Config) train.HeatmapFunc {
+	return func(images topdown.Tensor) ([]float32, error) {
+		out, err := t.Predict(ctx, images, sc.Codec.HeatH, sc.Codec.HeatW)
+		return out.Heatmaps, err
+	}
+}
+
+// writeGrid lays cells out in cols columns and writes the PNG atomically.
+func writeGrid(path string, cells []image.Image, cols, cw, ch int) error {
+	g, err := render.Grid(cells, cols, cw, ch, 4, color.RGBA{255, 255, 255, 255})
+	if err != nil {
+		return err
+	}
+	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, g) })
+}
+
+// PlotLosses draws the training-loss curves of runs (by label) from their metrics.jsonl files
+// on a log scale, as a PNG.
+func PlotLosses(path string, runs map[string]string, order []string) error {
+	p := plot.New()
+	p.Title.Text = "training loss (total of the weighted terms)"
+	p.X.Label.Text = "step"
+	p.Y.Scale = plot.LogScale{}
+	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	for i, name := range order {
+		recs, err := ReadSteps(runs[name])
+		if err != nil {
+			return err
+		}
+		var xy plotter.XYs
+		for _, r := range recs {
+			if r.Loss > 0 {
+				xy = append(xy, plotter.XY{X: float64(r.Step), Y: r.Loss})
+			}
+		}
+		if len(xy) == 0 {
+			continue
+		}
+		l, err := plotter.NewLine(xy)
+		if err != nil {
+			return fmt.Errorf("plot %s: %w", path, err)
+		}
+		l.Color = render.Palette(i)
+		p.Add(l)
+		p.Legend.Add(name, l)
+	}
+	img := vgimg.New(8*vg.Inch, 4*vg.Inch)
+	p.Draw(vgdraw.New(img))
+	return atomicfile.Write(path, func(w io.Writer) error {
+		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
+		return err
+	})
+}
