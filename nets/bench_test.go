@@ -2,6 +2,7 @@ package nets
 
 import (
 	"encoding/json"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -21,12 +22,19 @@ import (
 const (
 	benchSize       = 128
 	benchTrainBatch = 16
-	benchThreads    = 2
 )
+
+// torchThreads is the PyTorch thread count: POSEDISTILL_TORCH_THREADS, default 2 (this machine's cores).
+func torchThreads() string {
+	if v := os.Getenv("POSEDISTILL_TORCH_THREADS"); v != "" {
+		return v
+	}
+	return "2"
+}
 
 // BenchmarkStudents times a training step (Adam, MSE to random heatmaps) and batch-1 inference of the
 // students on the GoMLX backend selected by GOMLX_BACKEND (default "go"), and runs the identical
-// network in PyTorch (testdata/torch_net.py, 2 threads) in the same run. It reports PyTorch's median
+// network in PyTorch (testdata/torch_net.py, 2 threads or POSEDISTILL_TORCH_THREADS) in the same run. It reports PyTorch's median
 // time as "torch-ms/op" and Go's time over PyTorch's as "x-torch" (below 1 is faster than PyTorch);
 // and, since wall time is meaningless on a machine shared with other jobs, the process CPU time per op
 // of both ("cpu-ms/op", "torch-cpu-ms/op") and its ratio ("x-torch-cpu").
@@ -111,7 +119,7 @@ func reportTorch(b *testing.B, net *Net, mode string, batch int, cpu time.Durati
 	path := writeNetJSON(b, net)
 	out, err := exec.Command("/usr/bin/python3", filepath.Join("testdata", "torch_net.py"), mode, path,
 		"--height", strconv.Itoa(benchSize), "--width", strconv.Itoa(benchSize), "--batch", strconv.Itoa(batch),
-		"--threads", strconv.Itoa(benchThreads), "--iters", "10").Output()
+		"--threads", torchThreads(), "--iters", "10").Output()
 	if err != nil {
 		b.Fatalf("torch_net.py: %v", err)
 	}
