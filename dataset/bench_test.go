@@ -3,9 +3,13 @@ package dataset
 import (
 	"context"
 	"encoding/json"
+	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 )
 
 // benchFile writes the synthetic COCO-like file the read benchmarks share.
@@ -19,11 +23,13 @@ func BenchmarkRead(b *testing.B) {
 	path, size := benchFile(b)
 	b.SetBytes(size)
 	b.ReportAllocs()
+	cpu0 := cpuTime(b)
 	for b.Loop() {
 		if _, err := Read(context.Background(), path, ReadOptions{}); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkReadUnmarshalWhole is the peer: the whole file in memory and one json.Unmarshal, with
@@ -32,6 +38,7 @@ func BenchmarkReadUnmarshalWhole(b *testing.B) {
 	path, size := benchFile(b)
 	b.SetBytes(size)
 	b.ReportAllocs()
+	cpu0 := cpuTime(b)
 	for b.Loop() {
 		data, err := os.ReadFile(path)
 		if err != nil {
@@ -42,6 +49,7 @@ func BenchmarkReadUnmarshalWhole(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
 }
 
 // BenchmarkWrite measures Write on the same dataset.
@@ -54,9 +62,80 @@ func BenchmarkWrite(b *testing.B) {
 	out := filepath.Join(b.TempDir(), "out.json")
 	b.SetBytes(size)
 	b.ReportAllocs()
+	cpu0 := cpuTime(b)
 	for b.Loop() {
 		if err := Write(out, d); err != nil {
 			b.Fatal(err)
 		}
 	}
+	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// resultsFile writes a synthetic keypoint results file (17 keypoints, coordinates with two
+// decimals and scores with three, as detectors write them) for the results benchmarks.
+func resultsFile(b *testing.B) (string, int64) {
+	rng := rand.New(rand.NewPCG(12, 1))
+	res := make([]Result, 20000)
+	for i := range res {
+		kp := make([]float64, 51)
+		for j := 0; j < 51; j += 3 {
+			kp[j] = math.Round(rng.Float64()*128000) / 100
+			kp[j+1] = math.Round(rng.Float64()*72000) / 100
+			kp[j+2] = math.Round(rng.Float64()*1000) / 1000
+		}
+		res[i] = Result{ImageID: int64(1 + i/6), CategoryID: 1, Keypoints: kp, Score: math.Round(rng.Float64()*1e6) / 1e6}
+	}
+	path := filepath.Join(b.TempDir(), "dt.json")
+	if err := WriteResults(path, res); err != nil {
+		b.Fatal(err)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return path, st.Size()
+}
+
+// BenchmarkReadResults measures ReadResults, streaming with the fast decoder.
+func BenchmarkReadResults(b *testing.B) {
+	path, size := resultsFile(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu0 := cpuTime(b)
+	for b.Loop() {
+		if _, err := ReadResults(path); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// BenchmarkReadResultsUnmarshalWhole is the peer: the whole file in memory and one
+// json.Unmarshal, with no checks.
+func BenchmarkReadResultsUnmarshalWhole(b *testing.B) {
+	path, size := resultsFile(b)
+	b.SetBytes(size)
+	b.ReportAllocs()
+	cpu0 := cpuTime(b)
+	for b.Loop() {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var r []Result
+		if err := json.Unmarshal(data, &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
+}
+
+// cpuTime returns the CPU time (user + system) the process has used so far: on a loaded machine
+// it distorts less than wall-clock time.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }

@@ -95,10 +95,11 @@ func (s *stream) dataset(warn func(string)) (*Dataset, error) {
 				err = s.array(key, func(raw []byte, i int) error {
 					var im Image
 					if len(s.nonFinite) > 0 || !decodeImageFast(raw, &im) {
-						im = Image{}
-						if err := s.element(raw, key, i, &im); err != nil {
+						slow := new(Image) // on the heap only on this path
+						if err := s.element(raw, key, i, slow); err != nil {
 							return err
 						}
+						im = *slow
 					}
 					d.Images = append(d.Images, im)
 					return nil
@@ -107,10 +108,11 @@ func (s *stream) dataset(warn func(string)) (*Dataset, error) {
 				err = s.array(key, func(raw []byte, i int) error {
 					var a Annotation
 					if len(s.nonFinite) > 0 || !decodeAnnotationFast(raw, &a, &scratch) {
-						a = Annotation{}
-						if err := s.element(raw, key, i, &a); err != nil {
+						slow := new(Annotation)
+						if err := s.element(raw, key, i, slow); err != nil {
 							return err
 						}
+						a = *slow
 					}
 					a.clip()
 					d.Annotations = append(d.Annotations, a)
@@ -247,10 +249,11 @@ func ReadResults(path string) ([]Result, error) {
 	err = s.array("results", func(raw []byte, i int) error {
 		var r Result
 		if len(s.nonFinite) > 0 || !decodeResultFast(raw, &r, &scratch) {
-			r = Result{}
-			if err := s.element(raw, "results", i, &r); err != nil {
+			slow := new(Result)
+			if err := s.element(raw, "results", i, slow); err != nil {
 				return err
 			}
+			r = *slow
 		}
 		if len(r.Keypoints)%3 != 0 {
 			return fmt.Errorf("results[%d] (image_id %d): %d keypoint values, not a multiple of 3", i, r.ImageID, len(r.Keypoints))

@@ -53,6 +53,14 @@ func (s *stream) bad(i int, c byte, context string) error {
 
 // space skips white space from pos+i and returns the index of the next byte.
 func (s *stream) space(i int) int {
+	if j := s.pos + i; j < len(s.buf) && !isSpace(s.buf[j]) {
+		return i
+	}
+	return s.spaceSlow(i)
+}
+
+// spaceSlow is space past the first byte.
+func (s *stream) spaceSlow(i int) int {
 	for {
 		for _, c := range s.buf[min(s.pos+i, len(s.buf)):] {
 			if !isSpace(c) {
@@ -227,6 +235,9 @@ func (s *stream) escape(i int) (int, error) {
 
 // scanNumber scans a number starting at pos+i: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
 func (s *stream) scanNumber(i int) (int, error) {
+	if n := numberLen(s.buf[s.pos+i:]); n > 0 {
+		return i + n, nil
+	}
 	c, _ := s.at(i)
 	if c == '-' {
 		i++
@@ -284,4 +295,50 @@ func (s *stream) digits(i int) int {
 			return i
 		}
 	}
+}
+
+// numberLen returns the length of the valid JSON number at the start of b when a byte that cannot
+// continue it follows within b, and 0 otherwise (the caller then scans byte by byte, reading
+// more input or reporting the error).
+func numberLen(b []byte) int {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i >= len(b):
+		return 0
+	case b[i] == '0':
+		i++
+	case '1' <= b[i] && b[i] <= '9':
+		for i++; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+	default:
+		return 0
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		start := i
+		for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+		if i == start {
+			return 0
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		start := i
+		for ; i < len(b) && '0' <= b[i] && b[i] <= '9'; i++ {
+		}
+		if i == start {
+			return 0
+		}
+	}
+	if i >= len(b) {
+		return 0 // the number may go on in the next read
+	}
+	return i
 }
