@@ -65,6 +65,7 @@ func NewChannelPlan(net *nets.Net, removed map[string][]int) (*ChannelPlan, erro
 		return nil, fmt.Errorf("channel plan: %w", err)
 	}
 	r := make([]bool, len(g.atomSpace))
+	lockedRoot := g.lockedRoots()
 	for layer, idx := range removed {
 		s, ok := g.spaceOf[layer]
 		if !ok || layer == nets.Input {
@@ -76,7 +77,7 @@ func NewChannelPlan(net *nets.Net, removed map[string][]int) (*ChannelPlan, erro
 				return nil, fmt.Errorf("channel plan %s: layer %s has no channel %d", net.Name, layer, j)
 			}
 			a := g.offset[s] + j
-			if g.locked[a] {
+			if lockedRoot[g.find(a)] {
 				return nil, fmt.Errorf("channel plan %s: channel %d of %s cannot be removed", net.Name, j, layer)
 			}
 			r[a] = true

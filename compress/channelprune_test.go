@@ -134,7 +134,25 @@ func TestNewChannelPlanErrors(t *testing.T) {
 			}
 		})
 	}
+	// c1 is not locked itself, but it meets a grouped convolution's (locked) output in an add.
+	partner := &nets.Net{Name: "partner", InputChannels: 3, InputMultiple: 1, Joints: 2, Layers: []nets.Layer{
+		{Name: "c0", Op: nets.OpConv, Inputs: []string{nets.Input}, Out: 4, Kernel: 1, Bias: true},
+		{Name: "g1", Op: nets.OpConv, Inputs: []string{"c0"}, Out: 4, Kernel: 1, Groups: 2, Bias: true},
+		{Name: "c1", Op: nets.OpConv, Inputs: []string{nets.Input}, Out: 4, Kernel: 1, Bias: true},
+		{Name: "sum", Op: nets.OpAdd, Inputs: []string{"c1", "g1"}},
+		{Name: "heatmaps", Op: nets.OpConv, Inputs: []string{"sum"}, Out: 2, Kernel: 1, Bias: true},
+	}, Heads: nets.Heads{Heatmaps: "heatmaps"}}
+	if _, err := NewChannelPlan(partner, map[string][]int{"c1": {0}}); err == nil {
+		t.Error("removing a channel tied by an add to a locked one: no error")
+	}
 	backend := goBackend(t)
+	plan, err := PlanChannels(partner, randomStore(t, backend, partner, 1), ChannelOptions{Criterion: L1Norm, Ratio: 0.9})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Count() != 0 {
+		t.Errorf("partner net: %d channels removed, all are tied to locked ones", plan.Count())
+	}
 	store := randomStore(t, backend, net, 1)
 	for _, opt := range []ChannelOptions{{Ratio: -0.1}, {Ratio: 1}, {Criterion: 7, Ratio: 0.1}, {Ratio: 0.1, Scope: "elsewhere"}} {
 		if _, err := PlanChannels(net, store, opt); err == nil {

@@ -135,12 +135,7 @@ func (g *channelGraph) lock(ids []int) {
 // groups returns the prunable groups of united atoms (none locked), each sorted by atom id, in order
 // of their first atom.
 func (g *channelGraph) groups() [][]int {
-	lockedRoot := map[int]bool{}
-	for a, l := range g.locked {
-		if l {
-			lockedRoot[g.find(a)] = true
-		}
-	}
+	lockedRoot := g.lockedRoots()
 	index := map[int]int{}
 	var out [][]int
 	for a := range g.atomSpace {
@@ -157,6 +152,18 @@ func (g *channelGraph) groups() [][]int {
 		out[i] = append(out[i], a)
 	}
 	return out
+}
+
+// lockedRoots returns the union-find roots of the groups holding a locked atom: a channel is locked
+// when any channel it must be removed with is.
+func (g *channelGraph) lockedRoots() map[int]bool {
+	roots := map[int]bool{}
+	for a, l := range g.locked {
+		if l {
+			roots[g.find(a)] = true
+		}
+	}
+	return roots
 }
 
 // kept returns the positions of the atoms of layer's output that are not removed.
