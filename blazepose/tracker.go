@@ -22,6 +22,10 @@ type TrackerConfig struct {
 	// DetectTile is the side (pixels) of the square tiles the detector scans (see
 	// DetectionWindows); 0 scans the whole image at once, as MediaPipe does.
 	DetectTile int
+	// Memory is how many frames a lost track's id is kept: a person detected again within that
+	// many frames where the track was last seen (box IoU above 0.3) gets the old id back. 10
+	// when zero; negative disables it.
+	Memory int
 	// MaxOverlap is the box IoU above which two poses are the same person: a detection that
 	// overlaps a track this much is not a new person, and of two tracks that converge the
 	// younger is dropped. 0.5 when zero.
@@ -34,6 +38,9 @@ func (c TrackerConfig) withDefaults() TrackerConfig {
 	}
 	if c.MaxPeople == 0 {
 		c.MaxPeople = 1
+	}
+	if c.Memory == 0 {
+		c.Memory = 10
 	}
 	if c.MaxOverlap == 0 {
 		c.MaxOverlap = 0.5
@@ -54,20 +61,27 @@ type Tracked struct {
 // nmsIoU is the IoU above which two detections from overlapping windows are the same person.
 const nmsIoU = 0.3
 
-// track is the state of one followed person: where to look in the next frame.
+// reidIoU is the box IoU above which a new detection takes over a recently lost track's id.
+const reidIoU = 0.3
+
+// track is the state of one followed person: where to look in the next frame, and where it was.
 type track struct {
-	id  int64
-	roi Rect
+	id    int64
+	roi   Rect
+	box   [4]float64
+	frame int // last frame the person was seen in
 }
 
 // Tracker follows people through the frames of a video as MediaPipe's pose tracking does: the
 // landmarks of a frame give the next frame's crop (Person.LandmarksROI), and the detector runs
 // only when no track is left, a track was lost (pose flag below MinPoseScore) or, optionally,
-// every DetectEvery frames. It is not safe for concurrent use.
+// every DetectEvery frames. A person found again soon where a track was lost gets its id back
+// (Memory). It is not safe for concurrent use.
 type Tracker struct {
 	pipe   *Pipeline
 	cfg    TrackerConfig
 	tracks []track
+	gone   []track // recently lost tracks, for re-identification
 	nextID int64
 	frame  int
 	lost   bool
@@ -86,7 +100,8 @@ func NewTracker(pipe *Pipeline, cfg TrackerConfig) (*Tracker, error) {
 	return &Tracker{pipe: pipe, cfg: cfg, nextID: 1}, nil
 }
 
-// Step processes the next frame and returns the people in it, ordered by track id.
+// Step processes the next frame and returns the people in it: those followed from the previous
+// frame, then those the detector found.
 func (t *Tracker) Step(ctx context.Context, img image.Image) ([]Tracked, error) {
 	if img.Bounds().Empty() {
 		return nil, fmt.Errorf("blazepose tracker: frame %d is empty", t.frame)
@@ -100,6 +115,7 @@ func (t *Tracker) Step(ctx context.Context, img image.Image) ([]Tracked, error) 
 		}
 		if p.Pose.Score < t.cfg.MinPoseScore || t.overlaps(p, out) {
 			t.lost = true
+			t.gone = append(t.gone, tr)
 			continue
 		}
 		out = append(out, Tracked{Person: p, TrackID: tr.id})
@@ -123,13 +139,23 @@ func (t *Tracker) Step(ctx context.Context, img image.Image) ([]Tracked, error) 
 	next := out[:0]
 	for _, p := range out {
 		roi, ok := p.LandmarksROI()
+		box, _ := BBox(p.Landmarks, 0)
+		tr := track{id: p.TrackID, roi: roi, box: box, frame: t.frame}
 		if !ok {
 			t.lost = true
+			t.gone = append(t.gone, tr)
 			continue
 		}
-		t.tracks = append(t.tracks, track{id: p.TrackID, roi: roi})
+		t.tracks = append(t.tracks, tr)
 		next = append(next, p)
 	}
+	keep := t.gone[:0]
+	for _, g := range t.gone {
+		if t.frame-g.frame < t.cfg.Memory {
+			keep = append(keep, g)
+		}
+	}
+	t.gone = keep
 	t.frame++
 	return next, nil
 }
@@ -175,10 +201,28 @@ func (t *Tracker) detect(ctx context.Context, img image.Image, have []Tracked) (
 		if p.Pose.Score < t.cfg.MinPoseScore || t.overlaps(p, have) || t.overlaps(p, found) {
 			continue
 		}
-		found = append(found, Tracked{Person: p, TrackID: t.nextID, Detected: true})
-		t.nextID++
+		found = append(found, Tracked{Person: p, TrackID: t.reidentify(p), Detected: true})
 	}
 	return found, nil
+}
+
+// reidentify returns the id of the recently lost track whose last box p overlaps most (and
+// forgets that track), or a new id.
+func (t *Tracker) reidentify(p Person) int64 {
+	box, _ := BBox(p.Landmarks, 0)
+	best, bestIoU := -1, reidIoU
+	for i, g := range t.gone {
+		if iou := IoU(box, g.box); iou > bestIoU {
+			best, bestIoU = i, iou
+		}
+	}
+	if best < 0 {
+		t.nextID++
+		return t.nextID - 1
+	}
+	id := t.gone[best].id
+	t.gone = append(t.gone[:best], t.gone[best+1:]...)
+	return id
 }
 
 // overlaps reports whether p's landmark box overlaps one of people's by more than MaxOverlap.

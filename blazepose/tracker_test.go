@@ -14,7 +14,8 @@ import (
 
 // TestTrackerOnStills feeds the tracker a photo three times, a blank frame, then the photo
 // again: the person is detected once, then followed from the landmarks (same track, landmarks
-// stable), lost on the blank frame, and found again under a new track id.
+// stable), lost on the blank frame, and found again under the same track id (Memory) — or a
+// new one when the tracker keeps no memory.
 func TestTrackerOnStills(t *testing.T) {
 	if testing.Short() {
 		t.Skip("model inference skipped in -short mode")
@@ -47,7 +48,7 @@ func TestTrackerOnStills(t *testing.T) {
 		{img, 1, 1, false},
 		{img, 1, 1, false},
 		{blank, 0, 0, false},
-		{img, 1, 2, true},
+		{img, 1, 1, true},
 	}
 	var first []Landmark
 	for i, f := range frames {
@@ -81,6 +82,19 @@ func TestTrackerOnStills(t *testing.T) {
 			t.Errorf("frame %d: %d visible landmarks, mean distance to the first frame's %.1f px", i, n, sum/float64(n))
 		}
 		t.Logf("frame %d: %d visible landmarks, mean distance to the first frame's %.1f px", i, n, sum/float64(n))
+	}
+	forget, err := NewTracker(p, TrackerConfig{Memory: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int64{1, 0, 2} {
+		got, err := forget.Step(context.Background(), []image.Image{img, blank, img}[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (want == 0) != (len(got) == 0) || (want != 0 && got[0].TrackID != want) {
+			t.Errorf("no memory, frame %d: %d people, want track %d", i, len(got), want)
+		}
 	}
 	if _, err := NewTracker(p, TrackerConfig{MinPoseScore: 2}); err == nil {
 		t.Error("pose score threshold 2: want error")
