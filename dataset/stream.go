@@ -12,16 +12,18 @@ import (
 // Infinity and -Infinity tokens that Python's json module writes (JSON forbids them), notes where
 // they are, and lets the caller turn them into a clear error.
 type stream struct {
-	ctx      context.Context
-	r        io.Reader
-	buf      []byte // buf[pos:] holds the bytes not yet consumed
-	pos      int
-	base     int64 // file offset of buf[0]
-	read     int64 // bytes read from r so far
-	rerr     error // the error that ended reading (io.EOF at the end of the file)
-	total    int64
-	progress func(readBytes, totalBytes int64)
-	reported int64
+	ctx  context.Context
+	r    io.Reader
+	buf  []byte // buf[pos:] holds the bytes not yet consumed
+	pos  int
+	base int64 // file offset of buf[0]
+	read int64 // bytes read from r so far
+	rerr error // the error that ended reading (io.EOF at the end of the file)
+	// emptyReads counts the reads in a row that returned nothing.
+	emptyReads int
+	total      int64
+	progress   func(readBytes, totalBytes int64)
+	reported   int64
 	// nonFinite holds the offsets, relative to the start of the value scanned last, of its NaN
 	// and Infinity tokens.
 	nonFinite []int
@@ -72,14 +74,22 @@ func (s *stream) more(i int) bool {
 		n, err := s.r.Read(s.buf[len(s.buf):cap(s.buf)])
 		s.buf = s.buf[:len(s.buf)+n]
 		s.read += int64(n)
-		if err != nil {
+		switch {
+		case err != nil:
 			s.rerr = err
-		} else if n == 0 {
-			s.rerr = io.ErrNoProgress
+		case n > 0:
+			s.emptyReads = 0
+		default:
+			if s.emptyReads++; s.emptyReads >= maxEmptyReads { // as bufio.Reader does
+				s.rerr = io.ErrNoProgress
+			}
 		}
 	}
 	return true
 }
+
+// maxEmptyReads is how many reads in a row may return no data and no error.
+const maxEmptyReads = 100
 
 // at returns the byte at pos+i, and false at the end of the input.
 func (s *stream) at(i int) (byte, bool) {
