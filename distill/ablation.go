@@ -80,6 +80,13 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		return nil, err
 	}
 	teachers := map[string]*NetTeacher{}
+	cached := map[string]*DiskCached{}
+	use := func(name string) Teacher {
+		if c, ok := cached[name]; ok {
+			return c
+		}
+		return teachers[name]
+	}
 	defer func() {
 		for _, t := range teachers {
 			t.Close()
@@ -119,6 +126,11 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		if teachers[tt.name], err = LoadTeacher(dir, be); err != nil {
 			return nil, err
 		}
+		if !opts.NoTeacherCache {
+			// Variants sharing a seed see the same crops: read the teacher's outputs back
+			// (BenchmarkTeacherOutputs: far cheaper than a forward pass).
+			cached[tt.name] = &DiskCached{ID: dir, Dir: filepath.Join(cache, "teacher_outputs", filepath.Base(dir)), Teacher: teachers[tt.name]}
+		}
 	}
 	for _, v := range variants {
 		for _, seed := range e.Seeds {
@@ -135,14 +147,14 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			var att []Attached
 			bin := Binarization{Threshold: e.Binarize, Floor: DefaultBinarization().Floor}
 			if v.UsePrimary {
-				a := Attached{Name: PrimaryName, Teacher: teachers[PrimaryName]}
+				a := Attached{Name: PrimaryName, Teacher: use(PrimaryName)}
 				if v.BinarizePrimary {
 					a.Binarize = &bin
 				}
 				att = append(att, a)
 			}
 			if v.UseSenior {
-				a := Attached{Name: SeniorName, Teacher: teachers[SeniorName]}
+				a := Attached{Name: SeniorName, Teacher: use(SeniorName)}
 				if v.BinarizeSenior {
 					a.Binarize = &bin
 				}

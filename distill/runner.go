@@ -32,6 +32,9 @@ type RunnerOptions struct {
 	Backend compute.Backend
 	// Progress receives the stage lines and the runs' progress bars (nil: none).
 	Progress io.Writer
+	// NoTeacherCache computes teacher outputs on every step instead of reading them back from
+	// CacheDir/teacher_outputs (see DiskCached) when a variant with the same seed made them.
+	NoTeacherCache bool
 }
 
 // CacheDir returns dir, or $POSEDISTILL_CACHE, or the user cache directory's posedistill/.
