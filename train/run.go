@@ -149,13 +149,16 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		store.SetParam(optimizer.ParamClipStepByValue, cfg.ClipStep)
 	}
 	ckptPath := filepath.Join(opts.OutDir, CheckpointFile)
-	start, bestAP := 0, -1.0
+	start, bestAP, lastLossAtStart := 0, -1.0, 0.0
 	if opts.Resume {
 		info, err := LoadCheckpoint(ckptPath, store, net)
 		if err != nil {
 			return sum, fmt.Errorf("resume: %w", err)
 		}
 		start, bestAP = info.Step, info.BestAP
+		if !math.IsNaN(info.Loss) {
+			lastLossAtStart = info.Loss
+		}
 	} else if err := writeConfig(filepath.Join(opts.OutDir, ConfigFile), cfg); err != nil {
 		return sum, err
 	}
@@ -210,7 +213,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 
 	bar := progress.New(opts.Progress, cfg.Steps-start, cfg.Name)
 	t0 := time.Now()
-	step, lastLoss := start, math.NaN()
+	step, lastLoss := start, lastLossAtStart
 	save := func(path string, ap float64) error {
 		return SaveCheckpoint(path, store, CheckpointInfo{Step: step, Net: net, Loss: lastLoss, AP: ap, BestAP: bestAP})
 	}
