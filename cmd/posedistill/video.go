@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"image"
 	"io"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -232,7 +233,7 @@ func parseProbe(path, s string) (videoInfo, error) {
 	if den != "" {
 		fd, err4 = strconv.ParseFloat(den, 64)
 	}
-	if err := errors.Join(err1, err2, err3, err4); err != nil || w <= 0 || h <= 0 || w > 1<<14 || h > 1<<14 || !(fn > 0) || !(fd > 0) {
+	if err := errors.Join(err1, err2, err3, err4); err != nil || w <= 0 || h <= 0 || w > 1<<14 || h > 1<<14 || !(fn > 0) || !(fd > 0) || math.IsInf(fn/fd, 0) {
 		return videoInfo{}, fmt.Errorf("ffprobe %s: unusable stream %q", path, strings.TrimSpace(s))
 	}
 	return videoInfo{width: w, height: h, fps: fn / fd}, nil

@@ -26,6 +26,7 @@ func TestParseProbe(t *testing.T) {
 		{"0,480,25/1", videoInfo{}, false},
 		{"a,b,c", videoInfo{}, false},
 		{"99999,480,25/1", videoInfo{}, false},
+		{"640,480,1e300/1e-300", videoInfo{}, false},
 	} {
 		got, err := parseProbe("v.mp4", c.in)
 		if (err == nil) != c.ok || (c.ok && got != c.want) {
@@ -107,4 +108,18 @@ func TestVideoOnStills(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(n)) != "4" {
 		t.Errorf("overlay video frames: %q, %v; want 4", n, err)
 	}
+}
+
+// FuzzParseProbe checks that any ffprobe output either parses into a usable size and rate or
+// fails cleanly.
+func FuzzParseProbe(f *testing.F) {
+	for _, s := range []string{"768,576,10/1\n", "640,480,30000/1001", "1,1,1", ",,", "5,5,1/0", "-3,4,25/1", "5,5,1e300/1e-300"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v, err := parseProbe("v", s)
+		if err == nil && (v.width <= 0 || v.height <= 0 || !(v.fps > 0) || v.fps > 1e300) {
+			t.Fatalf("parseProbe(%q) = %+v without error", s, v)
+		}
+	})
 }
