@@ -263,3 +263,31 @@ func TestRunWithTeacherTerm(t *testing.T) {
 		t.Errorf("missing extra: error %v", err)
 	}
 }
+
+// TestRunCancelSavesCheckpoint cancels the context during step 3 (as Ctrl-C does): the run
+// returns the context's error after saving a checkpoint of the steps it completed.
+func TestRunCancelSavesCheckpoint(t *testing.T) {
+	cfg := tinyConfig()
+	out := t.TempDir()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	steps := 0
+	before := func(context.Context, *topdown.Batch) error {
+		if steps++; steps == 3 {
+			cancel()
+		}
+		return nil
+	}
+	_, err := Run(ctx, cfg, Options{DataDir: testData(t), OutDir: out, Backend: testBackend(t), BeforeStep: before, NoValidation: true})
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "checkpoint saved") {
+		t.Fatalf("error %v: want context.Canceled with a saved checkpoint", err)
+	}
+	net, _ := cfg.Net()
+	info, err := LoadCheckpoint(filepath.Join(out, CheckpointFile), model.NewStore(), net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Step != 3 {
+		t.Errorf("checkpoint at step %d, want 3 (the step under way when cancelled completes)", info.Step)
+	}
+}
