@@ -51,18 +51,20 @@ func DemoExperiment(quick bool) *Experiment {
 		Variants: []string{"gt", "primary", "odkd"},
 		Alpha:    0.5, Binarize: 0.5, MaskWeight: 0.1, RestrictWeight: 1, LatencyRuns: 20,
 	}
-	steps := map[string]int{"student": 300, "primary": 400, "senior": 600, "t3d": 400, "s3d": 300}
+	steps := map[string]int{"student": 200, "primary": 300, "senior": 400, "t3d": 300, "s3d": 200}
+	t3w, t3h := 0.5, 64
 	if quick {
-		scale = 0.08
-		e.Data.Images, e.Data.Width, e.Data.Height, e.Data.HeavyOcclusion = 40, 96, 96, false
+		scale = 0.05
+		e.Data.Images, e.Data.Width, e.Data.Height, e.Data.HeavyOcclusion = 24, 96, 96, false
 		e.Variants = []string{"gt", "odkd"}
-		e.LatencyRuns = 5
+		e.LatencyRuns = 3
+		t3w, t3h = 0.35, 32
 	}
 	s := func(k string) int { return max(4, int(float64(steps[k])*scale)) }
 	e.student = demoConfig("demo-student", "mobilenetv2", 0, 0.25, 16, s("student"), 3e-3, 1)
 	e.primary = demoConfig("demo-primary", "simplebaseline", 18, 0.25, 32, s("primary"), 2e-3, 101)
-	e.senior = demoConfig("demo-senior", "simplebaseline", 18, 0.5, 64, s("senior"), 2e-3, 202)
-	t3 := demoConfig("demo-teacher3d", "movnect", 0, 0.75, 64, s("t3d"), 2e-3, 303)
+	e.senior = demoConfig("demo-senior", "simplebaseline", 18, 0.375, 48, s("senior"), 2e-3, 202)
+	t3 := demoConfig("demo-teacher3d", "movnect", 0, t3w, t3h, s("t3d"), 2e-3, 303)
 	s3 := demoConfig("demo-student3d", "movnect", 0, 0.25, 16, s("s3d"), 3e-3, 1)
 	e.t3d, e.s3d = &t3, &s3
 	e.PrimarySteps = e.student.Steps / 2
@@ -134,7 +136,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 	p.Sections = append(p.Sections, report.Section{
 		Heading: "Results",
 		Paragraphs: []string{
-			"Students: MobileNetV2 0.25 with a light head and a 1×1 mask head; primary teacher SimpleBaseline-R18 ×0.25, senior teacher SimpleBaseline-R18 ×0.5 with a segmentation head trained on the GT masks. " +
+			"Students: MobileNetV2 0.25 with a light head and a 1×1 mask head; primary teacher SimpleBaseline-R18 ×0.25, senior teacher SimpleBaseline-R18 ×0.375 with a segmentation head trained on the GT masks. " +
 				"gt: GT heatmaps only; primary: α‖H−H_GT‖² + (1−α)‖H−H_PT‖² (MoVNect/FPD, α = 0.5); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction. " +
 				"3d_gt / 3d_movnect: MoVNect 3D students (location maps, GT-heatmap-masked location loss, bone-length loss) without and with the 3D teacher.",
 		},

@@ -171,6 +171,7 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 	bar := progress.New(opts.Progress, cfg.Steps, cfg.Name)
 	t0 := time.Now()
 	var avg float64
+	var inAvg int
 	for step := 0; step < cfg.Steps; step++ {
 		b, err := it.Next()
 		if err != nil {
@@ -201,10 +202,10 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 		if math.IsNaN(v) || math.IsInf(v, 0) {
 			return res, fmt.Errorf("%s step %d: %w (%v)", cfg.Name, step, train.ErrNaN, v)
 		}
-		avg += v
+		avg, inAvg = avg+v, inAvg+1
 		if (step+1)%logEvery == 0 || step+1 == cfg.Steps {
-			records = append(records, StepRecord{Step: step + 1, Loss: avg / float64(logEvery-((logEvery-(step+1)%logEvery)%logEvery))})
-			avg = 0
+			records = append(records, StepRecord{Step: step + 1, Loss: avg / float64(inAvg)})
+			avg, inAvg = 0, 0
 		}
 		res.Loss = v
 		bar.Add(1)
