@@ -20,11 +20,11 @@ func TestLoadAblationConfig(t *testing.T) {
 	if e.PrimarySteps <= 0 || e.PrimarySteps >= e.StudentConfig().Steps {
 		t.Errorf("primary steps %d outside the student's %d", e.PrimarySteps, e.StudentConfig().Steps)
 	}
-	steps, switch := e.StudentConfig().Steps, e.PrimarySteps
+	steps, sw := e.StudentConfig().Steps, e.PrimarySteps
 	e.Scale(0.1)
 	wantSteps := int(float64(steps) * 0.1)
-	if s := e.StudentConfig().Steps; s != wantSteps || e.PrimarySteps != switch*wantSteps/steps {
-		t.Errorf("scaled: %d steps (want %d), switch at %d (want %d)", s, wantSteps, e.PrimarySteps, switch*wantSteps/steps)
+	if s := e.StudentConfig().Steps; s != wantSteps || e.PrimarySteps != sw*wantSteps/steps {
+		t.Errorf("scaled: %d steps (want %d), switch at %d (want %d)", s, wantSteps, e.PrimarySteps, sw*wantSteps/steps)
 	}
 }
 
