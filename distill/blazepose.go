@@ -1,0 +1,124 @@
+package distill
+
+import (
+	"context"
+	"fmt"
+	"math"
+
+	"github.com/gomlx/compute"
+	"github.com/posedistill/posedistill/blazepose"
+	"github.com/posedistill/posedistill/codec"
+	"github.com/posedistill/posedistill/skeleton"
+	"github.com/posedistill/posedistill/topdown"
+)
+
+// BlazePoseTeacher is MediaPipe's BlazePose landmark model used as a teacher (keypoints and the
+// person mask, so it can serve as ODKD's senior teacher).
+//
+// Conversion to the student's codec: each crop is un-normalised to [0, 1] RGB and resampled
+// bilinearly to 256×256 (the student's crops are already person-centred boxes, so BlazePose's
+// detector is skipped); the 33 landmarks are mapped by name onto COCO-17 and from 256-crop pixels
+// to student-crop pixels, and re-rendered by the student's own codec (its gaussian, sigma and
+// sub-pixel convention) as labelled joints when their visibility (sigmoid) reaches
+// MinVisibility, else as empty channels. BlazePose's own 64×64 heatmaps are not used: their
+// scale and spread follow another convention. The segmentation logits are resampled to the
+// student's heatmap size and passed through a sigmoid.
+type BlazePoseTeacher struct {
+	Codec         *codec.Codec
+	Mean, Std     [3]float32
+	MinVisibility float64
+	lm            *blazepose.Landmarker
+	mapping       *skeleton.Mapping
+}
+
+// NewBlazePoseTeacher loads a pose_landmark_*.tflite model for a student whose crops follow sc
+// (codec, normalisation, COCO-17 joints).
+func NewBlazePoseTeacher(be compute.Backend, modelPath string, sc topdown.Config) (*BlazePoseTeacher, error) {
+	lm, err := blazepose.NewLandmarker(be, modelPath)
+	if err != nil {
+		return nil, err
+	}
+	m, err := skeleton.NewMapping(skeleton.BlazePose33(), sc.Joints)
+	if err != nil {
+		return nil, err
+	}
+	return &BlazePoseTeacher{Codec: sc.Codec, Mean: sc.Mean, Std: sc.Std, MinVisibility: 0.5, lm: lm, mapping: m}, nil
+}
+
+// Close releases nothing: the landmarker's graphs live with its backend.
+func (t *BlazePoseTeacher) Close() {}
+
+// Predict runs BlazePose on every crop (see BlazePoseTeacher for the conversion).
+func (t *BlazePoseTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
+	var out TeacherOutput
+	if len(images.Shape) != 4 || images.Shape[3] != 3 {
+		return out, fmt.Errorf("blazepose teacher: images shape %v", images.Shape)
+	}
+	n, h, w := images.Shape[0], images.Shape[1], images.Shape[2]
+	if h != t.Codec.InputH || w != t.Codec.InputW {
+		return out, fmt.Errorf("blazepose teacher: crops %dx%d, codec input %dx%d", w, h, t.Codec.InputW, t.Codec.InputH)
+	}
+	k := t.mapping.To.NumJoints()
+	hp := t.Codec.NumHeatPixels()
+	heat := make([]float32, n*hp*k)
+	var mask []float32
+	for i := range n {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		kps, seg, err := t.one(ctx, images.Data[i*h*w*3:(i+1)*h*w*3], h, w)
+		if err != nil {
+			return out, err
+		}
+		weights := make([]float32, k)
+		if err := t.Codec.Encode(kps, heat[i*hp*k:(i+1)*hp*k], weights); err != nil {
+			return out, fmt.Errorf("blazepose teacher: %w", err)
+		}
+		m, err := resizeNHWC(seg, 1, blazepose.InputSize, blazepose.InputSize, 1, heatH, heatW)
+		if err != nil {
+			return out, err
+		}
+		for j, v := range m {
+			m[j] = float32(1 / (1 + math.Exp(-float64(v))))
+		}
+		mask = append(mask, m...)
+	}
+	var err error
+	if out.Heatmaps, err = resizeNHWC(heat, n, t.Codec.HeatH, t.Codec.HeatW, k, heatH, heatW); err != nil {
+		return out, err
+	}
+	out.Mask = mask
+	return out, nil
+}
+
+// one runs the landmark model on one normalised crop and returns its COCO-17 keypoints in crop
+// pixels (V 2 when visible enough, else 0) and the segmentation logits.
+func (t *BlazePoseTeacher) one(ctx context.Context, crop []float32, h, w int) ([]codec.Keypoint, []float32, error) {
+	rgb := make([]float32, len(crop))
+	for p := 0; p < len(crop); p += 3 {
+		for c := range 3 {
+			rgb[p+c] = min(max((crop[p+c]*t.Std[c]+t.Mean[c])/255, 0), 1)
+		}
+	}
+	in, err := resizeNHWC(rgb, 1, h, w, 3, blazepose.InputSize, blazepose.InputSize)
+	if err != nil {
+		return nil, nil, err
+	}
+	pose, err := t.lm.Run(ctx, in)
+	if err != nil {
+		return nil, nil, err
+	}
+	kps := make([]codec.Keypoint, t.mapping.To.NumJoints())
+	sx, sy := float64(w)/blazepose.InputSize, float64(h)/blazepose.InputSize
+	for j, src := range t.mapping.Source {
+		if src < 0 {
+			continue
+		}
+		lm := pose.Landmarks[src]
+		kps[j] = codec.Keypoint{X: lm.X * sx, Y: lm.Y * sy}
+		if lm.Visibility >= t.MinVisibility {
+			kps[j].V = 2
+		}
+	}
+	return kps, pose.Segmentation, nil
+}
