@@ -69,7 +69,7 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	defer dec.close()
+	defer dec.abort()
 	overlayPath := filepath.Join(*out, "overlay.mp4")
 	enc, err := startEncoder(ctx, overlayPath, info)
 	if err != nil {
@@ -252,6 +252,7 @@ type decoder struct {
 	cmd    *exec.Cmd
 	r      *bufio.Reader
 	info   videoInfo
+	buf    []byte
 	stderr strings.Builder
 	done   bool
 }
@@ -282,7 +283,10 @@ func startDecoder(ctx context.Context, path string, info videoInfo, frames int) 
 // next returns the next frame, or io.EOF after the last one.
 func (d *decoder) next() (*image.RGBA, error) {
 	w, h := d.info.width, d.info.height
-	buf := make([]byte, w*h*3)
+	if d.buf == nil {
+		d.buf = make([]byte, w*h*3)
+	}
+	buf := d.buf
 	if _, err := io.ReadFull(d.r, buf); err != nil {
 		if errors.Is(err, io.EOF) {
 			return nil, io.EOF
@@ -307,6 +311,18 @@ func (d *decoder) close() error {
 		return fmt.Errorf("ffmpeg decode: %w: %s", err, strings.TrimSpace(d.stderr.String()))
 	}
 	return nil
+}
+
+// abort stops ffmpeg if the stream was not read to its end.
+func (d *decoder) abort() {
+	if d.done {
+		return
+	}
+	d.done = true
+	if d.cmd.Process != nil {
+		_ = d.cmd.Process.Kill()
+	}
+	_ = d.cmd.Wait()
 }
 
 // encoder writes RGB frames into an H.264 MP4 through ffmpeg, into a temporary file renamed
