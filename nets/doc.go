@@ -33,8 +33,8 @@
 // # Architectures
 //
 // Students: MobileNetV2Pose (torchvision's MobileNetV2 + light or deconv head), MoVNect (MobileNetV2
-// truncated at stride 16 + depthwise-separable blocks, 2D heatmaps and optional location maps).
-// Teachers: SimpleBaseline (ResNet-18/34/50/101/152 + three transposed convolutions, optional
-// segmentation head). All heads are at 1/4 of the input resolution (256×192 → 64×48). Catalog lists
+// truncated at stride 16 + depthwise-separable blocks, 2D heatmaps and optional location maps),
+// HRNet-W16. Teachers: SimpleBaseline (ResNet-18/34/50/101/152 + three transposed convolutions),
+// HRNet-W32, both with an optional segmentation head. All heads are at 1/4 of the input resolution (256×192 → 64×48). Catalog lists
 // ready-made configurations by name.
 package nets
