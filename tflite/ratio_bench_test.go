@@ -3,6 +3,7 @@ package tflite
 import (
 	"context"
 	"sort"
+	"syscall"
 	"testing"
 	"time"
 
@@ -13,7 +14,9 @@ import (
 // BenchmarkBlazePoseRatio measures the go backend against TFLite's WebAssembly build on a busy
 // machine fairly: rounds alternate between the two (per round, the median of 3 go inferences and
 // of 3 WASM inferences after a warm-up), and the reported go/wasm is the median of the per-round
-// ratios. Both at batch 1; the go backend uses its worker pool, the WASM build one thread.
+// ratios. Both at batch 1; the go backend uses its worker pool, the WASM build one thread, so
+// the CPU-time figures (process CPU per inference, less sensitive to other load) are reported
+// beside the wall-clock ones.
 // slice-ms is the go backend with the former strided-Slice taps, timed in the same rounds.
 // Run with -benchtime=1x.
 func BenchmarkBlazePoseRatio(b *testing.B) {
@@ -24,29 +27,41 @@ func BenchmarkBlazePoseRatio(b *testing.B) {
 			input := personCrop(b, 256)
 			dir := wasmDir(b)
 			r, slow := goRunner(b, path, tapsByPad), goRunner(b, path, tapsBySlice)
-			timed := func(r *Runner) float64 {
-				var ms []float64
+			timed := func(r *Runner) (wall, cpu float64) {
+				var ms, cms []float64
 				for range per {
-					start := time.Now()
+					start, c0 := time.Now(), cpuTime(b)
 					if _, err := r.Run(context.Background(), input); err != nil {
 						b.Fatal(err)
 					}
 					ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+					cms = append(cms, float64((cpuTime(b)-c0).Microseconds())/1000)
 				}
-				return median(ms)
+				return median(ms), median(cms)
 			}
 			for b.Loop() {
-				var goMs, sliceMs, wasmMs, ratios []float64
+				var goMs, goCPU, sliceMs, sliceCPU, wasmMs, wasmCPU, ratios, cpuRatios []float64
 				for range rounds {
-					gm := timed(r)
-					sliceMs = append(sliceMs, timed(slow))
-					wm := median(append([]float64(nil), runWASM(b, dir, path, input, per+1).Ms[1:]...))
-					goMs, wasmMs, ratios = append(goMs, gm), append(wasmMs, wm), append(ratios, gm/wm)
+					gm, gc := timed(r)
+					sm, sc := timed(slow)
+					w := runWASM(b, dir, path, input, per+1)
+					wm := median(append([]float64(nil), w.Ms[1:]...))
+					wc := wm
+					if len(w.CPUMs) == len(w.Ms) {
+						wc = median(append([]float64(nil), w.CPUMs[1:]...))
+					}
+					goMs, goCPU, sliceMs, sliceCPU = append(goMs, gm), append(goCPU, gc), append(sliceMs, sm), append(sliceCPU, sc)
+					wasmMs, wasmCPU = append(wasmMs, wm), append(wasmCPU, wc)
+					ratios, cpuRatios = append(ratios, gm/wm), append(cpuRatios, gc/wc)
 				}
 				b.ReportMetric(median(goMs), "go-ms")
+				b.ReportMetric(median(goCPU), "go-cpu-ms")
 				b.ReportMetric(median(sliceMs), "slice-ms")
+				b.ReportMetric(median(sliceCPU), "slice-cpu-ms")
 				b.ReportMetric(median(wasmMs), "wasm-ms")
+				b.ReportMetric(median(wasmCPU), "wasm-cpu-ms")
 				b.ReportMetric(median(ratios), "go/wasm")
+				b.ReportMetric(median(cpuRatios), "go/wasm-cpu")
 			}
 		})
 	}
@@ -75,6 +90,15 @@ func goRunner(b *testing.B, path string, how tapMethod) *Runner {
 		b.Fatal(err)
 	}
 	return r
+}
+
+// cpuTime is the process's user + system CPU time so far.
+func cpuTime(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func median(v []float64) float64 {

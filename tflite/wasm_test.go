@@ -64,6 +64,7 @@ type wasmResult struct {
 		Shape []int
 	}
 	Ms      []float64
+	CPUMs   []float64   `json:"cpuMs"`
 	Values  [][]float32 `json:"-"`
 	Elapsed time.Duration
 }

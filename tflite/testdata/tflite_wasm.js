@@ -3,7 +3,8 @@
 //
 // Usage: node tflite_wasm.js WASM_DIR MODEL INPUT.f32 OUT_PREFIX ITERATIONS
 // Reads the first input's float32 values from INPUT.f32, writes output i to OUT_PREFIX<i>.f32,
-// and prints one JSON line: {"outputs":[{"name","shape"}...], "ms":[per-inference times]}.
+// and prints one JSON line: {"outputs":[{"name","shape"}...], "ms":[per-inference times], "cpuMs":[per-inference
+// process CPU times]}.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -28,12 +29,14 @@ async function main() {
   const dst = input.data();
   if (dst.length !== x.length) throw new Error(`input has ${dst.length} values, file has ${x.length}`);
   dst.set(x);
-  const ms = [];
+  const ms = [], cpuMs = [];
   const iters = Math.max(1, parseInt(itersArg || '1', 10));
   for (let i = 0; i < iters; i++) {
-    const t0 = process.hrtime.bigint();
+    const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
     if (!runner.Infer()) throw new Error('infer failed');
     ms.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpuMs.push((c.user + c.system) / 1e3);
   }
   const outs = runner.GetOutputs();
   const info = [];
@@ -43,7 +46,7 @@ async function main() {
     fs.writeFileSync(outPrefix + i + '.f32', Buffer.from(d.buffer, d.byteOffset, d.byteLength));
     info.push({name: o.name, shape: String(o.shape).split(',').map(Number)});
   }
-  process.stdout.write(JSON.stringify({outputs: info, ms}) + '\n');
+  process.stdout.write(JSON.stringify({outputs: info, ms, cpuMs}) + '\n');
 }
 
 main().catch((e) => { process.stderr.write(String(e && e.stack || e) + '\n'); process.exit(1); });
