@@ -1,5 +1,7 @@
 // Package backend opens GoMLX compute backends for posedistill: "go" (pure Go, the default), "onnx"
-// (ONNX Runtime, library from $ONNXRUNTIME_SHARED_LIBRARY_PATH) and, where it is compiled in, "xla".
+// (ONNX Runtime, library from $ONNXRUNTIME_SHARED_LIBRARY_PATH; scripts/setup-onnxruntime installs
+// it) and, when built with the "xla" tag, "xla" (GPUs; its plugin is downloaded on first use, so it
+// is left out of default builds).
 //
 // # A guard against out-of-bounds SIMD loads
 //
@@ -22,7 +24,8 @@ import (
 	"sync"
 
 	"github.com/gomlx/compute"
-	_ "github.com/gomlx/gomlx/backends/default" // registers the go, onnx and (with its tag) xla backends
+	_ "github.com/gomlx/compute-onnx"      // registers the "onnx" backend (ONNX Runtime)
+	_ "github.com/gomlx/compute/gobackend" // registers the "go" backend
 )
 
 // headroomBytes is how much heap address space the SIMD guard maps ahead of use.
@@ -44,16 +47,16 @@ func ReserveHeapHeadroom() {
 	})
 }
 
-// New returns the backend named by config ("go", "onnx", "onnx:cpu", "xla:cpu", …). An empty
-// config uses $GOMLX_BACKEND, then "go".
-func New(config string) (compute.Backend, error) {
+// New returns the backend named by config ("go", "go:parallelism=2", "onnx", "onnx:cpu",
+// "xla:cuda", …). An empty config uses $GOMLX_BACKEND, then "go".
+func New(config string) (b compute.Backend, err error) {
 	if config == "" {
 		config = os.Getenv("GOMLX_BACKEND")
 	}
 	if config == "" {
 		config = "go"
 	}
-	name, _, _ := strings.Cut(config, ":")
+	name, _, hasOptions := strings.Cut(config, ":")
 	known := false
 	for _, b := range compute.List() {
 		known = known || b == name
@@ -61,12 +64,22 @@ func New(config string) (compute.Backend, error) {
 	if !known {
 		return nil, fmt.Errorf("backend %q is not available (compiled in: %v)", name, compute.List())
 	}
-	if name == "onnx" && os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
-		return nil, fmt.Errorf("backend onnx: set ONNXRUNTIME_SHARED_LIBRARY_PATH to libonnxruntime.so.1 " +
-			"(scripts/setup-onnxruntime installs it and prints the path)")
+	if name == "onnx" {
+		if os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
+			return nil, fmt.Errorf("backend onnx: set ONNXRUNTIME_SHARED_LIBRARY_PATH to libonnxruntime.so.1 " +
+				"(scripts/setup-onnxruntime installs it and prints the path)")
+		}
+		if !hasOptions { // without options the onnx backend re-reads $GOMLX_BACKEND
+			config = "onnx:cpu"
+		}
 	}
 	ReserveHeapHeadroom()
-	b, err := compute.NewWithConfig(config)
+	defer func() { // compute.NewWithConfig panics on some bad configurations
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("backend %s: %v", config, r)
+		}
+	}()
+	b, err = compute.NewWithConfig(config)
 	if err != nil {
 		return nil, fmt.Errorf("backend %s: %w", config, err)
 	}

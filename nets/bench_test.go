@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/posedistill/posedistill/backend"
 )
 
 // Benchmark sizes: the student probe of DESIGN.md (128×128 input, batch 16 for training, batch 1 for
@@ -39,7 +40,7 @@ func torchThreads() string {
 // and, since wall time is meaningless on a machine shared with other jobs, the process CPU time per op
 // of both ("cpu-ms/op", "torch-cpu-ms/op") and its ratio ("x-torch-cpu").
 func BenchmarkStudents(b *testing.B) {
-	backend, err := NewBackend("")
+	backend, err := backend.New("")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -89,17 +89,3 @@ func TestPredictRejectsBadImages(t *testing.T) {
 		}
 	}
 }
-
-// TestNewBackend checks backend selection by name and the error for an unknown one.
-func TestNewBackend(t *testing.T) {
-	b, err := NewBackend("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if b.Name() == "" {
-		t.Error("backend without a name")
-	}
-	if _, err := NewBackend("no-such-backend"); err == nil {
-		t.Error("NewBackend accepted an unknown backend")
-	}
-}

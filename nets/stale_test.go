@@ -8,12 +8,13 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/posedistill/posedistill/backend"
 )
 
 // TestPredictorSeesTrainedWeights checks that a Predictor kept across training steps uses the
 // current weights: after training, it must agree with a fresh Predictor on the same store.
 func TestPredictorSeesTrainedWeights(t *testing.T) {
-	backend, err := NewBackend("go")
+	backend, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train"
 	"github.com/gomlx/gomlx/ml/train/optimizer"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/nets/layers"
 )
 
@@ -51,7 +52,7 @@ func tinyNets(t testing.TB) []*Net {
 func backends(t *testing.T) map[string]func(t *testing.T) compute.Backend {
 	return map[string]func(t *testing.T) compute.Backend{
 		"go": func(t *testing.T) compute.Backend {
-			b, err := NewBackend("go")
+			b, err := backend.New("go")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +62,7 @@ func backends(t *testing.T) map[string]func(t *testing.T) compute.Backend {
 			if os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH") == "" {
 				t.Skip("ONNXRUNTIME_SHARED_LIBRARY_PATH is unset: run scripts/setup-onnxruntime and export it to test the onnx backend")
 			}
-			b, err := NewBackend("onnx")
+			b, err := backend.New("onnx")
 			if err != nil {
 				t.Fatalf("onnx backend: %v", err)
 			}
