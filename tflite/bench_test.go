@@ -11,8 +11,8 @@ import (
 )
 
 // BenchmarkBlazePose compares, per model, one batch-1 inference of the Go translation on GoMLX's
-// go backend — depthwise convolutions lowered to cropping-Pad taps (the default, "go") or to
-// strided-Slice taps ("go-slicetaps"), or everything through ConvGeneral ("go-convgeneral",
+// go backend — convolution taps cropped from the once-padded input (the default, "go"), one
+// zero-padding Pad per tap ("go-padtaps") or strided Slices ("go-slicetaps"), or everything through ConvGeneral ("go-convgeneral",
 // lite and detector only: it is slow) — with the same model on TFLite's WebAssembly build
 // (XNNPACK, one thread), run through node in the same benchmark run. The wasm sub-benchmark
 // reports the executor's own per-inference time (median), excluding node start-up and model
@@ -29,10 +29,11 @@ func BenchmarkBlazePose(b *testing.B) {
 	} {
 		path := blazePoseFile(b, tc.model)
 		input := personCrop(b, tc.size)
-		b.Run(tc.model+"/go", func(b *testing.B) { benchGo(b, path, input, false, tapsByPad) })
+		b.Run(tc.model+"/go", func(b *testing.B) { benchGo(b, path, input, false, tapsByCrop) })
+		b.Run(tc.model+"/go-padtaps", func(b *testing.B) { benchGo(b, path, input, false, tapsByPad) })
 		b.Run(tc.model+"/go-slicetaps", func(b *testing.B) { benchGo(b, path, input, false, tapsBySlice) })
 		if tc.model != modelstore.PoseLandmarkFull && tc.model != modelstore.PoseLandmarkHeavy {
-			b.Run(tc.model+"/go-convgeneral", func(b *testing.B) { benchGo(b, path, input, true, tapsByPad) })
+			b.Run(tc.model+"/go-convgeneral", func(b *testing.B) { benchGo(b, path, input, true, tapsByCrop) })
 		}
 		b.Run(tc.model+"/wasm", func(b *testing.B) {
 			dir := wasmDir(b)

@@ -6,9 +6,9 @@ import (
 	"testing"
 )
 
-// TestDepthwiseLowerings checks that the cropping-Pad taps, the strided-Slice taps and GoMLX's
-// ConvGeneral agree on depthwise convolutions of every stride, dilation, padding and size
-// parity (PyTorch checks a few of them against an independent implementation).
+// TestDepthwiseLowerings checks that the crop taps, the padding-Pad taps, the strided-Slice taps
+// and GoMLX's ConvGeneral agree on depthwise convolutions of every stride, dilation, padding and
+// size parity (PyTorch checks a few of them against an independent implementation).
 func TestDepthwiseLowerings(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	cases := []struct {
@@ -36,9 +36,10 @@ func TestDepthwiseLowerings(t *testing.T) {
 			ts := []tspec{input(rng, c.in...), constF32(rng, c.k...), constF32(rng, c.k[3]), output(c.in[0], oh, ow, c.k[3])}
 			ops := []mop{{code: OpDepthwiseConv, in: []int{0, 1, 2}, out: []int{3}, optType: optDepthwiseConv,
 				opts: fbTable{0: fbU8(c.pad), 1: fbI32(c.s), 2: fbI32(c.s), 3: fbI32(1), 4: fbU8(ActNone), 5: fbI32(c.d), 6: fbI32(c.d)}}}
-			want := runMiniWith(t, ts, ops, true, tapsByPad)
+			want := runMiniWith(t, ts, ops, true, tapsByCrop)
 			closeTo(t, runMiniWith(t, ts, ops, false, tapsByPad), want, 1e-5)
 			closeTo(t, runMiniWith(t, ts, ops, false, tapsBySlice), want, 1e-5)
+			closeTo(t, runMiniWith(t, ts, ops, false, tapsByCrop), want, 1e-5)
 		})
 	}
 }

@@ -40,7 +40,7 @@ func convIm2col(x, k *graph.Node, s, d [2]int, p [][2]int, how tapMethod) *graph
 	if kd[1] == 1 && kd[2] == 1 && s == [2]int{1, 1} {
 		cols = padSpatial(x, p)
 	} else {
-		tapAt := padTaps(x, kd[1], kd[2], s, d, p)
+		tapAt := padTaps(x, kd[1], kd[2], s, d, p, how)
 		if how == tapsBySlice {
 			xd := x.Shape().Dimensions
 			oh, ow := outSize(xd[1], kd[1], s[0], d[0], p[0]), outSize(xd[2], kd[2], s[1], d[1], p[1])

@@ -91,7 +91,7 @@ func miniModel(ts []tspec, ops []mop) []byte {
 // or GoMLX's ConvGeneral when native).
 func runMini(t *testing.T, ts []tspec, ops []mop, native ...bool) []float32 {
 	t.Helper()
-	return runMiniWith(t, ts, ops, len(native) > 0 && native[0], tapsByPad)
+	return runMiniWith(t, ts, ops, len(native) > 0 && native[0], tapsByCrop)
 }
 
 // runMiniWith is runMini with the convolution lowering chosen: native ConvGeneral, or the given

@@ -286,11 +286,12 @@ func (b *builder) conv(op Operator, x *graph.Node, depthwise bool) (*graph.Node,
 		if !ok {
 			return nil, fmt.Errorf("kernel %q is not a usable constant", b.net.sg.Tensors[op.Inputs[1]].Name)
 		}
-		lower := convPadTaps
 		if b.net.taps == tapsBySlice {
-			lower = convTaps
+			y, err = convTaps(x, kc, [2]int{sh, sw}, [2]int{dh, dw}, paddings)
+		} else {
+			y, err = convPadTaps(x, kc, [2]int{sh, sw}, [2]int{dh, dw}, paddings, b.net.taps)
 		}
-		if y, err = lower(x, kc, [2]int{sh, sw}, [2]int{dh, dw}, paddings); err != nil {
+		if err != nil {
 			return nil, err
 		}
 	case depthwise:

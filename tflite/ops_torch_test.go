@@ -187,6 +187,7 @@ func TestOpsAgainstPyTorch(t *testing.T) {
 			if c.op == "CONV_2D" || c.op == "DEPTHWISE_CONV_2D" {
 				closeTo(t, runMini(t, c.tensors, c.ops, true), want[i], 2e-5) // ConvGeneral
 				closeTo(t, runMiniWith(t, c.tensors, c.ops, false, tapsBySlice), want[i], 2e-5)
+				closeTo(t, runMiniWith(t, c.tensors, c.ops, false, tapsByPad), want[i], 2e-5)
 			}
 		})
 	}

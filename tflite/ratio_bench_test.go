@@ -17,7 +17,9 @@ import (
 // ratios. Both at batch 1; the go backend uses its worker pool, the WASM build one thread, so
 // the CPU-time figures (process CPU per inference, less sensitive to other load) are reported
 // beside the wall-clock ones.
-// slice-ms is the go backend with the former strided-Slice taps, timed in the same rounds.
+// go is the default lowering (taps cropped from the once-padded input); slice-ms is the go
+// backend with the former strided-Slice taps, pad-ms with one zero-padding crop Pad per tap,
+// timed in the same rounds.
 // Run with -benchtime=1x.
 func BenchmarkBlazePoseRatio(b *testing.B) {
 	const rounds, per = 5, 3
@@ -26,7 +28,7 @@ func BenchmarkBlazePoseRatio(b *testing.B) {
 			path := blazePoseFile(b, model)
 			input := personCrop(b, 256)
 			dir := wasmDir(b)
-			r, slow := goRunner(b, path, tapsByPad), goRunner(b, path, tapsBySlice)
+			r, slow, pad := goRunner(b, path, tapsByCrop), goRunner(b, path, tapsBySlice), goRunner(b, path, tapsByPad)
 			timed := func(r *Runner) (wall, cpu float64) {
 				var ms, cms []float64
 				for range per {
@@ -40,10 +42,12 @@ func BenchmarkBlazePoseRatio(b *testing.B) {
 				return median(ms), median(cms)
 			}
 			for b.Loop() {
-				var goMs, goCPU, sliceMs, sliceCPU, wasmMs, wasmCPU, ratios, cpuRatios []float64
+				var goMs, goCPU, sliceMs, sliceCPU, padMs, padCPU, wasmMs, wasmCPU, ratios, cpuRatios []float64
 				for range rounds {
 					gm, gc := timed(r)
 					sm, sc := timed(slow)
+					pm, pc := timed(pad)
+					padMs, padCPU = append(padMs, pm), append(padCPU, pc)
 					w := runWASM(b, dir, path, input, per+1)
 					wm := median(append([]float64(nil), w.Ms[1:]...))
 					wc := wm
@@ -58,6 +62,8 @@ func BenchmarkBlazePoseRatio(b *testing.B) {
 				b.ReportMetric(median(goCPU), "go-cpu-ms")
 				b.ReportMetric(median(sliceMs), "slice-ms")
 				b.ReportMetric(median(sliceCPU), "slice-cpu-ms")
+				b.ReportMetric(median(padMs), "pad-ms")
+				b.ReportMetric(median(padCPU), "pad-cpu-ms")
 				b.ReportMetric(median(wasmMs), "wasm-ms")
 				b.ReportMetric(median(wasmCPU), "wasm-cpu-ms")
 				b.ReportMetric(median(ratios), "go/wasm")
