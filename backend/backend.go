@@ -11,9 +11,9 @@
 // bytes past its end. That is harmless inside mapped memory but faults when the slice ends where the
 // heap's mapped region ends and the arena's reserved, inaccessible part begins — a rare, random
 // SIGSEGV in long training runs (reproduced with a two-page mmap whose second page is PROT_NONE).
-// New maps heap headroom once per process (a large, never-touched allocation, freed at once): the
-// Go heap never unmaps memory, so afterwards the end of every ordinary allocation is followed by
-// mapped pages. The allocation costs address space, not resident memory.
+// Importing this package maps heap headroom once per process (a large, never-touched allocation,
+// freed at once): the Go heap never unmaps memory, so afterwards the end of every ordinary
+// allocation is followed by mapped pages. The allocation costs address space, not resident memory.
 package backend
 
 import (
@@ -28,23 +28,57 @@ import (
 	_ "github.com/gomlx/compute/gobackend" // registers the "go" backend
 )
 
-// headroomBytes is how much heap address space the SIMD guard maps ahead of use.
-const headroomBytes = 4 << 30
+// maxHeadroomBytes is the most heap address space the SIMD guard maps ahead of use.
+const maxHeadroomBytes = 4 << 30
 
 // guard maps the heap headroom once per process (see the package documentation).
 var guard sync.Once
 
-// ReserveHeapHeadroom maps heapBytes of Go heap address space and frees it again, so that later
-// allocations are followed by mapped memory. It is called by New; call it directly before running
-// GoMLX graphs on a backend created elsewhere.
+func init() {
+	// In a fresh process the headroom costs tens of milliseconds; later, when the freed pages
+	// must be zeroed again, it costs seconds. So take it at start-up.
+	ReserveHeapHeadroom()
+}
+
+// ReserveHeapHeadroom maps heap address space ahead of use and frees it again, so that later
+// allocations are followed by mapped memory (see the package documentation). It runs once per
+// process, at start-up of any program that imports this package. It maps a quarter of the
+// machine's memory, at most 4 GiB, and nothing where the kernel refuses to overcommit.
 func ReserveHeapHeadroom() {
 	guard.Do(func() {
-		b := make([]byte, headroomBytes)
+		n := headroomBytes()
+		if n == 0 {
+			return
+		}
+		b := make([]byte, n)
 		b[len(b)-1] = 1 // the last page only; the rest is never touched
 		runtime.KeepAlive(b)
 		b = nil
 		runtime.GC()
 	})
+}
+
+// headroomBytes returns how much address space ReserveHeapHeadroom may map: a quarter of
+// MemTotal, at most maxHeadroomBytes, or 0 under strict overcommit accounting (mode 2), where a
+// large reservation would count against the commit limit.
+func headroomBytes() int {
+	if mode, err := os.ReadFile("/proc/sys/vm/overcommit_memory"); err != nil || strings.TrimSpace(string(mode)) == "2" {
+		return 0
+	}
+	info, err := os.ReadFile("/proc/meminfo")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(info), "\n") {
+		if rest, ok := strings.CutPrefix(line, "MemTotal:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(rest, &kb); err != nil {
+				return 0
+			}
+			return int(min(kb*1024/4, maxHeadroomBytes))
+		}
+	}
+	return 0
 }
 
 // New returns the backend named by config ("go", "go:parallelism=2", "onnx", "onnx:cpu",
@@ -73,7 +107,6 @@ func New(config string) (b compute.Backend, err error) {
 			config = "onnx:cpu"
 		}
 	}
-	ReserveHeapHeadroom()
 	defer func() { // compute.NewWithConfig panics on some bad configurations
 		if r := recover(); r != nil {
 			b, err = nil, fmt.Errorf("backend %s: %v", config, r)
