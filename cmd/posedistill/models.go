@@ -15,8 +15,11 @@ import (
 
 // runModels prints the catalog of architectures with their parameter and GFLOP counts at an input
 // size, or writes one architecture's description as JSON.
-func runModels(_ context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json]", stderr)
+func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "fetch" {
+		return runModelsFetch(ctx, args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json] | models fetch blazepose [--cache DIR] [--from PATH]", stderr)
 	input := fs.String("input", "256x192", "input `HxW` (height x width) for the FLOP counts")
 	arch := fs.String("arch", "", "with --out: the architecture `name` whose description to write")
 	out := fs.String("out", "", "write the --arch description (nets.Net as JSON) to this `file`")
