@@ -11,8 +11,11 @@ type Binarization struct {
 	Floor float64
 }
 
-// DefaultBinarization returns τ = 0.5 (the half-maximum disc of the teacher's blob) and floor 0.05.
-func DefaultBinarization() Binarization { return Binarization{Threshold: 0.5, Floor: 0.05} }
+// DefaultBinarization returns τ = 0.5 (the half-maximum disc of the teacher's blob) and floor
+// 0.2 (a fifth of a GT peak). The floor matters: an unconverged teacher's nearly flat channel
+// (values 0.06–0.09 everywhere in the first ablation, with a floor of 0.05) has almost every
+// pixel above half its peak and would binarize to an all-ones target.
+func DefaultBinarization() Binarization { return Binarization{Threshold: 0.5, Floor: 0.2} }
 
 // Validate reports whether the rule is usable.
 func (b Binarization) Validate() error {

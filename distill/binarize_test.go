@@ -94,3 +94,16 @@ func TestDilateMask(t *testing.T) {
 		t.Error("wrong size: no error")
 	}
 }
+
+// TestDefaultBinarizationIgnoresFlatChannels: an unconverged teacher's flat, low channel gives an
+// empty target, not an all-ones one.
+func TestDefaultBinarizationIgnoresFlatChannels(t *testing.T) {
+	flat := []float32{0.064, 0.07, 0.09, 0.08}
+	got := make([]float32, len(flat))
+	if err := DefaultBinarization().Apply(got, flat, 1, 1); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(got, []float32{0, 0, 0, 0}) {
+		t.Errorf("flat channel binarized to %v", got)
+	}
+}

@@ -212,7 +212,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 		report.Section{Heading: "Teacher vs student heatmaps", Images: []report.Image{{Path: "heatmaps.png", Caption: "held-out crops; columns: " + names + " (maximum over joints, in red)"}}},
 		report.Section{Heading: "Predictions on held-out images", Images: []report.Image{{Path: "overlays.png", Caption: "top-down predictions on the GT boxes (joints scoring ≥ 0.2); columns: " + cols}}},
 		report.Section{Heading: "Losses", Paragraphs: []string{
-			"Binarization: a teacher channel becomes 1 where it reaches τ = 0.5 of its peak (and the peak reaches 0.05), else 0.",
+			"Binarization: a teacher channel becomes 1 where it reaches τ = 0.5 of its peak (and the peak reaches 0.2), else 0.",
 			"Mask knowledge: BCE between the student's mask logits and the senior teacher's mask probability (weight 0.1), and mean(w·H²·(1 − D)) with D the 3×3 dilation of the teacher's mask (weight 1): student heatmap mass off the person is penalised.",
 			"3D: MoVNect's location-map loss ‖H_GT ⊙ (L − L*)‖² against GT (α) and teacher (1−α) maps, plus a bone-length loss; 3D joints read at the 2D heatmap maximum.",
 		}},

@@ -18,7 +18,7 @@
 //
 // Binarization (ODKD): a teacher heatmap channel T_k is replaced by the indicator
 // B_k(p) = 1 if T_k(p) ≥ τ·max_p T_k and max_p T_k ≥ Floor, else 0 (τ = Threshold, 0.5 by
-// default; Floor 0.05). A channel whose peak is below Floor, a joint the teacher does not see,
+// default; Floor 0.2). A channel whose peak is below Floor, a joint the teacher does not see,
 // becomes all zeros. The indicator removes the teacher's low, spread-out responses (the noise
 // ODKD blames for degradation: second modes on a neighbouring person, a long tail along the
 // limb) while keeping where the teacher puts the joint; its peak value 1 equals the peak of the
