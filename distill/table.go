@@ -182,6 +182,14 @@ func PlotAblation(path string, o *Outcome) error {
 		p.Add(l)
 		p.Legend.Add("teacher "+t.Variant, l)
 	}
+	top := 0.05
+	for _, r := range o.Rows {
+		top = math.Max(top, r.AP.Mean+r.AP.Std)
+	}
+	for _, t := range o.Teachers {
+		top = math.Max(top, t.Result.Val.AP)
+	}
+	p.Y.Min, p.Y.Max = 0, math.Min(1, 1.15*top)
 	p.Legend.Top = true
 	img := vgimg.New(9*vg.Inch, 4.5*vg.Inch)
 	p.Draw(draw.New(img))
