@@ -3,6 +3,8 @@ package train
 import (
 	"testing"
 
+	backends "github.com/posedistill/posedistill/backend"
+
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/nets"
@@ -22,7 +24,7 @@ func BenchmarkInference(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.Run(cfg.Name, func(b *testing.B) {
-			backend, err := NewBackend("go")
+			backend, err := backends.New("go")
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	backends "github.com/posedistill/posedistill/backend"
+
 	"github.com/gomlx/compute"
 	"github.com/posedistill/posedistill/synth"
 )
@@ -66,7 +68,7 @@ var (
 // testBackend returns one go backend shared by the tests.
 func testBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	backendOnce.Do(func() { backend, backendErr = NewBackend("go") })
+	backendOnce.Do(func() { backend, backendErr = backends.New("go") })
 	if backendErr != nil {
 		t.Fatal(backendErr)
 	}

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"time"
 
+	backends "github.com/posedistill/posedistill/backend"
+
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	_ "github.com/gomlx/compute/gobackend" // registers the "go" backend
@@ -77,31 +79,6 @@ type Summary struct {
 // ErrNaN is wrapped by the error of a run whose loss became NaN or infinite.
 var ErrNaN = errors.New("loss is not finite")
 
-// NewBackend returns the backend of a configuration string ("" uses $GOMLX_BACKEND, then "go").
-func NewBackend(config string) (compute.Backend, error) {
-	if config == "" {
-		config = os.Getenv("GOMLX_BACKEND")
-	}
-	if config == "" {
-		config = "go"
-	}
-	name := config
-	for i := range config {
-		if config[i] == ':' {
-			name = config[:i]
-			break
-		}
-	}
-	known := false
-	for _, b := range compute.List() {
-		known = known || b == name
-	}
-	if !known {
-		return nil, fmt.Errorf("backend %q is not compiled in (have %v)", name, compute.List())
-	}
-	return compute.NewWithConfig(config)
-}
-
 // Run trains cfg's network on opts.DataDir's train split, validating on its val split, writing
 // checkpoints, the metrics log and the curves to opts.OutDir. A cancelled ctx saves a checkpoint
 // and returns ctx's error; a non-finite loss stops the run with an error wrapping ErrNaN and
@@ -137,7 +114,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	}
 	backend := opts.Backend
 	if backend == nil {
-		if backend, err = NewBackend(cfg.Backend); err != nil {
+		if backend, err = backends.New(cfg.Backend); err != nil {
 			return sum, err
 		}
 		defer backend.Finalize()

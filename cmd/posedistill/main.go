@@ -35,7 +35,7 @@ func commands() []command {
 		{"smooth", "apply the 1€ filter to tracked keypoint results (or --demo: jitter/lag experiment)", runSmooth},
 		{"eval", "COCO keypoint AP/AR of a results file, as pycocotools computes it, with per-keypoint errors", runEval},
 		{"train", "train a pose network from an experiment config (checkpoints, resume, metrics, validation AP)", runTrain},
-		{"predict", "estimate poses in an image with a trained run: COCO results JSON and an overlay PNG", runPredict},
+		{"predict", "estimate poses in an image with a trained run or BlazePose: COCO results JSON and an overlay PNG", runPredict},
 		{"models", "list the network architectures with parameters and GFLOPs, write one as JSON, or fetch pretrained models (models fetch blazepose)", runModels},
 		{"crops", "contact sheet of top-down training crops with their heatmap targets (check the data pipeline)", runCrops},
 		{"blazepose", "run MediaPipe BlazePose (TFLite models translated to GoMLX) on a COCO dataset's images: COCO results", runBlazePose},

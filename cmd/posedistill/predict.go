@@ -10,6 +10,8 @@ import (
 	"os"
 	"strings"
 
+	backends "github.com/posedistill/posedistill/backend"
+
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/render"
 	"github.com/posedistill/posedistill/skeleton"
@@ -19,7 +21,7 @@ import (
 // runPredict estimates poses in one image with a trained run.
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("predict", "predict --model RUN --image IMG [--boxes BOXES.json] --out results.json [--overlay out.png] [--flip]", stderr)
-	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt)")
+	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt), or blazepose-{lite,full,heavy}")
 	imgPath := fs.String("image", "", "image file (JPEG or PNG)")
 	boxesPath := fs.String("boxes", "", "person boxes: a JSON list of [x, y, w, h], or of COCO detections/annotations with \"bbox\" (default: the whole image)")
 	out := fs.String("out", "", "COCO results JSON to write")
@@ -35,6 +37,9 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fs.Usage()
 		return errUsage
 	}
+	if isBlazePoseModel(*runDir) {
+		return predictBlazePose(ctx, *runDir, *imgPath, *out, stdout, stderr)
+	}
 	if *overlay == "" {
 		*overlay = strings.TrimSuffix(*out, ".json") + ".png"
 	}
@@ -49,7 +54,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	backend, err := train.NewBackend(*backendName)
+	backend, err := backends.New(*backendName)
 	if err != nil {
 		return err
 	}
