@@ -45,7 +45,7 @@ func Build(scope *model.Scope, net *Net, images *graph.Node, training bool) (out
 		for j, name := range l.Inputs {
 			ins[j] = nodes[name]
 		}
-		nodes[l.Name] = buildLayer(scope.At("%s", l.Name), l, ins, training)
+		nodes[l.Name] = buildLayer(scope.At("%s", l.Name), l, ins, training, net.Heads.has(l.Name))
 	}
 	out.Heatmaps = nodes[net.Heads.Heatmaps]
 	if net.Heads.Locations != "" {
@@ -57,12 +57,22 @@ func Build(scope *model.Scope, net *Net, images *graph.Node, training bool) (out
 	return out, nil
 }
 
-// buildLayer builds one validated layer.
-func buildLayer(scope *model.Scope, l *Layer, ins []*graph.Node, training bool) *graph.Node {
+// HeadInitStd is the standard deviation of the normal distribution that initializes the weights of
+// an output head's convolution (its bias starts at zero), as MMPose initializes its heatmap heads.
+// With He initialization instead, a fresh net predicts heatmaps ~30× as far from the targets as
+// all zeros, and training sat for hundreds of steps on the "predict zeros" plateau.
+const HeadInitStd = 0.001
+
+// buildLayer builds one validated layer; head marks a layer that is one of the net's outputs.
+func buildLayer(scope *model.Scope, l *Layer, ins []*graph.Node, training, head bool) *graph.Node {
 	switch l.Op {
 	case OpConv:
-		return layers.Conv(scope, ins[0]).Channels(l.Out).Kernel(l.KernelSize()).Stride(l.StrideSize()).
-			Groups(l.GroupCount()).Bias(l.Bias).BatchNorm(l.BN).Activation(l.Act).Training(training).Done()
+		c := layers.Conv(scope, ins[0]).Channels(l.Out).Kernel(l.KernelSize()).Stride(l.StrideSize()).
+			Groups(l.GroupCount()).Bias(l.Bias).BatchNorm(l.BN).Activation(l.Act).Training(training)
+		if head {
+			c = c.InitStd(HeadInitStd)
+		}
+		return c.Done()
 	case OpDeconv:
 		return layers.Deconv(scope, ins[0]).Channels(l.Out).Bias(l.Bias).BatchNorm(l.BN).
 			Activation(l.Act).Training(training).Done()
@@ -80,4 +90,9 @@ func buildLayer(scope *model.Scope, l *Layer, ins []*graph.Node, training bool) 
 		return graph.Concatenate(ins, 3)
 	}
 	panic(fmt.Sprintf("unknown op %q", string(l.Op)))
+}
+
+// has reports whether the layer called name is one of the heads.
+func (h Heads) has(name string) bool {
+	return name != "" && (name == h.Heatmaps || name == h.Locations || name == h.Mask)
 }

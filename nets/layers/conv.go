@@ -16,6 +16,7 @@ type ConvBuilder struct {
 	x                        *graph.Node
 	channels, kernel, stride int
 	groups, padding          int
+	initStd                  float64
 	bias, bn, training       bool
 	biasSet                  bool
 	act                      Activation
@@ -58,6 +59,12 @@ func (b *ConvBuilder) BatchNorm(on bool) *ConvBuilder { b.bn = on; return b }
 // Activation sets the activation applied last.
 func (b *ConvBuilder) Activation(a Activation) *ConvBuilder { b.act = a; return b }
 
+// InitStd sets the standard deviation of the zero-mean normal distribution that initializes the
+// weights; 0 (the default) means He initialization, sqrt(2/fan_in) with fan_in = kernel²·in/groups.
+// Output heads use a small value (see nets.HeadInitStd): He-initialized heads start far from zero
+// and training spends hundreds of steps undoing that.
+func (b *ConvBuilder) InitStd(std float64) *ConvBuilder { b.initStd = std; return b }
+
 // Training selects training mode (batch statistics, running averages updated) or inference mode
 // (running statistics folded into the weights).
 func (b *ConvBuilder) Training(on bool) *ConvBuilder { b.training = on; return b }
@@ -80,7 +87,11 @@ func (b *ConvBuilder) Done() *graph.Node {
 	}
 	g := b.x.Graph()
 	dtype := b.x.DType()
-	weightsVar := b.scope.WithInitializer(initializer.HeFn(b.scope)).
+	init := initializer.HeFn(b.scope)
+	if b.initStd > 0 {
+		init = initializer.RandomNormalFn(b.scope, b.initStd)
+	}
+	weightsVar := b.scope.WithInitializer(init).
 		VariableWithShape("weights", shapes.Make(dtype, b.kernel, b.kernel, in/b.groups, b.channels))
 	kernel := weightsVar.NodeValue(g)
 	useBias := !b.bn
