@@ -12,6 +12,9 @@ import (
 
 // runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD).
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if isUnlabeledDistill(args) {
+		return runDistillUnlabeled(ctx, args, stdout, stderr)
+	}
 	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
