@@ -1,0 +1,238 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	backends "github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/export"
+	"github.com/posedistill/posedistill/export/ortnode"
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/train"
+)
+
+// runExport writes a trained run as ONNX (and optionally safetensors) and checks the ONNX model in
+// ONNX Runtime against the Go predictor.
+func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("export", "export --model RUN --onnx OUT.onnx [--int8-weights] [--nchw] [--safetensors OUT.safetensors]", stderr)
+	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt)")
+	onnxPath := fs.String("onnx", "", "ONNX file to write (batch-norm folded, native Conv; input fixed to the run's size, symbolic batch)")
+	int8w := fs.Bool("int8-weights", false, "store convolution kernels as int8 with a scale per output channel (DequantizeLinear → Conv)")
+	nchw := fs.Bool("nchw", false, "NCHW input and outputs (default NHWC, as the Go predictor)")
+	stPath := fs.String("safetensors", "", "also write the run's variables as a safetensors file")
+	seed := fs.Uint64("seed", 1, "seed of the random input of the ONNX Runtime check")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *runDir == "" || *onnxPath == "" {
+		fmt.Fprintln(fs.Output(), "posedistill export: --model and --onnx are required")
+		fs.Usage()
+		return errUsage
+	}
+	cfg, net, store, ckpt, err := loadRunWeights(*runDir)
+	if err != nil {
+		return err
+	}
+	opt := export.ONNXOptions{Height: cfg.InputH, Width: cfg.InputW, NCHW: *nchw, Int8Weights: *int8w}
+	if err := export.WriteONNX(*onnxPath, net, store, opt); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%s, %s)\n", *onnxPath, fileSize(*onnxPath), ckpt)
+	if *stPath != "" {
+		list, err := export.StoreTensors(store)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ckpt, err)
+		}
+		meta := map[string]string{"posedistill.arch": cfg.Model.Arch, "posedistill.run": cfg.Name}
+		if err := export.WriteSafetensors(*stPath, list, meta); err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "wrote %s (%s)\n", *stPath, fileSize(*stPath))
+	}
+	runner, err := ortnode.Find(".")
+	if errors.Is(err, ortnode.ErrUnavailable) {
+		fmt.Fprintf(stdout, "ONNX Runtime check skipped: %v\n", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	be, err := backends.New("go")
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	diff, err := compareONNX(ctx, be, runner, net, store, *onnxPath, cfg.InputH, cfg.InputW, *nchw, *seed)
+	if err != nil {
+		return err
+	}
+	for _, d := range diff {
+		fmt.Fprintf(stdout, "ONNX Runtime vs Go predictor, %s: max |difference| %.3g (max |value| %.3g)\n", d.name, d.maxDiff, d.maxAbs)
+	}
+	return nil
+}
+
+// loadRunWeights reads a run's configuration, builds its network and loads its best checkpoint
+// (or, without one, its latest) into a new store; it returns the checkpoint's path too.
+func loadRunWeights(runDir string) (train.Config, *nets.Net, *model.Store, string, error) {
+	cfg, err := train.ReadRunConfig(runDir)
+	if err != nil {
+		return cfg, nil, nil, "", err
+	}
+	net, err := cfg.Net()
+	if err != nil {
+		return cfg, nil, nil, "", fmt.Errorf("run %s: %w", runDir, err)
+	}
+	path := filepath.Join(runDir, train.BestFile)
+	if _, err := os.Stat(path); err != nil {
+		path = filepath.Join(runDir, train.CheckpointFile)
+	}
+	full := model.NewStore()
+	if _, err := train.LoadCheckpoint(path, full, net); err != nil {
+		return cfg, nil, nil, "", err
+	}
+	store, err := netVariables(net, full)
+	if err != nil {
+		return cfg, nil, nil, "", fmt.Errorf("%s: %w", path, err)
+	}
+	return cfg, net, store, path, nil
+}
+
+// netVariables returns a new store with only the variables of store that belong to net's layers
+// (built at the root scope): a checkpoint also holds the optimizer's state, the step and the random
+// generator's state, which inference and exported files do not need.
+func netVariables(net *nets.Net, store *model.Store) (*model.Store, error) {
+	layers := map[string]bool{}
+	for _, l := range net.Layers {
+		layers[l.Name] = true
+	}
+	all, err := export.StoreTensors(store)
+	if err != nil {
+		return nil, err
+	}
+	var keep []export.Tensor
+	for _, t := range all {
+		if first, _, _ := strings.Cut(t.Name, "/"); layers[first] {
+			keep = append(keep, t)
+		}
+	}
+	if len(keep) == 0 {
+		return nil, fmt.Errorf("no variable of network %s", net.Name)
+	}
+	out := model.NewStore()
+	if err := export.LoadStoreTensors(out, keep); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// fileSize formats the size of the file at path, or "?" when it cannot be read.
+func fileSize(path string) string {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "?"
+	}
+	return fmt.Sprintf("%d bytes", st.Size())
+}
+
+// headDiff is the largest absolute difference between ONNX Runtime's and the Go predictor's values
+// of one output, and the largest absolute Go value (for scale).
+type headDiff struct {
+	name            string
+	maxDiff, maxAbs float64
+}
+
+// compareONNX runs the ONNX model at path in ONNX Runtime and net with store on the go backend on one
+// random image [1, h, w, C] drawn from seed, and returns the differences of their outputs.
+func compareONNX(ctx context.Context, be compute.Backend, runner *ortnode.Runner, net *nets.Net, store *model.Store, path string, h, w int, nchw bool, seed uint64) ([]headDiff, error) {
+	c := net.InputChannels
+	rng := rand.New(rand.NewPCG(seed, 0x6f6e6e78))
+	img := make([]float32, h*w*c)
+	for i := range img {
+		img[i] = rng.Float32()*2 - 1
+	}
+	p, err := nets.NewPredictor(be, store, net)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Finalize()
+	pred, err := p.Predict(tensors.FromFlatDataAndDimensions(img, 1, h, w, c))
+	if err != nil {
+		return nil, fmt.Errorf("predict %s: %w", net.Name, err)
+	}
+	in, dims := img, []int{1, h, w, c}
+	if nchw {
+		in, dims = toNCHW(img, h, w, c), []int{1, c, h, w}
+	}
+	res, err := runner.Run(ctx, path, in, dims, 0)
+	if err != nil {
+		return nil, err
+	}
+	var out []headDiff
+	for _, head := range []struct {
+		name string
+		t    *tensors.Tensor
+	}{{"heatmaps", pred.Heatmaps}, {"locations", pred.Locations}, {"mask", pred.Mask}} {
+		if head.t == nil {
+			continue
+		}
+		goVals, err := tensors.CopyFlatData[float32](head.t)
+		if err != nil {
+			return nil, fmt.Errorf("%s output %s: %w", net.Name, head.name, err)
+		}
+		ortVals, ok := res.Outputs[head.name]
+		if !ok {
+			return nil, fmt.Errorf("%s: ONNX Runtime gave no output %q", path, head.name)
+		}
+		if len(ortVals) != len(goVals) {
+			return nil, fmt.Errorf("%s: output %s has %d values, the Go predictor's %d", path, head.name, len(ortVals), len(goVals))
+		}
+		if nchw {
+			d := head.t.Shape().Dimensions
+			ortVals = toNHWC(ortVals, d[1], d[2], d[3])
+		}
+		d := headDiff{name: head.name}
+		for i, v := range goVals {
+			d.maxDiff = math.Max(d.maxDiff, math.Abs(float64(v)-float64(ortVals[i])))
+			d.maxAbs = math.Max(d.maxAbs, math.Abs(float64(v)))
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// toNCHW transposes one image [h, w, c] to [c, h, w].
+func toNCHW(x []float32, h, w, c int) []float32 {
+	out := make([]float32, len(x))
+	for y := range h {
+		for i := range w {
+			for k := range c {
+				out[(k*h+y)*w+i] = x[(y*w+i)*c+k]
+			}
+		}
+	}
+	return out
+}
+
+// toNHWC transposes one map [c, h, w] to [h, w, c].
+func toNHWC(x []float32, h, w, c int) []float32 {
+	out := make([]float32, len(x))
+	for y := range h {
+		for i := range w {
+			for k := range c {
+				out[(y*w+i)*c+k] = x[(k*h+y)*w+i]
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,181 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	backends "github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/export"
+	"github.com/posedistill/posedistill/export/ortnode"
+	"github.com/posedistill/posedistill/synth"
+	"github.com/posedistill/posedistill/train"
+)
+
+var (
+	exportRunOnce sync.Once
+	exportRunData string
+	exportRunDir  string
+	exportRunErr  error
+)
+
+// exportTestRun renders a tiny synthetic dataset and trains a tiny network on it for a few steps,
+// once per test binary; it returns the data and run directories.
+func exportTestRun(t *testing.T) (data, run string) {
+	t.Helper()
+	exportRunOnce.Do(func() {
+		root, err := os.MkdirTemp("", "posedistill-export-test-")
+		if err != nil {
+			exportRunErr = err
+			return
+		}
+		exportRunData, exportRunDir = filepath.Join(root, "data"), filepath.Join(root, "run")
+		r, err := synth.NewRenderer(synth.Options{Width: 64, Height: 64, MinPeople: 1, MaxPeople: 1})
+		if err != nil {
+			exportRunErr = err
+			return
+		}
+		ctx := context.Background()
+		if _, err := synth.WriteDataset(ctx, r, synth.WriteOptions{Dir: exportRunData, Seed: 5, Images: 8,
+			ValFraction: 0.25, Format: "png", Workers: 1}); err != nil {
+			exportRunErr = err
+			return
+		}
+		be, err := backends.New("go")
+		if err != nil {
+			exportRunErr = err
+			return
+		}
+		defer be.Finalize()
+		c := train.DefaultConfig()
+		c.Name = "tiny"
+		c.Model = train.ModelConfig{Arch: "mobilenetv2", Width: 0.25, HeadChannels: 16}
+		c.InputW, c.InputH, c.Sigma = 32, 32, 1
+		c.BatchSize, c.Steps, c.WarmupSteps = 2, 2, 1
+		c.CheckpointEvery, c.ValidateEvery = 2, 0
+		c.FlipTest = false
+		_, exportRunErr = train.Run(ctx, c, train.Options{DataDir: exportRunData, OutDir: exportRunDir, Backend: be, NoValidation: true})
+	})
+	if exportRunErr != nil {
+		t.Fatalf("tiny run: %v", exportRunErr)
+	}
+	return exportRunData, exportRunDir
+}
+
+func TestExportCommand(t *testing.T) {
+	_, run := exportTestRun(t)
+	_, ortErr := ortnode.Find(".")
+	tests := []struct {
+		name    string
+		flags   []string
+		maxDiff float64 // bound on ONNX Runtime's difference from the Go predictor
+	}{
+		{"float NHWC", nil, 1e-4},
+		{"float NCHW", []string{"--nchw"}, 1e-4},
+		{"int8 weights", []string{"--int8-weights"}, 0.5},
+	}
+	diffRE := regexp.MustCompile(`heatmaps: max \|difference\| (\S+) \(max \|value\| (\S+)\)`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			onnxPath, stPath := filepath.Join(dir, "m.onnx"), filepath.Join(dir, "m.safetensors")
+			var stdout, stderr bytes.Buffer
+			args := append([]string{"--model", run, "--onnx", onnxPath, "--safetensors", stPath}, tt.flags...)
+			if err := runExport(context.Background(), args, &stdout, &stderr); err != nil {
+				t.Fatalf("export: %v\n%s", err, stderr.String())
+			}
+			if st, err := os.Stat(onnxPath); err != nil || st.Size() < 1000 {
+				t.Fatalf("ONNX file: %v %v", st, err)
+			}
+			list, meta, err := export.ReadSafetensors(stPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if meta["posedistill.arch"] != "mobilenetv2" {
+				t.Errorf("metadata %v", meta)
+			}
+			names := make([]string, len(list))
+			for i, x := range list {
+				names[i] = x.Name
+				if strings.Contains(x.Name, "Optimizer") || strings.HasPrefix(x.Name, "#") || x.Name == "global_step" {
+					t.Errorf("safetensors holds training state %s", x.Name)
+				}
+			}
+			if !slices.Contains(names, "heatmaps/weights") {
+				t.Errorf("safetensors lacks heatmaps/weights: %v", names)
+			}
+			if ortErr != nil {
+				if !strings.Contains(stdout.String(), "check skipped") {
+					t.Errorf("no skip notice without ONNX Runtime:\n%s", stdout.String())
+				}
+				return
+			}
+			m := diffRE.FindStringSubmatch(stdout.String())
+			if m == nil {
+				t.Fatalf("no difference reported:\n%s", stdout.String())
+			}
+			diff, err1 := strconv.ParseFloat(m[1], 64)
+			scale, err2 := strconv.ParseFloat(m[2], 64)
+			if err1 != nil || err2 != nil || !(diff <= tt.maxDiff) || !(scale > 0) {
+				t.Errorf("difference %s (scale %s), want ≤ %g", m[1], m[2], tt.maxDiff)
+			}
+		})
+	}
+}
+
+func TestExportCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	tests := []struct {
+		name  string
+		args  []string
+		usage bool
+	}{
+		{"no model", []string{"--onnx", filepath.Join(dir, "a.onnx")}, true},
+		{"no onnx", []string{"--model", dir}, true},
+		{"extra argument", []string{"--model", dir, "--onnx", "a.onnx", "x"}, true},
+		{"not a run", []string{"--model", dir, "--onnx", filepath.Join(dir, "a.onnx")}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := runExport(context.Background(), tt.args, &stdout, &stderr)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if errors.Is(err, errUsage) != tt.usage {
+				t.Errorf("error %v: usage %v, want %v", err, errors.Is(err, errUsage), tt.usage)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "a.onnx")); err == nil {
+				t.Error("an ONNX file was written")
+			}
+		})
+	}
+}
+
+func TestLayoutTransposes(t *testing.T) {
+	tests := []struct{ h, w, c int }{{1, 1, 1}, {2, 3, 4}, {5, 1, 2}}
+	for _, tt := range tests {
+		x := make([]float32, tt.h*tt.w*tt.c)
+		for i := range x {
+			x[i] = float32(i)
+		}
+		y := toNCHW(x, tt.h, tt.w, tt.c)
+		// [h, w, c] element (1 along every axis, if present) lands at [c, h, w].
+		if tt.h > 1 && tt.w > 1 && tt.c > 1 {
+			if got, want := y[(1*tt.h+1)*tt.w+1], x[(1*tt.w+1)*tt.c+1]; got != want {
+				t.Errorf("%v: toNCHW moved element to %v, want %v", tt, got, want)
+			}
+		}
+		if back := toNHWC(y, tt.h, tt.w, tt.c); !slices.Equal(back, x) {
+			t.Errorf("%v: toNHWC(toNCHW(x)) = %v, want %v", tt, back, x)
+		}
+	}
+}
