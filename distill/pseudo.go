@@ -210,4 +210,3 @@ func (l *PseudoLabeler) Finish() error {
 	}
 	return nil
 }
-
