@@ -43,6 +43,8 @@ func commands() []command {
 		{"experiment", "distillation ablation from a config: cached teachers, variants × seeds, table (AP ± std, params, FLOPs, latency) and plot", runExperiment},
 		{"distill", "distill a student from a teacher run (MoVNect/FPD blend) or two (ODKD: order, binarization, mask knowledge)", runDistill},
 		{"demo", "end to end: synthetic data, teachers, distilled students, evaluation, HTML report (--quick: smoke run)", runDemo},
+		{"export", "write a trained run as ONNX (folded batch norm, optional int8 weights) and safetensors; check it in ONNX Runtime", runExport},
+		{"compress", "compress a trained run (quantization, channel pruning, low rank, sparsity): size, FLOPs, latency, AP table and Pareto plot", runCompress},
 	}
 }
 

@@ -1,0 +1,153 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"image/png"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/posedistill/posedistill/compress"
+)
+
+func TestCompressCommand(t *testing.T) {
+	data, run := exportTestRun(t)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "c.yaml")
+	cfg := "latency_runs: 2\nort_iterations: 2\nbatch_size: 2\nquantize: [f16, int8, int4]\n" +
+		"prune:\n  ratios: [0.5]\n  multiple: 4\n  min_channels: 4\n  criterion: l1\nlow_rank:\n  energies: [0.5]\nsparsity: [0.75]\n"
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	if err := runCompress(context.Background(), []string{"--model", run, "--config", cfgPath, "--data", data, "--out", out}, &stdout, &stderr); err != nil {
+		t.Fatalf("compress: %v\n%s", err, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "compress.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep compress.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	rows := map[string]compress.Measurement{}
+	for _, r := range rep.Rows {
+		rows[r.Variant] = r
+		st, err := os.Stat(filepath.Join(out, "variants", r.File))
+		if err != nil || st.Size() != r.Bytes {
+			t.Errorf("%s: file %s: %v, bytes %d", r.Variant, r.File, err, r.Bytes)
+		}
+		if !(r.AP >= 0 && r.AP <= 1) || !(r.GoMs > 0) || r.FLOPs <= 0 || r.NonZeros > r.Params {
+			t.Errorf("%s: implausible row %+v", r.Variant, r)
+		}
+	}
+	orig := rows["original"]
+	checks := []struct {
+		name string
+		ok   bool
+	}{
+		{"seven variants", len(rep.Rows) == 7},
+		{"f16 file smaller than float32", rows["f16"].Bytes < orig.Bytes},
+		{"int8 file smaller than f16", rows["int8"].Bytes < rows["f16"].Bytes},
+		{"int4 file smaller than int8", rows["int4"].Bytes < rows["int8"].Bytes},
+		{"pruning removes parameters and FLOPs", rows["prune-0.5"].Params < orig.Params && rows["prune-0.5"].FLOPs < orig.FLOPs},
+		{"low rank at half the energy removes parameters", rows["lowrank-0.5"].Params < orig.Params},
+		{"sparsity zeroes weights, keeps parameters", rows["sparse-0.75"].NonZeros < orig.NonZeros && rows["sparse-0.75"].Params == orig.Params},
+		{"a Pareto front", len(rep.Pareto) > 0},
+	}
+	for _, c := range checks {
+		if !c.ok {
+			t.Errorf("%s: rows %+v", c.name, rep.Rows)
+		}
+	}
+	md, err := os.ReadFile(filepath.Join(out, "compress.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"original", "f16", "int8", "int4", "prune-0.5", "lowrank-0.5", "sparse-0.75"} {
+		if !strings.Contains(string(md), "| "+v+" ") {
+			t.Errorf("compress.md lacks %s", v)
+		}
+	}
+	f, err := os.Open(filepath.Join(out, "pareto.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := png.Decode(f); err != nil {
+		t.Errorf("pareto.png: %v", err)
+	}
+}
+
+func TestCompressCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	unknown := write("unknown.yaml", "quantise: [int8]\n")
+	badFormat := write("format.yaml", "quantize: [int3]\n")
+	badRatio := write("ratio.yaml", "prune:\n  ratios: [1.5]\n")
+	badEnergy := write("energy.yaml", "low_rank:\n  energies: [0]\n")
+	badCrit := write("crit.yaml", "prune:\n  criterion: random\n")
+	ok := write("ok.yaml", "quantize: [int8]\n")
+	tests := []struct {
+		name  string
+		args  []string
+		usage bool
+		want  string
+	}{
+		{"no model", []string{"--data", dir, "--out", dir}, true, ""},
+		{"no data", []string{"--model", dir, "--out", dir}, true, ""},
+		{"unknown key", []string{"--model", dir, "--data", dir, "--out", dir, "--config", unknown}, false, "quantise"},
+		{"bad format", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badFormat}, false, "int3"},
+		{"bad ratio", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badRatio}, false, "1.5"},
+		{"bad energy", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badEnergy}, false, "energy"},
+		{"bad criterion", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badCrit}, false, "random"},
+		{"missing config", []string{"--model", dir, "--data", dir, "--out", dir, "--config", filepath.Join(dir, "none.yaml")}, false, "none.yaml"},
+		{"not a run", []string{"--model", dir, "--data", dir, "--out", dir, "--config", ok}, false, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			err := runCompress(context.Background(), tt.args, &stdout, &stderr)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if errors.Is(err, errUsage) != tt.usage || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %v: usage %v, want %v and %q", err, errors.Is(err, errUsage), tt.usage, tt.want)
+			}
+		})
+	}
+}
+
+func TestDefaultCompressConfig(t *testing.T) {
+	c, err := readCompressConfig(filepath.Join("..", "..", "configs", "compress_movnect.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Quantize) != 3 || c.Prune.Multiple != 16 || len(c.Prune.Ratios) == 0 || len(c.LowRank.Energies) == 0 {
+		t.Errorf("config %+v", c)
+	}
+}
+
+func TestMedianOf(t *testing.T) {
+	tests := []struct {
+		in   []float64
+		want float64
+	}{{nil, 0}, {[]float64{3}, 3}, {[]float64{5, 1, 3}, 3}, {[]float64{4, 1, 3, 2}, 2.5}}
+	for _, tt := range tests {
+		if got := medianOf(tt.in); got != tt.want {
+			t.Errorf("medianOf(%v) = %g, want %g", tt.in, got, tt.want)
+		}
+	}
+}
