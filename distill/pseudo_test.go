@@ -240,7 +240,9 @@ func TestDistillUnlabeledOnPhotos(t *testing.T) {
 	if !(res.StudentMS > 0 && res.PrimaryMS > 0 && res.SeniorMS > 0) {
 		t.Errorf("latencies student %v, primary %v, senior %v ms", res.StudentMS, res.PrimaryMS, res.SeniorMS)
 	}
-	if _, err := os.Stat(filepath.Join(tmp, "run", "unlabeled.json")); err != nil {
-		t.Error(err)
+	for _, f := range []string{"unlabeled.json", AgreementFile} {
+		if _, err := os.Stat(filepath.Join(tmp, "run", f)); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -53,7 +53,8 @@ type UnlabeledResult struct {
 
 // DistillUnlabeled trains the student on the pseudo-labelled crops: the primary BlazePose teacher
 // teaches the first PrimarySteps steps, the senior the rest (ODKD's order), each only running in
-// its own stage, then measures agreement on val and the student's and teachers' speed.
+// its own stage, then measures agreement on val, draws it (AgreementFile) and times the student
+// and the teachers.
 func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult, error) {
 	var res UnlabeledResult
 	cfg := o.Config
@@ -119,6 +120,9 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	if res.StudentMS, err = latency(o.Backend, o.OutDir, net, cfg, o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("student latency: %w", err)
 	}
+	if err := agreementFigure(ctx, o, cfg); err != nil {
+		return res, err
+	}
 	if res.PrimaryMS, err = landmarkLatency(ctx, bts[0].lm, o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("primary latency: %w", err)
 	}
@@ -126,6 +130,29 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 		return res, fmt.Errorf("senior latency: %w", err)
 	}
 	return res, writeJSON(filepath.Join(o.OutDir, "unlabeled.json"), res)
+}
+
+// AgreementFile is the figure DistillUnlabeled writes into the run directory (AgreementFigure of
+// the first held-out images).
+const AgreementFile = "agreement.png"
+
+// agreementFigure draws the senior's pseudo labels beside the trained student's predictions on
+// the first 6 held-out images.
+func agreementFigure(ctx context.Context, o UnlabeledOptions, cfg train.Config) error {
+	student, err := LoadTeacher(o.OutDir, o.Backend)
+	if err != nil {
+		return err
+	}
+	defer student.Close()
+	sc, err := SampleConfig(cfg, false, false, false)
+	if err != nil {
+		return err
+	}
+	val, err := train.ReadSplit(ctx, o.DataDir, "val.json")
+	if err != nil {
+		return err
+	}
+	return AgreementFigure(ctx, filepath.Join(o.OutDir, AgreementFile), sc, val, 6, student)
 }
 
 // landmarkLatency is the median wall time in milliseconds of runs (0: 20) batch-1 inferences of
