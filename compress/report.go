@@ -99,8 +99,8 @@ func (r *Report) Markdown() string {
 		if m.ORTMs > 0 {
 			ort = fmt.Sprintf("%.2f", m.ORTMs)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %.1f | %.2f | %s | %.4f | %.4f |\n",
-			name, m.File, m.Bytes, m.Params, m.NonZeros, float64(m.FLOPs)/1e6, m.GoMs, ort, m.AP, m.AP50)
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %.1f | %.2f | %s | %s | %s |\n",
+			name, m.File, m.Bytes, m.Params, m.NonZeros, float64(m.FLOPs)/1e6, m.GoMs, ort, formatAP(m.AP), formatAP(m.AP50))
 	}
 	var notes []string
 	for _, m := range r.Rows {
@@ -146,4 +146,13 @@ func (r *Report) WriteJSON(path string) error {
 // WriteMarkdown writes Markdown to path, atomically.
 func (r *Report) WriteMarkdown(path string) error {
 	return atomicfile.WriteBytes(path, []byte(r.Markdown()))
+}
+
+// formatAP prints an AP with four decimals, or in scientific notation when it is positive but
+// would print as 0.0000 (so that a Pareto star on a near-zero AP is explained).
+func formatAP(v float64) string {
+	if v > 0 && v < 5e-5 {
+		return fmt.Sprintf("%.1e", v)
+	}
+	return fmt.Sprintf("%.4f", v)
 }

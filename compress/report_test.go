@@ -96,3 +96,15 @@ func TestReportRejectsNaN(t *testing.T) {
 		t.Error("Finish accepted a NaN AP")
 	}
 }
+
+func TestFormatAP(t *testing.T) {
+	tests := []struct {
+		in   float64
+		want string
+	}{{0, "0.0000"}, {0.4, "0.4000"}, {1.29e-5, "1.3e-05"}, {-1, "-1.0000"}, {0.00005, "0.0001"}}
+	for _, tt := range tests {
+		if got := formatAP(tt.in); got != tt.want {
+			t.Errorf("formatAP(%g) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

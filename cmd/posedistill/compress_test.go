@@ -151,3 +151,34 @@ func TestMedianOf(t *testing.T) {
 		}
 	}
 }
+
+func FuzzReadCompressConfig(f *testing.F) {
+	f.Add([]byte("quantize: [f16, int8]\nprune:\n  ratios: [0.25]\n  multiple: 16\n"))
+	f.Add([]byte("low_rank:\n  energies: [0.9, 1]\nsparsity: [0, 1]\n"))
+	f.Add([]byte("latency_runs: -3\nprune: {criterion: l1}\n"))
+	f.Add([]byte("quantize: int8\n"))
+	f.Add([]byte(""))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		path := filepath.Join(t.TempDir(), "c.yaml")
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		c, err := readCompressConfig(path)
+		if err != nil {
+			return
+		}
+		if c.LatencyRuns <= 0 || c.ORTIterations <= 0 {
+			t.Errorf("accepted run counts %d, %d", c.LatencyRuns, c.ORTIterations)
+		}
+		for _, r := range c.Prune.Ratios {
+			if !(r >= 0 && r < 1) {
+				t.Errorf("accepted prune ratio %g", r)
+			}
+		}
+		for _, e := range c.LowRank.Energies {
+			if !(e > 0 && e <= 1) {
+				t.Errorf("accepted energy %g", e)
+			}
+		}
+	})
+}
