@@ -146,6 +146,7 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	defer m.finalize()
 	for _, v := range variants {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -154,9 +155,14 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		if err != nil {
 			return fmt.Errorf("variant %s: %w", v.name, err)
 		}
+		rep.Rows = append(rep.Rows, row)
+	}
+	if err := m.latencies(ctx, rep.Rows); err != nil {
+		return err
+	}
+	for _, row := range rep.Rows {
 		fmt.Fprintf(stdout, "%-14s %9d bytes  %8d params  %6.1f MFLOPs  go %6.2f ms  ort %5.2f ms  AP %.4f\n",
 			row.Variant, row.Bytes, row.Params, float64(row.FLOPs)/1e6, row.GoMs, row.ORTMs, row.AP)
-		rep.Rows = append(rep.Rows, row)
 	}
 	if err := rep.Finish(); err != nil {
 		return err
@@ -265,9 +271,68 @@ type compressMeasurer struct {
 	cc     compressConfig
 	split  *train.Split
 	dir    string
+	// preds and onnx hold each measured variant's predictor and ONNX file, for the latencies.
+	preds         []*nets.Predictor
+	inputChannels int
+	onnx          []string
 }
 
-// measure writes a variant's weights file (and ONNX model) and measures it.
+// finalize releases the predictors.
+func (m *compressMeasurer) finalize() {
+	for _, p := range m.preds {
+		p.Finalize()
+	}
+	m.preds = nil
+}
+
+// latencies sets the batch-1 latencies of rows (as measured, in order): on the go backend, the
+// variants' predictors take turns after one warm-up call each, and in ONNX Runtime the variants run
+// in turn in one process (ortnode.Compare), so that every variant sees the same background load.
+func (m *compressMeasurer) latencies(ctx context.Context, rows []compress.Measurement) error {
+	if len(m.preds) != len(rows) {
+		return fmt.Errorf("latencies: %d predictors for %d variants", len(m.preds), len(rows))
+	}
+	h, w, c := m.cfg.InputH, m.cfg.InputW, m.inputChannels
+	x := tensors.FromFlatDataAndDimensions(make([]float32, h*w*c), 1, h, w, c)
+	times := make([][]float64, len(rows))
+	for i, p := range m.preds {
+		if _, err := p.Predict(x); err != nil {
+			return fmt.Errorf("variant %s: %w", rows[i].Variant, err)
+		}
+	}
+	for range max(1, m.cc.LatencyRuns) {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		for i, p := range m.preds {
+			start := time.Now()
+			if _, err := p.Predict(x); err != nil {
+				return fmt.Errorf("variant %s: %w", rows[i].Variant, err)
+			}
+			times[i] = append(times[i], float64(time.Since(start).Nanoseconds())/1e6)
+		}
+	}
+	for i := range rows {
+		rows[i].GoMs = medianOf(times[i])
+	}
+	if m.runner == nil {
+		return nil
+	}
+	ms, err := m.runner.Compare(ctx, m.onnx, make([]float32, h*w*c), []int{1, h, w, c}, m.cc.ORTIterations)
+	if err != nil {
+		return err
+	}
+	if len(ms) != len(rows) {
+		return fmt.Errorf("ONNX Runtime timed %d of %d variants", len(ms), len(rows))
+	}
+	for i := range rows {
+		rows[i].ORTMs = medianOf(ms[i])
+	}
+	return nil
+}
+
+// measure writes a variant's weights file (and ONNX model, when ONNX Runtime is available) and
+// measures all but its latency; it keeps the variant's predictor and ONNX file for latencies.
 func (m *compressMeasurer) measure(ctx context.Context, v compressVariant) (compress.Measurement, error) {
 	row := compress.Measurement{Variant: v.name, File: v.name + ".safetensors", Params: v.net.Params(), Note: v.note}
 	path := filepath.Join(m.dir, row.File)
@@ -292,11 +357,8 @@ func (m *compressMeasurer) measure(ctx context.Context, v compressVariant) (comp
 	if err != nil {
 		return row, err
 	}
-	defer p.Finalize()
-	img := make([]float32, h*w*v.net.InputChannels)
-	if row.GoMs, err = predictorLatency(p, img, h, w, v.net.InputChannels, m.cc.LatencyRuns); err != nil {
-		return row, err
-	}
+	m.preds = append(m.preds, p)
+	m.inputChannels = v.net.InputChannels
 	sc, err := m.cfg.SampleConfig(false)
 	if err != nil {
 		return row, err
@@ -318,30 +380,8 @@ func (m *compressMeasurer) measure(ctx context.Context, v compressVariant) (comp
 	if err := export.WriteONNX(onnxPath, v.net, v.store, opt); err != nil {
 		return row, err
 	}
-	res, err := m.runner.Run(ctx, onnxPath, img, []int{1, h, w, v.net.InputChannels}, m.cc.ORTIterations)
-	if err != nil {
-		return row, err
-	}
-	row.ORTMs = medianOf(res.Ms)
+	m.onnx = append(m.onnx, onnxPath)
 	return row, nil
-}
-
-// predictorLatency returns the median wall time in milliseconds of runs batch-1 predictions of img
-// [1, h, w, c], after one warm-up call.
-func predictorLatency(p *nets.Predictor, img []float32, h, w, c, runs int) (float64, error) {
-	x := tensors.FromFlatDataAndDimensions(img, 1, h, w, c)
-	if _, err := p.Predict(x); err != nil {
-		return 0, err
-	}
-	ts := make([]float64, max(1, runs))
-	for i := range ts {
-		start := time.Now()
-		if _, err := p.Predict(x); err != nil {
-			return 0, err
-		}
-		ts[i] = float64(time.Since(start).Nanoseconds()) / 1e6
-	}
-	return medianOf(ts), nil
 }
 
 // medianOf returns the median of xs (0 for none).
