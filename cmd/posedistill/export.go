@@ -79,6 +79,22 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	for _, d := range diff {
 		fmt.Fprintf(stdout, "ONNX Runtime vs Go predictor, %s: max |difference| %.3g (max |value| %.3g)\n", d.name, d.maxDiff, d.maxAbs)
 	}
+	if !*int8w {
+		return nil
+	}
+	// The int8 model differs from the float one by its quantization error; against the Go predictor
+	// of the same quantized weights (folded, then int8 per channel) it must agree to rounding.
+	qnet, qstore, err := export.FoldBatchNorm(net, store, "", true)
+	if err != nil {
+		return err
+	}
+	qdiff, err := compareONNX(ctx, be, runner, qnet, qstore, *onnxPath, cfg.InputH, cfg.InputW, *nchw, *seed)
+	if err != nil {
+		return err
+	}
+	for _, d := range qdiff {
+		fmt.Fprintf(stdout, "ONNX Runtime vs Go predictor of the int8-dequantized weights, %s: max |difference| %.3g (max |value| %.3g)\n", d.name, d.maxDiff, d.maxAbs)
+	}
 	return nil
 }
 

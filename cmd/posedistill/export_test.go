@@ -77,11 +77,14 @@ func TestExportCommand(t *testing.T) {
 		name    string
 		flags   []string
 		maxDiff float64 // bound on ONNX Runtime's difference from the Go predictor
+		int8    bool    // also compared with the predictor of the int8-dequantized weights (to 1e-4)
 	}{
-		{"float NHWC", nil, 1e-4},
-		{"float NCHW", []string{"--nchw"}, 1e-4},
-		{"int8 weights", []string{"--int8-weights"}, 0.5},
+		{"float NHWC", nil, 1e-4, false},
+		{"float NCHW", []string{"--nchw"}, 1e-4, false},
+		{"int8 weights", []string{"--int8-weights"}, 0.5, true},
+		{"int8 weights NCHW", []string{"--int8-weights", "--nchw"}, 0.5, true},
 	}
+	int8RE := regexp.MustCompile(`int8-dequantized weights, heatmaps: max \|difference\| (\S+)`)
 	diffRE := regexp.MustCompile(`heatmaps: max \|difference\| (\S+) \(max \|value\| (\S+)\)`)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,6 +129,15 @@ func TestExportCommand(t *testing.T) {
 			scale, err2 := strconv.ParseFloat(m[2], 64)
 			if err1 != nil || err2 != nil || !(diff <= tt.maxDiff) || !(scale > 0) {
 				t.Errorf("difference %s (scale %s), want ≤ %g", m[1], m[2], tt.maxDiff)
+			}
+			q := int8RE.FindStringSubmatch(stdout.String())
+			if (q != nil) != tt.int8 {
+				t.Fatalf("int8 comparison reported: %v, want %v:\n%s", q != nil, tt.int8, stdout.String())
+			}
+			if q != nil {
+				if d, err := strconv.ParseFloat(q[1], 64); err != nil || !(d <= 1e-4) {
+					t.Errorf("int8 model differs from its dequantized weights by %s", q[1])
+				}
 			}
 		})
 	}
