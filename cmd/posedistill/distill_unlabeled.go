@@ -53,7 +53,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	input := fs.String("input", "64x96", "student input WxH (multiples of 32) when no --config")
 	frames := fs.Int("frames", 90, "video frames used per video (after --stride)")
 	stride := fs.Int("stride", 8, "use every S-th video frame")
-	holdout := fs.Float64("holdout", 0.25, "trailing fraction of each video's frames held out for the agreement AP")
+	holdout := fs.Float64("holdout", 0.25, "trailing fraction of each video's --frames sampled frames held out for the agreement AP (keep --frames × --stride within the video, or fewer are held out)")
 	steps := fs.Int("steps", 200, "training steps (overrides the config)")
 	batch := fs.Int("batch", 8, "batch size (overrides the config)")
 	seed := fs.Uint64("seed", 1, "seed")
@@ -244,6 +244,6 @@ func pseudoLabelVideo(ctx context.Context, lab *distill.PseudoLabeler, path, bas
 	if err := dec.close(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stderr, "%s: %d frames, %d people (frames from #%d held out)\n", path, used, people, firstHeld)
+	fmt.Fprintf(stderr, "%s: %d sampled frames, %d people (sampled frames #%d on held out)\n", path, used, people, firstHeld)
 	return nil
 }
