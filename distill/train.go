@@ -9,7 +9,6 @@ import (
 	"math"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
@@ -105,7 +104,7 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 	if len(terms) == 0 {
 		terms = []train.Term{train.HeatmapMSE("heatmap_gt", nil)}
 	}
-	names, err := termNeeds(terms)
+	names, err := (&train.Loss{Terms: terms}).Needs()
 	if err != nil {
 		return res, err
 	}
@@ -296,29 +295,6 @@ func ReadSteps(path string) ([]StepRecord, error) {
 		recs = append(recs, r)
 	}
 	return recs, nil
-}
-
-// termNeeds checks the terms and returns the sorted names of the batch tensors they need.
-func termNeeds(terms []train.Term) ([]string, error) {
-	seen := map[string]bool{}
-	var names []string
-	for i, t := range terms {
-		if t.Name == "" || t.Build == nil {
-			return nil, fmt.Errorf("loss term %d: needs a name and a Build function", i)
-		}
-		if seen["term:"+t.Name] {
-			return nil, fmt.Errorf("loss term %q appears twice", t.Name)
-		}
-		seen["term:"+t.Name] = true
-		for _, n := range t.Needs {
-			if !seen[n] {
-				seen[n] = true
-				names = append(names, n)
-			}
-		}
-	}
-	slices.Sort(names)
-	return names, nil
 }
 
 // lossFn returns the GoMLX loss: labels are the term weights [T], then the needed tensors.

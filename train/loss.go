@@ -99,8 +99,9 @@ func weightedMSE(pred, target, weights *graph.Node) *graph.Node {
 	return graph.ReduceAllMean(graph.Mul(d, w))
 }
 
-// needs checks the terms and returns the sorted names of the tensors they need.
-func (l *Loss) needs() ([]string, error) {
+// Needs checks the terms (each named once, each with a Build function) and returns the sorted
+// names of the batch tensors they need.
+func (l *Loss) Needs() ([]string, error) {
 	if l == nil || len(l.Terms) == 0 {
 		return nil, fmt.Errorf("loss has no terms")
 	}

@@ -92,7 +92,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	if loss == nil {
 		loss = HeatmapLoss()
 	}
-	names, err := loss.needs()
+	names, err := loss.Needs()
 	if err != nil {
 		return sum, err
 	}
