@@ -24,13 +24,14 @@ type Model struct {
 	predictor  *nets.Predictor
 }
 
-// LoadModel loads a run's configuration and its best checkpoint (or, without one, its latest).
+// LoadModel loads a run's configuration, its network (ReadRunNet) and its best checkpoint (or,
+// without one, its latest).
 func LoadModel(runDir string, backend compute.Backend) (*Model, error) {
 	cfg, err := ReadRunConfig(runDir)
 	if err != nil {
 		return nil, err
 	}
-	net, err := cfg.Net()
+	net, err := ReadRunNet(runDir, cfg)
 	if err != nil {
 		return nil, err
 	}

@@ -36,6 +36,7 @@ const (
 	MetricsFile    = "metrics.jsonl"   // one Record per line
 	CurvesFile     = "curves.png"      // loss and AP curves
 	ValResultsFile = "val_results.json"
+	NetFile        = "net.json" // the network description (nets.Net) the run trains
 )
 
 // Options are a run's inputs besides its Config.
@@ -46,13 +47,22 @@ type Options struct {
 	OutDir string
 	// Resume continues from OutDir's checkpoint; otherwise a run starts from scratch.
 	Resume bool
+	// Net, when set, is the network to train instead of cfg.Net() (one with location-map or mask
+	// heads, a pruned or factorized student, …). It is saved as OutDir/net.json, which LoadModel
+	// and a resume without Net read back.
+	Net *nets.Net
+	// Init, when set, is a checkpoint whose network variables initialise the network before step
+	// 0 (fine-tuning; see InitWeights: shapes must match, optimizer state is not loaded). A
+	// resumed run ignores it: its checkpoint holds everything.
+	Init string
 	// Loss is the training loss (nil: HeatmapLoss).
 	Loss *Loss
 	// Extend adds extra tensors to each training sample (teacher targets); see topdown.LoaderConfig.
 	Extend func(ctx context.Context, s *topdown.Sample, inst topdown.Instance) error
-	// BeforeStep, when set, runs on every training batch before its step, e.g. to add teacher
-	// heatmaps computed on b.Images to b.Extra; it must be deterministic for resume to be exact.
-	BeforeStep func(ctx context.Context, b *topdown.Batch) error
+	// BeforeStep, when set, runs on every training batch before step `step` (0-based) is taken,
+	// e.g. to add teacher heatmaps computed on b.Images to b.Extra; it must be a deterministic
+	// function of the step and the batch for resume to be exact.
+	BeforeStep func(ctx context.Context, step int, b *topdown.Batch) error
 	// Progress receives the progress bar (nil: none).
 	Progress io.Writer
 	// LogEvery is the interval in steps of the metrics log's loss records (0 means 10).
@@ -79,15 +89,18 @@ type Summary struct {
 // ErrNaN is wrapped by the error of a run whose loss became NaN or infinite.
 var ErrNaN = errors.New("loss is not finite")
 
-// Run trains cfg's network on opts.DataDir's train split, validating on its val split, writing
-// checkpoints, the metrics log and the curves to opts.OutDir. A cancelled ctx saves a checkpoint
-// and returns ctx's error; a non-finite loss stops the run with an error wrapping ErrNaN and
-// leaves the last good checkpoint in place.
+// Run trains cfg's network (or opts.Net) on opts.DataDir's train split, validating on its val
+// split, writing checkpoints, the metrics log and the curves to opts.OutDir. A cancelled ctx saves
+// a checkpoint and returns ctx's error; a non-finite loss stops the run with an error wrapping
+// ErrNaN and leaves the last good checkpoint in place.
 func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error) {
 	if err := cfg.Validate(); err != nil {
 		return sum, fmt.Errorf("config: %w", err)
 	}
-	net, _ := cfg.Net()
+	net, err := runNet(cfg, opts)
+	if err != nil {
+		return sum, err
+	}
 	loss := opts.Loss
 	if loss == nil {
 		loss = HeatmapLoss()
@@ -136,8 +149,18 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		if !math.IsNaN(info.Loss) {
 			lastLossAtStart = info.Loss
 		}
-	} else if err := writeConfig(filepath.Join(opts.OutDir, ConfigFile), cfg); err != nil {
-		return sum, err
+	} else {
+		if err := writeJSON(filepath.Join(opts.OutDir, ConfigFile), cfg); err != nil {
+			return sum, err
+		}
+		if err := writeJSON(filepath.Join(opts.OutDir, NetFile), net); err != nil {
+			return sum, err
+		}
+		if opts.Init != "" {
+			if _, err := InitWeights(opts.Init, store, net, backend, cfg.InputH, cfg.InputW); err != nil {
+				return sum, err
+			}
+		}
 	}
 	adam := optimizer.Adam().LearningRate(cfg.LR)
 	if cfg.Optimizer == "adamw" {
@@ -207,7 +230,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 			return sum, fmt.Errorf("step %d: data: %w", step, err)
 		}
 		if opts.BeforeStep != nil {
-			if err := opts.BeforeStep(ctx, b); err != nil {
+			if err := opts.BeforeStep(ctx, step, b); err != nil {
 				return sum, fmt.Errorf("step %d: %w", step, err)
 			}
 		}
@@ -329,9 +352,49 @@ func statsMap(s eval.COCOStats) map[string]float64 {
 	}
 }
 
-// writeConfig saves the resolved configuration as JSON.
-func writeConfig(path string, cfg Config) error {
-	b, err := json.MarshalIndent(cfg, "", "  ")
+// runNet returns the network a run trains: opts.Net, else on resume the run's net.json when it
+// has one, else cfg.Net(); it must accept cfg's input size.
+func runNet(cfg Config, opts Options) (*nets.Net, error) {
+	net := opts.Net
+	var err error
+	if net == nil && opts.Resume {
+		net, err = ReadRunNet(opts.OutDir, cfg)
+	} else if net == nil {
+		net, err = cfg.Net()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := net.Shapes(cfg.InputH, cfg.InputW); err != nil {
+		return nil, fmt.Errorf("network %s at %dx%d: %w", net.Name, cfg.InputW, cfg.InputH, err)
+	}
+	return net, nil
+}
+
+// ReadRunNet returns the network of a run directory: its net.json, or for a run without one
+// (written before net.json existed) cfg.Net().
+func ReadRunNet(runDir string, cfg Config) (*nets.Net, error) {
+	path := filepath.Join(runDir, NetFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return cfg.Net()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	var net nets.Net
+	if err := json.Unmarshal(b, &net); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
+	}
+	if len(net.Layers) == 0 || net.Heads.Heatmaps == "" {
+		return nil, fmt.Errorf("read %s: no network description", path)
+	}
+	return &net, nil
+}
+
+// writeJSON saves v as indented JSON, atomically.
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}

@@ -5,16 +5,18 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
 
 // runTrain trains a network from an experiment config on a dataset directory.
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("train", "train --config configs/X.yaml --data DIR --out RUN [--steps N] [--resume] [--batch N] [--lr LR] [--seed S] [--validate-every N] [--checkpoint-every N] [--backend B]", stderr)
+	fs := newFlagSet("train", "train --config configs/X.yaml --data DIR --out RUN [--steps N] [--resume] [--init CKPT] [--batch N] [--lr LR] [--seed S] [--validate-every N] [--checkpoint-every N] [--backend B]", stderr)
 	configPath := fs.String("config", "", "experiment config (YAML or JSON)")
 	data := fs.String("data", "", "dataset directory with train.json, val.json and images (posedistill synth --out DIR)")
 	out := fs.String("out", "", "run directory: checkpoints, metrics.jsonl, curves.png")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (its saved config wins over --config)")
+	initFrom := fs.String("init", "", "fine-tune: initialise the network's weights from this checkpoint (same layers and shapes; optimizer state is not loaded)")
 	steps := fs.Int("steps", 0, "override the config's steps")
 	batch := fs.Int("batch", 0, "override the config's batch_size")
 	lr := fs.Float64("lr", 0, "override the config's lr")
@@ -68,11 +70,22 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("flags: %w", err)
 	}
-	net, _ := cfg.Net()
+	if *resume && *initFrom != "" {
+		return fmt.Errorf("--init starts a run; --resume continues one: give one of them")
+	}
+	var net *nets.Net
+	if *resume {
+		net, err = train.ReadRunNet(*out, cfg)
+	} else {
+		net, err = cfg.Net()
+	}
+	if err != nil {
+		return err
+	}
 	fl, _ := net.FLOPs(cfg.InputH, cfg.InputW)
 	fmt.Fprintf(stdout, "%s: %s, %d params, %.1f MFLOP per %dx%d crop, %d steps of %d\n",
 		cfg.Name, net.Name, net.Params(), float64(fl)/1e6, cfg.InputW, cfg.InputH, cfg.Steps, cfg.BatchSize)
-	sum, err := train.Run(ctx, cfg, train.Options{DataDir: *data, OutDir: *out, Resume: *resume, Progress: stderr})
+	sum, err := train.Run(ctx, cfg, train.Options{DataDir: *data, OutDir: *out, Resume: *resume, Net: net, Init: *initFrom, Progress: stderr})
 	if err != nil {
 		return err
 	}
