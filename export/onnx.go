@@ -36,6 +36,11 @@ type ONNXOptions struct {
 	// output channel, dequantized by a DequantizeLinear node in front of the Conv (ONNX's "QDQ"
 	// weight-only form, Folded.Int8): a 4× smaller file; activations stay float32.
 	Int8Weights bool
+	// Activations quantizes activations to uint8 in the QDQ format: the output of every layer named
+	// here (after its activation function), and the input image when nets.Input is a key, is followed
+	// by a QuantizeLinear / DequantizeLinear pair with that scale and zero point. With Int8Weights,
+	// ONNX Runtime fuses these into integer kernels (QLinearConv, QLinearAdd, …).
+	Activations map[string]ActQuant
 }
 
 // ONNX returns the ONNX model of net with the weights in store, serialized.
@@ -157,6 +162,9 @@ func onnxModel(net *nets.Net, store *model.Store, opt ONNXOptions) (*protos.Mode
 	if err != nil {
 		return nil, fmt.Errorf("onnx: %w", err)
 	}
+	if err := checkActivations(net, opt.Activations); err != nil {
+		return nil, fmt.Errorf("onnx %s: %w", net.Name, err)
+	}
 	b := &onnxGraph{g: &protos.GraphProto{Name: net.Name}, names: map[string]bool{}}
 	dim := func(v int, sym string) any {
 		if v == 0 {
@@ -177,6 +185,11 @@ func onnxModel(net *nets.Net, store *model.Store, opt ONNXOptions) (*protos.Mode
 	if !opt.NCHW {
 		values[nets.Input] = b.node("Transpose", "input_nchw", []string{nets.Input}, intsAttr("perm", 0, 3, 1, 2))
 	}
+	if q, ok := opt.Activations[nets.Input]; ok {
+		if values[nets.Input], err = b.qdq("input", values[nets.Input], q); err != nil {
+			return nil, fmt.Errorf("onnx %s: %w", net.Name, err)
+		}
+	}
 	for i := range net.Layers {
 		l := &net.Layers[i]
 		ins := make([]string, len(l.Inputs))
@@ -186,6 +199,11 @@ func onnxModel(net *nets.Net, store *model.Store, opt ONNXOptions) (*protos.Mode
 		out, err := b.layer(store, opt, l, ins, shapes[l.Inputs[0]].C)
 		if err != nil {
 			return nil, fmt.Errorf("onnx %s: %w", net.Name, err)
+		}
+		if q, ok := opt.Activations[l.Name]; ok {
+			if out, err = b.qdq(l.Name, out, q); err != nil {
+				return nil, fmt.Errorf("onnx %s: %w", net.Name, err)
+			}
 		}
 		values[l.Name] = out
 	}

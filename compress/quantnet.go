@@ -1,0 +1,173 @@
+package compress
+
+import (
+	"fmt"
+
+	"github.com/gomlx/compute/shapes"
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/gomlx/gomlx/ml/model/initializer"
+	"github.com/posedistill/posedistill/export"
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/nets/layers"
+)
+
+// QuantSpec says what BuildQuantized fake-quantizes.
+type QuantSpec struct {
+	// Activations maps layer names, and nets.Input for the image, to the uint8 quantization of their
+	// outputs (after the layer's activation function); layers not listed stay float32.
+	Activations map[string]export.ActQuant
+	// Weights fake-quantizes every conv and deconv kernel to int8, symmetric per output channel
+	// (FakeQuant), with a straight-through gradient, before batch norm is applied or folded. Per
+	// output channel, folding batch norm's scale afterwards gives the same codes as quantizing the
+	// folded kernel, which is what export.FoldBatchNorm(…, true) and the int8 ONNX export store.
+	Weights bool
+	// STE makes activation fake quantization differentiable (clipped straight-through estimator), for
+	// quantization-aware training; off, the outputs are exactly ONNX Runtime's Q/DQ values.
+	STE bool
+}
+
+// BuildQuantized builds net on images as nets.Build does — same layers, variables and scopes — with
+// the fake quantization of spec, and returns the heads and every layer's output by name (plus
+// nets.Input, the possibly quantized image). With a zero spec it computes exactly what nets.Build does.
+func BuildQuantized(scope *model.Scope, net *nets.Net, images *graph.Node, training bool, spec QuantSpec) (out nets.Outputs, all map[string]*graph.Node, err error) {
+	dims := images.Shape().Dimensions
+	if len(dims) != 4 || dims[3] != net.InputChannels {
+		return out, nil, fmt.Errorf("build quantized %s: images shape %s, want [N, H, W, %d]", net.Name, images.Shape(), net.InputChannels)
+	}
+	if _, err := net.Shapes(dims[1], dims[2]); err != nil {
+		return out, nil, fmt.Errorf("build quantized: %w", err)
+	}
+	if err := checkSpec(net, spec); err != nil {
+		return out, nil, err
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("build quantized %s: %v", net.Name, r)
+		}
+	}()
+	quant := func(name string, x *graph.Node) *graph.Node {
+		q, ok := spec.Activations[name]
+		if !ok {
+			return x
+		}
+		y, err := FakeQuantActivation(x, q, spec.STE)
+		if err != nil {
+			panic(fmt.Sprintf("layer %s: %v", name, err))
+		}
+		return y
+	}
+	all = map[string]*graph.Node{nets.Input: quant(nets.Input, images)}
+	heads := map[string]bool{net.Heads.Heatmaps: true, net.Heads.Locations: true, net.Heads.Mask: true}
+	for i := range net.Layers {
+		l := &net.Layers[i]
+		ins := make([]*graph.Node, len(l.Inputs))
+		for j, name := range l.Inputs {
+			ins[j] = all[name]
+		}
+		s := scope.At("%s", l.Name)
+		var restore func()
+		if spec.Weights && (l.Op == nets.OpConv || l.Op == nets.OpDeconv) {
+			restore = fakeQuantWeights(s, l, ins[0], heads[l.Name])
+		}
+		y := buildLayer(s, l, ins, training, heads[l.Name])
+		if restore != nil {
+			restore()
+		}
+		all[l.Name] = quant(l.Name, y)
+	}
+	out.Heatmaps = all[net.Heads.Heatmaps]
+	if net.Heads.Locations != "" {
+		out.Locations = all[net.Heads.Locations]
+	}
+	if net.Heads.Mask != "" {
+		out.Mask = all[net.Heads.Mask]
+	}
+	return out, all, nil
+}
+
+// checkSpec reports activation keys that name no layer and invalid scales.
+func checkSpec(net *nets.Net, spec QuantSpec) error {
+	names := map[string]bool{nets.Input: true}
+	for _, l := range net.Layers {
+		names[l.Name] = true
+	}
+	for k, q := range spec.Activations {
+		if !names[k] {
+			return fmt.Errorf("build quantized %s: activation %q is not a layer", net.Name, k)
+		}
+		if !q.Valid() {
+			return fmt.Errorf("build quantized %s: activation %q has scale %g", net.Name, k, q.Scale)
+		}
+	}
+	return nil
+}
+
+// fakeQuantWeights makes the layer's "weights" variable read as its int8 fake quantization while the
+// layer is built, and returns the function that restores the variable's own node afterwards (so
+// that the optimizer updates, and the trainer stores, the float weights: only the forward pass sees
+// the quantized ones, and gradients pass straight through to the float weights).
+func fakeQuantWeights(scope *model.Scope, l *nets.Layer, x *graph.Node, head bool) func() {
+	in := x.Shape().Dimensions[3]
+	dims := []int{l.KernelSize(), l.KernelSize(), in / l.GroupCount(), l.Out}
+	if l.Op == nets.OpDeconv {
+		dims = []int{4, 4, in, l.Out}
+	}
+	// The same initializer as package layers, so that a missing variable starts where nets.Build
+	// would start it.
+	init := initializer.HeFn(scope)
+	if head && l.Op == nets.OpConv {
+		init = initializer.RandomNormalFn(scope, nets.HeadInitStd)
+	}
+	v := scope.WithInitializer(init).VariableWithShape("weights", shapes.Make(x.DType(), dims...))
+	w := v.NodeValue(x.Graph())
+	fq, err := FakeQuant(w, QuantOptions{Format: Int8, PerChannel: true})
+	if err != nil {
+		panic(err)
+	}
+	v.SetNodeValue(fq)
+	return func() { v.SetNodeValue(w) }
+}
+
+// buildLayer builds one validated layer, as nets.Build does; head marks an output head.
+func buildLayer(scope *model.Scope, l *nets.Layer, ins []*graph.Node, training, head bool) *graph.Node {
+	switch l.Op {
+	case nets.OpConv:
+		c := layers.Conv(scope, ins[0]).Channels(l.Out).Kernel(l.KernelSize()).Stride(l.StrideSize()).
+			Groups(l.GroupCount()).Bias(l.Bias).BatchNorm(l.BN).Activation(l.Act).Training(training)
+		if head {
+			c = c.InitStd(nets.HeadInitStd)
+		}
+		return c.Done()
+	case nets.OpDeconv:
+		return layers.Deconv(scope, ins[0]).Channels(l.Out).Bias(l.Bias).BatchNorm(l.BN).
+			Activation(l.Act).Training(training).Done()
+	case nets.OpUpsample:
+		return layers.Upsample2x(ins[0], l.Resize)
+	case nets.OpMaxPool:
+		return layers.MaxPool(ins[0], l.KernelSize(), l.StrideSize())
+	case nets.OpAdd:
+		sum := ins[0]
+		for _, x := range ins[1:] {
+			sum = graph.Add(sum, x)
+		}
+		return layers.Apply(l.Act, sum)
+	case nets.OpConcat:
+		return graph.Concatenate(ins, 3)
+	}
+	panic(fmt.Sprintf("unknown op %q", string(l.Op)))
+}
+
+// QuantModelFn returns a model function for net with spec's fake quantization, in the form of
+// nets.ModelFn (train.NewTrainer, model.NewExec): heads in the order heatmaps, locations, mask,
+// training mode when the graph is marked as training. It is the network of quantization-aware
+// training: spec with Weights and STE, and the activation ranges of a calibration.
+func QuantModelFn(net *nets.Net, spec QuantSpec) func(scope *model.Scope, images *graph.Node) []*graph.Node {
+	return func(scope *model.Scope, images *graph.Node) []*graph.Node {
+		out, _, err := BuildQuantized(scope, net, images, scope.IsTraining(images.Graph()), spec)
+		if err != nil {
+			panic(err)
+		}
+		return out.List()
+	}
+}
