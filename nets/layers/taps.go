@@ -70,15 +70,6 @@ func (w window) im2col(xp *graph.Node) *graph.Node {
 	return graph.Concatenate(taps, -1)
 }
 
-// matmulChannels multiplies the channel axis of an NHWC tensor x [N, H, W, K] by a [K, out] matrix.
-func matmulChannels(x, kernel *graph.Node) *graph.Node {
-	dims := x.Shape().Dimensions
-	n, h, w, k := dims[0], dims[1], dims[2], dims[3]
-	out := kernel.Shape().Dimensions[1]
-	y := graph.MatMul(graph.Reshape(x, n*h*w, k), kernel)
-	return graph.Reshape(y, n, h, w, out)
-}
-
 // channelVector reshapes a [C] vector to [1, 1, 1, C] for broadcasting over an NHWC tensor.
 func channelVector(v *graph.Node) *graph.Node {
 	return graph.Reshape(v, 1, 1, 1, v.Shape().Dimensions[0])

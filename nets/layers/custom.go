@@ -1,0 +1,71 @@
+package layers
+
+import (
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// GoMLX v0.28.16 offers custom gradients only as graph.IdentityWithCustomGradient: an identity node
+// whose gradient function maps the adjoint of its output to the adjoint of its input. customGradient
+// below builds, from that one primitive, an operation with several inputs whose forward pass and
+// backward pass are both written by hand:
+//
+//   - each input x_i goes through an identity node x_i' whose gradient function returns the hand-written
+//     gradient g_i (computed once, on the first call, from the adjoint v of the output);
+//   - the forward pass runs on StopGradient(x_i'), so GoMLX never builds the gradients of the ops inside
+//     it (some are wrong or slow on the go backend: negative Pad, element-wise Slice, transposing MatMul
+//     gradients);
+//   - a zero scalar that depends on every x_i' (0·clip(Σ x_i'[0,…,0], ±1)) is handed to the forward
+//     pass, which must add it to something small it uses (a kernel); that keeps every x_i' on the path
+//     from the loss, so the gradient pass reaches their gradient functions;
+//   - the output goes through one more identity node whose gradient function records v. It is built
+//     last, so the reverse pass visits it before any x_i'.
+//
+// The adjoints that GoMLX itself propagates back along the zero scalar's path are never used by the
+// gradient functions, so the backends drop them (dead-code elimination) before running the graph.
+
+// customGradient returns forward(stopped inputs, zero) and makes the gradient of a loss with respect
+// to inputs[i] equal to backward(inputs, v)[i], where v is the gradient of the loss with respect to the
+// returned node. forward must make its result depend on zero (a scalar that is always 0 for finite
+// inputs). backward is called at most once, while GoMLX builds the gradient graph; a nil entry means
+// a zero gradient.
+func customGradient(inputs []*graph.Node, forward func(stopped []*graph.Node, zero *graph.Node) *graph.Node,
+	backward func(inputs []*graph.Node, v *graph.Node) []*graph.Node) *graph.Node {
+	var v *graph.Node
+	var grads []*graph.Node
+	gradient := func(i int) func(x, _ *graph.Node) *graph.Node {
+		return func(x, _ *graph.Node) *graph.Node {
+			if v == nil {
+				panic("layers: custom gradient: the output's adjoint was not recorded before the inputs' (is the forward result used directly?)")
+			}
+			if grads == nil {
+				grads = backward(inputs, v)
+			}
+			if grads[i] == nil {
+				return graph.ZerosLike(x)
+			}
+			return grads[i]
+		}
+	}
+	stopped := make([]*graph.Node, len(inputs))
+	var sum *graph.Node
+	for i, x := range inputs {
+		xi := graph.IdentityWithCustomGradient(x, gradient(i))
+		stopped[i] = graph.StopGradient(xi)
+		first := make([]graph.SliceAxisSpec, x.Rank())
+		for a := range first {
+			first[a] = graph.AxisElem(0)
+		}
+		s := graph.Reshape(graph.Slice(xi, first...))
+		if sum == nil {
+			sum = s
+		} else {
+			sum = graph.Add(sum, s)
+		}
+	}
+	zero := graph.MulScalar(graph.ClipScalar(sum, -1, 1), 0)
+	out := forward(stopped, zero)
+	return graph.IdentityWithCustomGradient(out, func(_, adjoint *graph.Node) *graph.Node {
+		v = adjoint
+		return adjoint
+	})
+}

@@ -1,0 +1,54 @@
+package layers
+
+import (
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
+)
+
+// TestConvGradientsMatchNative checks the hand-written gradients of the lowered convolutions (with
+// respect to the input and to the weights) against GoMLX's autodiff of its native ConvGeneral with the
+// same weights, on a loss that weighs every output differently.
+func TestConvGradientsMatchNative(t *testing.T) {
+	backend := goBackend(t)
+	cases := []struct {
+		name                               string
+		h, w, in, out, kernel, stride, grp int
+	}{
+		{"1x1 expand", 5, 6, 3, 7, 1, 1, 1},
+		{"1x1 project", 5, 6, 7, 3, 1, 1, 1},
+		{"1x1/s2 odd", 7, 5, 4, 3, 1, 2, 1},
+		{"3x3", 6, 5, 3, 4, 3, 1, 1},
+		{"3x3/s2 odd", 7, 9, 2, 3, 3, 2, 1},
+		{"5x5/s2", 9, 8, 2, 2, 5, 2, 1},
+		{"depthwise 3x3", 6, 7, 5, 5, 3, 1, 5},
+		{"depthwise 3x3/s2", 8, 7, 4, 4, 3, 2, 4},
+		{"depthwise 3x3/s2 odd", 7, 9, 3, 3, 3, 2, 3},
+		{"depthwise 5x5/s2", 9, 9, 3, 3, 5, 2, 3},
+		{"depthwise 1x1", 4, 5, 3, 3, 1, 1, 3},
+		{"grouped 3x3", 5, 5, 4, 6, 3, 1, 2},
+	}
+	for i, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			x := randomTensor[float32](uint64(40+i), 2, tc.h, tc.w, tc.in)
+			outs, err := model.CallOnceN(backend, newStore(int64(40+i)), func(scope *model.Scope, x *graph.Node) []*graph.Node {
+				s := scope.At("conv")
+				got := Conv(s, x).Channels(tc.out).Kernel(tc.kernel).Stride(tc.stride).Groups(tc.grp).Done()
+				kernel := s.GetVariable("weights").NodeValue(x.Graph())
+				p := (tc.kernel - 1) / 2
+				want := graph.Convolve(x, kernel).StridePerAxis(tc.stride, tc.stride).
+					PaddingPerDim([][2]int{{p, p}, {p, p}}).ChannelGroupCount(tc.grp).Done()
+				weights := graph.Sin(graph.AddScalar(graph.IotaFull(x.Graph(), got.Shape()), 0.5))
+				gotGrads := graph.Gradient(graph.ReduceAllSum(graph.Mul(got, weights)), x, kernel)
+				wantGrads := graph.Gradient(graph.ReduceAllSum(graph.Mul(want, weights)), x, kernel)
+				return []*graph.Node{gotGrads[0], wantGrads[0], gotGrads[1], wantGrads[1]}
+			}, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Run("input", func(t *testing.T) { assertClose(t, outs[0], outs[1], 1e-4) })
+			t.Run("weights", func(t *testing.T) { assertClose(t, outs[2], outs[3], 1e-4) })
+		})
+	}
+}

@@ -1,0 +1,38 @@
+package layers
+
+import (
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// matmulChannels multiplies the channel axis of an NHWC tensor x [N, H, W, K] by a [K, out] matrix.
+func matmulChannels(x, kernel *graph.Node) *graph.Node {
+	dims := x.Shape().Dimensions
+	n, h, w, k := dims[0], dims[1], dims[2], dims[3]
+	out := kernel.Shape().Dimensions[1]
+	y := matmul(graph.Reshape(x, n*h*w, k), kernel)
+	return graph.Reshape(y, n, h, w, out)
+}
+
+// matmul returns x [M, K] · w [K, N] with a gradient laid out for the go backend's matrix kernels,
+// which want the left operand's contracted axis last. GoMLX's own gradient of the weights, xᵀ·v,
+// contracts the long M axis of both operands, so the backend transposes both, x [M, K] and v [M, N].
+// Here only the narrower of the two is transposed (xᵀ when K ≤ N, else vᵀ and the small result):
+// a 1×1 expansion (N = 6K) or projection (K = 6N) of MobileNetV2 moves a seventh of the data.
+// The input gradient v·wᵀ already has a layout the kernels take directly.
+func matmul(x, w *graph.Node) *graph.Node {
+	return customGradient([]*graph.Node{x, w},
+		func(in []*graph.Node, zero *graph.Node) *graph.Node {
+			return graph.DotGeneral(in[0], []int{1}, nil, graph.Add(in[1], zero), []int{0}, nil)
+		},
+		func(in []*graph.Node, v *graph.Node) []*graph.Node {
+			x, w := in[0], in[1]
+			dx := graph.DotGeneral(v, []int{1}, nil, w, []int{1}, nil)
+			var dw *graph.Node
+			if k, n := w.Shape().Dimensions[0], w.Shape().Dimensions[1]; k <= n {
+				dw = graph.DotGeneral(graph.Transpose(x, 0, 1), []int{1}, nil, v, []int{0}, nil)
+			} else {
+				dw = graph.Transpose(graph.DotGeneral(graph.Transpose(v, 0, 1), []int{1}, nil, x, []int{0}, nil), 0, 1)
+			}
+			return []*graph.Node{dx, dw}
+		})
+}
