@@ -59,13 +59,15 @@ func Calibrate(ctx context.Context, backend compute.Backend, net *nets.Net, stor
 	for _, l := range net.Layers {
 		names = append(names, l.Name)
 	}
+	// The layers' outputs come from the graph; the input's from the batch itself (a graph output
+	// that is its own input aliases, and then releases, the caller's tensor).
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
 		_, all, err := BuildQuantized(scope, net, images, false, QuantSpec{})
 		if err != nil {
 			panic(err)
 		}
-		outs := make([]*graph.Node, len(names))
-		for i, n := range names {
+		outs := make([]*graph.Node, len(names)-1)
+		for i, n := range names[1:] {
 			outs[i] = all[n]
 		}
 		return outs
@@ -83,12 +85,21 @@ func Calibrate(ctx context.Context, backend compute.Backend, net *nets.Net, stor
 		if s.Rank() != 4 || s.Dimensions[3] != net.InputChannels {
 			return nil, fmt.Errorf("calibrate %s: batch %d has shape %s, want [N, H, W, %d]", net.Name, i, s, net.InputChannels)
 		}
-		outs, err := exec.Call(b)
+		in, err := b.LocalClone() // the caller's tensor stays usable on any backend
+		if err != nil {
+			return nil, fmt.Errorf("calibrate %s: batch %d: %w", net.Name, i, err)
+		}
+		outs, err := exec.Call(in)
+		in.FinalizeAll()
 		if err != nil {
 			return nil, fmt.Errorf("calibrate %s: batch %d: %w", net.Name, i, err)
 		}
 		for j, name := range names {
-			values, err := tensors.CopyFlatData[float32](outs[j])
+			src := b
+			if j > 0 {
+				src = outs[j-1]
+			}
+			values, err := tensors.CopyFlatData[float32](src)
 			if err != nil {
 				return nil, fmt.Errorf("calibrate %s: %s: %w", net.Name, name, err)
 			}
