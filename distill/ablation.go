@@ -9,6 +9,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
@@ -43,7 +44,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	}
 	be := opts.Backend
 	if be == nil {
-		if be, err = newBackend(e.student.Backend); err != nil {
+		if be, err = backend.New(e.student.Backend); err != nil {
 			return nil, err
 		}
 		defer be.Finalize()

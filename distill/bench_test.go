@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
@@ -24,12 +25,12 @@ func benchTeacher(b *testing.B) (*NetTeacher, topdown.Tensor) {
 	}
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, int64(1))
-	backend, err := newBackend("go")
+	be, err := backend.New("go")
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.Cleanup(backend.Finalize)
-	p, err := nets.NewPredictor(backend, store, net)
+	b.Cleanup(be.Finalize)
+	p, err := nets.NewPredictor(be, store, net)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/report"
 	"github.com/posedistill/posedistill/train"
 )
@@ -78,7 +79,7 @@ func RunDemo(ctx context.Context, opts DemoOptions) (string, error) {
 	be := opts.Backend
 	var err error
 	if be == nil {
-		if be, err = newBackend(""); err != nil {
+		if be, err = backend.New(""); err != nil {
 			return "", err
 		}
 		defer be.Finalize()

@@ -8,6 +8,9 @@ import (
 	"image/draw"
 	"image/png"
 	"io"
+	"math"
+	"os"
+	"path/filepath"
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/dataset"
@@ -154,10 +157,9 @@ func PlotLosses(path string, runs map[string]string, order []string) error {
 	p := plot.New()
 	p.Title.Text = "training loss (total of the weighted terms)"
 	p.X.Label.Text = "step"
-	p.Y.Scale = plot.LogScale{}
-	p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+	lo, hi := math.Inf(1), math.Inf(-1)
 	for i, name := range order {
-		recs, err := ReadSteps(runs[name])
+		recs, err := train.ReadRecords(metricsPath(runs[name]))
 		if err != nil {
 			return err
 		}
@@ -165,6 +167,7 @@ func PlotLosses(path string, runs map[string]string, order []string) error {
 		for _, r := range recs {
 			if r.Loss > 0 {
 				xy = append(xy, plotter.XY{X: float64(r.Step), Y: r.Loss})
+				lo, hi = min(lo, r.Loss), max(hi, r.Loss)
 			}
 		}
 		if len(xy) == 0 {
@@ -178,10 +181,24 @@ func PlotLosses(path string, runs map[string]string, order []string) error {
 		p.Add(l)
 		p.Legend.Add(name, l)
 	}
+	if hi > 0 {
+		// Set the log axis' range: gonum widens a single value by ±1, below zero under 1.
+		p.Y.Scale = plot.LogScale{}
+		p.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		p.Y.Min, p.Y.Max = lo/1.25, hi*1.25
+	}
 	img := vgimg.New(8*vg.Inch, 4*vg.Inch)
 	p.Draw(vgdraw.New(img))
 	return atomicfile.Write(path, func(w io.Writer) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	})
+}
+
+// metricsPath returns path, or its metrics.jsonl when path is a run directory.
+func metricsPath(path string) string {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		return filepath.Join(path, train.MetricsFile)
+	}
+	return path
 }

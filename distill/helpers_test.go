@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/synth"
 	"github.com/posedistill/posedistill/train"
 )
@@ -47,7 +48,7 @@ func testData(t *testing.T) string {
 // testBackend returns one go backend shared by the tests.
 func testBackend(t *testing.T) compute.Backend {
 	t.Helper()
-	backendOnce.Do(func() { testBE, backendErr = newBackend("go") })
+	backendOnce.Do(func() { testBE, backendErr = backend.New("go") })
 	if backendErr != nil {
 		t.Fatal(backendErr)
 	}

@@ -5,67 +5,26 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 
-	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/nets"
-	"github.com/posedistill/posedistill/skeleton"
 	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 )
 
-// Root3D is the COCO-17 joint the 3D targets are relative to (left hip: COCO has no pelvis).
-const Root3D = 11
+// Root3D is the COCO-17 joint the 3D targets are relative to (train.Root3D).
+const Root3D = train.Root3D
 
 // MetresPerUnit scales the synthetic 3D joints (millimetres) into the location-map targets
-// (metres), so that location maps have the magnitude of heatmaps; Evaluate3D scales back to mm.
-const MetresPerUnit = 1e-3
-
-// newBackend opens a GoMLX backend through the project's guarded constructor.
-func newBackend(config string) (compute.Backend, error) {
-	if config == "" {
-		config = os.Getenv("GOMLX_BACKEND")
-	}
-	return backend.New(config)
-}
-
-// readSplit reads a split; with locations, each annotation's 3D joints (synth's H36MFace order,
-// millimetres) are mapped by name onto COCO-17 and scaled to metres, so that the 2D and 3D joint
-// sets coincide (topdown then places them at the camera projections).
-func readSplit(ctx context.Context, dir, name string, locations bool) (*train.Split, error) {
-	s, err := train.ReadSplit(ctx, dir, name)
-	if err != nil || !locations {
-		return s, err
-	}
-	m, err := skeleton.NewMapping(skeleton.H36MFace(), skeleton.COCO17())
-	if err != nil {
-		return nil, err
-	}
-	for i := range s.Instances {
-		a := &s.Instances[i].Annotation
-		if len(a.Joints3D) == 0 {
-			continue
-		}
-		j, err := m.Apply(a.Joints3D, 3)
-		if err != nil {
-			return nil, fmt.Errorf("%s: annotation %d: %w", s.Path, a.ID, err)
-		}
-		for k := range j {
-			j[k] *= MetresPerUnit
-		}
-		a.Joints3D = j
-	}
-	return s, nil
-}
+// (metres); Evaluate3D scales back to mm (train.MetresPerUnit).
+const MetresPerUnit = train.MetresPerUnit
 
 // Evaluate3D runs a network with a location head on the val split's plain crops, reads each
 // joint's 3D position at its 2D heatmap maximum (codec.ReadLocations) and returns MPJPE and
 // PA-MPJPE in millimetres, relative to Root3D, over the labelled joints.
 func Evaluate3D(ctx context.Context, p *nets.Predictor, cfg train.Config, dataDir string) (eval.Pose3DResult, error) {
-	split, err := readSplit(ctx, dataDir, "val.json", true)
+	split, err := train.ReadSplit3D(ctx, dataDir, "val.json")
 	if err != nil {
 		return eval.Pose3DResult{}, err
 	}

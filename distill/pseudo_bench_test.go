@@ -6,6 +6,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
@@ -18,7 +19,7 @@ import (
 // the go backend in the same run. The BlazePose cases are skipped when the models are not in
 // the cache (posedistill models fetch blazepose).
 func BenchmarkUnlabeledStudentVsTeachers(b *testing.B) {
-	be, err := newBackend("go")
+	be, err := backend.New("go")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -125,11 +125,15 @@ type Attached struct {
 	Binarize *Binarization
 }
 
+// stepAware is a teacher whose outputs depend on the training step (stagedTeacher): Hook tells
+// it the step before each Predict, so a resumed run sees the outputs an uninterrupted one does.
+type stepAware interface{ atStep(step int) }
+
 // Hook returns a train.Options.BeforeStep function that runs every teacher on the batch's crops
 // (the same augmented crops the student sees) and adds its outputs to b.Extra: heatmaps,
 // binarized heatmaps when asked, location maps, the mask probability and its DilateMask dilation.
-func Hook(teachers []Attached) func(ctx context.Context, b *topdown.Batch) error {
-	return func(ctx context.Context, b *topdown.Batch) error {
+func Hook(teachers []Attached) func(ctx context.Context, step int, b *topdown.Batch) error {
+	return func(ctx context.Context, step int, b *topdown.Batch) error {
 		if len(b.Heatmaps.Shape) != 4 {
 			return fmt.Errorf("teacher hook: batch heatmaps shape %v", b.Heatmaps.Shape)
 		}
@@ -140,6 +144,9 @@ func Hook(teachers []Attached) func(ctx context.Context, b *topdown.Batch) error
 		for _, a := range teachers {
 			if err := ctx.Err(); err != nil {
 				return err
+			}
+			if s, ok := a.Teacher.(stepAware); ok {
+				s.atStep(step)
 			}
 			out, err := a.Teacher.Predict(ctx, b.Images, h, w)
 			if err != nil {

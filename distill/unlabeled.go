@@ -34,8 +34,10 @@ type UnlabeledOptions struct {
 	MaskWeight, RestrictWeight float64
 	// LatencyRuns is how many batch-1 inferences time the student and the senior (0: 20).
 	LatencyRuns int
-	Backend     compute.Backend
-	Progress    io.Writer
+	// Resume continues an interrupted run in OutDir (same options).
+	Resume   bool
+	Backend  compute.Backend
+	Progress io.Writer
 }
 
 // UnlabeledResult is the outcome of DistillUnlabeled, also written to OutDir/unlabeled.json.
@@ -112,7 +114,7 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 			MaskBCE("mask_senior", SeniorName+SuffixMask, Gated(train.Constant(o.MaskWeight), stages.Senior())),
 			MaskRestriction("mask_restrict", SeniorName+SuffixMaskDilated, Gated(train.Constant(o.RestrictWeight), stages.Senior())))
 	}
-	tr, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: o.DataDir, OutDir: o.OutDir, Terms: terms, Teachers: teachers, Backend: o.Backend, Progress: o.Progress})
+	tr, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: o.DataDir, OutDir: o.OutDir, Terms: terms, Teachers: teachers, Resume: o.Resume, Backend: o.Backend, Progress: o.Progress})
 	if err != nil {
 		return res, err
 	}
@@ -179,15 +181,18 @@ func landmarkLatency(ctx context.Context, lm *blazepose.Landmarker, runs int) (f
 	return median(ts), nil
 }
 
-// stagedTeacher runs its teacher only at the steps where active is non-zero (Hook calls Predict
-// once per step, so the call count is the step) and returns empty outputs elsewhere, where its
-// loss terms weigh nothing: ODKD's two stages then cost one teacher each.
+// stagedTeacher runs its teacher only at the steps where active is non-zero and returns empty
+// outputs elsewhere, where its loss terms weigh nothing: ODKD's two stages then cost one teacher
+// each. Hook sets the step before each call (atStep); without it, calls count the steps from 0.
 type stagedTeacher struct {
 	Teacher
 	active func(int) float64
 	joints int
 	step   int
 }
+
+// atStep sets the step of the next Predict call.
+func (t *stagedTeacher) atStep(step int) { t.step = step }
 
 // Predict runs the teacher in its stage, and returns zero heatmaps and mask outside it.
 func (t *stagedTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {

@@ -61,6 +61,18 @@ type Config struct {
 	Backend string `yaml:"backend" json:"backend"`
 	// Workers is the number of data-loading goroutines (0 means 1).
 	Workers int `yaml:"workers" json:"workers"`
+	// Targets adds GT targets besides the heatmaps to the training batches.
+	Targets TargetsConfig `yaml:"targets" json:"targets"`
+}
+
+// TargetsConfig selects the GT targets a training batch carries besides heatmaps and weights,
+// for loss terms that need them (a network with a mask or location-map head).
+type TargetsConfig struct {
+	// Masks adds the person masks (TensorMasks, TensorMaskWeights).
+	Masks bool `yaml:"masks" json:"masks"`
+	// Locations adds location maps of the COCO-17 joints rooted at Root3D, from the annotations'
+	// 3D joints read by ReadSplit3D (TensorLocationMaps, TensorLocationWeights).
+	Locations bool `yaml:"locations" json:"locations"`
 }
 
 // ModelConfig names an architecture and its options.

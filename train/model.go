@@ -36,13 +36,29 @@ func (c *Config) NewCodec() (*codec.Codec, error) {
 	return codec.New(kind, c.InputW, c.InputH, c.InputW/4, c.InputH/4, c.Sigma)
 }
 
-// SampleConfig returns the top-down sample configuration; training adds the augmentation.
+// SampleConfig returns the top-down sample configuration; training adds the augmentation and
+// c.Targets.
 func (c *Config) SampleConfig(training bool) (topdown.Config, error) {
+	var t TargetsConfig
+	if training {
+		t = c.Targets
+	}
+	return c.SampleConfigWith(training, t)
+}
+
+// SampleConfigWith returns the top-down sample configuration with the targets t; training adds
+// the augmentation.
+func (c *Config) SampleConfigWith(training bool, t TargetsConfig) (topdown.Config, error) {
 	cd, err := c.NewCodec()
 	if err != nil {
 		return topdown.Config{}, err
 	}
 	sc := topdown.NewConfig(cd, skeleton.COCO17())
+	sc.Mask = t.Masks
+	if t.Locations {
+		sc.Joints3D = skeleton.COCO17()
+		sc.Root3D = Root3D
+	}
 	if training {
 		a := c.Augment
 		aug := topdown.Augment{

@@ -33,14 +33,21 @@ func PlotCurves(metricsPath, pngPath, title string) error {
 	lp := plot.New()
 	lp.Title.Text = title + ": training loss"
 	lp.X.Label.Text = "step"
-	lp.Y.Scale = plot.LogScale{}
-	lp.Y.Tick.Marker = plot.LogTicks{Prec: -1}
 	if len(loss) > 0 {
 		l, err := plotter.NewLine(loss)
 		if err != nil {
 			return fmt.Errorf("plot %s: %w", pngPath, err)
 		}
 		lp.Add(l)
+		// A log axis needs a positive range: gonum widens an empty one (a single record) by ±1,
+		// below zero for a loss under 1, and its log ticks then panic.
+		lo, hi := loss[0].Y, loss[0].Y
+		for _, p := range loss {
+			lo, hi = min(lo, p.Y), max(hi, p.Y)
+		}
+		lp.Y.Scale = plot.LogScale{}
+		lp.Y.Tick.Marker = plot.LogTicks{Prec: -1}
+		lp.Y.Min, lp.Y.Max = lo/1.25, hi*1.25
 	}
 	vp := plot.New()
 	vp.Title.Text = title + ": validation (COCO OKS)"

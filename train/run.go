@@ -117,7 +117,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		return sum, err
 	}
 	evalSC, _ := cfg.SampleConfig(false)
-	trainSplit, err := ReadSplit(ctx, opts.DataDir, "train.json")
+	readTrain := ReadSplit
+	if cfg.Targets.Locations {
+		readTrain = ReadSplit3D
+	}
+	trainSplit, err := readTrain(ctx, opts.DataDir, "train.json")
 	if err != nil {
 		return sum, err
 	}

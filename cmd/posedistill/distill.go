@@ -15,7 +15,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if isUnlabeledDistill(args) {
 		return runDistillUnlabeled(ctx, args, stdout, stderr)
 	}
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--resume] [--init CKPT]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -31,6 +31,8 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
 	steps := fs.Int("steps", 0, "override the config's steps")
 	seed := fs.Uint64("seed", 0, "override the config's seed")
+	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same flags and teachers as the interrupted run)")
+	initFrom := fs.String("init", "", "initialise the student's weights from this checkpoint (fine-tuning; same layers and shapes)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -122,7 +124,11 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				distill.MaskRestriction("mask_restrict", distill.SeniorName+distill.SuffixMaskDilated, distill.Gated(train.Constant(*restrictWeight), stages.Senior())))
 		}
 	}
-	res, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Net: net, DataDir: *data, OutDir: *out, Terms: terms, Teachers: teachers, Backend: be, Progress: stderr})
+	if *resume && *initFrom != "" {
+		return fmt.Errorf("--init starts a run; --resume continues one: give one of them")
+	}
+	res, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Net: net, DataDir: *data, OutDir: *out, Terms: terms, Teachers: teachers,
+		Resume: *resume, Init: *initFrom, Backend: be, Progress: stderr})
 	if err != nil {
 		return err
 	}
