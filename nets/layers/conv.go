@@ -109,15 +109,14 @@ func (b *ConvBuilder) Done() *graph.Node {
 		}
 	}
 
-	xp := w.pad(b.x)
 	var y *graph.Node
 	switch {
 	case b.groups == 1:
-		y = convDense(w, xp, kernel)
+		y = convDense(w, b.x, kernel)
 	case b.groups == in && b.channels == in:
-		y = convDepthwise(w, xp, kernel)
+		y = convDepthwise(w, b.x, kernel)
 	default:
-		y = convGrouped(w, xp, kernel, b.groups)
+		y = convGrouped(w, b.x, kernel, b.groups)
 	}
 
 	if useBias {
@@ -136,44 +135,4 @@ func (b *ConvBuilder) Done() *graph.Node {
 		y = graph.Add(y, channelVector(shift))
 	}
 	return Apply(b.act, y)
-}
-
-// convDense is a dense (one group) convolution of the padded input: im2col and one MatMul.
-func convDense(w window, xp, kernel *graph.Node) *graph.Node {
-	kd := kernel.Shape().Dimensions
-	return matmulChannels(w.im2col(xp), graph.Reshape(kernel, kd[0]*kd[1]*kd[2], kd[3]))
-}
-
-// convDepthwise sums the k×k shifted taps of the padded input, each scaled by its per-channel weight.
-// kernel is [kh, kw, 1, C].
-func convDepthwise(w window, xp, kernel *graph.Node) *graph.Node {
-	c := kernel.Shape().Dimensions[3]
-	var sum *graph.Node
-	for dy := range w.kernelH {
-		for dx := range w.kernelW {
-			k := graph.Reshape(graph.Slice(kernel, graph.AxisElem(dy), graph.AxisElem(dx)), 1, 1, 1, c)
-			term := graph.Mul(w.tap(xp, dy, dx), k)
-			if sum == nil {
-				sum = term
-			} else {
-				sum = graph.Add(sum, term)
-			}
-		}
-	}
-	return sum
-}
-
-// convGrouped runs one dense convolution per channel group and concatenates the results.
-func convGrouped(w window, xp, kernel *graph.Node, groups int) *graph.Node {
-	in := xp.Shape().Dimensions[3]
-	kd := kernel.Shape().Dimensions
-	out := kd[3]
-	gi, gout := in/groups, out/groups
-	parts := make([]*graph.Node, groups)
-	for i := range groups {
-		xg := graph.SliceAxis(xp, 3, graph.AxisRange(i*gi, (i+1)*gi))
-		kg := graph.SliceAxis(kernel, 3, graph.AxisRange(i*gout, (i+1)*gout))
-		parts[i] = convDense(w, xg, kg)
-	}
-	return graph.Concatenate(parts, 3)
 }

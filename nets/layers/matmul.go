@@ -25,14 +25,15 @@ func matmul(x, w *graph.Node) *graph.Node {
 			return graph.DotGeneral(in[0], []int{1}, nil, graph.Add(in[1], zero), []int{0}, nil)
 		},
 		func(in []*graph.Node, v *graph.Node) []*graph.Node {
-			x, w := in[0], in[1]
-			dx := graph.DotGeneral(v, []int{1}, nil, w, []int{1}, nil)
-			var dw *graph.Node
-			if k, n := w.Shape().Dimensions[0], w.Shape().Dimensions[1]; k <= n {
-				dw = graph.DotGeneral(graph.Transpose(x, 0, 1), []int{1}, nil, v, []int{0}, nil)
-			} else {
-				dw = graph.Transpose(graph.DotGeneral(graph.Transpose(v, 0, 1), []int{1}, nil, x, []int{0}, nil), 0, 1)
-			}
-			return []*graph.Node{dx, dw}
+			return []*graph.Node{graph.DotGeneral(v, []int{1}, nil, in[1], []int{1}, nil), weightGradient(in[0], v)}
 		})
+}
+
+// weightGradient returns xᵀ·v [K, N] for x [M, K] and v [M, N], transposing only the narrower of x
+// and v (and then the small result).
+func weightGradient(x, v *graph.Node) *graph.Node {
+	if x.Shape().Dimensions[1] <= v.Shape().Dimensions[1] {
+		return graph.DotGeneral(graph.Transpose(x, 0, 1), []int{1}, nil, v, []int{0}, nil)
+	}
+	return graph.Transpose(graph.DotGeneral(graph.Transpose(v, 0, 1), []int{1}, nil, x, []int{0}, nil), 0, 1)
 }

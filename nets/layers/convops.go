@@ -1,0 +1,105 @@
+package layers
+
+import (
+	"github.com/gomlx/gomlx/core/graph"
+)
+
+// The convolutions below are lowered to crops, multiplies and matrix products, each with its
+// gradient written by hand (see customGradient and grid): what is fast on the go backend.
+
+// convDense is a dense (one group) convolution of x [N, H, W, C] by kernel [kh, kw, C, out]: im2col
+// (the taps concatenated on the channel axis, in the kernel's (dy, dx, c) row order) times the
+// kernel as a [kh·kw·C, out] matrix.
+func convDense(w window, x, kernel *graph.Node) *graph.Node {
+	xd := x.Shape().Dimensions
+	kd := kernel.Shape().Dimensions
+	n, c, out := xd[0], xd[3], kd[3]
+	g := newGrid(w, n, xd[1], xd[2])
+	numTaps := w.kernelH * w.kernelW
+	m := n * w.outH * w.outW
+	var cols *graph.Node // [M, kh·kw·C], kept for the weights' gradient
+	forward := func(in []*graph.Node, zero *graph.Node) *graph.Node {
+		taps := g.taps(in[0])
+		col := taps[0]
+		if len(taps) > 1 {
+			col = graph.Concatenate(taps, 3)
+		}
+		cols = graph.Reshape(col, m, numTaps*c)
+		k := graph.Add(graph.Reshape(in[1], numTaps*c, out), zero)
+		return graph.Reshape(graph.DotGeneral(cols, []int{1}, nil, k, []int{0}, nil), n, w.outH, w.outW, out)
+	}
+	backward := func(in []*graph.Node, v *graph.Node) []*graph.Node {
+		v2 := graph.Reshape(v, m, out)
+		k := graph.Reshape(in[1], numTaps*c, out)
+		dcols := graph.DotGeneral(v2, []int{1}, nil, k, []int{1}, nil) // [M, kh·kw·C]
+		adjoints := make([]*graph.Node, numTaps)
+		if numTaps == 1 {
+			adjoints[0] = graph.Reshape(dcols, n, w.outH, w.outW, c)
+		} else {
+			d5 := graph.Reshape(dcols, m, numTaps, c)
+			zero := graph.ScalarZero(v.Graph(), v.DType())
+			for t := range numTaps {
+				a := graph.Pad(d5, zero, graph.PadAxis{}, graph.PadAxis{Start: -t, End: -(numTaps - 1 - t)}, graph.PadAxis{})
+				adjoints[t] = graph.Reshape(a, n, w.outH, w.outW, c)
+			}
+		}
+		dk := graph.Reshape(weightGradient(cols, v2), kd...)
+		return []*graph.Node{g.scatter(adjoints), dk}
+	}
+	return customGradient([]*graph.Node{x, kernel}, forward, backward)
+}
+
+// convDepthwise is a depthwise convolution of x [N, H, W, C] by kernel [kh, kw, 1, C]: the sum of the
+// taps, each scaled by its per-channel weight.
+func convDepthwise(w window, x, kernel *graph.Node) *graph.Node {
+	xd := x.Shape().Dimensions
+	c := xd[3]
+	g := newGrid(w, xd[0], xd[1], xd[2])
+	tapKernel := func(k *graph.Node, dy, dx int) *graph.Node {
+		return graph.Reshape(graph.Slice(k, graph.AxisElem(dy), graph.AxisElem(dx)), 1, 1, 1, c)
+	}
+	var taps []*graph.Node // kept for the weights' gradient
+	forward := func(in []*graph.Node, zero *graph.Node) *graph.Node {
+		taps = g.taps(in[0])
+		k := graph.Add(in[1], zero)
+		var sum *graph.Node
+		for dy := range w.kernelH {
+			for dx := range w.kernelW {
+				term := graph.Mul(taps[dy*w.kernelW+dx], tapKernel(k, dy, dx))
+				if sum == nil {
+					sum = term
+				} else {
+					sum = graph.Add(sum, term)
+				}
+			}
+		}
+		return sum
+	}
+	backward := func(in []*graph.Node, v *graph.Node) []*graph.Node {
+		adjoints := make([]*graph.Node, len(taps))
+		dk := make([]*graph.Node, len(taps))
+		for dy := range w.kernelH {
+			for dx := range w.kernelW {
+				t := dy*w.kernelW + dx
+				adjoints[t] = graph.Mul(v, tapKernel(in[1], dy, dx))
+				dk[t] = graph.ReduceSum(graph.Mul(v, taps[t]), 0, 1, 2)
+			}
+		}
+		return []*graph.Node{g.scatter(adjoints), graph.Reshape(graph.Stack(dk, 0), in[1].Shape().Dimensions...)}
+	}
+	return customGradient([]*graph.Node{x, kernel}, forward, backward)
+}
+
+// convGrouped runs one dense convolution per channel group and concatenates the results.
+func convGrouped(w window, x, kernel *graph.Node, groups int) *graph.Node {
+	in := x.Shape().Dimensions[3]
+	out := kernel.Shape().Dimensions[3]
+	gi, gout := in/groups, out/groups
+	parts := make([]*graph.Node, groups)
+	for i := range groups {
+		xg := graph.SliceAxis(x, 3, graph.AxisRange(i*gi, (i+1)*gi))
+		kg := graph.SliceAxis(kernel, 3, graph.AxisRange(i*gout, (i+1)*gout))
+		parts[i] = convDense(w, xg, kg)
+	}
+	return graph.Concatenate(parts, 3)
+}
