@@ -19,15 +19,7 @@ func AgreementFigure(ctx context.Context, path string, sc topdown.Config, split 
 	if student == nil || split == nil {
 		return fmt.Errorf("agreement figure %s: no student or split", path)
 	}
-	byImage := map[int64][]topdown.Instance{}
-	var order []int64
-	for _, in := range split.Instances {
-		if _, ok := byImage[in.Image.ID]; !ok {
-			order = append(order, in.Image.ID)
-		}
-		byImage[in.Image.ID] = append(byImage[in.Image.ID], in)
-	}
-	order = order[:min(n, len(order))]
+	order, byImage := firstImages(split, n)
 	var cells []image.Image
 	for _, id := range order {
 		insts := byImage[id]

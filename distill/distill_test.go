@@ -59,19 +59,7 @@ func TestTeacherTermPullsStudentToTeacher(t *testing.T) {
 	tmp := t.TempDir()
 	tcfg := tinyConfig("teacher", 0.5, 16)
 	tcfg.Steps, tcfg.Seed = 30, 9
-	tnet, err := tcfg.Net()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tdir := filepath.Join(tmp, "teacher")
-	if _, err := Train(ctx, RunOptions{Config: tcfg, Net: tnet, DataDir: dir, OutDir: tdir, Backend: be}); err != nil {
-		t.Fatal(err)
-	}
-	teacher, err := LoadTeacher(tdir, be)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer teacher.Close()
+	teacher := trainTeacher(t, tcfg, filepath.Join(tmp, "teacher"))
 
 	scfg := tinyConfig("student", 0.25, 8)
 	b := fixedBatch(t, scfg, dir)

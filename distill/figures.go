@@ -94,15 +94,7 @@ func clamp01(v []float32) []float32 {
 // OverlayFigure writes a PNG grid: one row per held-out image (the first n images with people),
 // one column per model, each model's top-down predictions (on the GT boxes) drawn over the image.
 func OverlayFigure(ctx context.Context, path string, sc topdown.Config, split *train.Split, n int, models []Model) error {
-	byImage := map[int64][]topdown.Instance{}
-	var order []int64
-	for _, in := range split.Instances {
-		if _, ok := byImage[in.Image.ID]; !ok {
-			order = append(order, in.Image.ID)
-		}
-		byImage[in.Image.ID] = append(byImage[in.Image.ID], in)
-	}
-	order = order[:min(n, len(order))]
+	order, byImage := firstImages(split, n)
 	var cells []image.Image
 	for _, id := range order {
 		insts := byImage[id]
@@ -201,4 +193,18 @@ func metricsPath(path string) string {
 		return filepath.Join(path, train.MetricsFile)
 	}
 	return path
+}
+
+// firstImages returns the IDs of the first n images of a split (in instance order) and each
+// image's instances.
+func firstImages(split *train.Split, n int) ([]int64, map[int64][]topdown.Instance) {
+	byImage := map[int64][]topdown.Instance{}
+	var order []int64
+	for _, in := range split.Instances {
+		if _, ok := byImage[in.Image.ID]; !ok {
+			order = append(order, in.Image.ID)
+		}
+		byImage[in.Image.ID] = append(byImage[in.Image.ID], in)
+	}
+	return order[:min(n, len(order))], byImage
 }

@@ -67,3 +67,23 @@ func tinyConfig(name string, width float64, head int) train.Config {
 	c.FlipTest = false
 	return c
 }
+
+// trainTeacher trains cfg's network on the test data into dir with the GT loss and loads it as a
+// teacher, closed when the test ends.
+func trainTeacher(t *testing.T, cfg train.Config, dir string) *NetTeacher {
+	t.Helper()
+	net, err := cfg.Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	be := testBackend(t)
+	if _, err := Train(context.Background(), RunOptions{Config: cfg, Net: net, DataDir: testData(t), OutDir: dir, Backend: be}); err != nil {
+		t.Fatal(err)
+	}
+	teacher, err := LoadTeacher(dir, be)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(teacher.Close)
+	return teacher
+}

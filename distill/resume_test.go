@@ -20,19 +20,7 @@ func TestDistillResumesBitForBit(t *testing.T) {
 	tmp := t.TempDir()
 	tcfg := tinyConfig("teacher", 0.25, 8)
 	tcfg.Steps = 4
-	tnet, err := tcfg.Net()
-	if err != nil {
-		t.Fatal(err)
-	}
-	tdir := filepath.Join(tmp, "teacher")
-	if _, err := Train(ctx, RunOptions{Config: tcfg, Net: tnet, DataDir: dir, OutDir: tdir, Backend: be}); err != nil {
-		t.Fatal(err)
-	}
-	teacher, err := LoadTeacher(tdir, be)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer teacher.Close()
+	teacher := trainTeacher(t, tcfg, filepath.Join(tmp, "teacher"))
 
 	cfg := tinyConfig("student", 0.25, 8)
 	cfg.Steps, cfg.CheckpointEvery, cfg.ValidateEvery = 6, 0, 0
