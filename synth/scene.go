@@ -62,15 +62,15 @@ func sampleStill(rng *rand.Rand, opt *Options, photos []photo) sceneSpec {
 	if opt.HeavyOcclusion {
 		minGap = 420
 	}
+	hlo, hhi := opt.heightRange()
 	for i := range n {
 		p := personSpec{Shape: sampleShape(rng), Look: sampleAppearance(rng)}
 		p.Look.Shirt.Salt, p.Look.Pants.Salt, p.Look.Hair.Salt = rng.Uint32(), rng.Uint32(), rng.Uint32()
 		p.Pose = samplePose(rng, family(rng.IntN(int(numFamilies))))
 		p.Yaw = rng.Float64() * 2 * math.Pi
 		for try := 0; ; try++ {
-			// Full-body pixel height log-uniform over 0.14–2.5 image heights: small, medium
-			// and large COCO areas, close people cut by the border.
-			px := float64(opt.Height) * math.Exp(math.Log(0.14)+rng.Float64()*math.Log(2.5/0.14))
+			// Full-body pixel height log-uniform over the options' range of image heights.
+			px := float64(opt.Height) * math.Exp(math.Log(hlo)+rng.Float64()*math.Log(hhi/hlo))
 			z := math.Max(s.Cam.Intr.Fy*p.Shape.Height/px, 900)
 			x := -0.15*fw + 1.3*fw*rng.Float64()
 			if opt.HeavyOcclusion {

@@ -40,6 +40,18 @@ type Options struct {
 	// PhotoFraction of the images.
 	Photos        []image.Image
 	PhotoFraction float64
+	// MinHeight and MaxHeight bound each person's full-body height as a fraction of the image
+	// height, drawn log-uniformly; zero values mean 0.14–2.5 (small, medium and large COCO
+	// areas, close people cut by the border).
+	MinHeight, MaxHeight float64
+}
+
+// heightRange returns the person-height range of o, with the defaults filled in.
+func (o Options) heightRange() (lo, hi float64) {
+	if o.MinHeight == 0 && o.MaxHeight == 0 {
+		return 0.14, 2.5
+	}
+	return o.MinHeight, o.MaxHeight
 }
 
 // Validate reports whether the options describe a renderable image.
@@ -51,6 +63,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("synth: people range %d-%d invalid (want 0 <= min <= max <= 50)", o.MinPeople, o.MaxPeople)
 	case !(o.PhotoFraction >= 0 && o.PhotoFraction <= 1):
 		return fmt.Errorf("synth: photo fraction %g outside [0, 1]", o.PhotoFraction)
+	case (o.MinHeight != 0 || o.MaxHeight != 0) && !(o.MinHeight > 0.01 && o.MaxHeight >= o.MinHeight && o.MaxHeight <= 10):
+		return fmt.Errorf("synth: person height range %g-%g invalid (want 0.01 < min <= max <= 10 image heights)", o.MinHeight, o.MaxHeight)
 	case o.PhotoFraction > 0 && len(o.Photos) == 0:
 		return fmt.Errorf("synth: photo fraction %g without photos", o.PhotoFraction)
 	}

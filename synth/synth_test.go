@@ -217,6 +217,9 @@ func TestOptionsValidate(t *testing.T) {
 		{Options{Width: 256, Height: 256, MinPeople: 3, MaxPeople: 1}, false},
 		{Options{Width: 256, Height: 256, MinPeople: -1, MaxPeople: 1}, false},
 		{Options{Width: 256, Height: 256, MinPeople: 1, MaxPeople: 500}, false},
+		{Options{Width: 256, Height: 256, MinPeople: 1, MaxPeople: 1, MinHeight: 0.4, MaxHeight: 0.9}, true},
+		{Options{Width: 256, Height: 256, MinPeople: 1, MaxPeople: 1, MinHeight: 0.9, MaxHeight: 0.4}, false},
+		{Options{Width: 256, Height: 256, MinPeople: 1, MaxPeople: 1, MinHeight: 0, MaxHeight: 0.4}, false},
 	}
 	for _, tc := range tests {
 		if err := tc.opt.Validate(); (err == nil) != tc.ok {
@@ -265,5 +268,47 @@ func TestBodyProportions(t *testing.T) {
 	}
 	if J[jNose].Z <= J[jHeadTop].Z {
 		t.Error("nose does not point forward (+Z)")
+	}
+}
+
+// TestPersonHeightOption checks that MinHeight/MaxHeight set the people's size: the keypoints of
+// people drawn at 0.75 image heights span about three times those drawn at 0.25.
+func TestPersonHeightOption(t *testing.T) {
+	span := func(h float64) float64 {
+		r, err := NewRenderer(Options{Width: 128, Height: 128, MinPeople: 1, MaxPeople: 1, MinHeight: h, MaxHeight: h})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sum float64
+		var n int
+		for i := range 16 {
+			f, err := r.Still(3, i)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, p := range f.People {
+				lo, hi := math.Inf(1), math.Inf(-1)
+				for k := 0; k < len(p.Keypoints); k += 3 {
+					if p.Keypoints[k+2] > 0 {
+						lo, hi = math.Min(lo, p.Keypoints[k+1]), math.Max(hi, p.Keypoints[k+1])
+					}
+				}
+				if hi > lo {
+					sum += hi - lo
+					n++
+				}
+			}
+		}
+		if n == 0 {
+			t.Fatalf("height %g: no person drawn", h)
+		}
+		return sum / float64(n)
+	}
+	small, large := span(0.25), span(0.75)
+	if ratio := large / small; ratio < 2 || ratio > 4 {
+		t.Errorf("keypoint span at 0.75 image heights / at 0.25 = %.2f (%.1f/%.1f px), want about 3", ratio, large, small)
+	}
+	if large > 0.8*128 {
+		t.Errorf("people drawn at 0.75 image heights span %.1f px of 128", large)
 	}
 }

@@ -17,11 +17,12 @@ import (
 
 // runSynth renders a synthetic people dataset: images, COCO JSON per split and a contact sheet.
 func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("synth", "synth [--out DIR] [--images N] [--size WxH] [--people MIN-MAX] [--seed S] [--val-fraction F] [--occlusion heavy] [--sequences K --frames F --fps R] [--backgrounds DIR]", stderr)
+	fs := newFlagSet("synth", "synth [--out DIR] [--images N] [--size WxH] [--people MIN-MAX] [--person-height MIN-MAX] [--seed S] [--val-fraction F] [--occlusion heavy] [--sequences K --frames F --fps R] [--backgrounds DIR]", stderr)
 	out := fs.String("out", "out/synth", "output directory")
 	images := fs.Int("images", 200, "number of still images (train + val)")
 	size := fs.String("size", "256x256", "image size WxH")
 	people := fs.String("people", "1-3", "people per image: N or MIN-MAX")
+	height := fs.String("person-height", "0.14-2.5", "full-body height of each person as a fraction of the image height, MIN-MAX (drawn log-uniformly; above 1 the person is cut by the border)")
 	seed := fs.Uint64("seed", 1, "random seed (same seed, same bytes)")
 	val := fs.Float64("val-fraction", 0.1, "fraction of the still images written to val.json")
 	occl := fs.String("occlusion", "normal", "occlusion level: normal or heavy (people clustered, occluders in front; OCHuman-like)")
@@ -47,6 +48,9 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if opt.MinPeople, opt.MaxPeople, err = parseRange(*people); err != nil {
 		return bad(err)
+	}
+	if opt.MinHeight, opt.MaxHeight, err = parseFloatRange(*height); err != nil {
+		return bad(fmt.Errorf("--person-height: %w", err))
 	}
 	switch *occl {
 	case "normal":
@@ -135,6 +139,22 @@ func parseRange(s string) (lo, hi int, err error) {
 	}
 	if err != nil || lo < 0 || hi < lo {
 		return 0, 0, fmt.Errorf("--people %q: want N or MIN-MAX with 0 <= MIN <= MAX", s)
+	}
+	return lo, hi, nil
+}
+
+// parseFloatRange parses "X" or "MIN-MAX" of positive numbers.
+func parseFloatRange(s string) (lo, hi float64, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if !ok {
+		b = a
+	}
+	lo, err = strconv.ParseFloat(a, 64)
+	if err == nil {
+		hi, err = strconv.ParseFloat(b, 64)
+	}
+	if err != nil || !(lo > 0) || hi < lo {
+		return 0, 0, fmt.Errorf("%q: want X or MIN-MAX with 0 < MIN <= MAX", s)
 	}
 	return lo, hi, nil
 }
