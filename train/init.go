@@ -16,18 +16,17 @@ import (
 // InitWeights copies the network variables of the checkpoint at path (weights, biases, batch-norm
 // scales, offsets and running statistics: every variable under a layer of the checkpoint's
 // network) into store for net, for fine-tuning; optimizer state, step counters and random state
-// are not copied. Every layer of the checkpoint must be a layer of net with variables of the same
-// shapes (checked by building net's training graph at inputH×inputW on backend, without running
-// it); layers of net the checkpoint lacks keep their fresh initialization. It returns the number
-// of variables copied.
+// are not copied. Each must be a variable of net of the same shape: net's training graph is built
+// (not run) at inputH×inputW on backend to list them. Variables of net the checkpoint lacks (a
+// new head) keep their fresh initialization. It returns the number of variables copied.
 func InitWeights(path string, store *model.Store, net *nets.Net, backend compute.Backend, inputH, inputW int) (int, error) {
 	info, vals, err := ReadCheckpoint(path)
 	if err != nil {
 		return 0, fmt.Errorf("init: %w", err)
 	}
-	ours := make(map[string]bool, len(net.Layers))
-	for _, l := range net.Layers {
-		ours[l.Name] = true
+	want, err := netVariables(net, backend, inputH, inputW)
+	if err != nil {
+		return 0, fmt.Errorf("init %s: %w", path, err)
 	}
 	theirs := make(map[string]bool, len(info.Net.Layers))
 	for _, l := range info.Net.Layers {
@@ -44,12 +43,15 @@ func InitWeights(path string, store *model.Store, net *nets.Net, backend compute
 	slices.Sort(paths)
 	n := 0
 	for _, p := range paths {
-		layer := topScope(p)
-		if !theirs[layer] {
+		if !theirs[topScope(p)] {
 			continue // optimizer state, counters, random state
 		}
-		if !ours[layer] {
-			return 0, fmt.Errorf("init %s: variable %s: layer %q of %s is not a layer of %s", path, p, layer, info.Net.Name, net.Name)
+		shape, ok := want[p]
+		if !ok {
+			return 0, fmt.Errorf("init %s: variable %s of %s is not a variable of %s (no layer %q of that kind)", path, p, info.Net.Name, net.Name, topScope(p))
+		}
+		if got := vals[p].Shape(); !got.Equal(shape) {
+			return 0, fmt.Errorf("init %s: variable %s has shape %s in the checkpoint, %s wants %s", path, p, got, net.Name, shape)
 		}
 		if v := store.GetVariable(p); v != nil {
 			return 0, fmt.Errorf("init %s: variable %s already exists", path, p)
@@ -62,17 +64,26 @@ func InitWeights(path string, store *model.Store, net *nets.Net, backend compute
 		n++
 	}
 	if n == 0 {
-		return 0, fmt.Errorf("init %s: no layer of %s is a layer of %s", path, info.Net.Name, net.Name)
-	}
-	// Building the graph reuses the loaded variables, and fails naming the first one whose shape
-	// is not the one the layer asks for.
-	g := graph.NewGraph(backend, "init-check")
-	defer g.Finalize()
-	images := graph.Parameter(g, "images", shapes.Make(dtypes.Float32, 1, inputH, inputW, net.InputChannels))
-	if _, err := nets.Build(store.RootScope(), net, images, true); err != nil {
-		return 0, fmt.Errorf("init %s: %w", path, err)
+		return 0, fmt.Errorf("init %s: no variable of %s is a variable of %s", path, info.Net.Name, net.Name)
 	}
 	return n, nil
+}
+
+// netVariables returns the shapes of the variables net's training graph creates, by path: the
+// graph is built on a scratch store at inputH×inputW and never compiled or run.
+func netVariables(net *nets.Net, backend compute.Backend, inputH, inputW int) (map[string]shapes.Shape, error) {
+	scratch := model.NewStore()
+	g := graph.NewGraph(backend, "variables")
+	defer g.Finalize()
+	images := graph.Parameter(g, "images", shapes.Make(dtypes.Float32, 1, inputH, inputW, net.InputChannels))
+	if _, err := nets.Build(scratch.RootScope(), net, images, true); err != nil {
+		return nil, err
+	}
+	out := map[string]shapes.Shape{}
+	for v := range scratch.IterVariables() {
+		out[v.Path()] = v.Shape()
+	}
+	return out, nil
 }
 
 // topScope returns the first element of a variable path ("/layer/bn/scale" → "layer").

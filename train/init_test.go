@@ -182,8 +182,8 @@ func TestInitRejectsMismatches(t *testing.T) {
 		net  *nets.Net
 		want []string
 	}{
-		{"wider head", wide, []string{ckpt, "/head_0_pw/weights", "shape"}},
-		{"other architecture", other, []string{ckpt, only, "not a layer"}},
+		{"wider head", wide, []string{ckpt, "/head_0_pw/weights", "[1, 1, 1280, 8]", "[1, 1, 1280, 16]"}},
+		{"other architecture", other, []string{ckpt, only, "not a variable of " + other.Name}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := InitWeights(ckpt, model.NewStore(), tc.net, testBackend(t), 32, 32)
