@@ -11,9 +11,12 @@ import (
 //
 //   - each input x_i goes through an identity node x_i' whose gradient function returns the hand-written
 //     gradient g_i (computed once, on the first call, from the adjoint v of the output);
-//   - the forward pass runs on StopGradient(x_i'), so GoMLX never builds the gradients of the ops inside
-//     it (some are wrong or slow on the go backend: negative Pad, element-wise Slice, transposing MatMul
-//     gradients);
+//   - the forward pass runs on the x_i'; it must keep GoMLX from building the gradients of the ops
+//     whose gradients are wrong on the go backend (negative Pad: grid.taps puts a StopGradient before
+//     them); the gradients GoMLX builds for the other ops reach only the x_i', whose gradient functions
+//     ignore them, so they are never computed (the backends drop unused nodes). No StopGradient node
+//     sits on the x_i' themselves: on the go backend an identity node copies its input when the input
+//     has other consumers;
 //   - a zero scalar that depends on every x_i' (0·clip(Σ x_i'[0,…,0], ±1)) is handed to the forward
 //     pass, which must add it to something small it uses (a kernel); that keeps every x_i' on the path
 //     from the loss, so the gradient pass reaches their gradient functions;
@@ -23,12 +26,12 @@ import (
 // The adjoints that GoMLX itself propagates back along the zero scalar's path are never used by the
 // gradient functions, so the backends drop them (dead-code elimination) before running the graph.
 
-// customGradient returns forward(stopped inputs, zero) and makes the gradient of a loss with respect
+// customGradient returns forward(inputs', zero) and makes the gradient of a loss with respect
 // to inputs[i] equal to backward(inputs, v)[i], where v is the gradient of the loss with respect to the
 // returned node. forward must make its result depend on zero (a scalar that is always 0 for finite
 // inputs). backward is called at most once, while GoMLX builds the gradient graph; a nil entry means
 // a zero gradient.
-func customGradient(inputs []*graph.Node, forward func(stopped []*graph.Node, zero *graph.Node) *graph.Node,
+func customGradient(inputs []*graph.Node, forward func(inputs []*graph.Node, zero *graph.Node) *graph.Node,
 	backward func(inputs []*graph.Node, v *graph.Node) []*graph.Node) *graph.Node {
 	var v *graph.Node
 	var grads []*graph.Node
@@ -46,11 +49,11 @@ func customGradient(inputs []*graph.Node, forward func(stopped []*graph.Node, ze
 			return grads[i]
 		}
 	}
-	stopped := make([]*graph.Node, len(inputs))
+	identities := make([]*graph.Node, len(inputs))
 	var sum *graph.Node
 	for i, x := range inputs {
 		xi := graph.IdentityWithCustomGradient(x, gradient(i))
-		stopped[i] = graph.StopGradient(xi)
+		identities[i] = xi
 		first := make([]graph.SliceAxisSpec, x.Rank())
 		for a := range first {
 			first[a] = graph.AxisElem(0)
@@ -63,7 +66,7 @@ func customGradient(inputs []*graph.Node, forward func(stopped []*graph.Node, ze
 		}
 	}
 	zero := graph.MulScalar(graph.ClipScalar(sum, -1, 1), 0)
-	out := forward(stopped, zero)
+	out := forward(identities, zero)
 	return graph.IdentityWithCustomGradient(out, func(_, adjoint *graph.Node) *graph.Node {
 		v = adjoint
 		return adjoint
