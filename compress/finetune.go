@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -44,6 +45,9 @@ func FineTune(ctx context.Context, net *nets.Net, store *model.Store, opt FineTu
 	var sum train.Summary
 	if opt.Teacher != nil && !(opt.Alpha >= 0 && opt.Alpha <= 1) {
 		return nil, sum, fmt.Errorf("fine-tune %s: alpha %g outside [0, 1]", net.Name, opt.Alpha)
+	}
+	if err := os.MkdirAll(opt.OutDir, 0o755); err != nil {
+		return nil, sum, fmt.Errorf("fine-tune %s: %w", net.Name, err)
 	}
 	init := filepath.Join(opt.OutDir, "init.ckpt")
 	if err := saveNetCheckpoint(init, net, store); err != nil {

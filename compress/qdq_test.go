@@ -44,20 +44,17 @@ func TestQDQAgreesWithORT(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			acts, err := ActQuants(ranges)
+			m, err := PostTrainingQuant(tc.net, store, "", ranges)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fn, fs, err := export.FoldBatchNorm(tc.net, store, "", true)
-			if err != nil {
-				t.Fatal(err)
-			}
+			acts := m.Activations
 			images := randomImages(23, 1, tc.h, tc.w, 3) // not a calibration image
-			goOut := quantPredict(t, backend, fn, fs, QuantSpec{Activations: acts}, images)
+			goOut := quantPredict(t, backend, m.Net, m.Store, QuantSpec{Activations: acts}, images)
 			dir := t.TempDir()
-			run := func(file string, opt export.ONNXOptions) map[string][]float32 {
+			run := func(file string, write func(string) error) map[string][]float32 {
 				path := filepath.Join(dir, file)
-				if err := export.WriteONNX(path, tc.net, store, opt); err != nil {
+				if err := write(path); err != nil {
 					t.Fatal(err)
 				}
 				res, err := runner.Run(context.Background(), path, tensors.MustCopyFlatData[float32](images), images.Shape().Dimensions, 0)
@@ -67,10 +64,8 @@ func TestQDQAgreesWithORT(t *testing.T) {
 				return res.Outputs
 			}
 			base := export.ONNXOptions{Height: tc.h, Width: tc.w, Batch: 1, Int8Weights: true}
-			qdqOpt := base
-			qdqOpt.Activations = acts
-			ort := run("qdq.onnx", qdqOpt)
-			float := run("float.onnx", base)
+			ort := run("qdq.onnx", func(p string) error { return m.WriteONNX(p, base) })
+			float := run("float.onnx", func(p string) error { return export.WriteONNX(p, tc.net, store, base) })
 			heads := []string{"heatmaps", "locations", "mask"}
 			layerOf := map[string]string{"heatmaps": tc.net.Heads.Heatmaps, "locations": tc.net.Heads.Locations, "mask": tc.net.Heads.Mask}
 			h := 0

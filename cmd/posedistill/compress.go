@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,11 +15,13 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/atomicfile"
 	backends "github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/compress"
 	"github.com/posedistill/posedistill/export"
 	"github.com/posedistill/posedistill/export/ortnode"
 	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 	"gopkg.in/yaml.v3"
 )
@@ -47,6 +50,22 @@ type compressConfig struct {
 	} `yaml:"low_rank"`
 	// Sparsity zeroes that fraction of each layer's weights (unstructured magnitude pruning).
 	Sparsity []float64 `yaml:"sparsity"`
+	// PTQ quantizes activations after training (uint8 per tensor, after every layer and at the
+	// input) on top of int8 weights, with ranges calibrated on crops of the training split: one
+	// variant by min/max and one per percentile.
+	PTQ struct {
+		CalibrationCrops int       `yaml:"calibration_crops"` // 0: no PTQ variants
+		Percentiles      []float64 `yaml:"percentiles"`
+		Seed             uint64    `yaml:"seed"`
+	} `yaml:"ptq"`
+	// FineTune fine-tunes the listed pruned or factorized variants with train.Run, with the
+	// uncompressed network as teacher (distillation term weighted 1 − Alpha, ground truth Alpha).
+	FineTune struct {
+		Steps    int      `yaml:"steps"` // 0: no fine-tuned variants
+		LR       float64  `yaml:"lr"`    // 0: a tenth of the run's
+		Alpha    float64  `yaml:"alpha"`
+		Variants []string `yaml:"variants"`
+	} `yaml:"finetune"`
 }
 
 // readCompressConfig reads and checks a compress config (YAML, unknown keys rejected).
@@ -93,6 +112,18 @@ func readCompressConfig(path string) (compressConfig, error) {
 			return c, fmt.Errorf("read %s: sparsity %g outside [0, 1]", path, s)
 		}
 	}
+	if c.PTQ.CalibrationCrops < 0 {
+		return c, fmt.Errorf("read %s: ptq calibration_crops %d", path, c.PTQ.CalibrationCrops)
+	}
+	for _, p := range c.PTQ.Percentiles {
+		if !(p > 50 && p <= 100) {
+			return c, fmt.Errorf("read %s: ptq percentile %g outside (50, 100]", path, p)
+		}
+	}
+	ft := c.FineTune
+	if ft.Steps < 0 || !(ft.LR >= 0) || !(ft.Alpha >= 0 && ft.Alpha <= 1) {
+		return c, fmt.Errorf("read %s: finetune steps %d, lr %g, alpha %g (want steps ≥ 0, lr ≥ 0, alpha in [0, 1])", path, ft.Steps, ft.LR, ft.Alpha)
+	}
 	return c, nil
 }
 
@@ -137,7 +168,7 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	rep := &compress.Report{Model: cfg.Name + " (" + *runDir + ")", Data: split.Path,
-		Notes: []string{"no fine-tuning after compression: train.Run builds its network from a Config, which cannot describe a pruned or factorized network, so it is not wired"}}
+		Notes: []string{"no quantization-aware training row: train.Run has no hook for the model function (compress.QuantModelFn is ready for one)"}}
 	if runner == nil {
 		rep.Notes = append(rep.Notes, "ONNX Runtime not available (scripts/setup-onnxruntime): no ONNX latency")
 	}
@@ -146,6 +177,15 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
+	ptq, err := ptqVariants(ctx, be, cc, cfg, *data, net, store, *out)
+	if err != nil {
+		return err
+	}
+	tuned, err := fineTuneVariants(ctx, be, cc, cfg, *data, net, store, variants, filepath.Join(*out, "finetune"), stderr)
+	if err != nil {
+		return err
+	}
+	variants = append(append(variants, ptq...), tuned...)
 	defer m.finalize()
 	for _, v := range variants {
 		if err := ctx.Err(); err != nil {
@@ -188,7 +228,10 @@ type compressVariant struct {
 	write func(path string) error
 	// int8ONNX exports the ONNX model with int8 weights.
 	int8ONNX bool
-	note     string
+	// ptq, when set, is the int8 model (int8 weights, uint8 activations) the variant runs: in Go
+	// with fake-quantized activations, in ONNX Runtime as a QDQ model.
+	ptq  *compress.PTQModel
+	note string
 }
 
 // writeStore returns a writer of store's variables as a safetensors file.
@@ -272,7 +315,7 @@ type compressMeasurer struct {
 	split  *train.Split
 	dir    string
 	// preds and onnx hold each measured variant's predictor and ONNX file, for the latencies.
-	preds         []*nets.Predictor
+	preds         []predictor
 	inputChannels int
 	onnx          []string
 }
@@ -334,7 +377,11 @@ func (m *compressMeasurer) latencies(ctx context.Context, rows []compress.Measur
 // measure writes a variant's weights file (and ONNX model, when ONNX Runtime is available) and
 // measures all but its latency; it keeps the variant's predictor and ONNX file for latencies.
 func (m *compressMeasurer) measure(ctx context.Context, v compressVariant) (compress.Measurement, error) {
-	row := compress.Measurement{Variant: v.name, File: v.name + ".safetensors", Params: v.net.Params(), Note: v.note}
+	file := v.name + ".safetensors"
+	if v.ptq != nil {
+		file = v.name + ".onnx" // the QDQ model is the int8 variant's file
+	}
+	row := compress.Measurement{Variant: v.name, File: file, Params: v.net.Params(), Note: v.note}
 	path := filepath.Join(m.dir, row.File)
 	if err := v.write(path); err != nil {
 		return row, err
@@ -353,7 +400,12 @@ func (m *compressMeasurer) measure(ctx context.Context, v compressVariant) (comp
 	if row.FLOPs, err = v.net.FLOPs(h, w); err != nil {
 		return row, err
 	}
-	p, err := nets.NewPredictor(m.be, v.store, v.net)
+	var p predictor
+	if v.ptq != nil {
+		p, err = v.ptq.Predictor(m.be)
+	} else {
+		p, err = nets.NewPredictor(m.be, v.store, v.net)
+	}
 	if err != nil {
 		return row, err
 	}
@@ -367,7 +419,7 @@ func (m *compressMeasurer) measure(ctx context.Context, v compressVariant) (comp
 	if batch <= 0 {
 		batch = max(1, m.cfg.BatchSize)
 	}
-	_, ev, err := train.Validate(ctx, train.PredictorHeatmaps(p), sc, m.split, batch, m.cfg.FlipTest)
+	_, ev, err := train.Validate(ctx, heatmapsOf(p), sc, m.split, batch, m.cfg.FlipTest)
 	if err != nil {
 		return row, err
 	}
@@ -377,7 +429,12 @@ func (m *compressMeasurer) measure(ctx context.Context, v compressVariant) (comp
 	}
 	onnxPath := filepath.Join(m.dir, v.name+".onnx")
 	opt := export.ONNXOptions{Height: h, Width: w, Batch: 1, Int8Weights: v.int8ONNX}
-	if err := export.WriteONNX(onnxPath, v.net, v.store, opt); err != nil {
+	if v.ptq != nil {
+		err = v.ptq.WriteONNX(onnxPath, opt)
+	} else {
+		err = export.WriteONNX(onnxPath, v.net, v.store, opt)
+	}
+	if err != nil {
 		return row, err
 	}
 	m.onnx = append(m.onnx, onnxPath)
@@ -395,4 +452,129 @@ func medianOf(xs []float64) float64 {
 		return s[len(s)/2]
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+// predictor is what the measurer runs: a nets.Predictor or, for post-training quantized variants, a
+// compress.QuantPredictor.
+type predictor interface {
+	Predict(images *tensors.Tensor) (nets.Prediction, error)
+	Finalize()
+}
+
+// heatmapsOf adapts a predictor to train.HeatmapFunc.
+func heatmapsOf(p predictor) train.HeatmapFunc {
+	return func(images topdown.Tensor) ([]float32, error) {
+		pred, err := p.Predict(tensors.FromFlatDataAndDimensions(images.Data, images.Shape...))
+		if err != nil {
+			return nil, err
+		}
+		return tensors.CopyFlatData[float32](pred.Heatmaps)
+	}
+}
+
+// ptqVariants calibrates activation ranges on crops of dataDir's training split (not the evaluated
+// val split) and returns the post-training int8 variants: min/max and each percentile. The ranges
+// are written to outDir/calibration.json.
+func ptqVariants(ctx context.Context, be compute.Backend, cc compressConfig, cfg train.Config, dataDir string, net *nets.Net, store *model.Store, outDir string) ([]compressVariant, error) {
+	n := cc.PTQ.CalibrationCrops
+	if n == 0 {
+		return nil, nil
+	}
+	split, err := train.ReadSplit(ctx, dataDir, "train.json")
+	if err != nil {
+		return nil, fmt.Errorf("calibration crops: %w", err)
+	}
+	sc, err := cfg.SampleConfig(false)
+	if err != nil {
+		return nil, err
+	}
+	crops, err := compress.Crops(ctx, sc, split.Instances, n, 8, cc.PTQ.Seed)
+	if err != nil {
+		return nil, fmt.Errorf("calibration crops of %s: %w", split.Path, err)
+	}
+	cal, err := compress.Calibrate(ctx, be, net, store, crops, compress.CalibrationOptions{})
+	if err != nil {
+		return nil, err
+	}
+	got := 0
+	for _, c := range crops {
+		got += c.Shape().Dimensions[0]
+	}
+	type method struct {
+		name   string
+		ranges map[string]compress.ActRange
+		note   string
+	}
+	methods := []method{{"ptq-minmax", cal.MinMax, "min/max"}}
+	for _, p := range cc.PTQ.Percentiles {
+		r, err := cal.Percentile(p)
+		if err != nil {
+			return nil, err
+		}
+		methods = append(methods, method{fmt.Sprintf("ptq-p%g", p), r, fmt.Sprintf("percentiles %g–%g", 100-p, p)})
+	}
+	ranges := map[string]map[string]compress.ActRange{}
+	var vs []compressVariant
+	for _, m := range methods {
+		q, err := compress.PostTrainingQuant(net, store, "", m.ranges)
+		if err != nil {
+			return nil, err
+		}
+		ranges[m.name] = m.ranges
+		vs = append(vs, compressVariant{name: m.name, net: q.Net, store: q.Store, ptq: q,
+			write: func(path string) error {
+				return q.WriteONNX(path, export.ONNXOptions{Height: cfg.InputH, Width: cfg.InputW, Batch: 1})
+			},
+			note: fmt.Sprintf("int8 weights + uint8 activations (%s of %d training crops); Go: fake-quantized activations; file: QDQ ONNX", m.note, got)})
+	}
+	b, err := json.MarshalIndent(ranges, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	if err := atomicfile.WriteBytes(filepath.Join(outDir, "calibration.json"), b); err != nil {
+		return nil, err
+	}
+	return vs, nil
+}
+
+// fineTuneVariants fine-tunes the variants cc.FineTune lists with compress.FineTune (train.Run),
+// the uncompressed network as teacher, and returns them as "<name>+ft".
+func fineTuneVariants(ctx context.Context, be compute.Backend, cc compressConfig, cfg train.Config, dataDir string, net *nets.Net, store *model.Store, built []compressVariant, outDir string, progress io.Writer) ([]compressVariant, error) {
+	ft := cc.FineTune
+	if ft.Steps == 0 || len(ft.Variants) == 0 {
+		return nil, nil
+	}
+	teacher, err := nets.NewPredictor(be, store, net)
+	if err != nil {
+		return nil, err
+	}
+	defer teacher.Finalize()
+	tc := cfg
+	tc.Steps, tc.WarmupSteps = ft.Steps, min(cfg.WarmupSteps, ft.Steps/10)
+	tc.LR = ft.LR
+	if tc.LR == 0 {
+		tc.LR = cfg.LR / 10
+	}
+	tc.Schedule, tc.MinLR, tc.CheckpointEvery, tc.ValidateEvery = "cosine", 0, 0, 0
+	var vs []compressVariant
+	for _, name := range ft.Variants {
+		i := slices.IndexFunc(built, func(v compressVariant) bool { return v.name == name })
+		if i < 0 {
+			return nil, fmt.Errorf("finetune: no variant %q (the config builds prune-R and lowrank-E variants)", name)
+		}
+		v := built[i]
+		if v.net == net {
+			return nil, fmt.Errorf("finetune: variant %q has the original network; fine-tune pruned or factorized ones", name)
+		}
+		tc.Name = cfg.Name + "/" + name + "+ft"
+		fs, sum, err := compress.FineTune(ctx, v.net, v.store, compress.FineTuneOptions{
+			Config: tc, DataDir: dataDir, OutDir: filepath.Join(outDir, name), Backend: be, Progress: progress,
+			Teacher: train.PredictorHeatmaps(teacher), Alpha: ft.Alpha})
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, compressVariant{name: name + "+ft", net: v.net, store: fs, write: writeStore(fs),
+			note: fmt.Sprintf("%s fine-tuned %d steps (lr %g, final loss %.4g), teacher: the original (weight %g)", name, sum.Steps, tc.LR, sum.Loss, 1-ft.Alpha)})
+	}
+	return vs, nil
 }

@@ -19,7 +19,8 @@ func TestCompressCommand(t *testing.T) {
 	dir := t.TempDir()
 	cfgPath := filepath.Join(dir, "c.yaml")
 	cfg := "latency_runs: 2\nort_iterations: 2\nbatch_size: 2\nquantize: [f16, int8, int4]\n" +
-		"prune:\n  ratios: [0.5]\n  multiple: 4\n  min_channels: 4\n  criterion: l1\nlow_rank:\n  energies: [0.5]\nsparsity: [0.75]\n"
+		"prune:\n  ratios: [0.5]\n  multiple: 4\n  min_channels: 4\n  criterion: l1\nlow_rank:\n  energies: [0.5]\nsparsity: [0.75]\n" +
+		"ptq:\n  calibration_crops: 4\n  percentiles: [99]\nfinetune:\n  steps: 3\n  alpha: 0.5\n  variants: [prune-0.5]\n"
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +53,11 @@ func TestCompressCommand(t *testing.T) {
 		name string
 		ok   bool
 	}{
-		{"seven variants", len(rep.Rows) == 7},
+		{"ten variants", len(rep.Rows) == 10},
+		{"PTQ variants are QDQ ONNX files", rows["ptq-minmax"].File == "ptq-minmax.onnx" && rows["ptq-p99"].File == "ptq-p99.onnx"},
+		// Batch norm is folded: its four values per channel become one bias.
+		{"PTQ keeps the network's layers", rows["ptq-minmax"].Params < orig.Params && rows["ptq-minmax"].Params > orig.Params*9/10 && rows["ptq-p99"].FLOPs <= orig.FLOPs},
+		{"fine-tuned pruned variant keeps the pruned network", rows["prune-0.5+ft"].Params == rows["prune-0.5"].Params},
 		{"f16 file smaller than float32", rows["f16"].Bytes < orig.Bytes},
 		{"int8 file smaller than f16", rows["int8"].Bytes < rows["f16"].Bytes},
 		{"int4 file smaller than int8", rows["int4"].Bytes < rows["int8"].Bytes},
@@ -70,10 +75,25 @@ func TestCompressCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []string{"original", "f16", "int8", "int4", "prune-0.5", "lowrank-0.5", "sparse-0.75"} {
+	for _, v := range []string{"original", "f16", "int8", "int4", "prune-0.5", "lowrank-0.5", "sparse-0.75", "ptq-minmax", "ptq-p99", "prune-0.5+ft"} {
 		if !strings.Contains(string(md), "| "+v+" ") {
 			t.Errorf("compress.md lacks %s", v)
 		}
+	}
+	var ranges map[string]map[string]compress.ActRange
+	if b, err := os.ReadFile(filepath.Join(out, "calibration.json")); err != nil || json.Unmarshal(b, &ranges) != nil {
+		t.Errorf("calibration.json: %v", err)
+	} else if mm, p := ranges["ptq-minmax"], ranges["ptq-p99"]; len(mm) == 0 || len(mm) != len(p) {
+		t.Errorf("calibration.json: %d min/max and %d percentile ranges", len(mm), len(p))
+	} else {
+		for name, r := range p {
+			if r.Lo < mm[name].Lo || r.Hi > mm[name].Hi {
+				t.Errorf("calibration %s: percentile range %+v outside min/max %+v", name, r, mm[name])
+			}
+		}
+	}
+	if _, err := os.Stat(filepath.Join(out, "finetune", "prune-0.5", "checkpoint.ckpt")); err != nil {
+		t.Errorf("fine-tune run: %v", err)
 	}
 	f, err := os.Open(filepath.Join(out, "pareto.png"))
 	if err != nil {
@@ -99,6 +119,8 @@ func TestCompressCommandErrors(t *testing.T) {
 	badRatio := write("ratio.yaml", "prune:\n  ratios: [1.5]\n")
 	badEnergy := write("energy.yaml", "low_rank:\n  energies: [0]\n")
 	badCrit := write("crit.yaml", "prune:\n  criterion: random\n")
+	badPct := write("pct.yaml", "ptq:\n  calibration_crops: 4\n  percentiles: [101]\n")
+	badAlpha := write("alpha.yaml", "finetune:\n  steps: 2\n  alpha: 2\n")
 	ok := write("ok.yaml", "quantize: [int8]\n")
 	tests := []struct {
 		name  string
@@ -113,6 +135,8 @@ func TestCompressCommandErrors(t *testing.T) {
 		{"bad ratio", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badRatio}, false, "1.5"},
 		{"bad energy", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badEnergy}, false, "energy"},
 		{"bad criterion", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badCrit}, false, "random"},
+		{"bad percentile", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badPct}, false, "101"},
+		{"bad alpha", []string{"--model", dir, "--data", dir, "--out", dir, "--config", badAlpha}, false, "alpha"},
 		{"missing config", []string{"--model", dir, "--data", dir, "--out", dir, "--config", filepath.Join(dir, "none.yaml")}, false, "none.yaml"},
 		{"not a run", []string{"--model", dir, "--data", dir, "--out", dir, "--config", ok}, false, ""},
 	}

@@ -105,7 +105,7 @@ func loadRunWeights(runDir string) (train.Config, *nets.Net, *model.Store, strin
 	if err != nil {
 		return cfg, nil, nil, "", err
 	}
-	net, err := cfg.Net()
+	net, err := train.ReadRunNet(runDir, cfg) // net.json, for runs of a given (pruned, 3D, …) network
 	if err != nil {
 		return cfg, nil, nil, "", fmt.Errorf("run %s: %w", runDir, err)
 	}
