@@ -75,3 +75,40 @@ func TestDistillResumesBitForBit(t *testing.T) {
 		}
 	}
 }
+
+// TestEnsureTeacherResumes interrupts a cached teacher's training: EnsureTeacher resumes it and
+// ends with the weights of an uninterrupted training, then reuses the finished run.
+func TestEnsureTeacherResumes(t *testing.T) {
+	ctx := context.Background()
+	dir, be := testData(t), testBackend(t)
+	cfg := tinyConfig("teacher", 0.25, 8)
+	cfg.Steps, cfg.CheckpointEvery = 4, 0
+	net, err := cfg.Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := TeacherSpec{Name: "t", Config: cfg, Net: net, Terms: []train.Term{train.HeatmapMSE("heatmap_gt", nil)}}
+	cache := t.TempDir()
+	tdir, err := teacherDir(spec, DataConfig{}, cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: dir, OutDir: tdir, Terms: spec.Terms, Backend: be, StopAt: 2}); err != nil {
+		t.Fatal(err)
+	}
+	whole := filepath.Join(t.TempDir(), "whole")
+	if _, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: dir, OutDir: whole, Terms: spec.Terms, Backend: be}); err != nil {
+		t.Fatal(err)
+	}
+	got, res, err := EnsureTeacher(ctx, spec, DataConfig{}, dir, cache, be, nil)
+	if err != nil || got != tdir || res.Steps != cfg.Steps {
+		t.Fatalf("EnsureTeacher: %s, %d steps, %v; want %s, %d steps", got, res.Steps, err, tdir, cfg.Steps)
+	}
+	if err := train.CompareCheckpoints(filepath.Join(whole, train.CheckpointFile), filepath.Join(tdir, train.CheckpointFile)); err != nil {
+		t.Errorf("resumed teacher: %v", err)
+	}
+	again, res2, err := EnsureTeacher(ctx, spec, DataConfig{}, dir, cache, be, nil)
+	if err != nil || again != tdir || res2 != res {
+		t.Errorf("second EnsureTeacher: %s %+v %v, want the cached %s %+v", again, res2, err, tdir, res)
+	}
+}

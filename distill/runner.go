@@ -111,22 +111,34 @@ type TeacherSpec struct {
 
 // EnsureTeacher trains spec on dataDir into the cache unless a finished run with the same
 // configuration, network, data and loss names is there, and returns the run directory and its
-// result.
+// result. An interrupted training of the same teacher (a checkpoint without summary.json) is
+// resumed.
 func EnsureTeacher(ctx context.Context, spec TeacherSpec, data DataConfig, dataDir, cache string, be compute.Backend, progress io.Writer) (string, Result, error) {
+	dir, err := teacherDir(spec, data, cache)
+	if err != nil {
+		return "", Result{}, err
+	}
+	if r, err := ReadResult(dir); err == nil {
+		return dir, r, nil
+	}
+	_, noCheckpoint := os.Stat(filepath.Join(dir, train.CheckpointFile))
+	r, err := Train(ctx, RunOptions{Config: spec.Config, Net: spec.Net, DataDir: dataDir, OutDir: dir, Terms: spec.Terms, Masks: spec.Masks, Locations: spec.Loc,
+		Resume: noCheckpoint == nil, Backend: be, Progress: progress})
+	return dir, r, err
+}
+
+// teacherDir is the cache directory of a teacher: its name and the hash of its configuration,
+// network, data and loss term names.
+func teacherDir(spec TeacherSpec, data DataConfig, cache string) (string, error) {
 	terms := make([]string, len(spec.Terms))
 	for i, t := range spec.Terms {
 		terms[i] = t.Name
 	}
 	key, err := hashOf(spec.Config, spec.Net, data, terms, spec.Masks, spec.Loc)
 	if err != nil {
-		return "", Result{}, err
+		return "", err
 	}
-	dir := filepath.Join(cache, "teachers", spec.Name+"-"+key)
-	if r, err := ReadResult(dir); err == nil {
-		return dir, r, nil
-	}
-	r, err := Train(ctx, RunOptions{Config: spec.Config, Net: spec.Net, DataDir: dataDir, OutDir: dir, Terms: spec.Terms, Masks: spec.Masks, Locations: spec.Loc, Backend: be, Progress: progress})
-	return dir, r, err
+	return filepath.Join(cache, "teachers", spec.Name+"-"+key), nil
 }
 
 // stageClock prints which stage an experiment is in and an estimate of the time left, from the
