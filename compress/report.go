@@ -32,6 +32,11 @@ type Measurement struct {
 	// AP and AP50 are the COCO keypoint AP and AP at OKS 0.5 on the validation split.
 	AP   float64 `json:"ap"`
 	AP50 float64 `json:"ap50"`
+	// Agreement and Agreement50 are the COCO keypoint AP and AP50 of the variant's predictions
+	// against the original network's predictions taken as ground truth (AgreementAP): its fidelity
+	// to the original, meaningful even when the original's AP is low.
+	Agreement   float64 `json:"agreement_ap"`
+	Agreement50 float64 `json:"agreement_ap50"`
 	// Note says anything particular about the variant (e.g. how it was evaluated).
 	Note string `json:"note,omitempty"`
 }
@@ -83,9 +88,10 @@ func ParetoFront(rows []Measurement) []int {
 func (r *Report) Markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# Compression of %s\n\nCOCO keypoint AP on %s. Latency: median batch-1 inference. ", r.Model, r.Data)
-	b.WriteString("Bytes: size of the variant's weights file on disk. ★: on the AP/latency Pareto front.\n\n")
-	b.WriteString("| variant | file | bytes | params | non-zeros | MFLOPs | go (ms) | ONNX Runtime (ms) | AP | AP50 |\n")
-	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+	b.WriteString("Bytes: size of the variant's weights file on disk. Agreement: AP (AP50) against the original's ")
+	b.WriteString("predictions taken as ground truth. ★: on the AP/latency Pareto front.\n\n")
+	b.WriteString("| variant | file | bytes | params | non-zeros | MFLOPs | go (ms) | ONNX Runtime (ms) | AP | AP50 | agreement AP (AP50) |\n")
+	b.WriteString("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
 	onFront := map[string]bool{}
 	for _, v := range r.Pareto {
 		onFront[v] = true
@@ -99,8 +105,8 @@ func (r *Report) Markdown() string {
 		if m.ORTMs > 0 {
 			ort = fmt.Sprintf("%.2f", m.ORTMs)
 		}
-		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %.1f | %.2f | %s | %s | %s |\n",
-			name, m.File, m.Bytes, m.Params, m.NonZeros, float64(m.FLOPs)/1e6, m.GoMs, ort, formatAP(m.AP), formatAP(m.AP50))
+		fmt.Fprintf(&b, "| %s | %s | %d | %d | %d | %.1f | %.2f | %s | %s | %s | %.3f (%.3f) |\n",
+			name, m.File, m.Bytes, m.Params, m.NonZeros, float64(m.FLOPs)/1e6, m.GoMs, ort, formatAP(m.AP), formatAP(m.AP50), m.Agreement, m.Agreement50)
 	}
 	var notes []string
 	for _, m := range r.Rows {
@@ -121,7 +127,7 @@ func (r *Report) Markdown() string {
 // Finish fills Pareto from the rows and checks that every number is finite.
 func (r *Report) Finish() error {
 	for _, m := range r.Rows {
-		for _, v := range []float64{m.GoMs, m.ORTMs, m.AP, m.AP50} {
+		for _, v := range []float64{m.GoMs, m.ORTMs, m.AP, m.AP50, m.Agreement, m.Agreement50} {
 			if math.IsNaN(v) || math.IsInf(v, 0) {
 				return fmt.Errorf("report %s: variant %s has a non-finite measurement", r.Model, m.Variant)
 			}

@@ -18,6 +18,8 @@ import (
 	"github.com/posedistill/posedistill/atomicfile"
 	backends "github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/compress"
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/export"
 	"github.com/posedistill/posedistill/export/ortnode"
 	"github.com/posedistill/posedistill/nets"
@@ -201,8 +203,8 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		return err
 	}
 	for _, row := range rep.Rows {
-		fmt.Fprintf(stdout, "%-14s %9d bytes  %8d params  %6.1f MFLOPs  go %6.2f ms  ort %5.2f ms  AP %.4f\n",
-			row.Variant, row.Bytes, row.Params, float64(row.FLOPs)/1e6, row.GoMs, row.ORTMs, row.AP)
+		fmt.Fprintf(stdout, "%-14s %9d bytes  %8d params  %6.1f MFLOPs  go %6.2f ms  ort %5.2f ms  AP %.4f  agreement AP %.3f\n",
+			row.Variant, row.Bytes, row.Params, float64(row.FLOPs)/1e6, row.GoMs, row.ORTMs, row.AP, row.Agreement)
 	}
 	if err := rep.Finish(); err != nil {
 		return err
@@ -318,6 +320,8 @@ type compressMeasurer struct {
 	preds         []predictor
 	inputChannels int
 	onnx          []string
+	// reference holds the original's val predictions, the ground truth of the agreement AP.
+	reference []dataset.Result
 }
 
 // finalize releases the predictors.
@@ -419,11 +423,22 @@ func (m *compressMeasurer) measure(ctx context.Context, v compressVariant) (comp
 	if batch <= 0 {
 		batch = max(1, m.cfg.BatchSize)
 	}
-	_, ev, err := train.Validate(ctx, heatmapsOf(p), sc, m.split, batch, m.cfg.FlipTest)
+	results, ev, err := train.Validate(ctx, heatmapsOf(p), sc, m.split, batch, m.cfg.FlipTest)
 	if err != nil {
 		return row, err
 	}
 	row.AP, row.AP50 = ev.Stats.AP, ev.Stats.AP50
+	if m.reference == nil {
+		m.reference = results // the original is measured first
+	}
+	params, err := eval.COCOParamsFor(sc.Joints)
+	if err != nil {
+		return row, err
+	}
+	if row.Agreement, row.Agreement50, err = compress.AgreementAP(ctx, m.split.Data.Images, m.split.Data.Categories,
+		m.split.Instances, m.reference, results, params); err != nil {
+		return row, err
+	}
 	if m.runner == nil {
 		return row, nil
 	}

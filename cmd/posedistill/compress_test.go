@@ -65,6 +65,8 @@ func TestCompressCommand(t *testing.T) {
 		{"low rank at half the energy removes parameters", rows["lowrank-0.5"].Params < orig.Params},
 		{"sparsity zeroes weights, keeps parameters", rows["sparse-0.75"].NonZeros < orig.NonZeros && rows["sparse-0.75"].Params == orig.Params},
 		{"a Pareto front", len(rep.Pareto) > 0},
+		{"the original agrees with itself", orig.Agreement > 0.999},
+		{"int4 agrees with the original less than f16", rows["int4"].Agreement < rows["f16"].Agreement},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -181,6 +183,7 @@ func FuzzReadCompressConfig(f *testing.F) {
 	f.Add([]byte("low_rank:\n  energies: [0.9, 1]\nsparsity: [0, 1]\n"))
 	f.Add([]byte("latency_runs: -3\nprune: {criterion: l1}\n"))
 	f.Add([]byte("quantize: int8\n"))
+	f.Add([]byte("ptq:\n  calibration_crops: 8\n  percentiles: [99.9, 100]\nfinetune:\n  steps: 5\n  alpha: 0.3\n  variants: [prune-0.5]\n"))
 	f.Add([]byte(""))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := filepath.Join(t.TempDir(), "c.yaml")
@@ -203,6 +206,14 @@ func FuzzReadCompressConfig(f *testing.F) {
 			if !(e > 0 && e <= 1) {
 				t.Errorf("accepted energy %g", e)
 			}
+		}
+		for _, p := range c.PTQ.Percentiles {
+			if !(p > 50 && p <= 100) {
+				t.Errorf("accepted percentile %g", p)
+			}
+		}
+		if ft := c.FineTune; ft.Steps < 0 || !(ft.LR >= 0) || !(ft.Alpha >= 0 && ft.Alpha <= 1) || c.PTQ.CalibrationCrops < 0 {
+			t.Errorf("accepted finetune %+v, calibration crops %d", ft, c.PTQ.CalibrationCrops)
 		}
 	})
 }
