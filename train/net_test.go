@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/nets"
 )
 
@@ -44,5 +46,39 @@ func TestRunOwnNetReloadsFromRunDir(t *testing.T) {
 	defer m.Close()
 	if m.Net.Name != net.Name || m.Net.Params() != net.Params() {
 		t.Errorf("LoadModel: network %s (%d params), trained %s (%d params)", m.Net.Name, m.Net.Params(), net.Name, net.Params())
+	}
+}
+
+// TestRunModelFn trains through a custom model function (heads doubled, as a stand-in for fake
+// quantization): Run builds its training graph with it, so its first-step loss differs from the
+// plain network's on the same batch.
+func TestRunModelFn(t *testing.T) {
+	ctx := context.Background()
+	data, be := testData(t), testBackend(t)
+	cfg := tinyConfig()
+	cfg.Steps, cfg.CheckpointEvery = 1, 0
+	net, err := cfg.Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls := 0
+	doubled := func(scope *model.Scope, images *graph.Node) []*graph.Node {
+		calls++
+		outs := nets.ModelFn(net)(scope, images)
+		for i, o := range outs {
+			outs[i] = graph.MulScalar(o, 2)
+		}
+		return outs
+	}
+	plain, custom := t.TempDir(), t.TempDir()
+	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: plain, Backend: be, LogEvery: 1, NoValidation: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: custom, Backend: be, ModelFn: doubled, LogEvery: 1, NoValidation: true}); err != nil {
+		t.Fatal(err)
+	}
+	a, b := firstLoss(t, plain), firstLoss(t, custom)
+	if calls == 0 || a == b {
+		t.Errorf("model function built %d graphs; first-step loss %v with it, %v without", calls, b, a)
 	}
 }

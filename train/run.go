@@ -16,6 +16,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
 	_ "github.com/gomlx/compute/gobackend" // registers the "go" backend
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	gtrain "github.com/gomlx/gomlx/ml/train"
@@ -51,6 +52,10 @@ type Options struct {
 	// heads, a pruned or factorized student, …). It is saved as OutDir/net.json, which LoadModel
 	// and a resume without Net read back.
 	Net *nets.Net
+	// ModelFn, when set, builds the network in the training graph instead of nets.ModelFn(net),
+	// e.g. with fake quantization for quantization-aware training (compress.QuantModelFn). It must
+	// create net's variables under the same names; validation and saved checkpoints use net itself.
+	ModelFn func(scope *model.Scope, images *graph.Node) []*graph.Node
 	// Init, when set, is a checkpoint whose network variables initialise the network before step
 	// 0 (fine-tuning; see InitWeights: shapes must match, optimizer state is not loaded). A
 	// resumed run ignores it: its checkpoint holds everything.
@@ -170,7 +175,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	if cfg.Optimizer == "adamw" {
 		adam = adam.WeightDecay(cfg.WeightDecay)
 	}
-	trainer := gtrain.NewTrainer(backend, store, nets.ModelFn(net), loss.graphFn(net, names), adam.Done(), loss.termMetrics(net, names), nil)
+	modelFn := opts.ModelFn
+	if modelFn == nil {
+		modelFn = nets.ModelFn(net)
+	}
+	trainer := gtrain.NewTrainer(backend, store, modelFn, loss.graphFn(net, names), adam.Done(), loss.termMetrics(net, names), nil)
 	lrVar := optimizer.LearningRateVarWithValue(store.RootScope(), dtypes.Float32, cfg.LR)
 
 	loader, err := topdown.NewLoader(topdown.LoaderConfig{
