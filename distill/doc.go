@@ -2,7 +2,9 @@
 // run on the student's own augmented crops), the distillation loss terms of MoVNect/FPD (heatmap
 // blend α·‖H−H_GT‖² + (1−α)·‖H−H_T‖², location maps masked by the GT heatmaps, bone lengths) and
 // of ODKD (orderly dual-teacher schedule, binarized teacher heatmaps, segmentation knowledge),
-// and a training loop for students and teachers with optional location-map and mask heads.
+// and Train, which runs train.Run (the one training loop: validation, checkpoints, bit-for-bit
+// resume) for students and teachers with optional location-map and mask heads, the teachers
+// attached as its BeforeStep (Hook).
 //
 // Teachers see the student's own augmented crops: NetTeacher (a run trained here; crops resampled
 // to its input size), BlazePoseTeacher (MediaPipe landmarks re-rendered in the student's codec,
