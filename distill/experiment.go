@@ -22,6 +22,10 @@ type DataConfig struct {
 	MaxPeople      int     `yaml:"max_people" json:"max_people"`
 	HeavyOcclusion bool    `yaml:"heavy_occlusion" json:"heavy_occlusion"`
 	Seed           uint64  `yaml:"seed" json:"seed"`
+	// MinHeight and MaxHeight bound the people's full-body height in image heights (synth's
+	// --person-height; zero: synth's default 0.14–2.5).
+	MinHeight float64 `yaml:"min_height" json:"min_height,omitempty"`
+	MaxHeight float64 `yaml:"max_height" json:"max_height,omitempty"`
 }
 
 // Experiment is one ablation file (configs/odkd_ablation.yaml): the data, the student and
