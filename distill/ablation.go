@@ -163,7 +163,9 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			}
 			dir := filepath.Join(opts.OutDir, "runs", fmt.Sprintf("%s-s%d", v.Name, seed))
 			clock.begin(fmt.Sprintf("student %s, seed %d", v.Name, seed), cfg.Steps)
-			res, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: out.DataDir, OutDir: dir, Terms: v.Terms, Teachers: att, Backend: be, Progress: opts.Progress})
+			// A rerun after an interruption reuses finished runs and resumes the interrupted one.
+			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Net: net, DataDir: out.DataDir, OutDir: dir, Terms: v.Terms, Teachers: att, Backend: be, Progress: opts.Progress},
+				v.Name, e.Alpha, e.Binarize, e.PrimarySteps, e.MaskWeight, e.RestrictWeight, teacherDirs(out.Teachers))
 			if err != nil {
 				return nil, fmt.Errorf("variant %s seed %d: %w", v.Name, seed, err)
 			}
@@ -229,4 +231,13 @@ func latency(be compute.Backend, dir string, net *nets.Net, cfg train.Config, ru
 		ts[i] = float64(time.Since(t).Microseconds()) / 1000
 	}
 	return median(ts), nil
+}
+
+// teacherDirs returns the run directories of teachers by name (what identifies their weights).
+func teacherDirs(teachers []Run) map[string]string {
+	dirs := make(map[string]string, len(teachers))
+	for _, t := range teachers {
+		dirs[t.Variant] = t.Dir
+	}
+	return dirs
 }

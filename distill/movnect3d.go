@@ -87,7 +87,8 @@ func run3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute
 			cfg.Name = fmt.Sprintf("%s-%s-s%d", cfg.Name, name, seed)
 			dir := filepath.Join(opts.OutDir, "runs", fmt.Sprintf("%s-s%d", name, seed))
 			clock.begin(fmt.Sprintf("3D student %s, seed %d", name, seed), cfg.Steps)
-			res, err := Train(ctx, RunOptions{Config: cfg, Net: snet, DataDir: dataDir, OutDir: dir, Terms: Terms3D(tname, train.Constant(e.Alpha), boneWeight), Teachers: att, Locations: true, Backend: be, Progress: opts.Progress})
+			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Net: snet, DataDir: dataDir, OutDir: dir, Terms: Terms3D(tname, train.Constant(e.Alpha), boneWeight), Teachers: att, Locations: true, Backend: be, Progress: opts.Progress},
+				name, e.Alpha, boneWeight, tdir)
 			if err != nil {
 				return Run{}, nil, fmt.Errorf("3D student %s seed %d: %w", name, seed, err)
 			}

@@ -112,3 +112,59 @@ func TestEnsureTeacherResumes(t *testing.T) {
 		t.Errorf("second EnsureTeacher: %s %+v %v, want the cached %s %+v", again, res2, err, tdir, res)
 	}
 }
+
+// TestTrainOnce reruns an experiment's run directory: an interrupted run is resumed (ending with
+// the weights of an uninterrupted one), a finished one is reused without training, and a changed
+// recipe starts afresh in an emptied directory.
+func TestTrainOnce(t *testing.T) {
+	ctx := context.Background()
+	dir, be := testData(t), testBackend(t)
+	cfg := tinyConfig("once", 0.25, 8)
+	cfg.Steps, cfg.CheckpointEvery = 4, 0
+	net, err := cfg.Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	out := filepath.Join(tmp, "run")
+	opts := RunOptions{Config: cfg, Net: net, DataDir: dir, OutDir: out, Backend: be}
+	interrupted := opts
+	interrupted.StopAt = 2
+	if r, err := TrainOnce(ctx, interrupted, "alpha", 0.5); err != nil || r.Steps != 2 {
+		t.Fatalf("interrupted run: %d steps, %v", r.Steps, err)
+	}
+	first, err := TrainOnce(ctx, opts, "alpha", 0.5)
+	if err != nil || first.Steps != cfg.Steps {
+		t.Fatalf("resumed run: %d steps, %v", first.Steps, err)
+	}
+	whole := opts
+	whole.OutDir = filepath.Join(tmp, "whole")
+	if _, err := Train(ctx, whole); err != nil {
+		t.Fatal(err)
+	}
+	if err := train.CompareCheckpoints(filepath.Join(whole.OutDir, train.CheckpointFile), filepath.Join(out, train.CheckpointFile)); err != nil {
+		t.Errorf("resumed by TrainOnce: %v", err)
+	}
+	ckpt := filepath.Join(out, train.CheckpointFile)
+	before, err := os.Stat(ckpt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := TrainOnce(ctx, opts, "alpha", 0.5)
+	if err != nil || again != first {
+		t.Errorf("rerun of a finished run: %+v, %v; want the saved %+v", again, err, first)
+	}
+	if after, err := os.Stat(ckpt); err != nil || !after.ModTime().Equal(before.ModTime()) {
+		t.Errorf("rerun of a finished run rewrote its checkpoint (%v)", err)
+	}
+	stale := filepath.Join(out, "stale.txt")
+	if err := os.WriteFile(stale, nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := TrainOnce(ctx, opts, "alpha", 0.25); err != nil || r.Steps != cfg.Steps {
+		t.Fatalf("changed recipe: %d steps, %v", r.Steps, err)
+	}
+	if _, err := os.Stat(stale); err == nil {
+		t.Error("a changed recipe trained over the old run directory without emptying it")
+	}
+}
