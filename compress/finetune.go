@@ -35,6 +35,11 @@ type FineTuneOptions struct {
 	Backend compute.Backend
 	// Progress receives train.Run's progress bar (nil: none).
 	Progress io.Writer
+	// Quant, when set, makes the fine-tune quantization-aware: the training graph is built by
+	// QuantModelFn with this spec (straight-through gradients are forced on), so the network
+	// learns under the int8 weights and uint8 activations it will run with. The returned weights are
+	// float; quantize them as the spec says (NewPTQModel with the same activations).
+	Quant *QuantSpec
 }
 
 // FineTune trains net, starting from the weights in store, with train.Run (Options.Net and
@@ -62,10 +67,19 @@ func FineTune(ctx context.Context, net *nets.Net, store *model.Store, opt FineTu
 		}}
 		before = teacherHook(opt.Teacher)
 	}
-	sum, err := train.Run(ctx, opt.Config, train.Options{
+	to := train.Options{
 		DataDir: opt.DataDir, OutDir: opt.OutDir, Net: net, Init: init, Loss: loss, BeforeStep: before,
 		Backend: opt.Backend, Progress: opt.Progress, NoValidation: true,
-	})
+	}
+	if opt.Quant != nil {
+		spec := *opt.Quant
+		spec.STE = true
+		if err := checkSpec(net, spec); err != nil {
+			return nil, sum, err
+		}
+		to.ModelFn = QuantModelFn(net, spec)
+	}
+	sum, err := train.Run(ctx, opt.Config, to)
 	if err != nil {
 		return nil, sum, fmt.Errorf("fine-tune %s: %w", net.Name, err)
 	}

@@ -31,6 +31,12 @@ func PostTrainingQuant(net *nets.Net, store *model.Store, scope string, ranges m
 	if err != nil {
 		return nil, fmt.Errorf("post-training quantization of %s: %w", net.Name, err)
 	}
+	return NewPTQModel(net, store, scope, acts)
+}
+
+// NewPTQModel returns the int8 model of net (weights in store under scope) with the given activation
+// quantization, e.g. that of a PTQModel whose weights were then fine-tuned quantization-aware.
+func NewPTQModel(net *nets.Net, store *model.Store, scope string, acts map[string]export.ActQuant) (*PTQModel, error) {
 	fn, fs, err := export.FoldBatchNorm(net, store, scope, true)
 	if err != nil {
 		return nil, fmt.Errorf("post-training quantization: %w", err)

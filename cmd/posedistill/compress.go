@@ -67,6 +67,9 @@ type compressConfig struct {
 		LR       float64  `yaml:"lr"`    // 0: a tenth of the run's
 		Alpha    float64  `yaml:"alpha"`
 		Variants []string `yaml:"variants"`
+		// QAT lists PTQ variants to fine-tune quantization-aware (the original's weights under the
+		// variant's activation ranges, fake-quantized int8 weights, straight-through gradients).
+		QAT []string `yaml:"qat"`
 	} `yaml:"finetune"`
 }
 
@@ -169,8 +172,7 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil && !errors.Is(err, ortnode.ErrUnavailable) {
 		return err
 	}
-	rep := &compress.Report{Model: cfg.Name + " (" + *runDir + ")", Data: split.Path,
-		Notes: []string{"no quantization-aware training row: train.Run has no hook for the model function (compress.QuantModelFn is ready for one)"}}
+	rep := &compress.Report{Model: cfg.Name + " (" + *runDir + ")", Data: split.Path}
 	if runner == nil {
 		rep.Notes = append(rep.Notes, "ONNX Runtime not available (scripts/setup-onnxruntime): no ONNX latency")
 	}
@@ -183,7 +185,7 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return err
 	}
-	tuned, err := fineTuneVariants(ctx, be, cc, cfg, *data, net, store, variants, filepath.Join(*out, "finetune"), stderr)
+	tuned, err := fineTuneVariants(ctx, be, cc, cfg, *data, net, store, append(slices.Clone(variants), ptq...), filepath.Join(*out, "finetune"), stderr)
 	if err != nil {
 		return err
 	}
@@ -556,7 +558,7 @@ func ptqVariants(ctx context.Context, be compute.Backend, cc compressConfig, cfg
 // the uncompressed network as teacher, and returns them as "<name>+ft".
 func fineTuneVariants(ctx context.Context, be compute.Backend, cc compressConfig, cfg train.Config, dataDir string, net *nets.Net, store *model.Store, built []compressVariant, outDir string, progress io.Writer) ([]compressVariant, error) {
 	ft := cc.FineTune
-	if ft.Steps == 0 || len(ft.Variants) == 0 {
+	if ft.Steps == 0 || len(ft.Variants)+len(ft.QAT) == 0 {
 		return nil, nil
 	}
 	teacher, err := nets.NewPredictor(be, store, net)
@@ -590,6 +592,31 @@ func fineTuneVariants(ctx context.Context, be compute.Backend, cc compressConfig
 		}
 		vs = append(vs, compressVariant{name: name + "+ft", net: v.net, store: fs, write: writeStore(fs),
 			note: fmt.Sprintf("%s fine-tuned %d steps (lr %g, final loss %.4g), teacher: the original (weight %g)", name, sum.Steps, tc.LR, sum.Loss, 1-ft.Alpha)})
+	}
+	for _, name := range ft.QAT {
+		i := slices.IndexFunc(built, func(v compressVariant) bool { return v.name == name && v.ptq != nil })
+		if i < 0 {
+			return nil, fmt.Errorf("finetune: qat: no post-training quantized variant %q (ptq-minmax, ptq-pP)", name)
+		}
+		acts := built[i].ptq.Activations
+		tc.Name = cfg.Name + "/" + name + "+qat"
+		fs, sum, err := compress.FineTune(ctx, net, store, compress.FineTuneOptions{
+			Config: tc, DataDir: dataDir, OutDir: filepath.Join(outDir, name+"+qat"), Backend: be, Progress: progress,
+			Teacher: train.PredictorHeatmaps(teacher), Alpha: ft.Alpha,
+			Quant: &compress.QuantSpec{Activations: acts, Weights: true}})
+		if err != nil {
+			return nil, err
+		}
+		q, err := compress.NewPTQModel(net, fs, "", acts)
+		if err != nil {
+			return nil, err
+		}
+		vs = append(vs, compressVariant{name: name + "+qat", net: q.Net, store: q.Store, ptq: q,
+			write: func(path string) error {
+				return q.WriteONNX(path, export.ONNXOptions{Height: cfg.InputH, Width: cfg.InputW, Batch: 1})
+			},
+			note: fmt.Sprintf("%s's int8 model after %d steps of quantization-aware fine-tuning (lr %g, final loss %.4g), teacher: the original (weight %g)",
+				name, sum.Steps, tc.LR, sum.Loss, 1-ft.Alpha)})
 	}
 	return vs, nil
 }

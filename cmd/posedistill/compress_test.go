@@ -20,7 +20,7 @@ func TestCompressCommand(t *testing.T) {
 	cfgPath := filepath.Join(dir, "c.yaml")
 	cfg := "latency_runs: 2\nort_iterations: 2\nbatch_size: 2\nquantize: [f16, int8, int4]\n" +
 		"prune:\n  ratios: [0.5]\n  multiple: 4\n  min_channels: 4\n  criterion: l1\nlow_rank:\n  energies: [0.5]\nsparsity: [0.75]\n" +
-		"ptq:\n  calibration_crops: 4\n  percentiles: [99]\nfinetune:\n  steps: 3\n  alpha: 0.5\n  variants: [prune-0.5]\n"
+		"ptq:\n  calibration_crops: 4\n  percentiles: [99]\nfinetune:\n  steps: 3\n  alpha: 0.5\n  variants: [prune-0.5]\n  qat: [ptq-p99]\n"
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -53,7 +53,8 @@ func TestCompressCommand(t *testing.T) {
 		name string
 		ok   bool
 	}{
-		{"ten variants", len(rep.Rows) == 10},
+		{"eleven variants", len(rep.Rows) == 11},
+		{"QAT variant is a QDQ model of the original's layers", rows["ptq-p99+qat"].File == "ptq-p99+qat.onnx" && rows["ptq-p99+qat"].Params == rows["ptq-p99"].Params},
 		{"PTQ variants are QDQ ONNX files", rows["ptq-minmax"].File == "ptq-minmax.onnx" && rows["ptq-p99"].File == "ptq-p99.onnx"},
 		// Batch norm is folded: its four values per channel become one bias.
 		{"PTQ keeps the network's layers", rows["ptq-minmax"].Params < orig.Params && rows["ptq-minmax"].Params > orig.Params*9/10 && rows["ptq-p99"].FLOPs <= orig.FLOPs},
@@ -77,7 +78,7 @@ func TestCompressCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, v := range []string{"original", "f16", "int8", "int4", "prune-0.5", "lowrank-0.5", "sparse-0.75", "ptq-minmax", "ptq-p99", "prune-0.5+ft"} {
+	for _, v := range []string{"original", "f16", "int8", "int4", "prune-0.5", "lowrank-0.5", "sparse-0.75", "ptq-minmax", "ptq-p99", "prune-0.5+ft", "ptq-p99+qat"} {
 		if !strings.Contains(string(md), "| "+v+" ") {
 			t.Errorf("compress.md lacks %s", v)
 		}
