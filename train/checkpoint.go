@@ -36,6 +36,8 @@ type CheckpointInfo struct {
 	AP   float64 `json:"ap"`
 	// BestAP is the best validation AP of the run so far.
 	BestAP float64 `json:"best_ap"`
+	// Terms names the loss terms the run trains with (a resume must give the same).
+	Terms []string `json:"terms,omitempty"`
 	// Vars lists the stored variables in file order.
 	Vars []checkpointVar `json:"vars"`
 }

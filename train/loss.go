@@ -220,3 +220,21 @@ func batchTensor(b *topdown.Batch, name string) (topdown.Tensor, error) {
 	}
 	return t, nil
 }
+
+// names returns the terms' names in order.
+func (l *Loss) names() []string {
+	names := make([]string, len(l.Terms))
+	for i, t := range l.Terms {
+		names[i] = t.Name
+	}
+	return names
+}
+
+// sameTerms checks that a resumed run's loss has the terms its checkpoint was trained with (a
+// checkpoint that names none, written before they were recorded, passes).
+func sameTerms(saved []string, l *Loss) error {
+	if saved == nil || slices.Equal(saved, l.names()) {
+		return nil
+	}
+	return fmt.Errorf("the run trained with loss terms %v, the resumed run has %v: resume it with the command that started it", saved, l.names())
+}

@@ -3,6 +3,7 @@ package train
 import (
 	"context"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
@@ -80,5 +81,25 @@ func TestRunModelFn(t *testing.T) {
 	a, b := firstLoss(t, plain), firstLoss(t, custom)
 	if calls == 0 || a == b {
 		t.Errorf("model function built %d graphs; first-step loss %v with it, %v without", calls, b, a)
+	}
+}
+
+// TestResumeRejectsOtherLoss resumes a run with another loss than the one it trained with (as
+// "posedistill train --resume" on a distillation run would): the error names both.
+func TestResumeRejectsOtherLoss(t *testing.T) {
+	ctx := context.Background()
+	data, be := testData(t), testBackend(t)
+	cfg := tinyConfig()
+	out := t.TempDir()
+	loss := &Loss{Terms: []Term{HeatmapMSE("heatmap_gt", Constant(0.5)), HeatmapMSE("heatmap_again", Constant(0.5))}}
+	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: out, Backend: be, Loss: loss, StopAt: 2, NoValidation: true}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Run(ctx, cfg, Options{DataDir: data, OutDir: out, Backend: be, Resume: true, NoValidation: true})
+	if err == nil || !strings.Contains(err.Error(), "heatmap_again") {
+		t.Fatalf("resume with the default loss: error %v, want one naming the run's terms", err)
+	}
+	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: out, Backend: be, Loss: loss, Resume: true, NoValidation: true}); err != nil {
+		t.Errorf("resume with the run's loss: %v", err)
 	}
 }

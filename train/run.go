@@ -154,6 +154,9 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		if err != nil {
 			return sum, fmt.Errorf("resume: %w", err)
 		}
+		if err := sameTerms(info.Terms, loss); err != nil {
+			return sum, fmt.Errorf("resume %s: %w", ckptPath, err)
+		}
 		start, bestAP = info.Step, info.BestAP
 		if !math.IsNaN(info.Loss) {
 			lastLossAtStart = info.Loss
@@ -228,7 +231,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	t0 := time.Now()
 	step, lastLoss := start, lastLossAtStart
 	save := func(path string, ap float64) error {
-		return SaveCheckpoint(path, store, CheckpointInfo{Step: step, Net: net, Loss: lastLoss, AP: ap, BestAP: bestAP})
+		return SaveCheckpoint(path, store, CheckpointInfo{Step: step, Net: net, Loss: lastLoss, AP: ap, BestAP: bestAP, Terms: loss.names()})
 	}
 	end := cfg.Steps
 	if opts.StopAt > 0 && opts.StopAt < end {
