@@ -50,7 +50,8 @@ type RunOptions struct {
 	LogEvery int
 }
 
-// Result is what a finished Train run reports; it is also written to OutDir/summary.json.
+// Result is what a finished Train run reports; it is also written to OutDir/summary.json. Elapsed
+// is the training time of the call that finished the run (a resumed run's own part).
 type Result struct {
 	Name    string             `json:"name"`
 	Steps   int                `json:"steps"`
