@@ -76,16 +76,12 @@ func convDepthwise(w window, x, kernel *graph.Node) *graph.Node {
 		return sum
 	}
 	backward := func(in []*graph.Node, v *graph.Node) []*graph.Node {
-		adjoints := make([]*graph.Node, len(taps))
 		dk := make([]*graph.Node, len(taps))
-		for dy := range w.kernelH {
-			for dx := range w.kernelW {
-				t := dy*w.kernelW + dx
-				adjoints[t] = graph.Mul(v, tapKernel(in[1], dy, dx))
-				dk[t] = graph.ReduceSum(graph.Mul(v, taps[t]), 0, 1, 2)
-			}
+		for t, tap := range taps {
+			dk[t] = graph.ReduceSum(graph.Mul(v, tap), 0, 1, 2)
 		}
-		return []*graph.Node{g.scatter(adjoints), graph.Reshape(graph.Stack(dk, 0), in[1].Shape().Dimensions...)}
+		dx := g.correlate(v, func(dy, dx int) *graph.Node { return tapKernel(in[1], dy, dx) })
+		return []*graph.Node{dx, graph.Reshape(graph.Stack(dk, 0), in[1].Shape().Dimensions...)}
 	}
 	return customGradient([]*graph.Node{x, kernel}, forward, backward)
 }

@@ -1,6 +1,7 @@
 package layers
 
 import (
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 )
@@ -8,9 +9,10 @@ import (
 // grid lays a strided window over an NHWC input so that every tap is a plain crop: the input is
 // zero-padded to stride·planes rows (and columns) and viewed as [N, planesH, stride, planesW, stride,
 // C], where row stride·i + dy is plane row i + dy/stride in phase dy%stride. The tap of kernel element
-// (dy, dx) is then a crop of one phase, which a negative Pad copies row by row; the go backend's Slice
-// copies element by element, 2–5× slower. Since GoMLX's gradient of a negative Pad is wrong, the
-// operations that use taps write their gradient by hand: scatter below is the transpose of taps.
+// (dy, dx) is then a crop of one phase, which a Gather copies run by run (see rows.go); the go
+// backend's Slice copies element by element, 2–5× slower, and a negative Pad first fills its output
+// with zeros (and GoMLX's gradient of a negative Pad is wrong). The operations that use taps write
+// their gradients by hand: scatter below is the transpose of taps.
 type grid struct {
 	w                  window
 	n, h, wd           int // input batch, height, width
@@ -40,33 +42,6 @@ func (g grid) split(x *graph.Node) *graph.Node {
 	}
 	s := g.w.stride
 	return graph.Reshape(x, g.n, g.planesH, s, g.planesW, s, c)
-}
-
-// taps returns the kernelH·kernelW taps of x [N, H, W, C] in (dy, dx) order, each [N, outH, outW, C]:
-// tap (dy, dx)[n, i, j, c] = padded x[n, stride·i + dy, stride·j + dx, c].
-func (g grid) taps(x *graph.Node) []*graph.Node {
-	if g.identity {
-		return []*graph.Node{x}
-	}
-	c := x.Shape().Dimensions[3]
-	s := g.w.stride
-	// GoMLX would build the (wrong) gradient of the negative pads below if their input were on a
-	// gradient path: taps are only used inside customGradient, whose gradients are written by hand.
-	x6 := graph.StopGradient(g.split(x))
-	zero := graph.ScalarZero(x.Graph(), x.DType())
-	taps := make([]*graph.Node, 0, g.w.kernelH*g.w.kernelW)
-	for dy := range g.w.kernelH {
-		for dx := range g.w.kernelW {
-			t := graph.Pad(x6, zero, graph.PadAxis{},
-				graph.PadAxis{Start: -(dy / s), End: -(g.planesH - dy/s - g.w.outH)},
-				graph.PadAxis{Start: -(dy % s), End: -(s - 1 - dy%s)},
-				graph.PadAxis{Start: -(dx / s), End: -(g.planesW - dx/s - g.w.outW)},
-				graph.PadAxis{Start: -(dx % s), End: -(s - 1 - dx%s)},
-				graph.PadAxis{})
-			taps = append(taps, graph.Reshape(t, g.n, g.w.outH, g.w.outW, c))
-		}
-	}
-	return taps
 }
 
 // scatter is the transpose of taps: given the adjoints of the taps (nil for none), each [N, outH,
@@ -105,13 +80,26 @@ func (g grid) scatter(adjoints []*graph.Node) *graph.Node {
 			}
 		}
 	}
+	return g.assemble(planes, any.DType(), c)
+}
+
+// assemble interleaves the s·s phase planes [N, planesH, planesW, C] (nil for zeros) of the padded
+// input back to [N, stride·planesH, stride·planesW, C] and crops the padding off: the inverse of split.
+func (g grid) assemble(planes []*graph.Node, dtype dtypes.DType, c int) *graph.Node {
+	s := g.w.stride
+	var gr *graph.Graph
+	for _, p := range planes {
+		if p != nil {
+			gr = p.Graph()
+		}
+	}
 	var padded *graph.Node
 	if g.noPhases {
 		padded = planes[0]
 	} else {
 		for i, p := range planes {
 			if p == nil {
-				planes[i] = graph.Zeros(any.Graph(), shapes.Make(any.DType(), g.n, g.planesH, g.planesW, c))
+				planes[i] = graph.Zeros(gr, shapes.Make(dtype, g.n, g.planesH, g.planesW, c))
 			}
 		}
 		rows := make([]*graph.Node, s)
@@ -120,9 +108,34 @@ func (g grid) scatter(adjoints []*graph.Node) *graph.Node {
 		}
 		padded = graph.Reshape(graph.Stack(rows, 2), g.n, s*g.planesH, s*g.planesW, c) // [N, planesH, s, planesW, s, C]
 	}
-	if g.w.padH == 0 && g.w.padW == 0 && g.endH == 0 && g.endW == 0 {
-		return padded
+	return crop(padded, g.w.padH, g.w.padW, g.h, g.wd)
+}
+
+// correlate is the transpose of the depthwise convolution's taps-times-weights: given the adjoint v
+// [N, outH, outW, C] of the convolution's output and kernel(dy, dx), the [1, 1, 1, C] weights of tap
+// (dy, dx), it returns the adjoint of its input [N, H, W, C]. Each phase plane is the sum, over the
+// taps of its phase, of a crop of v (zero-padded once) times the tap's weights: crops rather than
+// one padded copy per tap (see scatter), so no buffer is filled with zeros only to be overwritten.
+func (g grid) correlate(v *graph.Node, kernel func(dy, dx int) *graph.Node) *graph.Node {
+	s := g.w.stride
+	c := v.Shape().Dimensions[3]
+	ah, aw := (g.w.kernelH-1)/s, (g.w.kernelW-1)/s
+	vp := v
+	if ah != 0 || aw != 0 || g.planesH != g.w.outH || g.planesW != g.w.outW {
+		vp = graph.Pad(v, graph.ScalarZero(v.Graph(), v.DType()), graph.PadAxis{},
+			graph.PadAxis{Start: ah, End: g.planesH - g.w.outH}, graph.PadAxis{Start: aw, End: g.planesW - g.w.outW}, graph.PadAxis{})
 	}
-	return graph.Pad(padded, zero, graph.PadAxis{},
-		graph.PadAxis{Start: -g.w.padH, End: -g.endH}, graph.PadAxis{Start: -g.w.padW, End: -g.endW}, graph.PadAxis{})
+	planes := make([]*graph.Node, s*s)
+	for dy := range g.w.kernelH {
+		for dx := range g.w.kernelW {
+			term := graph.Mul(crop(vp, ah-dy/s, aw-dx/s, g.planesH, g.planesW), kernel(dy, dx))
+			p := (dy%s)*s + dx%s
+			if planes[p] == nil {
+				planes[p] = term
+			} else {
+				planes[p] = graph.Add(planes[p], term)
+			}
+		}
+	}
+	return g.assemble(planes, v.DType(), c)
 }
