@@ -15,6 +15,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	backends "github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/compress"
 	"github.com/posedistill/posedistill/export"
 	"github.com/posedistill/posedistill/export/ortnode"
 	"github.com/posedistill/posedistill/nets"
@@ -24,13 +25,16 @@ import (
 // runExport writes a trained run as ONNX (and optionally safetensors) and checks the ONNX model in
 // ONNX Runtime against the Go predictor.
 func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("export", "export --model RUN --onnx OUT.onnx [--int8-weights] [--nchw] [--safetensors OUT.safetensors]", stderr)
+	fs := newFlagSet("export", "export --model RUN --onnx OUT.onnx [--int8-weights | --qdq-data DIR] [--nchw] [--safetensors OUT.safetensors]", stderr)
 	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt)")
 	onnxPath := fs.String("onnx", "", "ONNX file to write (batch-norm folded, native Conv; input fixed to the run's size, symbolic batch)")
 	int8w := fs.Bool("int8-weights", false, "store convolution kernels as int8 with a scale per output channel (DequantizeLinear → Conv)")
 	nchw := fs.Bool("nchw", false, "NCHW input and outputs (default NHWC, as the Go predictor)")
 	stPath := fs.String("safetensors", "", "also write the run's variables as a safetensors file")
 	seed := fs.Uint64("seed", 1, "seed of the random input of the ONNX Runtime check")
+	qdqData := fs.String("qdq-data", "", "write a QDQ int8 model instead (int8 weights, uint8 activations) calibrated on crops of DIR/train.json")
+	crops := fs.Int("calibration-crops", 64, "with --qdq-data: number of calibration crops")
+	pct := fs.Float64("percentile", 0, "with --qdq-data: activation ranges from this percentile (e.g. 99.99) instead of min/max")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -39,9 +43,15 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fs.Usage()
 		return errUsage
 	}
+	if *qdqData != "" && (*crops < 1 || (*pct != 0 && !(*pct > 50 && *pct <= 100))) {
+		return fmt.Errorf("export: --calibration-crops %d, --percentile %g (want ≥ 1 and 0 or (50, 100])", *crops, *pct)
+	}
 	cfg, net, store, ckpt, err := loadRunWeights(*runDir)
 	if err != nil {
 		return err
+	}
+	if *qdqData != "" {
+		return exportQDQ(ctx, cfg, net, store, ckpt, *qdqData, *crops, *pct, *onnxPath, *nchw, *seed, stdout)
 	}
 	opt := export.ONNXOptions{Height: cfg.InputH, Width: cfg.InputW, NCHW: *nchw, Int8Weights: *int8w}
 	if err := export.WriteONNX(*onnxPath, net, store, opt); err != nil {
@@ -171,17 +181,24 @@ type headDiff struct {
 // compareONNX runs the ONNX model at path in ONNX Runtime and net with store on the go backend on one
 // random image [1, h, w, C] drawn from seed, and returns the differences of their outputs.
 func compareONNX(ctx context.Context, be compute.Backend, runner *ortnode.Runner, net *nets.Net, store *model.Store, path string, h, w int, nchw bool, seed uint64) ([]headDiff, error) {
+	p, err := nets.NewPredictor(be, store, net)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Finalize()
 	c := net.InputChannels
 	rng := rand.New(rand.NewPCG(seed, 0x6f6e6e78))
 	img := make([]float32, h*w*c)
 	for i := range img {
 		img[i] = rng.Float32()*2 - 1
 	}
-	p, err := nets.NewPredictor(be, store, net)
-	if err != nil {
-		return nil, err
-	}
-	defer p.Finalize()
+	return comparePredictorONNX(ctx, runner, p, net, path, img, h, w, nchw)
+}
+
+// comparePredictorONNX runs the ONNX model at path in ONNX Runtime and predictor p of net on the
+// image img [1, h, w, C] and returns the differences of their outputs.
+func comparePredictorONNX(ctx context.Context, runner *ortnode.Runner, p predictor, net *nets.Net, path string, img []float32, h, w int, nchw bool) ([]headDiff, error) {
+	c := net.InputChannels
 	pred, err := p.Predict(tensors.FromFlatDataAndDimensions(img, 1, h, w, c))
 	if err != nil {
 		return nil, fmt.Errorf("predict %s: %w", net.Name, err)
@@ -251,4 +268,86 @@ func toNHWC(x []float32, h, w, c int) []float32 {
 		}
 	}
 	return out
+}
+
+// exportQDQ calibrates activation ranges on crops of dataDir's training split, writes the QDQ int8
+// model to path and checks it in ONNX Runtime against the Go fake-quant predictor, in units of each
+// output's quantization step.
+func exportQDQ(ctx context.Context, cfg train.Config, net *nets.Net, store *model.Store, ckpt, dataDir string, n int, pct float64, path string, nchw bool, seed uint64, stdout io.Writer) error {
+	be, err := backends.New("go")
+	if err != nil {
+		return err
+	}
+	defer be.Finalize()
+	split, err := train.ReadSplit(ctx, dataDir, "train.json")
+	if err != nil {
+		return err
+	}
+	sc, err := cfg.SampleConfig(false)
+	if err != nil {
+		return err
+	}
+	batches, err := compress.Crops(ctx, sc, split.Instances, n, 8, seed)
+	if err != nil {
+		return err
+	}
+	cal, err := compress.Calibrate(ctx, be, net, store, batches, compress.CalibrationOptions{})
+	if err != nil {
+		return err
+	}
+	ranges, method := cal.MinMax, "min/max"
+	if pct != 0 {
+		if ranges, err = cal.Percentile(pct); err != nil {
+			return err
+		}
+		method = fmt.Sprintf("percentile %g", pct)
+	}
+	q, err := compress.PostTrainingQuant(net, store, "", ranges)
+	if err != nil {
+		return err
+	}
+	if err := q.WriteONNX(path, export.ONNXOptions{Height: cfg.InputH, Width: cfg.InputW, NCHW: nchw}); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "wrote %s (%s, QDQ int8, activation ranges by %s on crops of %s, %s)\n", path, fileSize(path), method, split.Path, ckpt)
+	runner, err := ortnode.Find(".")
+	if errors.Is(err, ortnode.ErrUnavailable) {
+		fmt.Fprintf(stdout, "ONNX Runtime check skipped: %v\n", err)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	// The check runs on a calibration crop: on inputs unlike the calibration data, activations
+	// saturate and the two integer implementations drift further apart.
+	p, err := q.Predictor(be)
+	if err != nil {
+		return err
+	}
+	defer p.Finalize()
+	img, err := tensors.CopyFlatData[float32](batches[0])
+	if err != nil {
+		return err
+	}
+	img = img[:cfg.InputH*cfg.InputW*net.InputChannels]
+	diff, err := comparePredictorONNX(ctx, runner, p, q.Net, path, img, cfg.InputH, cfg.InputW, nchw)
+	if err != nil {
+		return err
+	}
+	fp, err := nets.NewPredictor(be, store, net)
+	if err != nil {
+		return err
+	}
+	defer fp.Finalize()
+	floatDiff, err := comparePredictorONNX(ctx, runner, fp, net, path, img, cfg.InputH, cfg.InputW, nchw)
+	if err != nil {
+		return err
+	}
+	heads := map[string]string{"heatmaps": net.Heads.Heatmaps, "locations": net.Heads.Locations, "mask": net.Heads.Mask}
+	for i, d := range diff {
+		step := float64(q.Activations[heads[d.name]].Scale)
+		fmt.Fprintf(stdout, "ONNX Runtime vs Go fake-quant predictor, %s: max |difference| %.3g = %.2f quantization steps (max |value| %.3g); vs the float model: %.2f steps\n",
+			d.name, d.maxDiff, d.maxDiff/step, d.maxAbs, floatDiff[i].maxDiff/step)
+	}
+	return nil
 }

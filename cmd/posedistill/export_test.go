@@ -143,6 +143,50 @@ func TestExportCommand(t *testing.T) {
 	}
 }
 
+// TestExportQDQ exports the tiny run as a QDQ int8 model calibrated on its training crops, by min/max
+// and by percentile, and checks ONNX Runtime against the Go fake-quant predictor on a calibration
+// crop to 30 % of the output's magnitude: a gross check (a layout or scale error is off by 100 % or
+// more). ONNX Runtime's integer kernels round once per layer where Go rounds float32 sums, and
+// through this 73-layer, barely trained network (heatmaps below 0.01, a 2.7e-5 output step) the
+// one-step differences add up to about as much as the quantization error itself; the strict check
+// (≤ 2 output steps) is compress's TestQDQAgreesWithORT on small networks.
+func TestExportQDQ(t *testing.T) {
+	data, run := exportTestRun(t)
+	_, ortErr := ortnode.Find(".")
+	diffRE := regexp.MustCompile(`fake-quant predictor, heatmaps: max \|difference\| (\S+) = \S+ quantization steps \(max \|value\| ([^)]+)\)`)
+	for _, flags := range [][]string{nil, {"--percentile", "99.9", "--nchw"}} {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "q.onnx")
+		var stdout, stderr bytes.Buffer
+		args := append([]string{"--model", run, "--onnx", path, "--qdq-data", data, "--calibration-crops", "4"}, flags...)
+		if err := runExport(context.Background(), args, &stdout, &stderr); err != nil {
+			t.Fatalf("export %v: %v\n%s", flags, err, stderr.String())
+		}
+		b, err := os.ReadFile(path)
+		if err != nil || !bytes.Contains(b, []byte("QuantizeLinear")) {
+			t.Fatalf("%v: QDQ file: %v", flags, err)
+		}
+		if ortErr != nil {
+			continue
+		}
+		m := diffRE.FindStringSubmatch(stdout.String())
+		if m == nil {
+			t.Fatalf("%v: no comparison reported:\n%s", flags, stdout.String())
+		}
+		d, err1 := strconv.ParseFloat(m[1], 64)
+		v, err2 := strconv.ParseFloat(m[2], 64)
+		if err1 != nil || err2 != nil || !(v > 0) || !(d <= 0.3*v) {
+			t.Errorf("%v: ONNX Runtime differs by %s from outputs of magnitude %s, want ≤ 30 %%", flags, m[1], m[2])
+		}
+		t.Logf("%v: %s", flags, strings.TrimSpace(stdout.String()))
+	}
+	var stdout, stderr bytes.Buffer
+	if err := runExport(context.Background(), []string{"--model", run, "--onnx", filepath.Join(t.TempDir(), "x.onnx"),
+		"--qdq-data", data, "--percentile", "20"}, &stdout, &stderr); err == nil {
+		t.Error("percentile 20: no error")
+	}
+}
+
 func TestExportCommandErrors(t *testing.T) {
 	dir := t.TempDir()
 	tests := []struct {
