@@ -14,7 +14,8 @@ type ActQuant struct {
 }
 
 // NewActQuant returns the quantization that covers [lo, hi] widened to include 0: Scale =
-// (hi − lo)/255 (1 for an empty range, at least float32's smallest normal) and Zero = round(−lo/Scale).
+// (hi − lo)/255 rounded up to a float32 (1 for an empty range, at least float32's smallest normal)
+// and Zero = round(−lo/Scale), so each end of the range is representable to within Scale/2.
 func NewActQuant(lo, hi float64) (ActQuant, error) {
 	if math.IsNaN(lo) || math.IsNaN(hi) || math.IsInf(lo, 0) || math.IsInf(hi, 0) || lo > hi {
 		return ActQuant{}, fmt.Errorf("activation range [%g, %g]: not a finite interval", lo, hi)
@@ -25,6 +26,9 @@ func NewActQuant(lo, hi float64) (ActQuant, error) {
 		return ActQuant{}, fmt.Errorf("activation range [%g, %g]: too wide for float32", lo, hi)
 	}
 	s := float32(span / 255)
+	if float64(s)*255 < span {
+		s = math.Nextafter32(s, float32(math.Inf(1))) // 255 steps cover the whole span
+	}
 	switch {
 	case span == 0:
 		s = 1

@@ -115,3 +115,30 @@ func countWeighted(net *nets.Net) int {
 	}
 	return n
 }
+
+// FuzzNewActQuant checks, for any range it accepts, that the scale is valid, zero is exact and the
+// requested range is representable to within half a step.
+func FuzzNewActQuant(f *testing.F) {
+	f.Add(0.0, 6.0)
+	f.Add(-1.5, 2.25)
+	f.Add(-3.0, -1.0)
+	f.Add(0.0, 0.0)
+	f.Add(-1e-40, 1e-40)
+	f.Fuzz(func(t *testing.T, lo, hi float64) {
+		q, err := NewActQuant(lo, hi)
+		if err != nil {
+			return
+		}
+		if !q.Valid() {
+			t.Fatalf("[%g, %g]: invalid scale %g", lo, hi, q.Scale)
+		}
+		if got := q.Dequantize(q.Quantize(0)); got != 0 {
+			t.Fatalf("[%g, %g]: zero comes back as %g", lo, hi, got)
+		}
+		rlo, rhi := q.Range()
+		half := float64(q.Scale) / 2 * (1 + 1e-5)
+		if float64(rlo) > min(lo, 0)+half || float64(rhi) < max(hi, 0)-half {
+			t.Fatalf("[%g, %g]: representable [%g, %g] (scale %g)", lo, hi, rlo, rhi, q.Scale)
+		}
+	})
+}
