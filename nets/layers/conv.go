@@ -112,11 +112,11 @@ func (b *ConvBuilder) Done() *graph.Node {
 	var y *graph.Node
 	switch {
 	case b.groups == 1:
-		y = convDense(w, b.x, kernel)
+		y = convDense(w, b.x, kernel, b.training)
 	case b.groups == in && b.channels == in:
-		y = convDepthwise(w, b.x, kernel)
+		y = convDepthwise(w, b.x, kernel, b.training)
 	default:
-		y = convGrouped(w, b.x, kernel, b.groups)
+		y = convGrouped(w, b.x, kernel, b.groups, b.training)
 	}
 
 	if useBias {

@@ -4,13 +4,13 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 )
 
-// The convolutions below are lowered to crops, multiplies and matrix products, each with its
-// gradient written by hand (see customGradient and grid): what is fast on the go backend.
+// The convolutions below are lowered to crops, multiplies and matrix products: what is fast on the
+// go backend. With custom set, their gradients are written by hand (see customGradient and grid).
 
 // convDense is a dense (one group) convolution of x [N, H, W, C] by kernel [kh, kw, C, out]: im2col
 // (the taps concatenated on the channel axis, in the kernel's (dy, dx, c) row order) times the
 // kernel as a [kh·kw·C, out] matrix.
-func convDense(w window, x, kernel *graph.Node) *graph.Node {
+func convDense(w window, x, kernel *graph.Node, custom bool) *graph.Node {
 	xd := x.Shape().Dimensions
 	kd := kernel.Shape().Dimensions
 	n, c, out := xd[0], xd[3], kd[3]
@@ -19,13 +19,13 @@ func convDense(w window, x, kernel *graph.Node) *graph.Node {
 	m := n * w.outH * w.outW
 	var cols *graph.Node // [M, kh·kw·C], kept for the weights' gradient
 	forward := func(in []*graph.Node, zero *graph.Node) *graph.Node {
-		taps := g.taps(in[0])
+		taps := g.taps(in[0], zero != nil)
 		col := taps[0]
 		if len(taps) > 1 {
 			col = graph.Concatenate(taps, 3)
 		}
 		cols = graph.Reshape(col, m, numTaps*c)
-		k := graph.Add(graph.Reshape(in[1], numTaps*c, out), zero)
+		k := addZero(graph.Reshape(in[1], numTaps*c, out), zero)
 		return graph.Reshape(graph.DotGeneral(cols, []int{1}, nil, k, []int{0}, nil), n, w.outH, w.outW, out)
 	}
 	backward := func(in []*graph.Node, v *graph.Node) []*graph.Node {
@@ -46,12 +46,12 @@ func convDense(w window, x, kernel *graph.Node) *graph.Node {
 		dk := graph.Reshape(weightGradient(cols, v2), kd...)
 		return []*graph.Node{g.scatter(adjoints), dk}
 	}
-	return customGradient([]*graph.Node{x, kernel}, forward, backward)
+	return handWritten(custom, []*graph.Node{x, kernel}, forward, backward)
 }
 
 // convDepthwise is a depthwise convolution of x [N, H, W, C] by kernel [kh, kw, 1, C]: the sum of the
 // taps, each scaled by its per-channel weight.
-func convDepthwise(w window, x, kernel *graph.Node) *graph.Node {
+func convDepthwise(w window, x, kernel *graph.Node, custom bool) *graph.Node {
 	xd := x.Shape().Dimensions
 	c := xd[3]
 	g := newGrid(w, xd[0], xd[1], xd[2])
@@ -60,8 +60,8 @@ func convDepthwise(w window, x, kernel *graph.Node) *graph.Node {
 	}
 	var taps []*graph.Node // kept for the weights' gradient
 	forward := func(in []*graph.Node, zero *graph.Node) *graph.Node {
-		taps = g.taps(in[0])
-		k := graph.Add(in[1], zero)
+		taps = g.taps(in[0], zero != nil)
+		k := addZero(in[1], zero)
 		var sum *graph.Node
 		for dy := range w.kernelH {
 			for dx := range w.kernelW {
@@ -83,11 +83,11 @@ func convDepthwise(w window, x, kernel *graph.Node) *graph.Node {
 		dx := g.correlate(v, func(dy, dx int) *graph.Node { return tapKernel(in[1], dy, dx) })
 		return []*graph.Node{dx, graph.Reshape(graph.Stack(dk, 0), in[1].Shape().Dimensions...)}
 	}
-	return customGradient([]*graph.Node{x, kernel}, forward, backward)
+	return handWritten(custom, []*graph.Node{x, kernel}, forward, backward)
 }
 
 // convGrouped runs one dense convolution per channel group and concatenates the results.
-func convGrouped(w window, x, kernel *graph.Node, groups int) *graph.Node {
+func convGrouped(w window, x, kernel *graph.Node, groups int, custom bool) *graph.Node {
 	in := x.Shape().Dimensions[3]
 	out := kernel.Shape().Dimensions[3]
 	gi, gout := in/groups, out/groups
@@ -95,7 +95,7 @@ func convGrouped(w window, x, kernel *graph.Node, groups int) *graph.Node {
 	for i := range groups {
 		xg := graph.SliceAxis(x, 3, graph.AxisRange(i*gi, (i+1)*gi))
 		kg := graph.SliceAxis(kernel, 3, graph.AxisRange(i*gout, (i+1)*gout))
-		parts[i] = convDense(w, xg, kg)
+		parts[i] = convDense(w, xg, kg, custom)
 	}
 	return graph.Concatenate(parts, 3)
 }

@@ -72,3 +72,24 @@ func customGradient(inputs []*graph.Node, forward func(inputs []*graph.Node, zer
 		return adjoint
 	})
 }
+
+// handWritten returns customGradient(inputs, forward, backward) when custom is set, and otherwise
+// forward(inputs, nil): the plain graph, which GoMLX differentiates by itself (correctly, if more
+// slowly). Inference graphs take the plain path: it has no identity nodes (which copy their input on
+// the go backend when the input has other consumers) and no zero scalar. forward must treat a nil
+// zero as "plain": add nothing and stop no gradient.
+func handWritten(custom bool, inputs []*graph.Node, forward func(inputs []*graph.Node, zero *graph.Node) *graph.Node,
+	backward func(inputs []*graph.Node, v *graph.Node) []*graph.Node) *graph.Node {
+	if !custom {
+		return forward(inputs, nil)
+	}
+	return customGradient(inputs, forward, backward)
+}
+
+// addZero returns x + zero, or x when zero is nil (a plain graph, see handWritten).
+func addZero(x, zero *graph.Node) *graph.Node {
+	if zero == nil {
+		return x
+	}
+	return graph.Add(x, zero)
+}

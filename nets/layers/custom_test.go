@@ -7,9 +7,10 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// TestConvGradientsMatchNative checks the hand-written gradients of the lowered convolutions (with
-// respect to the input and to the weights) against GoMLX's autodiff of its native ConvGeneral with the
-// same weights, on a loss that weighs every output differently.
+// TestConvGradientsMatchNative checks the gradients of the lowered convolutions (with respect to the
+// input and to the weights), hand-written in training mode and GoMLX's own in inference mode, against
+// GoMLX's autodiff of its native ConvGeneral with the same weights, on a loss that weighs every output
+// differently.
 func TestConvGradientsMatchNative(t *testing.T) {
 	backend := goBackend(t)
 	cases := []struct {
@@ -30,25 +31,31 @@ func TestConvGradientsMatchNative(t *testing.T) {
 		{"grouped 3x3", 5, 5, 4, 6, 3, 1, 2},
 	}
 	for i, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			x := randomTensor[float32](uint64(40+i), 2, tc.h, tc.w, tc.in)
-			outs, err := model.CallOnceN(backend, newStore(int64(40+i)), func(scope *model.Scope, x *graph.Node) []*graph.Node {
-				s := scope.At("conv")
-				got := Conv(s, x).Channels(tc.out).Kernel(tc.kernel).Stride(tc.stride).Groups(tc.grp).Done()
-				kernel := s.GetVariable("weights").NodeValue(x.Graph())
-				p := (tc.kernel - 1) / 2
-				want := graph.Convolve(x, kernel).StridePerAxis(tc.stride, tc.stride).
-					PaddingPerDim([][2]int{{p, p}, {p, p}}).ChannelGroupCount(tc.grp).Done()
-				weights := graph.Sin(graph.AddScalar(graph.IotaFull(x.Graph(), got.Shape()), 0.5))
-				gotGrads := graph.Gradient(graph.ReduceAllSum(graph.Mul(got, weights)), x, kernel)
-				wantGrads := graph.Gradient(graph.ReduceAllSum(graph.Mul(want, weights)), x, kernel)
-				return []*graph.Node{gotGrads[0], wantGrads[0], gotGrads[1], wantGrads[1]}
-			}, x)
-			if err != nil {
-				t.Fatal(err)
+		for _, training := range []bool{true, false} {
+			name := tc.name + "/inference"
+			if training {
+				name = tc.name + "/training"
 			}
-			t.Run("input", func(t *testing.T) { assertClose(t, outs[0], outs[1], 1e-4) })
-			t.Run("weights", func(t *testing.T) { assertClose(t, outs[2], outs[3], 1e-4) })
-		})
+			t.Run(name, func(t *testing.T) {
+				x := randomTensor[float32](uint64(40+i), 2, tc.h, tc.w, tc.in)
+				outs, err := model.CallOnceN(backend, newStore(int64(40+i)), func(scope *model.Scope, x *graph.Node) []*graph.Node {
+					s := scope.At("conv")
+					got := Conv(s, x).Channels(tc.out).Kernel(tc.kernel).Stride(tc.stride).Groups(tc.grp).Training(training).Done()
+					kernel := s.GetVariable("weights").NodeValue(x.Graph())
+					p := (tc.kernel - 1) / 2
+					want := graph.Convolve(x, kernel).StridePerAxis(tc.stride, tc.stride).
+						PaddingPerDim([][2]int{{p, p}, {p, p}}).ChannelGroupCount(tc.grp).Done()
+					weights := graph.Sin(graph.AddScalar(graph.IotaFull(x.Graph(), got.Shape()), 0.5))
+					gotGrads := graph.Gradient(graph.ReduceAllSum(graph.Mul(got, weights)), x, kernel)
+					wantGrads := graph.Gradient(graph.ReduceAllSum(graph.Mul(want, weights)), x, kernel)
+					return []*graph.Node{gotGrads[0], wantGrads[0], gotGrads[1], wantGrads[1]}
+				}, x)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Run("input", func(t *testing.T) { assertClose(t, outs[0], outs[1], 1e-4) })
+				t.Run("weights", func(t *testing.T) { assertClose(t, outs[2], outs[3], 1e-4) })
+			})
+		}
 	}
 }

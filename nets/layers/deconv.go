@@ -87,7 +87,7 @@ func (b *DeconvBuilder) Done() *graph.Node {
 					kernels = append(kernels, graph.Reshape(graph.Slice(kernel, graph.AxisElem(ty[1]), graph.AxisElem(tx[1])), in, b.channels))
 				}
 			}
-			cols[c] = matmulChannels(graph.Concatenate(taps, 3), graph.Concatenate(kernels, 0))
+			cols[c] = matmulChannels(graph.Concatenate(taps, 3), graph.Concatenate(kernels, 0), b.training)
 		}
 		rows[a] = graph.Stack(cols[:], 3) // [N, H, W, 2, C]
 	}

@@ -5,11 +5,11 @@ import (
 )
 
 // matmulChannels multiplies the channel axis of an NHWC tensor x [N, H, W, K] by a [K, out] matrix.
-func matmulChannels(x, kernel *graph.Node) *graph.Node {
+func matmulChannels(x, kernel *graph.Node, custom bool) *graph.Node {
 	dims := x.Shape().Dimensions
 	n, h, w, k := dims[0], dims[1], dims[2], dims[3]
 	out := kernel.Shape().Dimensions[1]
-	y := matmul(graph.Reshape(x, n*h*w, k), kernel)
+	y := matmul(graph.Reshape(x, n*h*w, k), kernel, custom)
 	return graph.Reshape(y, n, h, w, out)
 }
 
@@ -19,10 +19,10 @@ func matmulChannels(x, kernel *graph.Node) *graph.Node {
 // Here only the narrower of the two is transposed (xᵀ when K ≤ N, else vᵀ and the small result):
 // a 1×1 expansion (N = 6K) or projection (K = 6N) of MobileNetV2 moves a seventh of the data.
 // The input gradient v·wᵀ already has a layout the kernels take directly.
-func matmul(x, w *graph.Node) *graph.Node {
-	return customGradient([]*graph.Node{x, w},
+func matmul(x, w *graph.Node, custom bool) *graph.Node {
+	return handWritten(custom, []*graph.Node{x, w},
 		func(in []*graph.Node, zero *graph.Node) *graph.Node {
-			return graph.DotGeneral(in[0], []int{1}, nil, graph.Add(in[1], zero), []int{0}, nil)
+			return graph.DotGeneral(in[0], []int{1}, nil, addZero(in[1], zero), []int{0}, nil)
 		},
 		func(in []*graph.Node, v *graph.Node) []*graph.Node {
 			return []*graph.Node{graph.DotGeneral(v, []int{1}, nil, in[1], []int{1}, nil), weightGradient(in[0], v)}

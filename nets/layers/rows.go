@@ -43,13 +43,18 @@ func (g grid) runStarts(gr *graph.Graph, c int) *graph.Node {
 
 // taps returns the kernelH·kernelW taps of x [N, H, W, C] in (dy, dx) order, each [N, outH, outW, C]:
 // tap (dy, dx)[n, i, j, c] = padded x[n, stride·i + dy, stride·j + dx, c]. Their gradient is not
-// defined (a StopGradient cuts it): use scatter.
-func (g grid) taps(x *graph.Node) []*graph.Node {
+// defined when stop is set (a StopGradient cuts it, for hand-written gradients: see scatter);
+// otherwise GoMLX's gradient (a ScatterSum per tap, and an element-by-element Slice to undo the padding)
+// is correct but slower.
+func (g grid) taps(x *graph.Node, stop bool) []*graph.Node {
 	if g.identity {
 		return []*graph.Node{x}
 	}
 	c := x.Shape().Dimensions[3]
-	r := g.rows(graph.StopGradient(x))
+	if stop {
+		x = graph.StopGradient(x)
+	}
+	r := g.rows(x)
 	starts := g.runStarts(x.Graph(), c) // [N, outH, taps, 2]
 	numTaps := g.w.kernelH * g.w.kernelW
 	taps := make([]*graph.Node, numTaps)
