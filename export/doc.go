@@ -13,6 +13,12 @@
 // (already a dependency of the module) and written with IR version 8 and opset 13, which ONNX 1.12
 // and every ONNX Runtime since 1.10 read.
 //
+// Quantized models use ONNX's QDQ format: with Int8Weights every kernel is stored as int8 codes with
+// a scale per output channel behind a DequantizeLinear node; with Activations (ActQuant: a uint8
+// scale and zero point per tensor, e.g. from a calibration in package compress) the input and every
+// layer's output pass through a QuantizeLinear / DequantizeLinear pair, which ONNX Runtime fuses into
+// integer kernels.
+//
 // # Safetensors
 //
 // WriteSafetensors writes named tensors in the safetensors format (8-byte little-endian header
