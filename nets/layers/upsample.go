@@ -36,17 +36,20 @@ func Upsample2x(x *graph.Node, mode Resize) *graph.Node {
 }
 
 // bilinear2x doubles axis (1 or 2) of x: out[2m] = ¾x[m] + ¼x[m−1], out[2m+1] = ¾x[m] + ¼x[m+1], with
-// the neighbours clamped at the edges.
+// the neighbours clamped at the edges. The neighbours are crops of x extended by its edge rows (or
+// columns), copied run by run (see crop): the go backend's Slice goes element by element.
 func bilinear2x(x *graph.Node, axis int) *graph.Node {
 	dims := x.Shape().Dimensions
+	h, w := dims[1], dims[2]
 	size := dims[axis]
-	first := graph.SliceAxis(x, axis, graph.AxisRange(0, 1))
-	last := graph.SliceAxis(x, axis, graph.AxisRange(size-1, size))
-	prev, next := first, last
-	if size > 1 {
-		prev = graph.Concatenate([]*graph.Node{first, graph.SliceAxis(x, axis, graph.AxisRange(0, size-1))}, axis)
-		next = graph.Concatenate([]*graph.Node{graph.SliceAxis(x, axis, graph.AxisRange(1, size)), last}, axis)
+	along := func(t *graph.Node, start, length int) *graph.Node { // t[start:start+length] on axis
+		if axis == 1 {
+			return crop(t, start, 0, length, w)
+		}
+		return crop(t, 0, start, h, length)
 	}
+	extended := graph.Concatenate([]*graph.Node{along(x, 0, 1), x, along(x, size-1, 1)}, axis)
+	prev, next := along(extended, 0, size), along(extended, 2, size)
 	center := graph.MulScalar(x, 0.75)
 	even := graph.Add(center, graph.MulScalar(prev, 0.25))
 	odd := graph.Add(center, graph.MulScalar(next, 0.25))
