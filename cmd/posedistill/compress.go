@@ -528,7 +528,7 @@ func ptqVariants(ctx context.Context, be compute.Backend, cc compressConfig, cfg
 		if err != nil {
 			return nil, err
 		}
-		methods = append(methods, method{fmt.Sprintf("ptq-p%g", p), r, fmt.Sprintf("percentiles %g–%g", 100-p, p)})
+		methods = append(methods, method{fmt.Sprintf("ptq-p%g", p), r, fmt.Sprintf("percentiles %.4g–%.4g", 100-p, p)})
 	}
 	ranges := map[string]map[string]compress.ActRange{}
 	var vs []compressVariant
