@@ -36,11 +36,9 @@ func convDense(w window, x, kernel *graph.Node, custom bool) *graph.Node {
 		if numTaps == 1 {
 			adjoints[0] = graph.Reshape(dcols, n, w.outH, w.outW, c)
 		} else {
-			d5 := graph.Reshape(dcols, m, numTaps, c)
-			zero := graph.ScalarZero(v.Graph(), v.DType())
+			d4 := graph.Reshape(dcols, m, numTaps, 1, c)
 			for t := range numTaps {
-				a := graph.Pad(d5, zero, graph.PadAxis{}, graph.PadAxis{Start: -t, End: -(numTaps - 1 - t)}, graph.PadAxis{})
-				adjoints[t] = graph.Reshape(a, n, w.outH, w.outW, c)
+				adjoints[t] = graph.Reshape(crop(d4, t, 0, 1, 1), n, w.outH, w.outW, c)
 			}
 		}
 		dk := graph.Reshape(weightGradient(cols, v2), kd...)
