@@ -118,9 +118,15 @@ func reportTorch(b *testing.B, net *Net, mode string, batch int, cpu time.Durati
 		return
 	}
 	path := writeNetJSON(b, net)
+	// Ten training steps take seconds; ten batch-1 inferences take a tenth of a second, too short for
+	// the process CPU clock: time 100 of those.
+	iters := "10"
+	if mode == "infer" {
+		iters = "100"
+	}
 	out, err := exec.Command("/usr/bin/python3", filepath.Join("testdata", "torch_net.py"), mode, path,
 		"--height", strconv.Itoa(benchSize), "--width", strconv.Itoa(benchSize), "--batch", strconv.Itoa(batch),
-		"--threads", torchThreads(), "--iters", "10").Output()
+		"--threads", torchThreads(), "--iters", iters).Output()
 	if err != nil {
 		b.Fatalf("torch_net.py: %v", err)
 	}
