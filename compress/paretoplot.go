@@ -17,10 +17,21 @@ import (
 // PlotPareto draws every variant of r as a labelled point of AP against latency (Measurement.Latency)
 // and the Pareto front as a line through its points, as a PNG written atomically to path.
 func PlotPareto(path string, r *Report) error {
+	return plotFront(path, r, "COCO AP", "AP", func(m Measurement) float64 { return m.AP })
+}
+
+// PlotAgreement is PlotPareto with the agreement AP (fidelity to the original network) in place of
+// the AP, and the Pareto front by agreement.
+func PlotAgreement(path string, r *Report) error {
+	return plotFront(path, r, "agreement AP with the original", "agreement AP", func(m Measurement) float64 { return m.Agreement })
+}
+
+// plotFront draws score against latency with the Pareto front by score.
+func plotFront(path string, r *Report, title, ylabel string, score func(Measurement) float64) error {
 	p := plot.New()
-	p.Title.Text = r.Model + ": COCO AP against batch-1 latency"
+	p.Title.Text = r.Model + ": " + title + " against batch-1 latency"
 	p.X.Label.Text = "latency (ms)"
-	p.Y.Label.Text = "AP"
+	p.Y.Label.Text = ylabel
 	if len(r.Rows) > 0 && r.Rows[0].ORTMs > 0 {
 		p.X.Label.Text = "latency in ONNX Runtime (ms)"
 	} else if len(r.Rows) > 0 {
@@ -30,9 +41,9 @@ func PlotPareto(path string, r *Report) error {
 	labels := make([]string, len(r.Rows))
 	top, right := 0.05, 0.0
 	for i, m := range r.Rows {
-		pts[i] = plotter.XY{X: m.Latency(), Y: m.AP}
+		pts[i] = plotter.XY{X: m.Latency(), Y: score(m)}
 		labels[i] = m.Variant
-		top = math.Max(top, m.AP)
+		top = math.Max(top, score(m))
 		right = math.Max(right, m.Latency())
 	}
 	if len(pts) > 0 {
@@ -52,7 +63,7 @@ func PlotPareto(path string, r *Report) error {
 		}
 		lb.Offset = vg.Point{X: vg.Points(4), Y: vg.Points(2)}
 		p.Add(lb)
-		front := ParetoFront(r.Rows)
+		front := ParetoFrontBy(r.Rows, score)
 		fp := make(plotter.XYs, len(front))
 		for k, i := range front {
 			fp[k] = pts[i]

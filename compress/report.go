@@ -64,6 +64,11 @@ func (m Measurement) Latency() float64 {
 // ParetoFront returns the indices of the rows no other row dominates — none is at least as fast
 // (Latency) and at least as accurate (AP) while strictly better in one — ordered by latency.
 func ParetoFront(rows []Measurement) []int {
+	return ParetoFrontBy(rows, func(m Measurement) float64 { return m.AP })
+}
+
+// ParetoFrontBy is ParetoFront with accuracy measured by score (e.g. the agreement AP).
+func ParetoFrontBy(rows []Measurement, score func(Measurement) float64) []int {
 	var front []int
 	for i, a := range rows {
 		dominated := false
@@ -71,7 +76,7 @@ func ParetoFront(rows []Measurement) []int {
 			if i == j {
 				continue
 			}
-			if b.Latency() <= a.Latency() && b.AP >= a.AP && (b.Latency() < a.Latency() || b.AP > a.AP) {
+			if b.Latency() <= a.Latency() && score(b) >= score(a) && (b.Latency() < a.Latency() || score(b) > score(a)) {
 				dominated = true
 				break
 			}

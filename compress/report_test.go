@@ -30,6 +30,14 @@ func TestParetoFront(t *testing.T) {
 			if got := ParetoFront(tt.rows); !slices.Equal(got, tt.want) {
 				t.Errorf("ParetoFront = %v, want %v", got, tt.want)
 			}
+			// The same rows scored by agreement instead of AP give the same front.
+			byAgreement := slices.Clone(tt.rows)
+			for i := range byAgreement {
+				byAgreement[i].Agreement, byAgreement[i].AP = byAgreement[i].AP, 0
+			}
+			if got := ParetoFrontBy(byAgreement, func(m Measurement) float64 { return m.Agreement }); !slices.Equal(got, tt.want) {
+				t.Errorf("ParetoFrontBy agreement = %v, want %v", got, tt.want)
+			}
 		})
 	}
 }
@@ -73,19 +81,21 @@ func TestReportFiles(t *testing.T) {
 	if len(back.Rows) != 3 || back.Rows[1].Bytes != 1100 || !slices.Equal(back.Pareto, r.Pareto) {
 		t.Errorf("JSON round trip: %+v", back)
 	}
-	if err := PlotPareto(pngPath, r); err != nil {
-		t.Fatal(err)
-	}
-	pb, err := os.ReadFile(pngPath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := png.Decode(bytes.NewReader(pb))
-	if err != nil {
-		t.Fatalf("plot is not a PNG: %v", err)
-	}
-	if img.Bounds().Dx() < 400 {
-		t.Errorf("plot is %v", img.Bounds())
+	for _, plotFn := range []func(string, *Report) error{PlotPareto, PlotAgreement} {
+		if err := plotFn(pngPath, r); err != nil {
+			t.Fatal(err)
+		}
+		pb, err := os.ReadFile(pngPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := png.Decode(bytes.NewReader(pb))
+		if err != nil {
+			t.Fatalf("plot is not a PNG: %v", err)
+		}
+		if img.Bounds().Dx() < 400 {
+			t.Errorf("plot is %v", img.Bounds())
+		}
 	}
 }
 

@@ -138,7 +138,7 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	runDir := fs.String("model", "", "run directory of posedistill train")
 	configPath := fs.String("config", "configs/compress_movnect.yaml", "variants to measure (YAML)")
 	data := fs.String("data", "", "dataset directory whose val.json is evaluated (posedistill synth --out DIR)")
-	out := fs.String("out", "", "output directory: variants/, compress.md, compress.json, pareto.png")
+	out := fs.String("out", "", "output directory: variants/, compress.md, compress.json, pareto.png, agreement.png, calibration.json, finetune/")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -214,12 +214,13 @@ func runCompress(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	for _, w := range []struct {
 		name  string
 		write func(string) error
-	}{{"compress.md", rep.WriteMarkdown}, {"compress.json", rep.WriteJSON}, {"pareto.png", func(p string) error { return compress.PlotPareto(p, rep) }}} {
+	}{{"compress.md", rep.WriteMarkdown}, {"compress.json", rep.WriteJSON}, {"pareto.png", func(p string) error { return compress.PlotPareto(p, rep) }},
+		{"agreement.png", func(p string) error { return compress.PlotAgreement(p, rep) }}} {
 		if err := w.write(filepath.Join(*out, w.name)); err != nil {
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "wrote %s, compress.json and pareto.png (Pareto front: %v)\n", filepath.Join(*out, "compress.md"), rep.Pareto)
+	fmt.Fprintf(stdout, "wrote %s, compress.json, pareto.png and agreement.png (Pareto front: %v)\n", filepath.Join(*out, "compress.md"), rep.Pareto)
 	return nil
 }
 

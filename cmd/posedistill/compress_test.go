@@ -98,6 +98,9 @@ func TestCompressCommand(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "finetune", "prune-0.5", "checkpoint.ckpt")); err != nil {
 		t.Errorf("fine-tune run: %v", err)
 	}
+	if _, err := os.Stat(filepath.Join(out, "agreement.png")); err != nil {
+		t.Errorf("agreement plot: %v", err)
+	}
 	f, err := os.Open(filepath.Join(out, "pareto.png"))
 	if err != nil {
 		t.Fatal(err)
