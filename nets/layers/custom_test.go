@@ -3,6 +3,8 @@ package layers
 import (
 	"testing"
 
+	"github.com/gomlx/compute/shapes"
+
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 )
@@ -57,5 +59,42 @@ func TestConvGradientsMatchNative(t *testing.T) {
 				t.Run("weights", func(t *testing.T) { assertClose(t, outs[2], outs[3], 1e-4) })
 			})
 		}
+	}
+}
+
+// TestBatchNormGradientsMatchAutodiff checks the hand-written gradient of training-mode batch norm
+// (with respect to its input, scale and offset) against GoMLX's autodiff of the same formula.
+func TestBatchNormGradientsMatchAutodiff(t *testing.T) {
+	backend := goBackend(t)
+	x := randomTensor[float32](61, 3, 4, 5, 6)
+	outs, err := model.CallOnceN(backend, newStore(61), func(scope *model.Scope, x *graph.Node) []*graph.Node {
+		g := x.Graph()
+		bn := newBNVariables(scope.At("bn"), shapes.Make(x.DType(), 6))
+		// Non-trivial scale and offset, so that their gradients' terms all matter.
+		scale := graph.AddScalar(graph.Sin(graph.IotaFull(g, bn.scale.Shape())), 1.5)
+		offset := graph.Cos(graph.IotaFull(g, bn.offset.Shape()))
+		bn.scale.SetNodeValue(scale)
+		bn.offset.SetNodeValue(offset)
+		got := bn.train(x)
+		mean := graph.ReduceMean(x, 0, 1, 2)
+		centered := graph.Sub(x, channelVector(mean))
+		invStd := graph.Reciprocal(graph.Sqrt(graph.AddScalar(graph.ReduceMean(graph.Square(centered), 0, 1, 2), BNEpsilon)))
+		want := graph.Add(graph.Mul(centered, channelVector(graph.Mul(invStd, scale))), channelVector(offset))
+		weights := graph.Sin(graph.AddScalar(graph.IotaFull(g, got.Shape()), 0.5))
+		gotGrads := graph.Gradient(graph.ReduceAllSum(graph.Mul(got, weights)), x, scale, offset)
+		wantGrads := graph.Gradient(graph.ReduceAllSum(graph.Mul(want, weights)), x, scale, offset)
+		return append(append([]*graph.Node{got, want}, gotGrads...), wantGrads...)
+	}, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"output", "d/dx", "d/dscale", "d/doffset"} {
+		t.Run(name, func(t *testing.T) {
+			got, want := outs[0], outs[1]
+			if i > 0 {
+				got, want = outs[1+i], outs[4+i]
+			}
+			assertClose(t, got, want, 1e-4)
+		})
 	}
 }
