@@ -178,19 +178,21 @@ func TestFineTunePruned(t *testing.T) {
 			}
 			return s / float64(len(targets.Data))
 		}
-		fs, _, err := FineTune(context.Background(), net, base, FineTuneOptions{Config: cfg, DataDir: dir, OutDir: t.TempDir(),
-			Backend: backend, Quant: &QuantSpec{Activations: ptq.Activations, Weights: true}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		qat, err := NewPTQModel(net, fs, "", ptq.Activations)
-		if err != nil {
-			t.Fatal(err)
-		}
-		before, after := mseOf(ptq), mseOf(qat)
-		t.Logf("int8 model MSE: post-training %.4g, after %d QAT steps %.4g", before, cfg.Steps, after)
-		if !(after < before) {
-			t.Errorf("QAT did not lower the int8 model's MSE: %.4g → %.4g", before, after)
+		for _, freeze := range []bool{false, true} {
+			fs, _, err := FineTune(context.Background(), net, base, FineTuneOptions{Config: cfg, DataDir: dir, OutDir: t.TempDir(),
+				Backend: backend, Quant: &QuantSpec{Activations: ptq.Activations, Weights: true, FreezeBN: freeze}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			qat, err := NewPTQModel(net, fs, "", ptq.Activations)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, after := mseOf(ptq), mseOf(qat)
+			t.Logf("int8 model MSE (frozen batch norm %v): post-training %.4g, after %d QAT steps %.4g", freeze, before, cfg.Steps, after)
+			if !(after < before) {
+				t.Errorf("frozen batch norm %v: QAT did not lower the int8 model's MSE: %.4g → %.4g", freeze, before, after)
+			}
 		}
 	})
 }

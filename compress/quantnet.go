@@ -25,6 +25,12 @@ type QuantSpec struct {
 	// STE makes activation fake quantization differentiable (clipped straight-through estimator), for
 	// quantization-aware training; off, the outputs are exactly ONNX Runtime's Q/DQ values.
 	STE bool
+	// FreezeBN makes QuantModelFn build the network in inference mode even in a training graph:
+	// batch norm uses (and keeps) its running statistics, folded into the kernels as the deployed
+	// int8 model has them, while its scale and offset still train. Quantization-aware training
+	// then optimizes the network that will run, not a batch-statistics version of it (Jacob et al.
+	// 2018 freeze batch-norm statistics for the same reason).
+	FreezeBN bool
 }
 
 // BuildQuantized builds net on images as nets.Build does — same layers, variables and scopes — with
@@ -164,7 +170,8 @@ func buildLayer(scope *model.Scope, l *nets.Layer, ins []*graph.Node, training, 
 // training: spec with Weights and STE, and the activation ranges of a calibration.
 func QuantModelFn(net *nets.Net, spec QuantSpec) func(scope *model.Scope, images *graph.Node) []*graph.Node {
 	return func(scope *model.Scope, images *graph.Node) []*graph.Node {
-		out, _, err := BuildQuantized(scope, net, images, scope.IsTraining(images.Graph()), spec)
+		training := scope.IsTraining(images.Graph()) && !spec.FreezeBN
+		out, _, err := BuildQuantized(scope, net, images, training, spec)
 		if err != nil {
 			panic(err)
 		}

@@ -70,6 +70,9 @@ type compressConfig struct {
 		// QAT lists PTQ variants to fine-tune quantization-aware (the original's weights under the
 		// variant's activation ranges, fake-quantized int8 weights, straight-through gradients).
 		QAT []string `yaml:"qat"`
+		// QATTrainBN trains batch norm on batch statistics during QAT; by default its running
+		// statistics are frozen (compress.QuantSpec.FreezeBN).
+		QATTrainBN bool `yaml:"qat_train_bn"`
 	} `yaml:"finetune"`
 }
 
@@ -604,7 +607,7 @@ func fineTuneVariants(ctx context.Context, be compute.Backend, cc compressConfig
 		fs, sum, err := compress.FineTune(ctx, net, store, compress.FineTuneOptions{
 			Config: tc, DataDir: dataDir, OutDir: filepath.Join(outDir, name+"+qat"), Backend: be, Progress: progress,
 			Teacher: train.PredictorHeatmaps(teacher), Alpha: ft.Alpha,
-			Quant: &compress.QuantSpec{Activations: acts, Weights: true}})
+			Quant: &compress.QuantSpec{Activations: acts, Weights: true, FreezeBN: !ft.QATTrainBN}})
 		if err != nil {
 			return nil, err
 		}
@@ -616,8 +619,8 @@ func fineTuneVariants(ctx context.Context, be compute.Backend, cc compressConfig
 			write: func(path string) error {
 				return q.WriteONNX(path, export.ONNXOptions{Height: cfg.InputH, Width: cfg.InputW, Batch: 1})
 			},
-			note: fmt.Sprintf("%s's int8 model after %d steps of quantization-aware fine-tuning (lr %g, final loss %.4g), teacher: the original (weight %g)",
-				name, sum.Steps, tc.LR, sum.Loss, 1-ft.Alpha)})
+			note: fmt.Sprintf("%s's int8 model after %d steps of quantization-aware fine-tuning (lr %g, batch norm %s, final loss %.4g), teacher: the original (weight %g)",
+				name, sum.Steps, tc.LR, map[bool]string{false: "frozen", true: "trained"}[ft.QATTrainBN], sum.Loss, 1-ft.Alpha)})
 	}
 	return vs, nil
 }
