@@ -15,6 +15,9 @@ func convDense(w window, x, kernel *graph.Node, custom bool) *graph.Node {
 	kd := kernel.Shape().Dimensions
 	n, c, out := xd[0], xd[3], kd[3]
 	g := newGrid(w, n, xd[1], xd[2])
+	if g.identity {
+		return matmulChannels(x, graph.Reshape(kernel, c, out), custom)
+	}
 	numTaps := w.kernelH * w.kernelW
 	m := n * w.outH * w.outW
 	var cols *graph.Node // [M, kh·kw·C], kept for the weights' gradient

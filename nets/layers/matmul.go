@@ -18,14 +18,16 @@ func matmulChannels(x, kernel *graph.Node, custom bool) *graph.Node {
 // contracts the long M axis of both operands, so the backend transposes both, x [M, K] and v [M, N].
 // Here only the narrower of the two is transposed (xᵀ when K ≤ N, else vᵀ and the small result):
 // a 1×1 expansion (N = 6K) or projection (K = 6N) of MobileNetV2 moves a seventh of the data.
-// The input gradient v·wᵀ already has a layout the kernels take directly.
+// The input gradient v·wᵀ already has a layout the kernels take directly: GoMLX's own is kept, and
+// x is not wrapped in an identity node (which would copy it when it has other consumers, as the input
+// of a residual block has).
 func matmul(x, w *graph.Node, custom bool) *graph.Node {
-	return handWritten(custom, []*graph.Node{x, w},
+	return handWritten(custom, []*graph.Node{w},
 		func(in []*graph.Node, zero *graph.Node) *graph.Node {
-			return graph.DotGeneral(in[0], []int{1}, nil, addZero(in[1], zero), []int{0}, nil)
+			return graph.DotGeneral(x, []int{1}, nil, addZero(in[0], zero), []int{0}, nil)
 		},
-		func(in []*graph.Node, v *graph.Node) []*graph.Node {
-			return []*graph.Node{graph.DotGeneral(v, []int{1}, nil, in[1], []int{1}, nil), weightGradient(in[0], v)}
+		func(_ []*graph.Node, v *graph.Node) []*graph.Node {
+			return []*graph.Node{weightGradient(x, v)}
 		})
 }
 
