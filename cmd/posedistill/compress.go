@@ -73,6 +73,8 @@ type compressConfig struct {
 		// QATTrainBN trains batch norm on batch statistics during QAT; by default its running
 		// statistics are frozen (compress.QuantSpec.FreezeBN).
 		QATTrainBN bool `yaml:"qat_train_bn"`
+		// QATLR is the QAT learning rate (0: as LR).
+		QATLR float64 `yaml:"qat_lr"`
 	} `yaml:"finetune"`
 }
 
@@ -129,8 +131,8 @@ func readCompressConfig(path string) (compressConfig, error) {
 		}
 	}
 	ft := c.FineTune
-	if ft.Steps < 0 || !(ft.LR >= 0) || !(ft.Alpha >= 0 && ft.Alpha <= 1) {
-		return c, fmt.Errorf("read %s: finetune steps %d, lr %g, alpha %g (want steps ≥ 0, lr ≥ 0, alpha in [0, 1])", path, ft.Steps, ft.LR, ft.Alpha)
+	if ft.Steps < 0 || !(ft.LR >= 0) || !(ft.QATLR >= 0) || !(ft.Alpha >= 0 && ft.Alpha <= 1) {
+		return c, fmt.Errorf("read %s: finetune steps %d, lr %g, qat_lr %g, alpha %g (want steps ≥ 0, lr ≥ 0, alpha in [0, 1])", path, ft.Steps, ft.LR, ft.QATLR, ft.Alpha)
 	}
 	return c, nil
 }
@@ -604,6 +606,9 @@ func fineTuneVariants(ctx context.Context, be compute.Backend, cc compressConfig
 		}
 		acts := built[i].ptq.Activations
 		tc.Name = cfg.Name + "/" + name + "+qat"
+		if ft.QATLR > 0 {
+			tc.LR = ft.QATLR
+		}
 		fs, sum, err := compress.FineTune(ctx, net, store, compress.FineTuneOptions{
 			Config: tc, DataDir: dataDir, OutDir: filepath.Join(outDir, name+"+qat"), Backend: be, Progress: progress,
 			Teacher: train.PredictorHeatmaps(teacher), Alpha: ft.Alpha,

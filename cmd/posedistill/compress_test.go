@@ -216,7 +216,7 @@ func FuzzReadCompressConfig(f *testing.F) {
 				t.Errorf("accepted percentile %g", p)
 			}
 		}
-		if ft := c.FineTune; ft.Steps < 0 || !(ft.LR >= 0) || !(ft.Alpha >= 0 && ft.Alpha <= 1) || c.PTQ.CalibrationCrops < 0 {
+		if ft := c.FineTune; ft.Steps < 0 || !(ft.LR >= 0) || !(ft.QATLR >= 0) || !(ft.Alpha >= 0 && ft.Alpha <= 1) || c.PTQ.CalibrationCrops < 0 {
 			t.Errorf("accepted finetune %+v, calibration crops %d", ft, c.PTQ.CalibrationCrops)
 		}
 	})
