@@ -98,3 +98,27 @@ func TestBatchNormGradientsMatchAutodiff(t *testing.T) {
 		})
 	}
 }
+
+// TestDeconvGradientsAgreeAcrossModes checks the transposed convolution's gradients (input and
+// weights), hand-written in training mode, against GoMLX's own derivation of the inference-mode graph
+// (without batch norm the two compute the same function).
+func TestDeconvGradientsAgreeAcrossModes(t *testing.T) {
+	backend := goBackend(t)
+	x := randomTensor[float32](81, 2, 3, 4, 5)
+	outs, err := model.CallOnceN(backend, newStore(81), func(scope *model.Scope, x *graph.Node) []*graph.Node {
+		var res []*graph.Node
+		for _, training := range []bool{true, false} {
+			s := scope.At("deconv")
+			y := Deconv(s, x).Channels(3).Bias(true).Training(training).Done()
+			kernel := s.GetVariable("weights").NodeValue(x.Graph())
+			weights := graph.Sin(graph.AddScalar(graph.IotaFull(x.Graph(), y.Shape()), 0.5))
+			res = append(res, graph.Gradient(graph.ReduceAllSum(graph.Mul(y, weights)), x, kernel)...)
+		}
+		return res
+	}, x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("input", func(t *testing.T) { assertClose(t, outs[0], outs[2], 1e-5) })
+	t.Run("weights", func(t *testing.T) { assertClose(t, outs[1], outs[3], 1e-5) })
+}

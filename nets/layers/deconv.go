@@ -14,7 +14,7 @@ import (
 //
 // Its "weights" variable is [4, 4, in, out] with out[2i−1+ky, 2j−1+kx] += x[i, j]·weights[ky, kx]
 // (PyTorch's ConvTranspose2d weight [in, out, ky, kx], transposed). It is computed as four 2×2
-// convolutions of the input padded by one, one per output phase, interleaved into the 2× output.
+// convolutions of the input, one per output phase, interleaved into the 2× output.
 type DeconvBuilder struct {
 	scope              *model.Scope
 	x                  *graph.Node
@@ -73,21 +73,20 @@ func (b *DeconvBuilder) Done() *graph.Node {
 		}
 	}
 
-	w := window{kernelH: 3, kernelW: 3, stride: 1, padH: 1, padW: 1, outH: h, outW: wd}
-	xp := w.pad(b.x)
 	var rows [2]*graph.Node
 	for a := range 2 {
 		var cols [2]*graph.Node
 		for c := range 2 {
-			taps := make([]*graph.Node, 0, 4)
+			// Output phase (a, c) is a 2×2 convolution over input rows i−1+a, i+a (columns alike).
 			kernels := make([]*graph.Node, 0, 4)
 			for _, ty := range deconvTaps[a] {
 				for _, tx := range deconvTaps[c] {
-					taps = append(taps, w.tap(xp, ty[0], tx[0]))
-					kernels = append(kernels, graph.Reshape(graph.Slice(kernel, graph.AxisElem(ty[1]), graph.AxisElem(tx[1])), in, b.channels))
+					kernels = append(kernels, graph.Slice(kernel, graph.AxisElem(ty[1]), graph.AxisElem(tx[1])))
 				}
 			}
-			cols[c] = matmulChannels(graph.Concatenate(taps, 3), graph.Concatenate(kernels, 0), b.training)
+			k := graph.Reshape(graph.Concatenate(kernels, 0), 2, 2, in, b.channels)
+			w := window{kernelH: 2, kernelW: 2, stride: 1, padH: 1 - a, padW: 1 - c, outH: h, outW: wd}
+			cols[c] = convDense(w, b.x, k, b.training)
 		}
 		rows[a] = graph.Stack(cols[:], 3) // [N, H, W, 2, C]
 	}

@@ -7,12 +7,19 @@
 //		BatchNorm(true).Activation(layers.ReLU6).Training(train).Done()
 //
 // Lowerings (all tensors NHWC float32):
-//   - a 1×1 convolution is one MatMul over the flattened pixels;
-//   - a k×k convolution is im2col (the k·k shifted taps concatenated on the channel axis) and one MatMul;
+//   - a 1×1 convolution is one DotGeneral over the flattened pixels;
+//   - a k×k convolution is im2col (the k·k shifted taps concatenated on the channel axis) and one
+//     DotGeneral;
 //   - a depthwise convolution is a sum of k·k shifted taps, each multiplied by a per-channel weight;
-//   - a stride s is applied to each tap by reshaping [.., s·n, ..] into [.., n, s, ..] and keeping phase 0,
-//     so no strided slice or strided convolution (whose gradients need "interior padding" or "input
-//     dilation") appears in the graph;
+//   - a stride s is handled by viewing the padded input as s·s phase planes ([.., n, s, ..]), so every
+//     tap is a plain crop of one plane and no strided slice or strided convolution (whose gradients need
+//     "interior padding" or "input dilation") appears in the graph;
+//   - on the go backend the crops are Gathers of contiguous runs (its Slice copies element by element,
+//     its Pad fills its output with zeros first); other backends get Slices;
+//   - in training mode the convolutions and batch norm carry hand-written gradients (customGradient):
+//     the weights' gradient transposes only the narrower operand, the taps' gradient is a correlation
+//     of crops of the output's gradient, batch norm's is the textbook two-reduction form. Inference
+//     graphs are plain, and GoMLX differentiates them by itself;
 //   - a 4×4 stride-2 transposed convolution is four 2×2 convolutions, one per output phase, interleaved;
 //   - batch norm is written with plain ops; in inference mode it is folded into the convolution's weights
 //     and bias, like an exported network would be.

@@ -19,6 +19,7 @@ type grid struct {
 	planesH, planesW   int // rows / columns of one phase plane
 	endH, endW         int // zero padding after the input, so that stride·planes = pad + size + end
 	identity, noPhases bool
+	fill               float64 // padding value (0; −∞ for max pooling)
 }
 
 // newGrid returns the grid of window w over an input [n, h, wd, ·].
@@ -37,7 +38,7 @@ func newGrid(w window, n, h, wd int) grid {
 func (g grid) split(x *graph.Node) *graph.Node {
 	c := x.Shape().Dimensions[3]
 	if g.w.padH != 0 || g.w.padW != 0 || g.endH != 0 || g.endW != 0 {
-		x = graph.Pad(x, graph.ScalarZero(x.Graph(), x.DType()), graph.PadAxis{},
+		x = graph.Pad(x, graph.Scalar(x.Graph(), x.DType(), g.fill), graph.PadAxis{},
 			graph.PadAxis{Start: g.w.padH, End: g.endH}, graph.PadAxis{Start: g.w.padW, End: g.endW}, graph.PadAxis{})
 	}
 	s := g.w.stride
