@@ -43,3 +43,34 @@ func Apply(act Activation, x *graph.Node) *graph.Node {
 	}
 	panic(fmt.Sprintf("layers: unknown activation %q", string(act)))
 }
+
+// activate returns Apply(act, x); with custom set, ReLU and ReLU6 get a hand-written gradient (see
+// customGradient): v where the input is strictly inside the linear range (as PyTorch), else 0, from a
+// 0/1 mask made of the go backend's vectorized ops only (sign, max, multiply): three element-wise
+// passes for ReLU and five for ReLU6, where GoMLX derives Max and Min through sign indicators in about
+// five passes each. The mask is computed from the identity-wrapped input, so that the input keeps a
+// single consumer (an identity node copies an input that has others).
+func activate(act Activation, x *graph.Node, custom bool) *graph.Node {
+	if !custom || (act != ReLU && act != ReLU6) {
+		return Apply(act, x)
+	}
+	var in *graph.Node // the wrapped input
+	forward := func(inputs []*graph.Node, zero *graph.Node) *graph.Node {
+		in = inputs[0]
+		y := graph.Max(in, zero)
+		if act == ReLU6 {
+			y = graph.Min(y, graph.AddScalar(zero, 6))
+		}
+		return y
+	}
+	backward := func(_ []*graph.Node, v *graph.Node) []*graph.Node {
+		inside := in // ReLU: x > 0
+		if act == ReLU6 {
+			// 0 < x < 6 ⟺ x·(6 − x) > 0
+			inside = graph.Mul(in, graph.Sub(graph.Scalar(in.Graph(), in.DType(), 6), in))
+		}
+		mask := graph.Sign(graph.MaxScalar(inside, 0))
+		return []*graph.Node{graph.Mul(v, mask)}
+	}
+	return customGradient([]*graph.Node{x}, forward, backward)
+}

@@ -134,5 +134,5 @@ func (b *ConvBuilder) Done() *graph.Node {
 	case shift != nil:
 		y = graph.Add(y, channelVector(shift))
 	}
-	return Apply(b.act, y)
+	return activate(b.act, y, b.training)
 }

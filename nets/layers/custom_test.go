@@ -122,3 +122,28 @@ func TestDeconvGradientsAgreeAcrossModes(t *testing.T) {
 	t.Run("input", func(t *testing.T) { assertClose(t, outs[0], outs[2], 1e-5) })
 	t.Run("weights", func(t *testing.T) { assertClose(t, outs[1], outs[3], 1e-5) })
 }
+
+// TestActivationGradientsMatchAutodiff checks the hand-written gradients of ReLU and ReLU6 against
+// GoMLX's autodiff of Apply, on inputs that straddle both kinks (and never sit exactly on one).
+func TestActivationGradientsMatchAutodiff(t *testing.T) {
+	backend := goBackend(t)
+	for _, act := range []Activation{ReLU, ReLU6} {
+		t.Run(string(act), func(t *testing.T) {
+			x := randomTensor[float32](71, 2, 3, 4, 5)
+			outs, err := model.CallOnceN(backend, newStore(71), func(_ *model.Scope, x *graph.Node) []*graph.Node {
+				x = graph.MulScalar(x, 4) // spread over (−12, 12): both sides of 0 and 6
+				weights := graph.Sin(graph.AddScalar(graph.IotaFull(x.Graph(), x.Shape()), 0.5))
+				got := activate(act, x, true)
+				want := Apply(act, x)
+				gotGrad := graph.Gradient(graph.ReduceAllSum(graph.Mul(got, weights)), x)[0]
+				wantGrad := graph.Gradient(graph.ReduceAllSum(graph.Mul(want, weights)), x)[0]
+				return []*graph.Node{got, want, gotGrad, wantGrad}
+			}, x)
+			if err != nil {
+				t.Fatal(err)
+			}
+			assertClose(t, outs[0], outs[1], 1e-6)
+			assertClose(t, outs[2], outs[3], 1e-6)
+		})
+	}
+}

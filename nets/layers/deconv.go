@@ -102,5 +102,5 @@ func (b *DeconvBuilder) Done() *graph.Node {
 	case shift != nil:
 		y = graph.Add(y, channelVector(shift))
 	}
-	return Apply(b.act, y)
+	return activate(b.act, y, b.training)
 }
