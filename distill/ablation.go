@@ -72,6 +72,10 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		clock.all++
 		clock.total += e.senior.Steps
 	}
+	if e.PretrainSteps > 0 {
+		clock.all++
+		clock.total += e.PretrainSteps
+	}
 	if e.t3d != nil {
 		clock.all += 1 + 2*len(e.Seeds)
 		clock.total += e.t3d.Steps + 2*len(e.Seeds)*e.s3d.Steps
@@ -133,6 +137,10 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			cached[tt.name] = &DiskCached{ID: dir, Dir: filepath.Join(cache, "teacher_outputs", filepath.Base(dir)), Teacher: teachers[tt.name]}
 		}
 	}
+	initCkpt, err := pretrainStudent(ctx, e, out, cache, be, clock, opts)
+	if err != nil {
+		return nil, err
+	}
 	for _, v := range variants {
 		for _, seed := range e.Seeds {
 			cfg := e.student
@@ -164,7 +172,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			dir := filepath.Join(opts.OutDir, "runs", fmt.Sprintf("%s-s%d", v.Name, seed))
 			clock.begin(fmt.Sprintf("student %s, seed %d", v.Name, seed), cfg.Steps)
 			// A rerun after an interruption reuses finished runs and resumes the interrupted one.
-			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Net: net, DataDir: out.DataDir, OutDir: dir, Terms: v.Terms, Teachers: att, Backend: be, Progress: opts.Progress},
+			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Net: net, DataDir: out.DataDir, OutDir: dir, Terms: v.Terms, Teachers: att, Init: initCkpt, Backend: be, Progress: opts.Progress},
 				v.Name, e.Alpha, e.Binarize, e.PrimarySteps, e.MaskWeight, e.RestrictWeight, teacherDirs(out.Teachers))
 			if err != nil {
 				return nil, fmt.Errorf("variant %s seed %d: %w", v.Name, seed, err)
@@ -240,4 +248,35 @@ func teacherDirs(teachers []Run) map[string]string {
 		dirs[t.Variant] = t.Dir
 	}
 	return dirs
+}
+
+// pretrainStudent trains (or reuses from the cache) the student on the GT alone for
+// e.PretrainSteps, records it among the outcome's teachers as "pretrain", and returns its final
+// checkpoint, from which every variant starts; without PretrainSteps it returns "".
+func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, cache string, be compute.Backend, clock *stageClock, opts RunnerOptions) (string, error) {
+	if e.PretrainSteps <= 0 {
+		return "", nil
+	}
+	cfg := e.student
+	cfg.Name = e.student.Name + "-pretrain"
+	cfg.Steps = e.PretrainSteps
+	net, err := cfg.Net()
+	if err != nil {
+		return "", err
+	}
+	if net, err = WithMaskHead(net); err != nil {
+		return "", err
+	}
+	clock.begin("pretrain the student on the GT", cfg.Steps)
+	dir, res, err := EnsureTeacher(ctx, TeacherSpec{Name: PretrainName, Config: cfg, Net: net, Terms: []train.Term{train.HeatmapMSE("heatmap_gt", nil)}}, e.Data, out.DataDir, cache, be, opts.Progress)
+	if err != nil {
+		return "", fmt.Errorf("pretrain the student: %w", err)
+	}
+	clock.end(cfg.Steps)
+	lat, err := latency(be, dir, net, cfg, e.LatencyRuns)
+	if err != nil {
+		return "", err
+	}
+	out.Teachers = append(out.Teachers, Run{Variant: PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat})
+	return filepath.Join(dir, train.CheckpointFile), nil
 }

@@ -21,7 +21,9 @@ type DataConfig struct {
 	MinPeople      int     `yaml:"min_people" json:"min_people"`
 	MaxPeople      int     `yaml:"max_people" json:"max_people"`
 	HeavyOcclusion bool    `yaml:"heavy_occlusion" json:"heavy_occlusion"`
-	Seed           uint64  `yaml:"seed" json:"seed"`
+	// LightOcclusion keeps the clutter behind the people (synth's --occlusion light).
+	LightOcclusion bool   `yaml:"light_occlusion" json:"light_occlusion,omitempty"`
+	Seed           uint64 `yaml:"seed" json:"seed"`
 	// MinHeight and MaxHeight bound the people's full-body height in image heights (synth's
 	// --person-height; zero: synth's default 0.14–2.5).
 	MinHeight float64 `yaml:"min_height" json:"min_height,omitempty"`
@@ -53,6 +55,11 @@ type Experiment struct {
 	Alpha float64 `yaml:"alpha" json:"alpha"`
 	// Binarize is the ODKD binarization threshold τ (relative to a channel's peak).
 	Binarize float64 `yaml:"binarize" json:"binarize"`
+	// PretrainSteps, when positive, trains the student on the GT alone for that many steps once
+	// (cached like a teacher), and every variant then starts from those weights: the variants
+	// compare ways of continuing the training of a student that has learnt to see people, which
+	// a 2-core CPU can afford, instead of training from scratch.
+	PretrainSteps int `yaml:"pretrain_steps" json:"pretrain_steps"`
 	// PrimarySteps is the step at which the orderly schedule switches to the senior teacher.
 	PrimarySteps int `yaml:"primary_steps" json:"primary_steps"`
 	// MaskWeight and RestrictWeight weight the segmentation terms.

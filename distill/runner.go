@@ -77,7 +77,7 @@ func EnsureData(ctx context.Context, d DataConfig, cache string, progress io.Wri
 	if _, err := os.Stat(filepath.Join(dir, "val.json")); err == nil {
 		return dir, nil
 	}
-	r, err := synth.NewRenderer(synth.Options{Width: d.Width, Height: d.Height, MinPeople: d.MinPeople, MaxPeople: d.MaxPeople, HeavyOcclusion: d.HeavyOcclusion, MinHeight: d.MinHeight, MaxHeight: d.MaxHeight})
+	r, err := synth.NewRenderer(synth.Options{Width: d.Width, Height: d.Height, MinPeople: d.MinPeople, MaxPeople: d.MaxPeople, HeavyOcclusion: d.HeavyOcclusion, LightOcclusion: d.LightOcclusion, MinHeight: d.MinHeight, MaxHeight: d.MaxHeight})
 	if err != nil {
 		return "", err
 	}

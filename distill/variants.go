@@ -18,6 +18,8 @@ type Variant struct {
 const (
 	PrimaryName = "primary"
 	SeniorName  = "senior"
+	// PretrainName names the GT-only student every variant starts from (Experiment.PretrainSteps).
+	PretrainName = "pretrain"
 )
 
 // Recipe holds the distillation hyper-parameters a variant is built from.

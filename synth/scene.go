@@ -88,7 +88,7 @@ func sampleStill(rng *rand.Rand, opt *Options, photos []photo) sceneSpec {
 		}
 		s.People = append(s.People, p)
 	}
-	s.Clutter = sampleClutter(rng, &s, opt.HeavyOcclusion)
+	s.Clutter = sampleClutter(rng, &s, opt.HeavyOcclusion, opt.LightOcclusion)
 	return s
 }
 
@@ -103,8 +103,13 @@ func clearOf(q vec3, people []personSpec, d float64) bool {
 }
 
 // sampleClutter places occluding objects (pillars, boxes, balls) in the world, more of them and
-// in front of the people for heavy occlusion.
-func sampleClutter(rng *rand.Rand, s *sceneSpec, heavy bool) []prim {
+// in front of the people for heavy occlusion, only behind them (beyond the farthest person) for
+// light occlusion.
+func sampleClutter(rng *rand.Rand, s *sceneSpec, heavy, light bool) []prim {
+	var far float64
+	for _, p := range s.People {
+		far = math.Max(far, p.Pos.Z)
+	}
 	n := rng.IntN(3)
 	if heavy {
 		n = 1 + rng.IntN(3)
@@ -122,6 +127,9 @@ func sampleClutter(rng *rand.Rand, s *sceneSpec, heavy bool) []prim {
 			z = 1500 + 12000*rng.Float64()
 		}
 		z = math.Max(z, 700)
+		if light {
+			z = math.Max(z, far+1500+3000*rng.Float64())
+		}
 		x := float64(s.Cam.Width) * (rng.Float64()*1.2 - 0.1)
 		g := s.Cam.groundPoint(x, z)
 		var pr prim

@@ -35,6 +35,9 @@ type Options struct {
 	// HeavyOcclusion clusters people so they overlap strongly and adds more occluders in front
 	// of them (OCHuman-like).
 	HeavyOcclusion bool
+	// LightOcclusion keeps the clutter behind the people (they still occlude one another and
+	// are cut by the border): an easier dataset for short training runs.
+	LightOcclusion bool
 	// Photos are optional background photographs, which must show no people (they would be
 	// unlabelled). A random crop of one of them replaces the procedural background in a fraction
 	// PhotoFraction of the images.
@@ -65,6 +68,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("synth: photo fraction %g outside [0, 1]", o.PhotoFraction)
 	case (o.MinHeight != 0 || o.MaxHeight != 0) && !(o.MinHeight > 0.01 && o.MaxHeight >= o.MinHeight && o.MaxHeight <= 10):
 		return fmt.Errorf("synth: person height range %g-%g invalid (want 0.01 < min <= max <= 10 image heights)", o.MinHeight, o.MaxHeight)
+	case o.HeavyOcclusion && o.LightOcclusion:
+		return fmt.Errorf("synth: heavy and light occlusion are exclusive")
 	case o.PhotoFraction > 0 && len(o.Photos) == 0:
 		return fmt.Errorf("synth: photo fraction %g without photos", o.PhotoFraction)
 	}

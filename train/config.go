@@ -158,8 +158,8 @@ func (c *Config) Validate() error {
 		{c.Model.Arch != "", "model.arch", c.Model.Arch},
 		{c.Model.Width >= 0, "model.width", c.Model.Width},
 		{c.Model.HeadChannels >= 0, "model.head_channels", c.Model.HeadChannels},
-		{c.InputW >= 32 && c.InputW%32 == 0, "input_w (a multiple of 32)", c.InputW},
-		{c.InputH >= 32 && c.InputH%32 == 0, "input_h (a multiple of 32)", c.InputH},
+		{c.InputW >= 32 && c.InputW%16 == 0, "input_w (a multiple of 16, at least 32)", c.InputW},
+		{c.InputH >= 32 && c.InputH%16 == 0, "input_h (a multiple of 16, at least 32)", c.InputH},
 		{c.Codec == "msra" || c.Codec == "unbiased" || c.Codec == "udp", "codec (msra, unbiased or udp)", c.Codec},
 		{c.Sigma > 0, "sigma", c.Sigma},
 		{c.Optimizer == "adam" || c.Optimizer == "adamw", "optimizer (adam or adamw)", c.Optimizer},
@@ -181,6 +181,9 @@ func (c *Config) Validate() error {
 		if !ch.ok {
 			return fmt.Errorf("invalid %s: %v", ch.key, ch.val)
 		}
+	}
+	if net, err := c.Net(); err == nil && net.InputMultiple > 1 && (c.InputW%net.InputMultiple != 0 || c.InputH%net.InputMultiple != 0) {
+		return fmt.Errorf("invalid input_w×input_h %d×%d: %s needs multiples of %d", c.InputW, c.InputH, net.Name, net.InputMultiple)
 	}
 	for i, m := range c.StepMilestones {
 		if m < 1 || (i > 0 && m <= c.StepMilestones[i-1]) {

@@ -25,7 +25,7 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	height := fs.String("person-height", "0.14-2.5", "full-body height of each person as a fraction of the image height, MIN-MAX (drawn log-uniformly; above 1 the person is cut by the border)")
 	seed := fs.Uint64("seed", 1, "random seed (same seed, same bytes)")
 	val := fs.Float64("val-fraction", 0.1, "fraction of the still images written to val.json")
-	occl := fs.String("occlusion", "normal", "occlusion level: normal or heavy (people clustered, occluders in front; OCHuman-like)")
+	occl := fs.String("occlusion", "normal", "occlusion level: light (clutter only behind people), normal, or heavy (people clustered, occluders in front; OCHuman-like)")
 	seqs := fs.Int("sequences", 0, "number of video sequences (written to sequences.json)")
 	frames := fs.Int("frames", 30, "frames per sequence")
 	fps := fs.Float64("fps", 30, "sequence frame rate")
@@ -56,8 +56,10 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	case "normal":
 	case "heavy":
 		opt.HeavyOcclusion = true
+	case "light":
+		opt.LightOcclusion = true
 	default:
-		return bad(fmt.Errorf("--occlusion %q: want normal or heavy", *occl))
+		return bad(fmt.Errorf("--occlusion %q: want light, normal or heavy", *occl))
 	}
 	if *photos != "" {
 		if opt.Photos, err = loadPhotos(*photos); err != nil {
