@@ -37,7 +37,7 @@ func newBNVariables(scope *model.Scope, dtype shapes.Shape) bnVariables {
 // PyTorch) and records the update of the running statistics in the graph.
 //
 // Its gradient is written by hand (see customGradient), in the textbook form
-// dy = a·(v − mean(v) − x̂·mean(v·x̂)) with a = scale/σ and x̂ = (y − μ)/σ: two reductions and four
+// dy = a·(v − mean(v) − x̂·mean(v·x̂)) with a = scale/σ and x̂ = (y − μ)/σ: two reductions and five
 // element-wise passes, where GoMLX's own derivation of the forward graph takes about twice as many.
 func (v bnVariables) train(y *graph.Node) *graph.Node {
 	g := y.Graph()
@@ -54,15 +54,15 @@ func (v bnVariables) train(y *graph.Node) *graph.Node {
 		return graph.Add(out, channelVector(offset))
 	}
 	backward := func(in []*graph.Node, dOut *graph.Node) []*graph.Node {
+		// With x̂ = c/σ (c = y − μ): dScale = Σv·x̂ = (Σv·c)/σ, and x̂·b = c·(b/σ), so x̂ is never formed.
 		scale := in[1]
-		xhat := graph.Mul(centered, channelVector(invStd))
 		dOffset := graph.ReduceSum(dOut, 0, 1, 2)
-		dScale := graph.ReduceSum(graph.Mul(dOut, xhat), 0, 1, 2)
+		dScale := graph.Mul(graph.ReduceSum(graph.Mul(dOut, centered), 0, 1, 2), invStd)
 		a := graph.Mul(scale, invStd)
-		// dy = a·v + x̂·(−a·dScale/count) + (−a·dOffset/count)
-		b2 := graph.MulScalar(graph.Mul(a, dScale), -1/float64(count))
+		// dy = a·v + c·(−a·dScale/(count·σ)) + (−a·dOffset/count)
+		b2 := graph.MulScalar(graph.Mul(graph.Mul(a, dScale), invStd), -1/float64(count))
 		b1 := graph.MulScalar(graph.Mul(a, dOffset), -1/float64(count))
-		dy := graph.Add(graph.Mul(dOut, channelVector(a)), graph.Mul(xhat, channelVector(b2)))
+		dy := graph.Add(graph.Mul(dOut, channelVector(a)), graph.Mul(centered, channelVector(b2)))
 		dy = graph.Add(dy, channelVector(b1))
 		return []*graph.Node{dy, dScale, dOffset}
 	}
