@@ -92,11 +92,13 @@ func TestTeacherTermPullsStudentToTeacher(t *testing.T) {
 		}
 		return mse(got.Heatmaps, want.Heatmaps)
 	}
-	// 40 steps: batch norm's running statistics (momentum 0.1), which inference uses, have then
-	// forgotten their initial values.
-	kd := distance(0, 40)
-	gt := distance(1, 40)
-	t.Logf("mean squared distance to the teacher's heatmaps after 40 steps: teacher term only %.3g, GT only %.3g", kd, gt)
+	// 80 steps: batch norm's running statistics (momentum 0.1), which inference uses, have then
+	// forgotten their initial values and follow the weights. After 40 steps the inference-mode
+	// gap was within noise for some teacher seeds although the training-mode teacher term was
+	// 3× lower; after 80 it is 2–3× for teacher seeds 9, 10 and 11.
+	kd := distance(0, 80)
+	gt := distance(1, 80)
+	t.Logf("mean squared distance to the teacher's heatmaps after 80 steps: teacher term only %.3g, GT only %.3g", kd, gt)
 	if !(kd < 0.9*gt) {
 		t.Errorf("teacher term did not pull the student toward the teacher: teacher-only %.3g, GT-only %.3g", kd, gt)
 	}
