@@ -58,6 +58,10 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return fmt.Errorf("architecture %s: %w", e.Name, err)
 		}
+		if m := net.InputMultiple; m > 1 && (h%m != 0 || w%m != 0) {
+			fmt.Fprintf(tw, "%s\t%s\t%.2fM\t—\tinput must be multiples of %d\t\n", e.Name, e.Role, float64(net.Params())/1e6, m)
+			continue
+		}
 		flops, err := net.FLOPs(h, w)
 		if err != nil {
 			return fmt.Errorf("architecture %s: %w", e.Name, err)
