@@ -53,6 +53,7 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 
 	tw := tabwriter.NewWriter(stdout, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "architecture\trole\tparams\tGFLOPs (MAC) at %dx%d\toutput\t\n", h, w)
+	accepted := 0
 	for _, e := range nets.Catalog() {
 		net, err := e.New()
 		if err != nil {
@@ -70,8 +71,12 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		if err != nil {
 			return fmt.Errorf("architecture %s: %w", e.Name, err)
 		}
+		accepted++
 		hm := shapes[net.Heads.Heatmaps]
 		fmt.Fprintf(tw, "%s\t%s\t%.2fM\t%.3f\t%dx%dx%d\t\n", e.Name, e.Role, float64(net.Params())/1e6, float64(flops)/1e9, hm.H, hm.W, hm.C)
+	}
+	if accepted == 0 {
+		return fmt.Errorf("no architecture accepts a %dx%d input (they need multiples of 16 or 32)", h, w)
 	}
 	return tw.Flush()
 }

@@ -24,6 +24,7 @@ func TestModelsCommand(t *testing.T) {
 		{"default input", []string{"models"}, 0, []string{"256x192", "64x48x17"}},
 		{"bad size", []string{"models", "--input", "128by96"}, 2, nil},
 		{"size not a multiple", []string{"models", "--input", "100x50"}, 1, nil},
+		{"size some architectures take", []string{"models", "--input", "64x48"}, 0, nil},
 		{"arch without out", []string{"models", "--arch", "movnect"}, 2, nil},
 		{"unknown arch", []string{"models", "--arch", "nope", "--out", filepath.Join(dir, "x.json")}, 1, nil},
 	}
