@@ -10,6 +10,8 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
@@ -21,6 +23,32 @@ type Run struct {
 	Dir     string  `json:"dir"`
 	Result  Result  `json:"result"`
 	Latency float64 `json:"latency_ms"` // median batch-1 inference on this machine
+	// PCK is the fraction of labelled val joints within 0.2 × the GT box's longer side (see
+	// ValPCK): it separates models whose COCO AP is still near zero.
+	PCK float64 `json:"pck"`
+}
+
+// ValPCK returns PCK@0.2 (box-normalised) of the predictions a run saved for the val split
+// (RUN/val_results.json) against dataDir/val.json.
+func ValPCK(ctx context.Context, dataDir, runDir string) (float64, error) {
+	gt, err := dataset.Read(ctx, filepath.Join(dataDir, "val.json"), dataset.ReadOptions{})
+	if err != nil {
+		return 0, err
+	}
+	path := filepath.Join(runDir, train.ValResultsFile)
+	results, err := dataset.ReadResults(path)
+	if err != nil {
+		return 0, err
+	}
+	pairs, err := eval.PairResults(gt, results)
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	r, err := eval.PCK(pairs, eval.PCKConfig{Alpha: 0.2, Norm: eval.NormBox})
+	if err != nil {
+		return 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return r.PCK, nil
 }
 
 // Outcome is everything an experiment produced.
@@ -127,7 +155,11 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		if err != nil {
 			return nil, err
 		}
-		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: tt.cfg.Seed, Dir: dir, Result: res, Latency: lat})
+		pck, err := ValPCK(ctx, out.DataDir, dir)
+		if err != nil {
+			return nil, err
+		}
+		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: tt.cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
 		if teachers[tt.name], err = LoadTeacher(dir, be); err != nil {
 			return nil, err
 		}
@@ -182,7 +214,11 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			if err != nil {
 				return nil, err
 			}
-			out.Runs = append(out.Runs, Run{Variant: v.Name, Seed: seed, Dir: dir, Result: res, Latency: lat})
+			pck, err := ValPCK(ctx, out.DataDir, dir)
+			if err != nil {
+				return nil, err
+			}
+			out.Runs = append(out.Runs, Run{Variant: v.Name, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
 			if err := writeJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
 				return nil, err
 			}
@@ -277,6 +313,10 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, cache str
 	if err != nil {
 		return "", err
 	}
-	out.Teachers = append(out.Teachers, Run{Variant: PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat})
+	pck, err := ValPCK(ctx, out.DataDir, dir)
+	if err != nil {
+		return "", err
+	}
+	out.Teachers = append(out.Teachers, Run{Variant: PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
 	return filepath.Join(dir, train.CheckpointFile), nil
 }

@@ -1,12 +1,17 @@
 package distill
 
 import (
+	"context"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/eval"
+	"github.com/posedistill/posedistill/skeleton"
+	"github.com/posedistill/posedistill/train"
 )
 
 func TestLoadAblationConfig(t *testing.T) {
@@ -133,3 +138,40 @@ func TestAggregate(t *testing.T) {
 }
 
 func valAP(ap float64) eval.COCOStats { return eval.COCOStats{AP: ap} }
+
+// TestValPCK checks PCK@0.2 of saved val predictions against hand-counted joints: one person
+// with a 100×50 box (threshold 20 px), two of its three labelled joints within 20 px.
+func TestValPCK(t *testing.T) {
+	dir := t.TempDir()
+	kp := make([]float64, 51)
+	gt := &dataset.Dataset{
+		Images:     []dataset.Image{{ID: 1, FileName: "a.png", Width: 200, Height: 200}},
+		Categories: []dataset.Category{{ID: 1, Name: "person", Keypoints: skeleton.COCO17().Joints}},
+	}
+	pred := make([]float64, 51)
+	for j, xy := range [][2]float64{{10, 10}, {50, 50}, {90, 90}} {
+		kp[3*j], kp[3*j+1], kp[3*j+2] = xy[0], xy[1], 2
+		pred[3*j], pred[3*j+1], pred[3*j+2] = xy[0]+[]float64{5, 19, 21}[j], xy[1], 1
+	}
+	gt.Annotations = []dataset.Annotation{{ID: 1, ImageID: 1, CategoryID: 1, BBox: [4]float64{0, 0, 100, 50}, Area: 5000, NumKeypoints: 3, Keypoints: kp}}
+	if err := dataset.Write(filepath.Join(dir, "val.json"), gt); err != nil {
+		t.Fatal(err)
+	}
+	run := filepath.Join(dir, "run")
+	if err := os.MkdirAll(run, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := dataset.WriteResults(filepath.Join(run, train.ValResultsFile), []dataset.Result{{ImageID: 1, CategoryID: 1, Keypoints: pred, Score: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ValPCK(context.Background(), dir, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 2.0 / 3; math.Abs(got-want) > 1e-12 {
+		t.Errorf("PCK %v, want %v", got, want)
+	}
+	if _, err := ValPCK(context.Background(), dir, filepath.Join(dir, "missing")); err == nil {
+		t.Error("missing run: no error")
+	}
+}

@@ -31,6 +31,7 @@ type Row struct {
 	Seeds                    int     `json:"seeds"`
 	AP, AP50, AP75, APm, APl Stat    `json:"-"`
 	Stats                    []Stat  `json:"stats"` // AP, AP50, AP75, APm, APl
+	PCK                      Stat    `json:"pck"` // PCK@0.2, box-normalised
 	MPJPE                    *Stat   `json:"mpjpe,omitempty"`
 	PAMPJPE                  *Stat   `json:"pa_mpjpe,omitempty"`
 	Params                   int64   `json:"params"`
@@ -84,8 +85,11 @@ func Aggregate(runs []Run) []Row {
 	rows := make([]Row, 0, len(order))
 	for _, name := range order {
 		rs := by[name]
-		var ap, ap50, ap75, apm, apl, mp, pa, lat []float64
+		var ap, ap50, ap75, apm, apl, mp, pa, lat, pck []float64
 		for _, r := range rs {
+			if r.Result.Pose3D == nil {
+				pck = append(pck, r.PCK)
+			}
 			v := r.Result.Val
 			ap, ap50, ap75, apm, apl = append(ap, v.AP), append(ap50, v.AP50), append(ap75, v.AP75), append(apm, v.APm), append(apl, v.APl)
 			if r.Result.Pose3D != nil {
@@ -96,6 +100,7 @@ func Aggregate(runs []Run) []Row {
 		row := Row{Variant: name, Seeds: len(rs), AP: meanStd(ap), AP50: meanStd(ap50), AP75: meanStd(ap75), APm: meanStd(apm), APl: meanStd(apl),
 			Params: rs[0].Result.Params, FLOPs: rs[0].Result.FLOPs, Latency: median(lat)}
 		row.Stats = []Stat{row.AP, row.AP50, row.AP75, row.APm, row.APl}
+		row.PCK = meanStd(pck)
 		if len(mp) > 0 {
 			m, p := meanStd(mp), meanStd(pa)
 			row.MPJPE, row.PAMPJPE = &m, &p
@@ -108,17 +113,19 @@ func Aggregate(runs []Run) []Row {
 // FormatTable returns the experiment's markdown table: students by variant, then the teachers.
 func FormatTable(o *Outcome) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| model | seeds | AP | AP50 | AP75 | APm | APl | MPJPE (mm) | PA-MPJPE (mm) | params | MFLOPs | latency (ms) |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	line := func(name string, seeds int, st []Stat, mp, pa *Stat, params, flops int64, lat float64) {
-		m, p := "—", "—"
+	fmt.Fprintf(&b, "| model | seeds | AP | AP50 | AP75 | APm | APl | PCK@0.2 | MPJPE (mm) | PA-MPJPE (mm) | params | MFLOPs | latency (ms) |\n")
+	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+	line := func(name string, seeds int, st []Stat, pck Stat, mp, pa *Stat, params, flops int64, lat float64) {
+		m, p, k := "—", "—", "—"
 		if mp != nil {
 			m, p = fmt.Sprintf("%.1f ± %.1f", mp.Mean, mp.Std), fmt.Sprintf("%.1f ± %.1f", pa.Mean, pa.Std)
+		} else if !math.IsNaN(pck.Mean) {
+			k = pck.String()
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %d | %.1f | %.2f |\n", name, seeds, st[0], st[1], st[2], st[3], st[4], m, p, params, float64(flops)/1e6, lat)
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %.1f | %.2f |\n", name, seeds, st[0], st[1], st[2], st[3], st[4], k, m, p, params, float64(flops)/1e6, lat)
 	}
 	for _, r := range o.Rows {
-		line(r.Variant, r.Seeds, r.Stats, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
+		line(r.Variant, r.Seeds, r.Stats, r.PCK, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
 	}
 	for _, t := range o.Teachers {
 		v := t.Result.Val
@@ -126,7 +133,7 @@ func FormatTable(o *Outcome) string {
 		if t.Result.Pose3D != nil {
 			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
 		}
-		line("teacher "+t.Variant, 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
+		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, Stat{Mean: t.PCK}, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
 	}
 	return b.String()
 }
@@ -180,7 +187,7 @@ func PlotAblation(path string, o *Outcome) error {
 		l.Color = []color.RGBA{{R: 214, G: 39, B: 40, A: 255}, {R: 44, G: 160, B: 44, A: 255}, {R: 148, G: 103, B: 189, A: 255}}[i%3]
 		l.Dashes = []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(l)
-		p.Legend.Add("teacher "+t.Variant, l)
+		p.Legend.Add(teacherLabel(t.Variant), l)
 	}
 	top := 0.05
 	for _, r := range o.Rows {
@@ -197,4 +204,12 @@ func PlotAblation(path string, o *Outcome) error {
 		_, err := vgimg.PngCanvas{Canvas: img}.WriteTo(w)
 		return err
 	})
+}
+
+// teacherLabel names a model of Outcome.Teachers in tables and plots.
+func teacherLabel(variant string) string {
+	if variant == PretrainName {
+		return "pretrained student (every variant's start)"
+	}
+	return "teacher " + variant
 }
