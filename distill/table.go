@@ -31,7 +31,7 @@ type Row struct {
 	Seeds                    int     `json:"seeds"`
 	AP, AP50, AP75, APm, APl Stat    `json:"-"`
 	Stats                    []Stat  `json:"stats"` // AP, AP50, AP75, APm, APl
-	PCK                      Stat    `json:"pck"` // PCK@0.2, box-normalised
+	PCK                      Stat    `json:"pck"`   // PCK@0.2, box-normalised
 	MPJPE                    *Stat   `json:"mpjpe,omitempty"`
 	PAMPJPE                  *Stat   `json:"pa_mpjpe,omitempty"`
 	Params                   int64   `json:"params"`
