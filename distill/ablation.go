@@ -23,12 +23,12 @@ type Run struct {
 	Dir     string  `json:"dir"`
 	Result  Result  `json:"result"`
 	Latency float64 `json:"latency_ms"` // median batch-1 inference on this machine
-	// PCK is the fraction of labelled val joints within 0.2 × the GT box's longer side (see
+	// PCK is the fraction of labelled val joints within 0.1 × the GT box's longer side (see
 	// ValPCK): it separates models whose COCO AP is still near zero.
 	PCK float64 `json:"pck"`
 }
 
-// ValPCK returns PCK@0.2 (box-normalised) of the predictions a run saved for the val split
+// ValPCK returns PCK@0.1 (box-normalised) of the predictions a run saved for the val split
 // (RUN/val_results.json) against dataDir/val.json.
 func ValPCK(ctx context.Context, dataDir, runDir string) (float64, error) {
 	gt, err := dataset.Read(ctx, filepath.Join(dataDir, "val.json"), dataset.ReadOptions{})
@@ -44,7 +44,7 @@ func ValPCK(ctx context.Context, dataDir, runDir string) (float64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}
-	r, err := eval.PCK(pairs, eval.PCKConfig{Alpha: 0.2, Norm: eval.NormBox})
+	r, err := eval.PCK(pairs, eval.PCKConfig{Alpha: 0.1, Norm: eval.NormBox})
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", path, err)
 	}

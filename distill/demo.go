@@ -27,46 +27,50 @@ type DemoOptions struct {
 	Progress io.Writer
 }
 
-// demoConfig returns a train configuration for the demo's 64×64 crops.
-func demoConfig(name, arch string, depth int, width float64, head, steps int, lr float64, seed uint64) train.Config {
+// demoConfig returns a train configuration for the demo's 64×48 crops (16×12 heatmaps).
+func demoConfig(name, arch string, width float64, head, steps int, lr float64, seed uint64) train.Config {
 	c := train.DefaultConfig()
 	c.Name = name
-	c.Model = train.ModelConfig{Arch: arch, Depth: depth, Width: width, HeadChannels: head}
-	c.InputW, c.InputH, c.Sigma = 64, 64, 1.5
+	c.Model = train.ModelConfig{Arch: arch, Width: width, HeadChannels: head}
+	c.InputW, c.InputH, c.Sigma = 48, 64, 1.5
 	c.Augment = train.AugmentConfig{FlipProb: 0.5, ScaleMin: 0.8, ScaleMax: 1.2, RotateProb: 0.4, RotateDeg: 30}
-	c.LR, c.MinLR, c.WarmupSteps = lr, lr/100, min(30, steps/10)
-	c.BatchSize, c.Steps, c.Seed = 16, steps, seed
-	c.CheckpointEvery, c.ValidateEvery, c.FlipTest = 0, 0, false
+	c.LR, c.MinLR, c.WarmupSteps = lr, lr/100, min(50, steps/10)
+	c.BatchSize, c.Steps, c.Seed, c.Workers = 16, steps, seed, 2
+	c.CheckpointEvery, c.ValidateEvery, c.FlipTest = 0, 0, true
 	return c
 }
 
-// DemoExperiment returns the demo's experiment: synthetic multi-person scenes with occlusion, a
-// primary and a senior teacher, the GT-only, single-teacher and ODKD students, and a MoVNect 3D
-// teacher and students; quick shrinks everything to a smoke run.
+// DemoExperiment returns the demo's experiment: synthetic people (1–3 per image, 0.45–1 image
+// heights, clutter behind them), MoVNect teachers (the senior trained twice as long, with a mask
+// head), a MoVNect-0.5 student pretrained on the GT and continued from the GT alone, from the
+// primary teacher and by ODKD, and a MoVNect 3D teacher and students; quick shrinks everything
+// to a smoke run.
 func DemoExperiment(quick bool) *Experiment {
 	scale := 1.0
 	e := &Experiment{
-		Name:     "posedistill-demo",
-		Data:     DataConfig{Images: 300, ValFraction: 0.2, Width: 128, Height: 128, MinPeople: 1, MaxPeople: 3, HeavyOcclusion: true, Seed: 21},
+		Name: "posedistill-demo",
+		Data: DataConfig{Images: 1500, ValFraction: 0.1, Width: 192, Height: 192, MinPeople: 1, MaxPeople: 3,
+			LightOcclusion: true, MinHeight: 0.45, MaxHeight: 1, Seed: 21},
 		Seeds:    []uint64{1},
 		Variants: []string{"gt", "primary", "odkd"},
 		Alpha:    0.5, Binarize: 0.5, MaskWeight: 0.1, RestrictWeight: 1, LatencyRuns: 20,
 	}
-	steps := map[string]int{"student": 200, "primary": 300, "senior": 400, "t3d": 300, "s3d": 200}
+	steps := map[string]int{"student": 300, "pretrain": 1000, "primary": 700, "senior": 1400, "t3d": 600, "s3d": 400}
 	t3w, t3h := 0.5, 64
 	if quick {
-		scale = 0.05
-		e.Data.Images, e.Data.Width, e.Data.Height, e.Data.HeavyOcclusion = 24, 96, 96, false
+		scale = 0.02
+		e.Data.Images, e.Data.Width, e.Data.Height = 24, 96, 96
 		e.Variants = []string{"gt", "odkd"}
 		e.LatencyRuns = 3
 		t3w, t3h = 0.35, 32
 	}
 	s := func(k string) int { return max(4, int(float64(steps[k])*scale)) }
-	e.student = demoConfig("demo-student", "mobilenetv2", 0, 0.25, 16, s("student"), 3e-3, 1)
-	e.primary = demoConfig("demo-primary", "simplebaseline", 18, 0.25, 32, s("primary"), 2e-3, 101)
-	e.senior = demoConfig("demo-senior", "simplebaseline", 18, 0.375, 48, s("senior"), 2e-3, 202)
-	t3 := demoConfig("demo-teacher3d", "movnect", 0, t3w, t3h, s("t3d"), 2e-3, 303)
-	s3 := demoConfig("demo-student3d", "movnect", 0, 0.25, 16, s("s3d"), 3e-3, 1)
+	e.student = demoConfig("demo-student", "movnect", 0.5, 64, s("student"), 1e-3, 1)
+	e.PretrainSteps = s("pretrain")
+	e.primary = demoConfig("demo-primary", "movnect", 1, 128, s("primary"), 3e-3, 101)
+	e.senior = demoConfig("demo-senior", "movnect", 1, 128, s("senior"), 3e-3, 202)
+	t3 := demoConfig("demo-teacher3d", "movnect", t3w, t3h, s("t3d"), 3e-3, 303)
+	s3 := demoConfig("demo-student3d", "movnect", 0.25, 16, s("s3d"), 3e-3, 1)
 	e.t3d, e.s3d = &t3, &s3
 	e.PrimarySteps = e.student.Steps / 2
 	return e

@@ -139,8 +139,8 @@ func TestAggregate(t *testing.T) {
 
 func valAP(ap float64) eval.COCOStats { return eval.COCOStats{AP: ap} }
 
-// TestValPCK checks PCK@0.2 of saved val predictions against hand-counted joints: one person
-// with a 100×50 box (threshold 20 px), two of its three labelled joints within 20 px.
+// TestValPCK checks PCK@0.1 of saved val predictions against hand-counted joints: one person
+// with a 200×50 box (threshold 20 px), two of its three labelled joints within 20 px.
 func TestValPCK(t *testing.T) {
 	dir := t.TempDir()
 	kp := make([]float64, 51)
@@ -153,7 +153,7 @@ func TestValPCK(t *testing.T) {
 		kp[3*j], kp[3*j+1], kp[3*j+2] = xy[0], xy[1], 2
 		pred[3*j], pred[3*j+1], pred[3*j+2] = xy[0]+[]float64{5, 19, 21}[j], xy[1], 1
 	}
-	gt.Annotations = []dataset.Annotation{{ID: 1, ImageID: 1, CategoryID: 1, BBox: [4]float64{0, 0, 100, 50}, Area: 5000, NumKeypoints: 3, Keypoints: kp}}
+	gt.Annotations = []dataset.Annotation{{ID: 1, ImageID: 1, CategoryID: 1, BBox: [4]float64{0, 0, 200, 50}, Area: 5000, NumKeypoints: 3, Keypoints: kp}}
 	if err := dataset.Write(filepath.Join(dir, "val.json"), gt); err != nil {
 		t.Fatal(err)
 	}

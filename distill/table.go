@@ -30,8 +30,8 @@ type Row struct {
 	Variant                  string  `json:"variant"`
 	Seeds                    int     `json:"seeds"`
 	AP, AP50, AP75, APm, APl Stat    `json:"-"`
-	Stats                    []Stat  `json:"stats"` // AP, AP50, AP75, APm, APl
-	PCK                      Stat    `json:"pck"`   // PCK@0.2, box-normalised
+	Stats                    []Stat  `json:"stats"`         // AP, AP50, AP75, APm, APl
+	PCK                      *Stat   `json:"pck,omitempty"` // PCK@0.1, box-normalised (2D runs)
 	MPJPE                    *Stat   `json:"mpjpe,omitempty"`
 	PAMPJPE                  *Stat   `json:"pa_mpjpe,omitempty"`
 	Params                   int64   `json:"params"`
@@ -100,7 +100,10 @@ func Aggregate(runs []Run) []Row {
 		row := Row{Variant: name, Seeds: len(rs), AP: meanStd(ap), AP50: meanStd(ap50), AP75: meanStd(ap75), APm: meanStd(apm), APl: meanStd(apl),
 			Params: rs[0].Result.Params, FLOPs: rs[0].Result.FLOPs, Latency: median(lat)}
 		row.Stats = []Stat{row.AP, row.AP50, row.AP75, row.APm, row.APl}
-		row.PCK = meanStd(pck)
+		if len(pck) > 0 {
+			k := meanStd(pck)
+			row.PCK = &k
+		}
 		if len(mp) > 0 {
 			m, p := meanStd(mp), meanStd(pa)
 			row.MPJPE, row.PAMPJPE = &m, &p
@@ -113,13 +116,13 @@ func Aggregate(runs []Run) []Row {
 // FormatTable returns the experiment's markdown table: students by variant, then the teachers.
 func FormatTable(o *Outcome) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "| model | seeds | AP | AP50 | AP75 | APm | APl | PCK@0.2 | MPJPE (mm) | PA-MPJPE (mm) | params | MFLOPs | latency (ms) |\n")
+	fmt.Fprintf(&b, "| model | seeds | AP | AP50 | AP75 | APm | APl | PCK@0.1 | MPJPE (mm) | PA-MPJPE (mm) | params | MFLOPs | latency (ms) |\n")
 	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
-	line := func(name string, seeds int, st []Stat, pck Stat, mp, pa *Stat, params, flops int64, lat float64) {
+	line := func(name string, seeds int, st []Stat, pck, mp, pa *Stat, params, flops int64, lat float64) {
 		m, p, k := "—", "—", "—"
 		if mp != nil {
 			m, p = fmt.Sprintf("%.1f ± %.1f", mp.Mean, mp.Std), fmt.Sprintf("%.1f ± %.1f", pa.Mean, pa.Std)
-		} else if !math.IsNaN(pck.Mean) {
+		} else if pck != nil {
 			k = pck.String()
 		}
 		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %.1f | %.2f |\n", name, seeds, st[0], st[1], st[2], st[3], st[4], k, m, p, params, float64(flops)/1e6, lat)
@@ -133,7 +136,7 @@ func FormatTable(o *Outcome) string {
 		if t.Result.Pose3D != nil {
 			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
 		}
-		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, Stat{Mean: t.PCK}, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
+		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, &Stat{Mean: t.PCK}, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
 	}
 	return b.String()
 }
