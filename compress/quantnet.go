@@ -9,7 +9,6 @@ import (
 	"github.com/gomlx/gomlx/ml/model/initializer"
 	"github.com/posedistill/posedistill/export"
 	"github.com/posedistill/posedistill/nets"
-	"github.com/posedistill/posedistill/nets/layers"
 )
 
 // QuantSpec says what BuildQuantized fake-quantizes.
@@ -33,61 +32,42 @@ type QuantSpec struct {
 	FreezeBN bool
 }
 
-// BuildQuantized builds net on images as nets.Build does — same layers, variables and scopes — with
-// the fake quantization of spec, and returns the heads and every layer's output by name (plus
-// nets.Input, the possibly quantized image). With a zero spec it computes exactly what nets.Build does.
+// BuildQuantized builds net on images with nets.BuildWith — same layers, variables and scopes as
+// nets.Build — with the fake quantization of spec, and returns the heads and every layer's output by
+// name (plus nets.Input, the possibly quantized image). With a zero spec it computes exactly what
+// nets.Build does.
 func BuildQuantized(scope *model.Scope, net *nets.Net, images *graph.Node, training bool, spec QuantSpec) (out nets.Outputs, all map[string]*graph.Node, err error) {
-	dims := images.Shape().Dimensions
-	if len(dims) != 4 || dims[3] != net.InputChannels {
-		return out, nil, fmt.Errorf("build quantized %s: images shape %s, want [N, H, W, %d]", net.Name, images.Shape(), net.InputChannels)
-	}
-	if _, err := net.Shapes(dims[1], dims[2]); err != nil {
-		return out, nil, fmt.Errorf("build quantized: %w", err)
-	}
 	if err := checkSpec(net, spec); err != nil {
 		return out, nil, err
 	}
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("build quantized %s: %v", net.Name, r)
+	input := images
+	if q, ok := spec.Activations[nets.Input]; ok {
+		if input, err = FakeQuantActivation(images, q, spec.STE); err != nil {
+			return out, nil, fmt.Errorf("build quantized %s: input: %w", net.Name, err)
 		}
-	}()
-	quant := func(name string, x *graph.Node) *graph.Node {
-		q, ok := spec.Activations[name]
-		if !ok {
-			return x
-		}
-		y, err := FakeQuantActivation(x, q, spec.STE)
-		if err != nil {
-			panic(fmt.Sprintf("layer %s: %v", name, err))
-		}
-		return y
 	}
-	all = map[string]*graph.Node{nets.Input: quant(nets.Input, images)}
+	all = map[string]*graph.Node{nets.Input: input}
 	heads := map[string]bool{net.Heads.Heatmaps: true, net.Heads.Locations: true, net.Heads.Mask: true}
-	for i := range net.Layers {
-		l := &net.Layers[i]
-		ins := make([]*graph.Node, len(l.Inputs))
-		for j, name := range l.Inputs {
-			ins[j] = all[name]
-		}
-		s := scope.At("%s", l.Name)
+	quantLayer := func(s *model.Scope, l *nets.Layer, ins []*graph.Node, build func() *graph.Node) *graph.Node {
 		var restore func()
 		if spec.Weights && (l.Op == nets.OpConv || l.Op == nets.OpDeconv) {
 			restore = fakeQuantWeights(s, l, ins[0], heads[l.Name])
 		}
-		y := buildLayer(s, l, ins, training, heads[l.Name])
+		y := build()
 		if restore != nil {
 			restore()
 		}
-		all[l.Name] = quant(l.Name, y)
+		if q, ok := spec.Activations[l.Name]; ok {
+			var err error
+			if y, err = FakeQuantActivation(y, q, spec.STE); err != nil {
+				panic(fmt.Sprintf("layer %s: %v", l.Name, err))
+			}
+		}
+		all[l.Name] = y
+		return y
 	}
-	out.Heatmaps = all[net.Heads.Heatmaps]
-	if net.Heads.Locations != "" {
-		out.Locations = all[net.Heads.Locations]
-	}
-	if net.Heads.Mask != "" {
-		out.Mask = all[net.Heads.Mask]
+	if out, err = nets.BuildWith(scope, net, input, training, nets.BuildOptions{Layer: quantLayer}); err != nil {
+		return out, nil, fmt.Errorf("build quantized: %w", err)
 	}
 	return out, all, nil
 }
@@ -133,35 +113,6 @@ func fakeQuantWeights(scope *model.Scope, l *nets.Layer, x *graph.Node, head boo
 	}
 	v.SetNodeValue(fq)
 	return func() { v.SetNodeValue(w) }
-}
-
-// buildLayer builds one validated layer, as nets.Build does; head marks an output head.
-func buildLayer(scope *model.Scope, l *nets.Layer, ins []*graph.Node, training, head bool) *graph.Node {
-	switch l.Op {
-	case nets.OpConv:
-		c := layers.Conv(scope, ins[0]).Channels(l.Out).Kernel(l.KernelSize()).Stride(l.StrideSize()).
-			Groups(l.GroupCount()).Bias(l.Bias).BatchNorm(l.BN).Activation(l.Act).Training(training)
-		if head {
-			c = c.InitStd(nets.HeadInitStd)
-		}
-		return c.Done()
-	case nets.OpDeconv:
-		return layers.Deconv(scope, ins[0]).Channels(l.Out).Bias(l.Bias).BatchNorm(l.BN).
-			Activation(l.Act).Training(training).Done()
-	case nets.OpUpsample:
-		return layers.Upsample2x(ins[0], l.Resize)
-	case nets.OpMaxPool:
-		return layers.MaxPool(ins[0], l.KernelSize(), l.StrideSize())
-	case nets.OpAdd:
-		sum := ins[0]
-		for _, x := range ins[1:] {
-			sum = graph.Add(sum, x)
-		}
-		return layers.Apply(l.Act, sum)
-	case nets.OpConcat:
-		return graph.Concatenate(ins, 3)
-	}
-	panic(fmt.Sprintf("unknown op %q", string(l.Op)))
 }
 
 // QuantModelFn returns a model function for net with spec's fake quantization, in the form of

@@ -12,7 +12,7 @@ import (
 )
 
 // TestBuildQuantizedZeroSpec checks that BuildQuantized without quantization computes exactly what
-// nets.Build does, for every test architecture (it mirrors nets' layer building).
+// nets.Build does, for every test architecture (its per-layer hook must change nothing).
 func TestBuildQuantizedZeroSpec(t *testing.T) {
 	backend := goBackend(t)
 	for name, tc := range testNets(t) {

@@ -22,7 +22,23 @@ type Outputs struct {
 // and records updates of its running statistics; in inference mode it is folded into the weights.
 //
 // The description is validated first; errors from GoMLX while building are returned, not panicked.
-func Build(scope *model.Scope, net *Net, images *graph.Node, training bool) (out Outputs, err error) {
+func Build(scope *model.Scope, net *Net, images *graph.Node, training bool) (Outputs, error) {
+	return BuildWith(scope, net, images, training, BuildOptions{})
+}
+
+// BuildOptions customize how BuildWith builds a network's layers.
+type BuildOptions struct {
+	// Layer, when set, stands in for the building of every layer, in the order of net.Layers:
+	// scope is the layer's scope, ins its inputs, and build builds the layer as Build does (call
+	// it once). What Layer returns becomes the layer's output, seen by the layers that take it
+	// and by the heads. It lets a caller change what the layer's variables read as while build
+	// runs (fake-quantized weights), transform or record the output (fake-quantized activations,
+	// calibration), without a copy of the layers' code. A panic in it becomes BuildWith's error.
+	Layer func(scope *model.Scope, l *Layer, ins []*graph.Node, build func() *graph.Node) *graph.Node
+}
+
+// BuildWith is Build with opts: a zero BuildOptions builds exactly what Build does.
+func BuildWith(scope *model.Scope, net *Net, images *graph.Node, training bool, opts BuildOptions) (out Outputs, err error) {
 	dims := images.Shape().Dimensions
 	if len(dims) != 4 {
 		return Outputs{}, fmt.Errorf("build %s: images must be [N, H, W, C], got shape %s", net.Name, images.Shape())
@@ -45,7 +61,17 @@ func Build(scope *model.Scope, net *Net, images *graph.Node, training bool) (out
 		for j, name := range l.Inputs {
 			ins[j] = nodes[name]
 		}
-		nodes[l.Name] = buildLayer(scope.At("%s", l.Name), l, ins, training, net.Heads.has(l.Name))
+		ls := scope.At("%s", l.Name)
+		build := func() *graph.Node { return buildLayer(ls, l, ins, training, net.Heads.has(l.Name)) }
+		if opts.Layer == nil {
+			nodes[l.Name] = build()
+			continue
+		}
+		y := opts.Layer(ls, l, ins, build)
+		if y == nil {
+			return Outputs{}, fmt.Errorf("build %s: layer %s: the Layer option returned no node", net.Name, l.Name)
+		}
+		nodes[l.Name] = y
 	}
 	out.Heatmaps = nodes[net.Heads.Heatmaps]
 	if net.Heads.Locations != "" {
