@@ -71,16 +71,7 @@ func cropsAndTargets(t *testing.T, cfg train.Config, dir string) (*tensors.Tenso
 	if err != nil {
 		t.Fatal(err)
 	}
-	loader, err := topdown.NewLoader(topdown.LoaderConfig{Sample: sc, BatchSize: len(split.Instances), Workers: 1, Epochs: 1}, split.Instances)
-	if err != nil {
-		t.Fatal(err)
-	}
-	it, err := loader.Start(ctx, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer it.Close()
-	b, err := it.Next()
+	b, err := topdown.FirstBatch(ctx, topdown.LoaderConfig{Sample: sc, BatchSize: len(split.Instances), Workers: 1, Epochs: 1}, split.Instances)
 	if err != nil {
 		t.Fatal(err)
 	}

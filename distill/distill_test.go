@@ -22,16 +22,7 @@ func fixedBatch(t *testing.T, cfg train.Config, dir string) *topdown.Batch {
 	if err != nil {
 		t.Fatal(err)
 	}
-	l, err := topdown.NewLoader(topdown.LoaderConfig{Sample: sc, BatchSize: 4, Workers: 1, Epochs: 1}, split.Instances)
-	if err != nil {
-		t.Fatal(err)
-	}
-	it, err := l.Start(ctx, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer it.Close()
-	b, err := it.Next()
+	b, err := topdown.FirstBatch(ctx, topdown.LoaderConfig{Sample: sc, BatchSize: 4, Workers: 1, Epochs: 1}, split.Instances)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -45,16 +45,7 @@ func lossOfCheckpoint(t *testing.T, cfg Config, ckpt string) float64 {
 	if err != nil {
 		t.Fatal(err)
 	}
-	loader, err := topdown.NewLoader(topdown.LoaderConfig{Sample: sc, BatchSize: cfg.BatchSize, Workers: 1, Seed: cfg.Seed, Shuffle: true, DropLast: true}, split.Instances)
-	if err != nil {
-		t.Fatal(err)
-	}
-	it, err := loader.Start(ctx, 0, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer it.Close()
-	b, err := it.Next()
+	b, err := topdown.FirstBatch(ctx, topdown.LoaderConfig{Sample: sc, BatchSize: cfg.BatchSize, Workers: 1, Seed: cfg.Seed, Shuffle: true, DropLast: true}, split.Instances)
 	if err != nil {
 		t.Fatal(err)
 	}
