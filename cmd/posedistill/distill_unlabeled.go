@@ -43,7 +43,7 @@ func isUnlabeledDistill(args []string) bool {
 // frames: the senior's people are the pseudo ground truth, the held-out frames measure how
 // closely the student agrees with it.
 func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N]", stderr)
+	fs := newFlagSet("distill", "distill --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N] [--resume]", stderr)
 	teacher := fs.String("teacher", "blazepose-full", "primary teacher: blazepose-lite, blazepose-full or blazepose-heavy")
 	senior := fs.String("senior", "blazepose-heavy", "senior teacher (its people are the pseudo ground truth, its mask the mask knowledge)")
 	images := fs.String("images", "", "comma-separated images, directories of images and videos (ffmpeg)")
@@ -61,6 +61,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	binarize := fs.Float64("binarize", 0.5, "binarize teacher heatmaps at this fraction of each channel's peak (0: off)")
 	tile := fs.Int("detect-tile", 300, "scan video frames for people in square tiles of `side` pixels (0: whole frame); photos are scanned whole")
 	mask := fs.Bool("mask", true, "learn the senior's segmentation with a light mask head and restrict heatmaps to it")
+	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same flags as the interrupted run); complete pseudo labels in --data are reused")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -96,21 +97,29 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 		return err
 	}
 	defer be.Finalize()
-	pipe, err := blazepose.NewPipeline(be, cache, seniorFile)
-	if err != nil {
-		return fmt.Errorf("%w (run 'posedistill models fetch blazepose' first)", err)
+	var ti, tp, vi, vp int
+	if *resume && pseudoLabelsWritten(*data) {
+		if ti, tp, vi, vp, err = countPseudoLabels(ctx, *data); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "resume: reusing the pseudo labels in %s\n", *data)
+	} else {
+		pipe, err := blazepose.NewPipeline(be, cache, seniorFile)
+		if err != nil {
+			return fmt.Errorf("%w (run 'posedistill models fetch blazepose' first)", err)
+		}
+		lab, err := distill.NewPseudoLabeler(pipe, *data, distill.PseudoOptions{})
+		if err != nil {
+			return err
+		}
+		if err := pseudoLabelInputs(ctx, lab, strings.Split(*images, ","), *frames, *stride, *tile, *holdout, stderr); err != nil {
+			return err
+		}
+		if err := lab.Finish(); err != nil {
+			return err
+		}
+		ti, tp, vi, vp = lab.Counts()
 	}
-	lab, err := distill.NewPseudoLabeler(pipe, *data, distill.PseudoOptions{})
-	if err != nil {
-		return err
-	}
-	if err := pseudoLabelInputs(ctx, lab, strings.Split(*images, ","), *frames, *stride, *tile, *holdout, stderr); err != nil {
-		return err
-	}
-	if err := lab.Finish(); err != nil {
-		return err
-	}
-	ti, tp, vi, vp := lab.Counts()
 	fmt.Fprintf(stderr, "pseudo labels (%s): train %d images %d people, held out %d images %d people (%s)\n", *senior, ti, tp, vi, vp, *data)
 	var bin *distill.Binarization
 	if *binarize > 0 {
@@ -124,7 +133,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 		Config: cfg, DataDir: *data, OutDir: *out,
 		PrimaryModel: modelstore.BlazePosePath(cache, primaryFile), SeniorModel: modelstore.BlazePosePath(cache, seniorFile),
 		Alpha: *alpha, Binarize: bin, Mask: *mask, MaskWeight: 0.1, RestrictWeight: 1,
-		Backend: be, Progress: stderr,
+		Resume: *resume, Backend: be, Progress: stderr,
 	})
 	if err != nil {
 		return err
@@ -133,6 +142,31 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	fmt.Fprintf(stdout, "%s: %d steps, loss %.4g; agreement with %s on %d held-out people: AP %.3f AP50 %.3f AP75 %.3f; batch-1 ms: student %.2f, %s %.2f, %s %.2f (%s)\n",
 		cfg.Name, res.Train.Steps, res.Train.Loss, *senior, vp, v.AP, v.AP50, v.AP75, res.StudentMS, *teacher, res.PrimaryMS, *senior, res.SeniorMS, *out)
 	return nil
+}
+
+// pseudoLabelsWritten reports whether dir holds both splits of a finished PseudoLabeler (Finish
+// writes val.json last).
+func pseudoLabelsWritten(dir string) bool {
+	for _, name := range []string{"train.json", "val.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// countPseudoLabels returns the image and people counts of the pseudo-labelled splits in dir, as
+// PseudoLabeler.Counts reports them.
+func countPseudoLabels(ctx context.Context, dir string) (trainImages, trainPeople, valImages, valPeople int, err error) {
+	var n [2][2]int
+	for i, name := range []string{"train.json", "val.json"} {
+		d, err := dataset.Read(ctx, filepath.Join(dir, name), dataset.ReadOptions{})
+		if err != nil {
+			return 0, 0, 0, 0, fmt.Errorf("resume: pseudo labels: %w", err)
+		}
+		n[i] = [2]int{len(d.Images), len(d.Annotations)}
+	}
+	return n[0][0], n[0][1], n[1][0], n[1][1], nil
 }
 
 // unlabeledConfig reads the student config, or makes a small mobilenetv2 one of size "WxH".
