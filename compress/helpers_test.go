@@ -138,6 +138,11 @@ func predict(t testing.TB, backend compute.Backend, net *nets.Net, store *model.
 	if err != nil {
 		t.Fatal(err)
 	}
+	return flatHeads(pred)
+}
+
+// flatHeads returns a prediction's heads, flattened, in the order heatmaps, locations, mask.
+func flatHeads(pred nets.Prediction) [][]float32 {
 	var out [][]float32
 	for _, x := range []*tensors.Tensor{pred.Heatmaps, pred.Locations, pred.Mask} {
 		if x != nil {

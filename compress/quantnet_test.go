@@ -160,11 +160,5 @@ func quantPredict(t testing.TB, backend compute.Backend, net *nets.Net, store *m
 	if err != nil {
 		t.Fatal(err)
 	}
-	var out [][]float32
-	for _, x := range []*tensors.Tensor{pred.Heatmaps, pred.Locations, pred.Mask} {
-		if x != nil {
-			out = append(out, tensors.MustCopyFlatData[float32](x))
-		}
-	}
-	return out
+	return flatHeads(pred)
 }
