@@ -37,16 +37,7 @@ func firstBatch(ctx context.Context, sc topdown.Config, insts []topdown.Instance
 	if n == 0 {
 		return nil, fmt.Errorf("no instances")
 	}
-	l, err := topdown.NewLoader(topdown.LoaderConfig{Sample: sc, BatchSize: n, Workers: 1, Epochs: 1}, insts[:n])
-	if err != nil {
-		return nil, err
-	}
-	it, err := l.Start(ctx, 0, 0)
-	if err != nil {
-		return nil, err
-	}
-	defer it.Close()
-	return it.Next()
+	return topdown.FirstBatch(ctx, topdown.LoaderConfig{Sample: sc, BatchSize: n, Workers: 1, Epochs: 1}, insts[:n])
 }
 
 // HeatmapFigure writes a PNG grid: one row per held-out crop (the first n instances), the GT
