@@ -53,13 +53,15 @@ type Pose3DResult struct {
 	AUC float64
 	// PerJointMPJPE is the MPJPE of each joint (NaN where never evaluated).
 	PerJointMPJPE []float64
-	// Poses and Joints count what was evaluated.
-	Poses, Joints int
+	// Poses and Joints count what was evaluated; Skipped counts the poses with fewer than three
+	// valid joints, which no similarity transform can align (people mostly outside the image).
+	Poses, Joints, Skipped int
 }
 
 // Evaluate3D computes MPJPE, PA-MPJPE, 3D PCK@150mm and its AUC over pairs. All poses must have
 // the same number of joints; a pair whose root joint is not valid is an error, since its
-// root-relative errors are undefined.
+// root-relative errors are undefined. Pairs with fewer than three valid joints are skipped and
+// counted in Skipped: PA-MPJPE cannot align them.
 func Evaluate3D(pairs []Pose3DPair, cfg Pose3DConfig) (Pose3DResult, error) {
 	if len(pairs) == 0 {
 		return Pose3DResult{}, fmt.Errorf("evaluate 3D: no poses")
@@ -77,6 +79,10 @@ func Evaluate3D(pairs []Pose3DPair, cfg Pose3DConfig) (Pose3DResult, error) {
 		}
 		if cfg.Root >= k {
 			return Pose3DResult{}, fmt.Errorf("evaluate 3D: root joint %d out of range (%d joints)", cfg.Root, k)
+		}
+		if countValid(p.Valid, k) < 3 {
+			res.Skipped++
+			continue
 		}
 		errs, err := jointErrors(p, cfg.Root)
 		if err != nil {
@@ -126,6 +132,20 @@ func Evaluate3D(pairs []Pose3DPair, cfg Pose3DConfig) (Pose3DResult, error) {
 		}
 	}
 	return res, nil
+}
+
+// countValid returns the number of valid joints of k (all when valid is nil).
+func countValid(valid []bool, k int) int {
+	if valid == nil {
+		return k
+	}
+	n := 0
+	for _, v := range valid {
+		if v {
+			n++
+		}
+	}
+	return n
 }
 
 // check3D verifies a pair's shape against k joints.

@@ -366,3 +366,24 @@ func TestPAMPJPEOutlier(t *testing.T) {
 		t.Error("alignment raised the RMS error")
 	}
 }
+
+// TestEvaluate3DSkipsUnalignablePoses checks that a pose with two valid joints (a person mostly
+// outside the image) is skipped and counted instead of failing the whole evaluation.
+func TestEvaluate3DSkipsUnalignablePoses(t *testing.T) {
+	gt := []float64{0, 0, 1000, 100, 0, 1000, 0, 100, 1000, 50, 50, 1100}
+	pred := []float64{10, 0, 1000, 110, 0, 1000, 10, 100, 1000, 60, 50, 1100}
+	pairs := []Pose3DPair{
+		{Pred: pred, GT: gt},
+		{Pred: pred, GT: gt, Valid: []bool{true, true, false, false}},
+	}
+	res, err := Evaluate3D(pairs, Pose3DConfig{Root: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Poses != 1 || res.Skipped != 1 || res.Joints != 4 {
+		t.Errorf("poses %d, skipped %d, joints %d; want 1, 1, 4", res.Poses, res.Skipped, res.Joints)
+	}
+	if math.Abs(res.MPJPE-10) > 1e-9 {
+		t.Errorf("MPJPE %v, want 10", res.MPJPE)
+	}
+}
