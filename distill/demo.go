@@ -112,41 +112,19 @@ func RunDemo(ctx context.Context, opts DemoOptions) (string, error) {
 func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend, dir string) (*report.Page, error) {
 	p := &report.Page{
 		Title:    "posedistill demo: knowledge distillation on synthetic people",
-		Subtitle: fmt.Sprintf("%d synthetic images (%d×%d, %d–%d people, heavy occlusion %v), %d-step students, seeds %v; total %s on this machine", e.Data.Images, e.Data.Width, e.Data.Height, e.Data.MinPeople, e.Data.MaxPeople, e.Data.HeavyOcclusion, e.student.Steps, e.Seeds, time.Duration(o.Elapsed*float64(time.Second)).Round(time.Second)),
+		Subtitle: fmt.Sprintf("%d synthetic images (%d×%d, %d–%d people, heavy occlusion %v), students pretrained %d steps then continued %d, seeds %v; total %s on this machine", e.Data.Images, e.Data.Width, e.Data.Height, e.Data.MinPeople, e.Data.MaxPeople, e.Data.HeavyOcclusion, e.PretrainSteps, e.student.Steps, e.Seeds, time.Duration(o.Elapsed*float64(time.Second)).Round(time.Second)),
 	}
-	tbl := report.Table{Caption: "COCO keypoint AP on the held-out split (mean ± std over seeds); MPJPE on held-out 3D people; latency: median batch-1 inference, GoMLX go backend",
-		Header: []string{"model", "seeds", "AP", "AP50", "AP75", "APm", "APl", "MPJPE (mm)", "PA-MPJPE (mm)", "params", "MFLOPs", "latency (ms)"}}
-	add := func(name string, seeds int, st []Stat, mp, pa *Stat, params, flops int64, lat float64) {
-		m, q := "—", "—"
-		if mp != nil {
-			m, q = fmt.Sprintf("%.1f ± %.1f", mp.Mean, mp.Std), fmt.Sprintf("%.1f ± %.1f", pa.Mean, pa.Std)
-		}
-		row := []string{name, fmt.Sprint(seeds)}
-		for _, s := range st {
-			row = append(row, s.String())
-		}
-		tbl.Rows = append(tbl.Rows, append(row, m, q, fmt.Sprint(params), fmt.Sprintf("%.1f", float64(flops)/1e6), fmt.Sprintf("%.2f", lat)))
-	}
-	for _, r := range o.Rows {
-		add("student "+r.Variant, r.Seeds, r.Stats, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
-	}
-	for _, t := range o.Teachers {
-		v := t.Result.Val
-		var mp, pa *Stat
-		if t.Result.Pose3D != nil {
-			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
-		}
-		add("teacher "+t.Variant, 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
-	}
+	tbl := report.Table{Caption: "COCO keypoint AP and PCK@0.1 (joints within 10 % of the box's longer side) on the held-out split (mean ± std over seeds); MPJPE on held-out 3D people; latency: median batch-1 inference, GoMLX go backend",
+		Header: TableHeader, Rows: TableRows(o, "student ")}
 	p.Sections = append(p.Sections, report.Section{
 		Heading: "Results",
 		Paragraphs: []string{
-			"Students: MobileNetV2 0.25 with a light head and a 1×1 mask head; primary teacher SimpleBaseline-R18 ×0.25, senior teacher SimpleBaseline-R18 ×0.375 with a segmentation head trained on the GT masks. " +
+			"Students: MoVNect 0.5 (64×48 crops) with a 1×1 mask head, pretrained on the GT, then continued by each variant; primary teacher MoVNect 1.0, senior teacher MoVNect 1.0 trained twice as long with a segmentation head trained on the GT masks. " +
 				"gt: GT heatmaps only; primary: α‖H−H_GT‖² + (1−α)‖H−H_PT‖² (MoVNect/FPD, α = 0.5); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction. " +
 				"3d_gt / 3d_movnect: MoVNect 3D students (location maps, GT-heatmap-masked location loss, bone-length loss) without and with the 3D teacher.",
 		},
 		Tables: []report.Table{tbl},
-		Images: []report.Image{{Path: "ablation.png", Caption: "AP per variant (bars: mean, whiskers: ±1 std over seeds; dashed: teachers)"}},
+		Images: []report.Image{{Path: "ablation.png", Caption: "PCK@0.1 per 2D variant (bars: mean, whiskers: ±1 std over seeds; dashed: teachers and the pretrained student)"}},
 	})
 	curves := map[string]string{}
 	var order []string
@@ -176,7 +154,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 		if err != nil {
 			return nil, err
 		}
-		models = append(models, Model{Name: "teacher " + t.Variant, Teacher: nt})
+		models = append(models, Model{Name: teacherLabel(t.Variant), Teacher: nt})
 	}
 	for _, v := range order {
 		if v == "3d_gt" || v == "3d_movnect" {

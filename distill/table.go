@@ -113,11 +113,13 @@ func Aggregate(runs []Run) []Row {
 	return rows
 }
 
-// FormatTable returns the experiment's markdown table: students by variant, then the teachers.
-func FormatTable(o *Outcome) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "| model | seeds | AP | AP50 | AP75 | APm | APl | PCK@0.1 | MPJPE (mm) | PA-MPJPE (mm) | params | MFLOPs | latency (ms) |\n")
-	fmt.Fprintf(&b, "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n")
+// TableHeader names the columns of TableRows.
+var TableHeader = []string{"model", "seeds", "AP", "AP50", "AP75", "APm", "APl", "PCK@0.1", "MPJPE (mm)", "PA-MPJPE (mm)", "params", "MFLOPs", "latency (ms)"}
+
+// TableRows returns the experiment's table as text cells: students by variant (named
+// studentPrefix + variant), then the teachers and the pretrained student.
+func TableRows(o *Outcome, studentPrefix string) [][]string {
+	var rows [][]string
 	line := func(name string, seeds int, st []Stat, pck, mp, pa *Stat, params, flops int64, lat float64) {
 		m, p, k := "—", "—", "—"
 		if mp != nil {
@@ -125,18 +127,35 @@ func FormatTable(o *Outcome) string {
 		} else if pck != nil {
 			k = pck.String()
 		}
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %d | %.1f | %.2f |\n", name, seeds, st[0], st[1], st[2], st[3], st[4], k, m, p, params, float64(flops)/1e6, lat)
+		row := []string{name, fmt.Sprint(seeds)}
+		for _, x := range st {
+			row = append(row, x.String())
+		}
+		rows = append(rows, append(row, k, m, p, fmt.Sprint(params), fmt.Sprintf("%.1f", float64(flops)/1e6), fmt.Sprintf("%.2f", lat)))
 	}
 	for _, r := range o.Rows {
-		line(r.Variant, r.Seeds, r.Stats, r.PCK, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
+		line(studentPrefix+r.Variant, r.Seeds, r.Stats, r.PCK, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
 	}
 	for _, t := range o.Teachers {
 		v := t.Result.Val
-		var mp, pa *Stat
+		var mp, pa, pck *Stat
 		if t.Result.Pose3D != nil {
 			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
+		} else {
+			pck = &Stat{Mean: t.PCK}
 		}
-		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, &Stat{Mean: t.PCK}, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
+		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, pck, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
+	}
+	return rows
+}
+
+// FormatTable returns the experiment's markdown table (TableRows).
+func FormatTable(o *Outcome) string {
+	var b strings.Builder
+	b.WriteString("| " + strings.Join(TableHeader, " | ") + " |\n")
+	b.WriteString(strings.Repeat("|---", len(TableHeader)) + "|\n")
+	for _, r := range TableRows(o, "") {
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
 	}
 	return b.String()
 }
@@ -146,18 +165,22 @@ func WriteTable(path string, o *Outcome) error {
 	return atomicfile.WriteBytes(path, []byte(FormatTable(o)))
 }
 
-// PlotAblation draws the mean AP of every variant with ±1 std error bars, the teachers' AP as
-// horizontal reference lines, as a PNG.
+// PlotAblation draws the mean PCK@0.1 of every 2D variant with ±1 std error bars and the
+// teachers' PCK@0.1 as horizontal reference lines, as a PNG (COCO AP is in the table; at the
+// lengths a CPU affords it is near zero and would show nothing).
 func PlotAblation(path string, o *Outcome) error {
 	p := plot.New()
-	p.Title.Text = o.Name + ": COCO AP on held-out synthetic people (mean ± std over seeds)"
-	p.Y.Label.Text = "AP"
+	p.Title.Text = o.Name + ": PCK@0.1 on held-out synthetic people (mean ± std over seeds)"
+	p.Y.Label.Text = "PCK@0.1"
 	var vals plotter.Values
 	var errs plotter.YErrors
 	var names []string
 	for _, r := range o.Rows {
-		vals = append(vals, r.AP.Mean)
-		errs = append(errs, struct{ Low, High float64 }{r.AP.Std, r.AP.Std})
+		if r.PCK == nil {
+			continue
+		}
+		vals = append(vals, r.PCK.Mean)
+		errs = append(errs, struct{ Low, High float64 }{r.PCK.Std, r.PCK.Std})
 		names = append(names, r.Variant)
 	}
 	if len(vals) > 0 {
@@ -182,8 +205,11 @@ func PlotAblation(path string, o *Outcome) error {
 		p.NominalX(names...)
 	}
 	for i, t := range o.Teachers {
+		if t.Result.Pose3D != nil {
+			continue
+		}
 		x0, x1 := -0.5, math.Max(0.5, float64(len(vals))-0.5)
-		l, err := plotter.NewLine(plotter.XYs{{X: x0, Y: t.Result.Val.AP}, {X: x1, Y: t.Result.Val.AP}})
+		l, err := plotter.NewLine(plotter.XYs{{X: x0, Y: t.PCK}, {X: x1, Y: t.PCK}})
 		if err != nil {
 			return fmt.Errorf("plot %s: %w", path, err)
 		}
@@ -194,10 +220,12 @@ func PlotAblation(path string, o *Outcome) error {
 	}
 	top := 0.05
 	for _, r := range o.Rows {
-		top = math.Max(top, r.AP.Mean+r.AP.Std)
+		if r.PCK != nil {
+			top = math.Max(top, r.PCK.Mean+r.PCK.Std)
+		}
 	}
 	for _, t := range o.Teachers {
-		top = math.Max(top, t.Result.Val.AP)
+		top = math.Max(top, t.PCK)
 	}
 	p.Y.Min, p.Y.Max = 0, math.Min(1, 1.15*top)
 	p.Legend.Top = true
