@@ -8,7 +8,7 @@
 // Activations are quantized to uint8 per tensor after training (Calibrate records each layer's
 // output range on sample crops, by min/max or percentile; PostTrainingQuant folds batch norm,
 // quantizes the weights to int8 per channel and gives a PTQModel that runs in Go with fake-quantized
-// activations, QuantPredictor, and exports as a QDQ ONNX model). QuantModelFn builds the network with
+// activations, NewQuantPredictor, and exports as a QDQ ONNX model). QuantModelFn builds the network with
 // fake quantization and straight-through gradients for quantization-aware training, and FineTune
 // fine-tunes any compressed network with train.Run, optionally quantization-aware and with a
 // teacher's distillation term. AgreementAP scores a compressed network against the original's

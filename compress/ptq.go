@@ -48,7 +48,7 @@ func NewPTQModel(net *nets.Net, store *model.Store, scope string, acts map[strin
 }
 
 // Predictor returns the Go fake-quant predictor of the model.
-func (m *PTQModel) Predictor(backend compute.Backend) (*QuantPredictor, error) {
+func (m *PTQModel) Predictor(backend compute.Backend) (*nets.Predictor, error) {
 	return NewQuantPredictor(backend, m.Store, m.Net, QuantSpec{Activations: m.Activations})
 }
 

@@ -148,7 +148,7 @@ func TestPTQCloseToFloat(t *testing.T) {
 	}
 }
 
-// quantPredict returns the heads of a QuantPredictor, flattened, as predict does for nets.Predictor.
+// quantPredict returns the heads of a NewQuantPredictor predictor, flattened, as predict does for nets.Predictor.
 func quantPredict(t testing.TB, backend compute.Backend, net *nets.Net, store *model.Store, spec QuantSpec, images *tensors.Tensor) [][]float32 {
 	t.Helper()
 	p, err := NewQuantPredictor(backend, store, net, spec)

@@ -53,11 +53,19 @@ type Predictor struct {
 // NewPredictor returns a predictor for net with the variables in store (missing variables are
 // initialized from the store's seed, model.ParamInitialSeed).
 func NewPredictor(backend compute.Backend, store *model.Store, net *Net) (*Predictor, error) {
+	return NewPredictorWith(backend, store, net, func(scope *model.Scope, images *graph.Node) (Outputs, error) {
+		return Build(scope, net, images, false)
+	})
+}
+
+// NewPredictorWith returns a predictor for net whose inference graph is built by build instead of
+// Build (e.g. with fake-quantized activations); build's outputs must be net's heads.
+func NewPredictorWith(backend compute.Backend, store *model.Store, net *Net, build func(scope *model.Scope, images *graph.Node) (Outputs, error)) (*Predictor, error) {
 	if _, err := net.Shapes(8*max(1, net.InputMultiple), 8*max(1, net.InputMultiple)); err != nil {
 		return nil, fmt.Errorf("predictor: %w", err)
 	}
 	exec, err := model.NewExec(backend, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
-		out, err := Build(scope, net, images, false)
+		out, err := build(scope, images)
 		if err != nil {
 			panic(err)
 		}

@@ -478,7 +478,7 @@ func medianOf(xs []float64) float64 {
 }
 
 // predictor is what the measurer runs: a nets.Predictor or, for post-training quantized variants, a
-// compress.QuantPredictor.
+// compress.NewQuantPredictor.
 type predictor interface {
 	Predict(images *tensors.Tensor) (nets.Prediction, error)
 	Finalize()
