@@ -129,16 +129,9 @@ func parseSize(s string) (w, h int, err error) {
 	return w, h, nil
 }
 
-// parseRange parses "N" or "MIN-MAX".
+// parseRange parses "N" or "MIN-MAX" of people counts (0 <= MIN <= MAX).
 func parseRange(s string) (lo, hi int, err error) {
-	a, b, ok := strings.Cut(s, "-")
-	if !ok {
-		b = a
-	}
-	lo, err = strconv.Atoi(a)
-	if err == nil {
-		hi, err = strconv.Atoi(b)
-	}
+	lo, hi, err = cutRange(s, strconv.Atoi)
 	if err != nil || lo < 0 || hi < lo {
 		return 0, 0, fmt.Errorf("--people %q: want N or MIN-MAX with 0 <= MIN <= MAX", s)
 	}
@@ -147,16 +140,22 @@ func parseRange(s string) (lo, hi int, err error) {
 
 // parseFloatRange parses "X" or "MIN-MAX" of positive numbers.
 func parseFloatRange(s string) (lo, hi float64, err error) {
-	a, b, ok := strings.Cut(s, "-")
-	if !ok {
-		b = a
-	}
-	lo, err = strconv.ParseFloat(a, 64)
-	if err == nil {
-		hi, err = strconv.ParseFloat(b, 64)
-	}
+	lo, hi, err = cutRange(s, func(v string) (float64, error) { return strconv.ParseFloat(v, 64) })
 	if err != nil || !(lo > 0) || hi < lo {
 		return 0, 0, fmt.Errorf("%q: want X or MIN-MAX with 0 < MIN <= MAX", s)
 	}
 	return lo, hi, nil
+}
+
+// cutRange parses "V" (lo = hi = V) or "LO-HI" with parse.
+func cutRange[T any](s string, parse func(string) (T, error)) (lo, hi T, err error) {
+	a, b, ok := strings.Cut(s, "-")
+	if !ok {
+		b = a
+	}
+	if lo, err = parse(a); err != nil {
+		return lo, hi, err
+	}
+	hi, err = parse(b)
+	return lo, hi, err
 }
