@@ -29,12 +29,8 @@ type Run struct {
 }
 
 // ValPCK returns PCK@0.1 (box-normalised) of the predictions a run saved for the val split
-// (RUN/val_results.json) against dataDir/val.json.
-func ValPCK(ctx context.Context, dataDir, runDir string) (float64, error) {
-	gt, err := dataset.Read(ctx, filepath.Join(dataDir, "val.json"), dataset.ReadOptions{})
-	if err != nil {
-		return 0, err
-	}
+// (RUN/val_results.json) against the split's ground truth gt.
+func ValPCK(gt *dataset.Dataset, runDir string) (float64, error) {
 	path := filepath.Join(runDir, train.ValResultsFile)
 	results, err := dataset.ReadResults(path)
 	if err != nil {
@@ -112,6 +108,10 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	if out.DataDir, err = EnsureData(ctx, e.Data, cache, opts.Progress); err != nil {
 		return nil, err
 	}
+	valGT, err := dataset.Read(ctx, filepath.Join(out.DataDir, "val.json"), dataset.ReadOptions{})
+	if err != nil {
+		return nil, err
+	}
 	teachers := map[string]*NetTeacher{}
 	cached := map[string]*DiskCached{}
 	use := func(name string) Teacher {
@@ -155,7 +155,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		if err != nil {
 			return nil, err
 		}
-		pck, err := ValPCK(ctx, out.DataDir, dir)
+		pck, err := ValPCK(valGT, dir)
 		if err != nil {
 			return nil, err
 		}
@@ -169,7 +169,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			cached[tt.name] = &DiskCached{ID: dir, Dir: filepath.Join(cache, "teacher_outputs", filepath.Base(dir)), Teacher: teachers[tt.name]}
 		}
 	}
-	initCkpt, err := pretrainStudent(ctx, e, out, cache, be, clock, opts)
+	initCkpt, err := pretrainStudent(ctx, e, out, valGT, cache, be, clock, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -214,7 +214,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			if err != nil {
 				return nil, err
 			}
-			pck, err := ValPCK(ctx, out.DataDir, dir)
+			pck, err := ValPCK(valGT, dir)
 			if err != nil {
 				return nil, err
 			}
@@ -289,7 +289,7 @@ func teacherDirs(teachers []Run) map[string]string {
 // pretrainStudent trains (or reuses from the cache) the student on the GT alone for
 // e.PretrainSteps, records it among the outcome's teachers as "pretrain", and returns its final
 // checkpoint, from which every variant starts; without PretrainSteps it returns "".
-func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, cache string, be compute.Backend, clock *stageClock, opts RunnerOptions) (string, error) {
+func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *dataset.Dataset, cache string, be compute.Backend, clock *stageClock, opts RunnerOptions) (string, error) {
 	if e.PretrainSteps <= 0 {
 		return "", nil
 	}
@@ -313,7 +313,7 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, cache str
 	if err != nil {
 		return "", err
 	}
-	pck, err := ValPCK(ctx, out.DataDir, dir)
+	pck, err := ValPCK(valGT, dir)
 	if err != nil {
 		return "", err
 	}
