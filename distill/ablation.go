@@ -7,12 +7,9 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/eval"
-	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -76,15 +73,16 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	out := &Outcome{Name: e.Name}
 	clock := &stageClock{w: opts.Progress, start: t0}
 	needP, needS := false, false
-	var variants []Variant
-	recipe := Recipe{Alpha: train.Constant(e.Alpha), Stages: Stages{Order: Ordered, PrimarySteps: e.PrimarySteps}, MaskWeight: e.MaskWeight, RestrictWeight: e.RestrictWeight}
+	var variants []string
 	for _, name := range e.Variants {
-		v, err := BuildVariant(name, recipe)
+		r, err := VariantRecipe(name, e.variantParams("", ""))
 		if err != nil {
 			return nil, err
 		}
-		needP, needS = needP || v.UsePrimary, needS || v.UseSenior
-		variants = append(variants, v)
+		for _, t := range r.Teachers {
+			needP, needS = needP || t.Name == PrimaryName, needS || t.Name == SeniorName
+		}
+		variants = append(variants, name)
 	}
 	clock.all = 1 + len(variants)*len(e.Seeds)
 	clock.total = len(variants) * len(e.Seeds) * e.student.Steps
@@ -125,33 +123,23 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			t.Close()
 		}
 	}()
+	dirs := map[string]string{}
 	for _, tt := range []struct {
 		name string
 		need bool
-		cfg  train.Config
-		mask bool
-	}{{PrimaryName, needP, e.primary, false}, {SeniorName, needS, e.senior, true}} {
+	}{{PrimaryName, needP}, {SeniorName, needS}} {
 		if !tt.need {
 			continue
 		}
-		net, err := tt.cfg.Net()
-		if err != nil {
-			return nil, err
-		}
-		terms := []train.Term{train.HeatmapMSE("heatmap_gt", nil)}
-		if tt.mask {
-			if net, err = WithMaskHead(net); err != nil {
-				return nil, err
-			}
-			terms = append(terms, GTMaskBCE("mask_gt", train.Constant(e.MaskWeight)))
-		}
-		clock.begin("teacher "+tt.name, tt.cfg.Steps)
-		dir, res, err := EnsureTeacher(ctx, TeacherSpec{Name: tt.name, Config: tt.cfg, Net: net, Terms: terms, Masks: tt.mask}, e.Data, out.DataDir, cache, be, opts.Progress)
+		spec := e.teacherSpec(tt.name)
+		clock.begin("teacher "+tt.name, spec.Config.Steps)
+		dir, res, err := EnsureTeacher(ctx, spec, out.DataDir, cache, be, opts.Progress)
 		if err != nil {
 			return nil, fmt.Errorf("teacher %s: %w", tt.name, err)
 		}
-		clock.end(tt.cfg.Steps)
-		lat, err := latency(be, dir, net, tt.cfg, e.LatencyRuns)
+		clock.end(spec.Config.Steps)
+		dirs[tt.name] = dir
+		lat, err := latency(be, dir, e.LatencyRuns)
 		if err != nil {
 			return nil, err
 		}
@@ -159,7 +147,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		if err != nil {
 			return nil, err
 		}
-		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: tt.cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
+		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: spec.Config.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
 		if teachers[tt.name], err = LoadTeacher(dir, be); err != nil {
 			return nil, err
 		}
@@ -174,43 +162,27 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		return nil, err
 	}
 	for _, v := range variants {
+		recipe, err := VariantRecipe(v, e.variantParams(dirs[PrimaryName], dirs[SeniorName]))
+		if err != nil {
+			return nil, err
+		}
+		opened := map[string]Teacher{}
+		for _, t := range recipe.Teachers {
+			opened[t.Name] = use(t.Name)
+		}
 		for _, seed := range e.Seeds {
 			cfg := e.student
 			cfg.Seed = seed
-			cfg.Name = fmt.Sprintf("%s-%s-s%d", e.student.Name, v.Name, seed)
-			net, err := cfg.Net()
-			if err != nil {
-				return nil, err
-			}
-			if net, err = WithMaskHead(net); err != nil {
-				return nil, err
-			}
-			var att []Attached
-			bin := Binarization{Threshold: e.Binarize, Floor: DefaultBinarization().Floor}
-			if v.UsePrimary {
-				a := Attached{Name: PrimaryName, Teacher: use(PrimaryName)}
-				if v.BinarizePrimary {
-					a.Binarize = &bin
-				}
-				att = append(att, a)
-			}
-			if v.UseSenior {
-				a := Attached{Name: SeniorName, Teacher: use(SeniorName)}
-				if v.BinarizeSenior {
-					a.Binarize = &bin
-				}
-				att = append(att, a)
-			}
-			dir := filepath.Join(opts.OutDir, "runs", fmt.Sprintf("%s-s%d", v.Name, seed))
-			clock.begin(fmt.Sprintf("student %s, seed %d", v.Name, seed), cfg.Steps)
+			cfg.Name = fmt.Sprintf("%s-%s-s%d", e.student.Name, v, seed)
+			dir := filepath.Join(opts.OutDir, "runs", fmt.Sprintf("%s-s%d", v, seed))
+			clock.begin(fmt.Sprintf("student %s, seed %d", v, seed), cfg.Steps)
 			// A rerun after an interruption reuses finished runs and resumes the interrupted one.
-			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Net: net, DataDir: out.DataDir, OutDir: dir, Terms: v.Terms, Teachers: att, Init: initCkpt, Backend: be, Progress: opts.Progress},
-				v.Name, e.Alpha, e.Binarize, e.PrimarySteps, e.MaskWeight, e.RestrictWeight, teacherDirs(out.Teachers))
+			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Recipe: recipe, DataDir: out.DataDir, OutDir: dir, Teachers: opened, Init: initCkpt, Backend: be, Progress: opts.Progress})
 			if err != nil {
-				return nil, fmt.Errorf("variant %s seed %d: %w", v.Name, seed, err)
+				return nil, fmt.Errorf("variant %s seed %d: %w", v, seed, err)
 			}
 			clock.end(cfg.Steps)
-			lat, err := latency(be, dir, net, cfg, e.LatencyRuns)
+			lat, err := latency(be, dir, e.LatencyRuns)
 			if err != nil {
 				return nil, err
 			}
@@ -218,7 +190,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			if err != nil {
 				return nil, err
 			}
-			out.Runs = append(out.Runs, Run{Variant: v.Name, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
+			out.Runs = append(out.Runs, Run{Variant: v, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
 			if err := writeJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
 				return nil, err
 			}
@@ -247,43 +219,15 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	return out, nil
 }
 
-// latency returns the median wall time of runs (0: 20) batch-1 inferences of a run's checkpoint,
-// in milliseconds, after one warm-up call.
-func latency(be compute.Backend, dir string, net *nets.Net, cfg train.Config, runs int) (float64, error) {
-	if runs <= 0 {
-		runs = 20
-	}
-	store := model.NewStore()
-	if _, err := train.LoadCheckpoint(filepath.Join(dir, train.CheckpointFile), store, net); err != nil {
-		return 0, err
-	}
-	p, err := nets.NewPredictor(be, store, net)
+// latency returns the median wall time of runs (0: 20) batch-1 inferences of a run's weights, in
+// milliseconds, after one warm-up call.
+func latency(be compute.Backend, dir string, runs int) (float64, error) {
+	t, err := LoadTeacher(dir, be)
 	if err != nil {
 		return 0, err
 	}
-	defer p.Finalize()
-	img := tensors.FromFlatDataAndDimensions(make([]float32, cfg.InputH*cfg.InputW*3), 1, cfg.InputH, cfg.InputW, 3)
-	if _, err := p.Predict(img); err != nil {
-		return 0, err
-	}
-	ts := make([]float64, runs)
-	for i := range ts {
-		t := time.Now()
-		if _, err := p.Predict(img); err != nil {
-			return 0, err
-		}
-		ts[i] = float64(time.Since(t).Microseconds()) / 1000
-	}
-	return median(ts), nil
-}
-
-// teacherDirs returns the run directories of teachers by name (what identifies their weights).
-func teacherDirs(teachers []Run) map[string]string {
-	dirs := make(map[string]string, len(teachers))
-	for _, t := range teachers {
-		dirs[t.Variant] = t.Dir
-	}
-	return dirs
+	defer t.Close()
+	return t.Latency(runs)
 }
 
 // pretrainStudent trains (or reuses from the cache) the student on the GT alone for
@@ -296,20 +240,13 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 	cfg := e.student
 	cfg.Name = e.student.Name + "-pretrain"
 	cfg.Steps = e.PretrainSteps
-	net, err := cfg.Net()
-	if err != nil {
-		return "", err
-	}
-	if net, err = WithMaskHead(net); err != nil {
-		return "", err
-	}
 	clock.begin("pretrain the student on the GT", cfg.Steps)
-	dir, res, err := EnsureTeacher(ctx, TeacherSpec{Name: PretrainName, Config: cfg, Net: net, Terms: []train.Term{train.HeatmapMSE("heatmap_gt", nil)}}, e.Data, out.DataDir, cache, be, opts.Progress)
+	dir, res, err := EnsureTeacher(ctx, TeacherSpec{Name: PretrainName, Config: cfg, Recipe: Recipe{MaskHead: true}, Data: e.Data}, out.DataDir, cache, be, opts.Progress)
 	if err != nil {
 		return "", fmt.Errorf("pretrain the student: %w", err)
 	}
 	clock.end(cfg.Steps)
-	lat, err := latency(be, dir, net, cfg, e.LatencyRuns)
+	lat, err := latency(be, dir, e.LatencyRuns)
 	if err != nil {
 		return "", err
 	}
@@ -319,4 +256,19 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 	}
 	out.Teachers = append(out.Teachers, Run{Variant: PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
 	return filepath.Join(dir, train.CheckpointFile), nil
+}
+
+// variantParams returns what the variants share, with the teachers' run directories.
+func (e *Experiment) variantParams(primary, senior string) VariantParams {
+	return VariantParams{Primary: primary, Senior: senior, Alpha: e.Alpha, Binarize: e.Binarize, Switch: e.PrimarySteps,
+		MaskWeight: e.MaskWeight, RestrictWeight: e.RestrictWeight}
+}
+
+// teacherSpec returns the spec of the experiment's primary or senior teacher: the senior gets a
+// mask head trained on the GT masks with the experiment's mask weight.
+func (e *Experiment) teacherSpec(name string) TeacherSpec {
+	if name == SeniorName {
+		return TeacherSpec{Name: name, Config: e.senior, Recipe: Recipe{MaskHead: true, GTMaskWeight: e.MaskWeight}, Data: e.Data}
+	}
+	return TeacherSpec{Name: name, Config: e.primary, Data: e.Data}
 }

@@ -62,14 +62,10 @@ func TestTeacherTermPullsStudentToTeacher(t *testing.T) {
 	distance := func(alpha float64, steps int) float64 {
 		cfg := scfg
 		cfg.Steps = steps
-		net, err := cfg.Net()
-		if err != nil {
-			t.Fatal(err)
-		}
 		sdir := filepath.Join(tmp, fmt.Sprintf("student-%g-%d", alpha, steps))
-		terms := HeatmapTerms("heatmap_teacher", "teacher"+SuffixHeatmaps, train.Constant(alpha))
-		if _, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: dir, OutDir: sdir, Terms: terms,
-			Teachers: []Attached{{Name: "teacher", Teacher: teacher}}, Backend: be}); err != nil {
+		rec := Recipe{Teachers: []TeacherRef{{Name: "teacher", Run: filepath.Join(tmp, "teacher")}}, Alpha: alpha}
+		if _, err := Train(ctx, RunOptions{Config: cfg, Recipe: rec, DataDir: dir, OutDir: sdir,
+			Teachers: map[string]Teacher{"teacher": teacher}, Backend: be}); err != nil {
 			t.Fatal(err)
 		}
 		s, err := LoadTeacher(sdir, be)

@@ -76,11 +76,6 @@ type Experiment struct {
 	s3d     *train.Config
 }
 
-// VariantNames lists the known variants in table order.
-func VariantNames() []string {
-	return []string{"gt", "primary", "senior", "both", "odkd", "odkd_nobin", "odkd_nomask"}
-}
-
 // LoadExperiment reads an experiment file and the configurations it names.
 func LoadExperiment(path string) (*Experiment, error) {
 	data, err := os.ReadFile(path)

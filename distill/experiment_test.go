@@ -171,3 +171,29 @@ func TestValPCK(t *testing.T) {
 		t.Error("missing run: no error")
 	}
 }
+
+// TestSeniorCacheKeyFollowsMaskWeight: changing the ablation's mask_weight trains a new senior
+// teacher instead of reusing the one trained with the old weight (the stale-teacher bug).
+func TestSeniorCacheKeyFollowsMaskWeight(t *testing.T) {
+	e, err := LoadExperiment(filepath.Join("..", "configs", "odkd_ablation.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cache := t.TempDir()
+	dir := func(w float64) string {
+		e.MaskWeight = w
+		d, err := TeacherDir(e.teacherSpec(SeniorName), cache)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if a, b := dir(0.1), dir(5); a == b {
+		t.Errorf("mask weights 0.1 and 5: one senior cache entry %s", a)
+	}
+	p1, _ := TeacherDir(e.teacherSpec(PrimaryName), cache)
+	e.MaskWeight = 0.1
+	if p2, _ := TeacherDir(e.teacherSpec(PrimaryName), cache); p1 != p2 {
+		t.Error("the primary teacher's cache entry depends on the senior's mask weight")
+	}
+}

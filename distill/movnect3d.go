@@ -49,21 +49,13 @@ func Terms3D(teacher string, alpha train.Schedule, boneWeight float64) []train.T
 // run3D trains the 3D teacher (cached) and the 3D students with and without it, one per seed.
 func run3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute.Backend, opts RunnerOptions, clock *stageClock) (Run, []Run, error) {
 	const boneWeight = 0.1
-	tnet, err := Net3D(*e.t3d)
-	if err != nil {
-		return Run{}, nil, err
-	}
-	snet, err := Net3D(*e.s3d)
-	if err != nil {
-		return Run{}, nil, err
-	}
 	clock.begin("3D teacher", e.t3d.Steps)
-	tdir, tres, err := EnsureTeacher(ctx, TeacherSpec{Name: "teacher3d", Config: *e.t3d, Net: tnet, Terms: Terms3D("", nil, boneWeight), Loc: true}, e.Data, dataDir, cache, be, opts.Progress)
+	tdir, tres, err := EnsureTeacher(ctx, TeacherSpec{Name: "teacher3d", Config: *e.t3d, Recipe: Recipe{Pose3D: &Pose3DTerms{BoneWeight: boneWeight}}, Data: e.Data}, dataDir, cache, be, opts.Progress)
 	if err != nil {
 		return Run{}, nil, fmt.Errorf("3D teacher: %w", err)
 	}
 	clock.end(e.t3d.Steps)
-	tlat, err := latency(be, tdir, tnet, *e.t3d, e.LatencyRuns)
+	tlat, err := latency(be, tdir, e.LatencyRuns)
 	if err != nil {
 		return Run{}, nil, err
 	}
@@ -75,11 +67,11 @@ func run3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute
 	defer teacher.Close()
 	var runs []Run
 	for _, kd := range []bool{false, true} {
-		name, tname := "3d_gt", ""
-		var att []Attached
+		name := "3d_gt"
+		recipe := Recipe{Pose3D: &Pose3DTerms{BoneWeight: boneWeight}}
 		if kd {
-			name, tname = "3d_movnect", "teacher3d"
-			att = []Attached{{Name: tname, Teacher: teacher}}
+			name = "3d_movnect"
+			recipe.Teachers, recipe.Alpha = []TeacherRef{{Name: "teacher3d", Run: tdir}}, e.Alpha
 		}
 		for _, seed := range e.Seeds {
 			cfg := *e.s3d
@@ -87,13 +79,12 @@ func run3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute
 			cfg.Name = fmt.Sprintf("%s-%s-s%d", cfg.Name, name, seed)
 			dir := filepath.Join(opts.OutDir, "runs", fmt.Sprintf("%s-s%d", name, seed))
 			clock.begin(fmt.Sprintf("3D student %s, seed %d", name, seed), cfg.Steps)
-			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Net: snet, DataDir: dataDir, OutDir: dir, Terms: Terms3D(tname, train.Constant(e.Alpha), boneWeight), Teachers: att, Locations: true, Backend: be, Progress: opts.Progress},
-				name, e.Alpha, boneWeight, tdir)
+			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Recipe: recipe, DataDir: dataDir, OutDir: dir, Teachers: map[string]Teacher{"teacher3d": teacher}, Backend: be, Progress: opts.Progress})
 			if err != nil {
 				return Run{}, nil, fmt.Errorf("3D student %s seed %d: %w", name, seed, err)
 			}
 			clock.end(cfg.Steps)
-			lat, err := latency(be, dir, snet, cfg, e.LatencyRuns)
+			lat, err := latency(be, dir, e.LatencyRuns)
 			if err != nil {
 				return Run{}, nil, err
 			}

@@ -223,9 +223,10 @@ func TestDistillUnlabeledOnPhotos(t *testing.T) {
 	bin := DefaultBinarization()
 	res, err := DistillUnlabeled(ctx, UnlabeledOptions{
 		Config: cfg, DataDir: data, OutDir: filepath.Join(tmp, "run"),
-		PrimaryModel: modelstore.BlazePosePath(cache, modelstore.PoseLandmarkLite),
-		SeniorModel:  modelstore.BlazePosePath(cache, modelstore.PoseLandmarkFull),
-		Alpha:        0.5, Binarize: &bin, Mask: true, MaskWeight: 0.1, RestrictWeight: 1,
+		Recipe: Recipe{
+			Teachers: []TeacherRef{{Name: PrimaryName, Model: "blazepose-lite", Binarize: &bin}, {Name: SeniorName, Model: "blazepose-full", Binarize: &bin}},
+			Alpha:    0.5, Mask: true, MaskWeight: 0.1, RestrictWeight: 1,
+		},
 		LatencyRuns: 3, Backend: be,
 	})
 	if err != nil {

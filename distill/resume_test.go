@@ -24,21 +24,12 @@ func TestDistillResumesBitForBit(t *testing.T) {
 
 	cfg := tinyConfig("student", 0.25, 8)
 	cfg.Steps, cfg.CheckpointEvery, cfg.ValidateEvery = 6, 0, 0
-	net, err := cfg.Net()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stages := Stages{Order: Ordered, PrimarySteps: 4}
-	terms := append(HeatmapTerms("heatmap_teacher", "teacher"+SuffixHeatmaps, train.Constant(0.5)),
-		train.TeacherHeatmapMSE("heatmap_late", "late"+SuffixHeatmaps, Gated(train.Constant(0.5), stages.Senior())))
+	tdir := filepath.Join(tmp, "teacher")
+	rec := Recipe{Teachers: []TeacherRef{{Name: "early", Run: tdir}, {Name: "late", Run: tdir}}, Alpha: 0.5, Order: Ordered, Switch: 4}
 	run := func(out string, stopAt int, resume bool) Result {
 		t.Helper()
-		teachers := []Attached{
-			{Name: "teacher", Teacher: teacher},
-			{Name: "late", Teacher: &stagedTeacher{Teacher: teacher, active: stages.Senior(), joints: 17}},
-		}
-		res, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: dir, OutDir: out, Terms: terms, Teachers: teachers,
-			Backend: be, StopAt: stopAt, Resume: resume, LogEvery: 1})
+		res, err := Train(ctx, RunOptions{Config: cfg, Recipe: rec, DataDir: dir, OutDir: out, Teachers: map[string]Teacher{"early": teacher, "late": teacher},
+			StageTeachers: true, Backend: be, StopAt: stopAt, Resume: resume, LogEvery: 1})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -63,10 +54,10 @@ func TestDistillResumesBitForBit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Loss = ½·gt + ½·teacher, plus ½·late from step 5 (0-based 4) on.
+	// Loss = ½·gt + ½·early up to step 4, ½·gt + ½·late from step 5 (0-based 4) on.
 	for _, r := range recs {
-		rest := r.Loss - 0.5*r.Terms["heatmap_gt"] - 0.5*r.Terms["heatmap_teacher"]
-		want := 0.0
+		rest := r.Loss - 0.5*r.Terms["heatmap_gt"]
+		want := 0.5 * r.Terms["heatmap_early"]
 		if r.Step > 4 {
 			want = 0.5 * r.Terms["heatmap_late"]
 		}
@@ -83,31 +74,27 @@ func TestEnsureTeacherResumes(t *testing.T) {
 	dir, be := testData(t), testBackend(t)
 	cfg := tinyConfig("teacher", 0.25, 8)
 	cfg.Steps, cfg.CheckpointEvery = 4, 0
-	net, err := cfg.Net()
-	if err != nil {
-		t.Fatal(err)
-	}
-	spec := TeacherSpec{Name: "t", Config: cfg, Net: net, Terms: []train.Term{train.HeatmapMSE("heatmap_gt", nil)}}
+	spec := TeacherSpec{Name: "t", Config: cfg}
 	cache := t.TempDir()
-	tdir, err := teacherDir(spec, DataConfig{}, cache)
+	tdir, err := TeacherDir(spec, cache)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: dir, OutDir: tdir, Terms: spec.Terms, Backend: be, StopAt: 2}); err != nil {
+	if _, err := Train(ctx, RunOptions{Config: cfg, DataDir: dir, OutDir: tdir, Backend: be, StopAt: 2}); err != nil {
 		t.Fatal(err)
 	}
 	whole := filepath.Join(t.TempDir(), "whole")
-	if _, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: dir, OutDir: whole, Terms: spec.Terms, Backend: be}); err != nil {
+	if _, err := Train(ctx, RunOptions{Config: cfg, DataDir: dir, OutDir: whole, Backend: be}); err != nil {
 		t.Fatal(err)
 	}
-	got, res, err := EnsureTeacher(ctx, spec, DataConfig{}, dir, cache, be, nil)
+	got, res, err := EnsureTeacher(ctx, spec, dir, cache, be, nil)
 	if err != nil || got != tdir || res.Steps != cfg.Steps {
 		t.Fatalf("EnsureTeacher: %s, %d steps, %v; want %s, %d steps", got, res.Steps, err, tdir, cfg.Steps)
 	}
 	if err := train.CompareCheckpoints(filepath.Join(whole, train.CheckpointFile), filepath.Join(tdir, train.CheckpointFile)); err != nil {
 		t.Errorf("resumed teacher: %v", err)
 	}
-	again, res2, err := EnsureTeacher(ctx, spec, DataConfig{}, dir, cache, be, nil)
+	again, res2, err := EnsureTeacher(ctx, spec, dir, cache, be, nil)
 	if err != nil || again != tdir || res2 != res {
 		t.Errorf("second EnsureTeacher: %s %+v %v, want the cached %s %+v", again, res2, err, tdir, res)
 	}
@@ -121,19 +108,15 @@ func TestTrainOnce(t *testing.T) {
 	dir, be := testData(t), testBackend(t)
 	cfg := tinyConfig("once", 0.25, 8)
 	cfg.Steps, cfg.CheckpointEvery = 4, 0
-	net, err := cfg.Net()
-	if err != nil {
-		t.Fatal(err)
-	}
 	tmp := t.TempDir()
 	out := filepath.Join(tmp, "run")
-	opts := RunOptions{Config: cfg, Net: net, DataDir: dir, OutDir: out, Backend: be}
+	opts := RunOptions{Config: cfg, DataDir: dir, OutDir: out, Backend: be}
 	interrupted := opts
 	interrupted.StopAt = 2
-	if r, err := TrainOnce(ctx, interrupted, "alpha", 0.5); err != nil || r.Steps != 2 {
+	if r, err := TrainOnce(ctx, interrupted); err != nil || r.Steps != 2 {
 		t.Fatalf("interrupted run: %d steps, %v", r.Steps, err)
 	}
-	first, err := TrainOnce(ctx, opts, "alpha", 0.5)
+	first, err := TrainOnce(ctx, opts)
 	if err != nil || first.Steps != cfg.Steps {
 		t.Fatalf("resumed run: %d steps, %v", first.Steps, err)
 	}
@@ -150,7 +133,7 @@ func TestTrainOnce(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, err := TrainOnce(ctx, opts, "alpha", 0.5)
+	again, err := TrainOnce(ctx, opts)
 	if err != nil || again != first {
 		t.Errorf("rerun of a finished run: %+v, %v; want the saved %+v", again, err, first)
 	}
@@ -161,7 +144,8 @@ func TestTrainOnce(t *testing.T) {
 	if err := os.WriteFile(stale, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if r, err := TrainOnce(ctx, opts, "alpha", 0.25); err != nil || r.Steps != cfg.Steps {
+	opts.Recipe.MaskHead = true
+	if r, err := TrainOnce(ctx, opts); err != nil || r.Steps != cfg.Steps {
 		t.Fatalf("changed recipe: %d steps, %v", r.Steps, err)
 	}
 	if _, err := os.Stat(stale); err == nil {

@@ -19,23 +19,16 @@ const RunKeyFile = "run_key.txt"
 // opts.OutDir holds the finished run of the same key it returns that run's result without
 // training; when it holds an interrupted run of the same key it resumes it; otherwise it empties
 // the directory and trains from scratch. The key hashes the configuration, the network, the data
-// directory, the loss term names, the GT targets, the teachers' names and binarization, and
-// recipe: what the terms' weight schedules and the teachers' weights depend on (e.g. α and the
-// teachers' run directories), which the caller must give since functions cannot be hashed.
-func TrainOnce(ctx context.Context, opts RunOptions, recipe ...any) (Result, error) {
-	terms := make([]string, len(opts.Terms))
-	for i, t := range opts.Terms {
-		terms[i] = t.Name
+// directory, the initial weights and the whole recipe (teachers, weights, schedule).
+func TrainOnce(ctx context.Context, opts RunOptions) (Result, error) {
+	net := opts.Net
+	if net == nil {
+		var err error
+		if net, err = opts.Recipe.Net(opts.Config); err != nil {
+			return Result{}, fmt.Errorf("run %s: %w", opts.OutDir, err)
+		}
 	}
-	type attached struct {
-		Name     string
-		Binarize *Binarization
-	}
-	teachers := make([]attached, len(opts.Teachers))
-	for i, a := range opts.Teachers {
-		teachers[i] = attached{a.Name, a.Binarize}
-	}
-	key, err := hashOf(opts.Config, opts.Net, opts.DataDir, terms, opts.Masks, opts.Locations, teachers, opts.Init, recipe)
+	key, err := hashOf(opts.Config, net, opts.DataDir, opts.Recipe, opts.Init)
 	if err != nil {
 		return Result{}, fmt.Errorf("run %s: key: %w", opts.OutDir, err)
 	}

@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/gomlx/compute"
-	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/synth"
 	"github.com/posedistill/posedistill/train"
 )
@@ -103,18 +102,18 @@ func EnsureData(ctx context.Context, d DataConfig, cache string, progress io.Wri
 type TeacherSpec struct {
 	Name   string
 	Config train.Config
-	Net    *nets.Net
-	Terms  []train.Term
-	Masks  bool
-	Loc    bool
+	Recipe Recipe
+	// Data identifies the training data (e.g. the configuration it was rendered from); it
+	// enters the cache key.
+	Data any
 }
 
 // EnsureTeacher trains spec on dataDir into the cache unless a finished run with the same
-// configuration, network, data and loss names is there, and returns the run directory and its
-// result. An interrupted training of the same teacher (a checkpoint without summary.json) is
-// resumed.
-func EnsureTeacher(ctx context.Context, spec TeacherSpec, data DataConfig, dataDir, cache string, be compute.Backend, progress io.Writer) (string, Result, error) {
-	dir, err := teacherDir(spec, data, cache)
+// configuration, recipe (hence network) and data is there, and returns the run directory and
+// its result. An interrupted training of the same teacher (a checkpoint without summary.json)
+// is resumed.
+func EnsureTeacher(ctx context.Context, spec TeacherSpec, dataDir, cache string, be compute.Backend, progress io.Writer) (string, Result, error) {
+	dir, err := TeacherDir(spec, cache)
 	if err != nil {
 		return "", Result{}, err
 	}
@@ -122,19 +121,19 @@ func EnsureTeacher(ctx context.Context, spec TeacherSpec, data DataConfig, dataD
 		return dir, r, nil
 	}
 	_, noCheckpoint := os.Stat(filepath.Join(dir, train.CheckpointFile))
-	r, err := Train(ctx, RunOptions{Config: spec.Config, Net: spec.Net, DataDir: dataDir, OutDir: dir, Terms: spec.Terms, Masks: spec.Masks, Locations: spec.Loc,
+	r, err := Train(ctx, RunOptions{Config: spec.Config, Recipe: spec.Recipe, DataDir: dataDir, OutDir: dir,
 		Resume: noCheckpoint == nil, Backend: be, Progress: progress})
 	return dir, r, err
 }
 
-// teacherDir is the cache directory of a teacher: its name and the hash of its configuration,
-// network, data and loss term names.
-func teacherDir(spec TeacherSpec, data DataConfig, cache string) (string, error) {
-	terms := make([]string, len(spec.Terms))
-	for i, t := range spec.Terms {
-		terms[i] = t.Name
+// TeacherDir is the cache directory of a teacher: its name and the hash of its configuration,
+// network, data and whole recipe (so that changing any weight of the recipe trains anew).
+func TeacherDir(spec TeacherSpec, cache string) (string, error) {
+	net, err := spec.Recipe.Net(spec.Config)
+	if err != nil {
+		return "", err
 	}
-	key, err := hashOf(spec.Config, spec.Net, data, terms, spec.Masks, spec.Loc)
+	key, err := hashOf(spec.Config, net, spec.Data, spec.Recipe)
 	if err != nil {
 		return "", err
 	}

@@ -49,12 +49,12 @@ func TestStagesValidate(t *testing.T) {
 	}
 }
 
-// TestVariantWeights checks the weights the ODKD variants give their terms at given steps.
+// TestVariantWeights checks the weights the ODKD variants' recipes give their terms at given steps.
 func TestVariantWeights(t *testing.T) {
-	r := Recipe{Alpha: train.Constant(0.25), Stages: Stages{Order: Ordered, PrimarySteps: 10}, MaskWeight: 0.1, RestrictWeight: 2}
-	weights := func(v Variant, step int) map[string]float64 {
+	p := VariantParams{Primary: "p", Senior: "s", Alpha: 0.25, Binarize: 0.5, Switch: 10, MaskWeight: 0.1, RestrictWeight: 2}
+	weights := func(terms []train.Term, step int) map[string]float64 {
 		m := map[string]float64{}
-		for _, tm := range v.Terms {
+		for _, tm := range terms {
 			m[tm.Name] = 1 // a nil schedule is weight 1
 			if tm.Weight != nil {
 				m[tm.Name] = tm.Weight(step)
@@ -75,11 +75,15 @@ func TestVariantWeights(t *testing.T) {
 		{"gt", 3, map[string]float64{"heatmap_gt": 1}},
 	}
 	for _, c := range cases {
-		v, err := BuildVariant(c.variant, r)
+		r, err := VariantRecipe(c.variant, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := weights(v, c.step)
+		terms, err := r.Terms(100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := weights(terms, c.step)
 		if len(got) != len(c.want) {
 			t.Errorf("%s: terms %v, want %v", c.variant, got, c.want)
 			continue
@@ -91,15 +95,15 @@ func TestVariantWeights(t *testing.T) {
 		}
 	}
 	for _, name := range []string{"odkd", "both"} {
-		v, _ := BuildVariant(name, r)
-		if !v.BinarizePrimary || !v.BinarizeSenior {
+		r, _ := VariantRecipe(name, p)
+		if r.Teachers[0].Binarize == nil || r.Teachers[1].Binarize == nil {
 			t.Errorf("%s: teachers not binarized", name)
 		}
 	}
-	if v, _ := BuildVariant("odkd_nobin", r); v.BinarizePrimary || v.BinarizeSenior {
+	if r, _ := VariantRecipe("odkd_nobin", p); r.Teachers[0].Binarize != nil || r.Teachers[1].Binarize != nil {
 		t.Error("odkd_nobin binarizes")
 	}
-	if _, err := BuildVariant("nonsense", r); err == nil {
+	if _, err := VariantRecipe("nonsense", p); err == nil {
 		t.Error("unknown variant: no error")
 	}
 }

@@ -6,10 +6,13 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
@@ -177,4 +180,121 @@ func Hook(teachers []Attached) func(ctx context.Context, step int, b *topdown.Ba
 		}
 		return nil
 	}
+}
+
+// OpenTeacher opens a recipe's teacher for a student whose crops follow sc: a run trained here
+// (LoadTeacher) or an imported BlazePose model (BlazePoseTeacher, from the model cache, see
+// modelstore.DefaultCacheDir).
+func OpenTeacher(ref TeacherRef, be compute.Backend, sc topdown.Config) (Teacher, error) {
+	if ref.Run != "" {
+		return LoadTeacher(ref.Run, be)
+	}
+	file, err := modelstore.BlazePoseLandmark(ref.Model)
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s: %w", ref.Name, err)
+	}
+	cache, err := modelstore.DefaultCacheDir()
+	if err != nil {
+		return nil, err
+	}
+	t, err := NewBlazePoseTeacher(be, modelstore.BlazePosePath(cache, file), sc)
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s (%s): %w (run 'posedistill models fetch blazepose' first)", ref.Name, ref.Model, err)
+	}
+	return t, nil
+}
+
+// attach returns the recipe's teachers under their names with their binarization: those of
+// opened by name, the others opened (and closed by the returned function); staged wraps each of
+// two teachers in its stage (stagedTeacher).
+func attach(r Recipe, opened map[string]Teacher, staged bool, be compute.Backend, sc topdown.Config) ([]Attached, func(), error) {
+	var closers []func()
+	closeAll := func() {
+		for _, c := range closers {
+			c()
+		}
+	}
+	st := r.Stages()
+	var att []Attached
+	for i, ref := range r.Teachers {
+		t, ok := opened[ref.Name]
+		if !ok {
+			var err error
+			if t, err = OpenTeacher(ref, be, sc); err != nil {
+				closeAll()
+				return nil, nil, err
+			}
+			closers = append(closers, t.Close)
+		}
+		if staged && len(r.Teachers) == 2 {
+			gate := st.Primary()
+			if i == 1 {
+				gate = st.Senior()
+			}
+			t = &stagedTeacher{Teacher: t, active: gate, joints: sc.Joints.NumJoints()}
+		}
+		att = append(att, Attached{Name: ref.Name, Teacher: t, Binarize: ref.Binarize})
+	}
+	return att, closeAll, nil
+}
+
+// stagedTeacher runs its teacher only at the steps where active is non-zero and returns empty
+// outputs elsewhere, where its loss terms weigh nothing: ODKD's two stages then cost one teacher
+// each. Hook sets the step before each call (atStep); without it, calls count the steps from 0.
+type stagedTeacher struct {
+	Teacher
+	active func(int) float64
+	joints int
+	step   int
+}
+
+// atStep sets the step of the next Predict call.
+func (t *stagedTeacher) atStep(step int) { t.step = step }
+
+// Predict runs the teacher in its stage, and returns zero heatmaps and mask outside it.
+func (t *stagedTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
+	step := t.step
+	t.step++
+	if t.active(step) != 0 {
+		return t.Teacher.Predict(ctx, images, heatH, heatW)
+	}
+	if len(images.Shape) != 4 {
+		return TeacherOutput{}, fmt.Errorf("staged teacher: images shape %v", images.Shape)
+	}
+	n := images.Shape[0]
+	return TeacherOutput{Heatmaps: make([]float32, n*heatH*heatW*t.joints), Mask: make([]float32, n*heatH*heatW)}, nil
+}
+
+// Latency returns the median wall time of runs (0: 20) batch-1 inferences at the teacher's input
+// size, in milliseconds, after one warm-up call.
+func (t *NetTeacher) Latency(runs int) (float64, error) {
+	img := tensors.FromFlatDataAndDimensions(make([]float32, t.InputH*t.InputW*3), 1, t.InputH, t.InputW, 3)
+	return MedianMS(runs, func() error {
+		_, err := t.predictor.Predict(img)
+		return err
+	})
+}
+
+// MedianMS returns the median wall time in milliseconds of runs (0: 20) calls of f, after one
+// warm-up call.
+func MedianMS(runs int, f func() error) (float64, error) {
+	if runs <= 0 {
+		runs = 20
+	}
+	if err := f(); err != nil {
+		return 0, err
+	}
+	ts := make([]float64, runs)
+	for i := range ts {
+		t := time.Now()
+		if err := f(); err != nil {
+			return 0, err
+		}
+		ts[i] = float64(time.Since(t).Microseconds()) / 1000
+	}
+	slices.Sort(ts)
+	if runs%2 == 1 {
+		return ts[runs/2], nil
+	}
+	return (ts[runs/2-1] + ts[runs/2]) / 2, nil
 }

@@ -19,23 +19,26 @@ import (
 )
 
 // RunOptions configure Train: the hyper-parameters come from Config (LR schedule, batch,
-// steps, augmentation, seed, codec, GT targets), the network from Net (which may carry location
-// and mask heads that train.Config cannot describe).
+// steps, augmentation, seed, codec, GT targets), the loss, teachers and heads from Recipe.
 type RunOptions struct {
 	Config train.Config
-	Net    *nets.Net
+	// Recipe is how the run learns (see Recipe); Train saves it as OutDir/recipe.json.
+	Recipe Recipe
+	// Net is the network to train (nil: Recipe.Net(Config)), e.g. a pruned one.
+	Net *nets.Net
 	// DataDir holds train.json and val.json ("posedistill synth"); OutDir receives train.Run's
-	// run directory (config.json, net.json, checkpoints, metrics.jsonl, curves) and summary.json.
+	// run directory (config.json, net.json, checkpoints, metrics.jsonl, curves), recipe.json and
+	// summary.json.
 	DataDir, OutDir string
-	// Terms is the loss (nil: the GT heatmap MSE).
-	Terms []train.Term
-	// Teachers run on every batch before its step (see Hook).
-	Teachers []Attached
-	// Masks and Locations add GT person masks and COCO-17 location maps to the batches; they are
-	// or-ed into Config.Targets, which config.json records.
-	Masks, Locations bool
+	// Teachers are the recipe's teachers already opened, by name (e.g. behind a DiskCached);
+	// Train opens the others itself (OpenTeacher) and closes them when it returns.
+	Teachers map[string]Teacher
+	// StageTeachers runs each of two ordered or reversed teachers only in its own stage (their
+	// terms weigh nothing outside it, so the result is the same at half the teacher cost).
+	StageTeachers bool
 	// Resume continues the run in OutDir from its checkpoint (with the same options, teachers
-	// included, it ends with the same weights as an uninterrupted run).
+	// included, it ends with the same weights as an uninterrupted run). The recipe must be the
+	// one the run saved.
 	Resume bool
 	// Init initialises the network from a checkpoint before step 0 (see train.Options.Init).
 	Init string
@@ -78,27 +81,50 @@ func SampleConfig(cfg train.Config, training, masks, locations bool) (topdown.Co
 func Train(ctx context.Context, opts RunOptions) (Result, error) {
 	cfg := opts.Config
 	res := Result{Name: cfg.Name}
+	rec := opts.Recipe
+	terms, err := rec.Terms(cfg.Steps)
+	if err != nil {
+		return res, fmt.Errorf("train %s: %w", cfg.Name, err)
+	}
 	net := opts.Net
 	if net == nil {
-		return res, fmt.Errorf("train %s: no network", cfg.Name)
+		if net, err = rec.Net(cfg); err != nil {
+			return res, fmt.Errorf("train %s: %w", cfg.Name, err)
+		}
 	}
-	cfg.Targets.Masks = cfg.Targets.Masks || opts.Masks
-	cfg.Targets.Locations = cfg.Targets.Locations || opts.Locations
-	terms := opts.Terms
-	if len(terms) == 0 {
-		terms = []train.Term{train.HeatmapMSE("heatmap_gt", nil)}
+	tg := rec.Targets()
+	cfg.Targets.Masks = cfg.Targets.Masks || tg.Masks
+	cfg.Targets.Locations = cfg.Targets.Locations || tg.Locations
+	if opts.Resume {
+		if old, err := ReadRecipe(opts.OutDir); err == nil && !sameRecipe(old, rec) {
+			return res, fmt.Errorf("train %s: --resume with another recipe than %s", cfg.Name, filepath.Join(opts.OutDir, RecipeFile))
+		}
+	}
+	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+		return res, fmt.Errorf("train %s: %w", cfg.Name, err)
+	}
+	if err := rec.Save(opts.OutDir); err != nil {
+		return res, err
 	}
 	be := opts.Backend
 	if be == nil {
-		var err error
 		if be, err = backend.New(cfg.Backend); err != nil {
 			return res, err
 		}
 		defer be.Finalize()
 	}
 	var before func(context.Context, int, *topdown.Batch) error
-	if len(opts.Teachers) > 0 {
-		before = Hook(opts.Teachers)
+	if len(rec.Teachers) > 0 {
+		sc, err := SampleConfig(cfg, true, false, false)
+		if err != nil {
+			return res, err
+		}
+		att, closeAll, err := attach(rec, opts.Teachers, opts.StageTeachers, be, sc)
+		if err != nil {
+			return res, fmt.Errorf("train %s: %w", cfg.Name, err)
+		}
+		defer closeAll()
+		before = Hook(att)
 	}
 	sum, err := train.Run(ctx, cfg, train.Options{
 		DataDir: opts.DataDir, OutDir: opts.OutDir, Resume: opts.Resume, Net: net, Init: opts.Init,
@@ -120,7 +146,7 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 		res.FLOPs = f
 	}
 	if cfg.Targets.Locations && net.Heads.Locations != "" {
-		p3, err := evaluate3DRun(ctx, be, net, cfg, opts)
+		p3, err := evaluate3DRun(ctx, be, net, cfg, opts.OutDir, opts.DataDir)
 		if err != nil {
 			return res, err
 		}
@@ -130,9 +156,9 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 }
 
 // evaluate3DRun runs Evaluate3D with the final checkpoint of a run.
-func evaluate3DRun(ctx context.Context, be compute.Backend, net *nets.Net, cfg train.Config, opts RunOptions) (eval.Pose3DResult, error) {
+func evaluate3DRun(ctx context.Context, be compute.Backend, net *nets.Net, cfg train.Config, outDir, dataDir string) (eval.Pose3DResult, error) {
 	store := model.NewStore()
-	if _, err := train.LoadCheckpoint(filepath.Join(opts.OutDir, train.CheckpointFile), store, net); err != nil {
+	if _, err := train.LoadCheckpoint(filepath.Join(outDir, train.CheckpointFile), store, net); err != nil {
 		return eval.Pose3DResult{}, err
 	}
 	p, err := nets.NewPredictor(be, store, net)
@@ -140,7 +166,7 @@ func evaluate3DRun(ctx context.Context, be compute.Backend, net *nets.Net, cfg t
 		return eval.Pose3DResult{}, err
 	}
 	defer p.Finalize()
-	return Evaluate3D(ctx, p, cfg, opts.DataDir)
+	return Evaluate3D(ctx, p, cfg, dataDir)
 }
 
 // writeJSON writes v as indented JSON, atomically.

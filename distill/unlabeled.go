@@ -5,11 +5,9 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/posedistill/posedistill/blazepose"
-	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -20,18 +18,9 @@ type UnlabeledOptions struct {
 	Config train.Config
 	// DataDir holds the pseudo-labelled train.json and val.json; OutDir receives the run.
 	DataDir, OutDir string
-	// PrimaryModel and SeniorModel are pose_landmark_*.tflite paths (e.g. full and heavy).
-	PrimaryModel, SeniorModel string
-	// PrimarySteps is the step the senior takes over (0: half the run).
-	PrimarySteps int
-	// Alpha is the pseudo-GT share of the heatmap loss; the teachers share 1 − Alpha.
-	Alpha float64
-	// Binarize, when set, replaces the teachers' heatmaps by their ODKD binarization.
-	Binarize *Binarization
-	// Mask adds a mask head that learns the senior's segmentation (weights MaskWeight and
-	// RestrictWeight, see MaskBCE and MaskRestriction).
-	Mask                       bool
-	MaskWeight, RestrictWeight float64
+	// Recipe names the two BlazePose teachers (TeacherRef.Model, primary then senior) and the
+	// ODKD terms; a zero Switch means half the run.
+	Recipe Recipe
 	// LatencyRuns is how many batch-1 inferences time the student and the senior (0: 20).
 	LatencyRuns int
 	// Resume continues an interrupted run in OutDir (same options).
@@ -67,59 +56,32 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	if err != nil {
 		return res, err
 	}
-	net, err := cfg.Net()
-	if err != nil {
-		return res, err
+	rec := o.Recipe
+	if len(rec.Teachers) != 2 || rec.Teachers[0].Model == "" || rec.Teachers[1].Model == "" {
+		return res, fmt.Errorf("distill unlabeled: the recipe needs two imported teachers (primary and senior models)")
 	}
-	if o.Mask {
-		if net, err = WithMaskHead(net); err != nil {
+	if rec.Switch == 0 && (rec.Order == "" || rec.Order == Ordered) {
+		rec.Switch = cfg.Steps / 2
+	}
+	var bts [2]*BlazePoseTeacher
+	opened := map[string]Teacher{}
+	for i, ref := range rec.Teachers {
+		t, err := OpenTeacher(ref, o.Backend, sc)
+		if err != nil {
 			return res, err
 		}
-	}
-	ps := o.PrimarySteps
-	if ps == 0 {
-		ps = cfg.Steps / 2
-	}
-	stages := Stages{Order: Ordered, PrimarySteps: ps}
-	if err := stages.Validate(); err != nil {
-		return res, err
-	}
-	k := sc.Joints.NumJoints()
-	var bts [2]*BlazePoseTeacher
-	var teachers []Attached
-	for i, t := range []struct {
-		name, path string
-		gate       func(int) float64
-	}{{PrimaryName, o.PrimaryModel, stages.Primary()}, {SeniorName, o.SeniorModel, stages.Senior()}} {
-		bt, err := NewBlazePoseTeacher(o.Backend, t.path, sc)
-		if err != nil {
-			return res, fmt.Errorf("teacher %s (%s): %w", t.name, t.path, err)
+		bt, ok := t.(*BlazePoseTeacher)
+		if !ok {
+			return res, fmt.Errorf("distill unlabeled: teacher %s is not a BlazePose model", ref.Name)
 		}
-		bts[i] = bt
-		teachers = append(teachers, Attached{Name: t.name, Teacher: &stagedTeacher{Teacher: bt, active: t.gate, joints: k}, Binarize: o.Binarize})
+		bts[i], opened[ref.Name] = bt, bt
 	}
-	suffix := SuffixHeatmaps
-	if o.Binarize != nil {
-		suffix = SuffixBinary
-	}
-	a := train.Constant(o.Alpha)
-	share := train.Constant(1 - o.Alpha)
-	terms := []train.Term{
-		train.HeatmapMSE("heatmap_gt", a),
-		train.TeacherHeatmapMSE("heatmap_primary", PrimaryName+suffix, Gated(share, stages.Primary())),
-		train.TeacherHeatmapMSE("heatmap_senior", SeniorName+suffix, Gated(share, stages.Senior())),
-	}
-	if o.Mask {
-		terms = append(terms,
-			MaskBCE("mask_senior", SeniorName+SuffixMask, Gated(train.Constant(o.MaskWeight), stages.Senior())),
-			MaskRestriction("mask_restrict", SeniorName+SuffixMaskDilated, Gated(train.Constant(o.RestrictWeight), stages.Senior())))
-	}
-	tr, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: o.DataDir, OutDir: o.OutDir, Terms: terms, Teachers: teachers, Resume: o.Resume, Backend: o.Backend, Progress: o.Progress})
+	tr, err := Train(ctx, RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Teachers: opened, StageTeachers: true, Resume: o.Resume, Backend: o.Backend, Progress: o.Progress})
 	if err != nil {
 		return res, err
 	}
 	res.Train, res.Agreement = tr, tr.Val.AP
-	if res.StudentMS, err = latency(o.Backend, o.OutDir, net, cfg, o.LatencyRuns); err != nil {
+	if res.StudentMS, err = latency(o.Backend, o.OutDir, o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("student latency: %w", err)
 	}
 	if err := agreementFigure(ctx, o, cfg); err != nil {
@@ -160,50 +122,12 @@ func agreementFigure(ctx context.Context, o UnlabeledOptions, cfg train.Config) 
 // landmarkLatency is the median wall time in milliseconds of runs (0: 20) batch-1 inferences of
 // a BlazePose landmark model on a grey crop, after one warm-up call.
 func landmarkLatency(ctx context.Context, lm *blazepose.Landmarker, runs int) (float64, error) {
-	if runs <= 0 {
-		runs = 20
-	}
 	crop := make([]float32, blazepose.InputSize*blazepose.InputSize*3)
 	for i := range crop {
 		crop[i] = 0.5
 	}
-	if _, err := lm.Run(ctx, crop); err != nil {
-		return 0, err
-	}
-	ts := make([]float64, runs)
-	for i := range ts {
-		t := time.Now()
-		if _, err := lm.Run(ctx, crop); err != nil {
-			return 0, err
-		}
-		ts[i] = float64(time.Since(t).Microseconds()) / 1000
-	}
-	return median(ts), nil
-}
-
-// stagedTeacher runs its teacher only at the steps where active is non-zero and returns empty
-// outputs elsewhere, where its loss terms weigh nothing: ODKD's two stages then cost one teacher
-// each. Hook sets the step before each call (atStep); without it, calls count the steps from 0.
-type stagedTeacher struct {
-	Teacher
-	active func(int) float64
-	joints int
-	step   int
-}
-
-// atStep sets the step of the next Predict call.
-func (t *stagedTeacher) atStep(step int) { t.step = step }
-
-// Predict runs the teacher in its stage, and returns zero heatmaps and mask outside it.
-func (t *stagedTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
-	step := t.step
-	t.step++
-	if t.active(step) != 0 {
-		return t.Teacher.Predict(ctx, images, heatH, heatW)
-	}
-	if len(images.Shape) != 4 {
-		return TeacherOutput{}, fmt.Errorf("staged teacher: images shape %v", images.Shape)
-	}
-	n := images.Shape[0]
-	return TeacherOutput{Heatmaps: make([]float32, n*heatH*heatW*t.joints), Mask: make([]float32, n*heatH*heatW)}, nil
+	return MedianMS(runs, func() error {
+		_, err := lm.Run(ctx, crop)
+		return err
+	})
 }

@@ -2,17 +2,7 @@ package distill
 
 import (
 	"fmt"
-
-	"github.com/posedistill/posedistill/train"
 )
-
-// Variant is one way of training the student: its loss terms and which teachers it runs.
-type Variant struct {
-	Name                            string
-	Terms                           []train.Term
-	UsePrimary, UseSenior           bool
-	BinarizePrimary, BinarizeSenior bool
-}
 
 // Teacher names in the batch extras.
 const (
@@ -22,15 +12,23 @@ const (
 	PretrainName = "pretrain"
 )
 
-// Recipe holds the distillation hyper-parameters a variant is built from.
-type Recipe struct {
-	Alpha          train.Schedule
-	Stages         Stages
-	MaskWeight     float64
-	RestrictWeight float64
+// VariantParams are what the ablation's variants share: the teachers' run directories, α, the
+// binarization threshold, the orderly switch step and the mask weights.
+type VariantParams struct {
+	Primary, Senior            string
+	Alpha                      float64
+	Binarize                   float64
+	Switch                     int
+	MaskWeight, RestrictWeight float64
 }
 
-// BuildVariant returns the named variant of the ablation:
+// VariantNames lists the known variants in table order.
+func VariantNames() []string {
+	return []string{"gt", "primary", "senior", "both", "odkd", "odkd_nobin", "odkd_nomask"}
+}
+
+// VariantRecipe returns the recipe of a named variant of the ablation (every student carries the
+// light mask head, so that all variants have the same architecture):
 //
 //	gt           ‖H − H_GT‖² (no teacher)
 //	primary      α‖H − H_GT‖² + (1−α)‖H − H_PT‖²                  (MoVNect/FPD, weaker teacher)
@@ -39,62 +37,40 @@ type Recipe struct {
 //	odkd         α GT + (1−α) binarized PT, then binarized ST + mask terms (ordered)
 //	odkd_nobin   odkd with the raw teacher heatmaps
 //	odkd_nomask  odkd without the segmentation terms
-func BuildVariant(name string, r Recipe) (Variant, error) {
-	alpha := r.Alpha
-	if alpha == nil {
-		alpha = train.Constant(0.5)
-	}
-	teach := func(step int) float64 { return 1 - alpha(step) }
-	gt := train.HeatmapMSE("heatmap_gt", alpha)
-	v := Variant{Name: name}
+func VariantRecipe(name string, p VariantParams) (Recipe, error) {
+	r := Recipe{MaskHead: true}
+	primary := TeacherRef{Name: PrimaryName, Run: p.Primary}
+	senior := TeacherRef{Name: SeniorName, Run: p.Senior}
 	switch name {
 	case "gt":
-		v.Terms = []train.Term{train.HeatmapMSE("heatmap_gt", nil)}
-		return v, nil
+		return r, nil
 	case "primary":
-		v.Terms, v.UsePrimary = HeatmapTerms("heatmap_primary", PrimaryName+SuffixHeatmaps, alpha), true
-		return v, nil
+		r.Teachers, r.Alpha = []TeacherRef{primary}, p.Alpha
+		return r, r.Validate()
 	case "senior":
-		v.Terms, v.UseSenior = HeatmapTerms("heatmap_senior", SeniorName+SuffixHeatmaps, alpha), true
-		return v, nil
+		r.Teachers, r.Alpha = []TeacherRef{senior}, p.Alpha
+		return r, r.Validate()
 	}
-	st := r.Stages
-	bin, mask := true, true
+	bin := &Binarization{Threshold: p.Binarize, Floor: DefaultBinarization().Floor}
+	r.Order, r.Switch, r.Mask = Ordered, p.Switch, true
 	switch name {
 	case "both":
-		st = Stages{Order: Unordered}
+		r.Order, r.Switch = Unordered, 0
 	case "odkd":
 	case "odkd_nobin":
-		bin = false
+		bin = nil
 	case "odkd_nomask":
-		mask = false
+		r.Mask = false
 	default:
-		return v, fmt.Errorf("unknown variant %q (known: %v)", name, VariantNames())
+		return r, fmt.Errorf("unknown variant %q (known: %v)", name, VariantNames())
 	}
-	if st.Order == "" {
-		st.Order = Ordered
+	primary.Binarize, senior.Binarize = bin, bin
+	r.Teachers, r.Alpha = []TeacherRef{primary, senior}, p.Alpha
+	if r.Mask {
+		r.MaskWeight, r.RestrictWeight = p.MaskWeight, p.RestrictWeight
 	}
-	if err := st.Validate(); err != nil {
-		return v, fmt.Errorf("variant %s: %w", name, err)
+	if err := r.Validate(); err != nil {
+		return r, fmt.Errorf("variant %s: %w", name, err)
 	}
-	share := train.Schedule(teach)
-	if st.Order == Unordered {
-		share = func(step int) float64 { return teach(step) / 2 }
-	}
-	suffix := SuffixHeatmaps
-	if bin {
-		suffix = SuffixBinary
-	}
-	v.UsePrimary, v.UseSenior, v.BinarizePrimary, v.BinarizeSenior = true, true, bin, bin
-	v.Terms = []train.Term{
-		gt,
-		train.TeacherHeatmapMSE("heatmap_primary", PrimaryName+suffix, Gated(share, st.Primary())),
-		train.TeacherHeatmapMSE("heatmap_senior", SeniorName+suffix, Gated(share, st.Senior())),
-	}
-	if mask {
-		v.Terms = append(v.Terms,
-			MaskBCE("mask_senior", SeniorName+SuffixMask, Gated(train.Constant(r.MaskWeight), st.Senior())),
-			MaskRestriction("mask_restrict", SeniorName+SuffixMaskDilated, Gated(train.Constant(r.RestrictWeight), st.Senior())))
-	}
-	return v, nil
+	return r, nil
 }

@@ -2,20 +2,20 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"io"
 
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/train"
 )
 
-// runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD).
+// runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD): the flags make a
+// distill.Recipe, which the run saves; --resume reads it and the config back from the run.
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if isUnlabeledDistill(args) {
-		return runDistillUnlabeled(ctx, args, stdout, stderr)
-	}
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--resume] [--init CKPT]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--init CKPT]\n       posedistill distill --resume --data DIR --out RUN [--steps N]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -31,10 +31,28 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
 	steps := fs.Int("steps", 0, "override the config's steps")
 	seed := fs.Uint64("seed", 0, "override the config's seed")
-	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same flags and teachers as the interrupted run)")
+	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint, with the config.json and recipe.json it saved (only --data, --out and --steps go with it)")
 	initFrom := fs.String("init", "", "initialise the student's weights from this checkpoint (fine-tuning; same layers and shapes)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if modelstore.IsBlazePose(*teacher) {
+		return fmt.Errorf("--teacher %s: distillation from BlazePose without labels is 'posedistill distill-unlabeled'", *teacher)
+	}
+	if *resume {
+		var extra []string
+		fs.Visit(func(f *flag.Flag) {
+			if f.Name != "resume" && f.Name != "out" && f.Name != "data" && f.Name != "steps" {
+				extra = append(extra, "--"+f.Name)
+			}
+		})
+		if len(extra) > 0 {
+			return fmt.Errorf("--resume takes the configuration and recipe from the run: drop %v", extra)
+		}
+		if *out == "" || *data == "" {
+			return fmt.Errorf("--resume needs --out and --data")
+		}
+		return distillResume(ctx, *data, *out, *steps, stdout, stderr)
 	}
 	if *configPath == "" || *data == "" || *out == "" || *teacher == "" {
 		fmt.Fprintln(fs.Output(), "posedistill distill: --config, --data, --out and --teacher are required")
@@ -51,87 +69,73 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *seed > 0 {
 		cfg.Seed = *seed
 	}
-	a := train.Constant(*alpha)
+	rec := distill.Recipe{Alpha: *alpha}
 	if *alphaEnd >= 0 {
-		a = train.Linear(*alpha, *alphaEnd, cfg.Steps)
+		rec.AlphaEnd = alphaEnd
 	}
-	net, err := cfg.Net()
+	var bin *distill.Binarization
+	if *binarize > 0 {
+		bin = &distill.Binarization{Threshold: *binarize, Floor: distill.DefaultBinarization().Floor}
+	}
+	rec.Teachers = []distill.TeacherRef{{Name: distill.PrimaryName, Run: *teacher, Binarize: bin}}
+	if *senior == "" && *mask {
+		return fmt.Errorf("--mask needs a --senior teacher with a mask head")
+	}
+	if *senior != "" {
+		rec.Teachers = append(rec.Teachers, distill.TeacherRef{Name: distill.SeniorName, Run: *senior, Binarize: bin})
+		rec.Order, rec.Switch = distill.Order(*order), *primarySteps
+		if rec.Switch == 0 && rec.Order != distill.Unordered {
+			rec.Switch = cfg.Steps / 2
+		}
+		if *mask {
+			seniorCfg, err := train.ReadRunConfig(*senior)
+			if err != nil {
+				return err
+			}
+			if net, err := train.ReadRunNet(*senior, seniorCfg); err != nil {
+				return err
+			} else if net.Heads.Mask == "" {
+				return fmt.Errorf("--mask: the senior teacher %s has no mask head", *senior)
+			}
+			rec.Mask, rec.MaskWeight, rec.RestrictWeight = true, *maskWeight, *restrictWeight
+		}
+	}
+	if err := rec.Validate(); err != nil {
+		return err
+	}
+	return distillRun(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: *data, OutDir: *out, Init: *initFrom, Progress: stderr}, stdout)
+}
+
+// distillResume continues the run in out with the configuration and recipe it saved, to steps
+// when positive (extending the run).
+func distillResume(ctx context.Context, data, out string, steps int, stdout, stderr io.Writer) error {
+	cfg, err := train.ReadRunConfig(out)
 	if err != nil {
 		return err
 	}
-	be, err := backend.New(cfg.Backend)
+	if steps > 0 {
+		cfg.Steps = steps
+	}
+	rec, err := distill.ReadRecipe(out)
+	if err != nil {
+		return err
+	}
+	return distillRun(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: data, OutDir: out, Resume: true, Progress: stderr}, stdout)
+}
+
+// distillRun trains with opts on the configuration's backend and prints the result line.
+func distillRun(ctx context.Context, opts distill.RunOptions, stdout io.Writer) error {
+	be, err := backend.New(opts.Config.Backend)
 	if err != nil {
 		return err
 	}
 	defer be.Finalize()
-	var bin *distill.Binarization
-	suffix := distill.SuffixHeatmaps
-	if *binarize > 0 {
-		b := distill.Binarization{Threshold: *binarize, Floor: distill.DefaultBinarization().Floor}
-		if err := b.Validate(); err != nil {
-			return err
-		}
-		bin, suffix = &b, distill.SuffixBinary
-	}
-	pt, err := distill.LoadTeacher(*teacher, be)
+	opts.Backend = be
+	res, err := distill.Train(ctx, opts)
 	if err != nil {
 		return err
 	}
-	defer pt.Close()
-	teachers := []distill.Attached{{Name: distill.PrimaryName, Teacher: pt, Binarize: bin}}
-	var terms []train.Term
-	if *senior == "" {
-		if *mask {
-			return fmt.Errorf("--mask needs a --senior teacher with a mask head")
-		}
-		terms = distill.HeatmapTerms("heatmap_primary", distill.PrimaryName+suffix, a)
-	} else {
-		st, err := distill.LoadTeacher(*senior, be)
-		if err != nil {
-			return err
-		}
-		defer st.Close()
-		if *mask && st.Net.Heads.Mask == "" {
-			return fmt.Errorf("--mask: the senior teacher %s has no mask head", *senior)
-		}
-		teachers = append(teachers, distill.Attached{Name: distill.SeniorName, Teacher: st, Binarize: bin})
-		ps := *primarySteps
-		if ps == 0 {
-			ps = cfg.Steps / 2
-		}
-		stages := distill.Stages{Order: distill.Order(*order), PrimarySteps: ps}
-		if stages.Order == distill.Reversed {
-			stages = distill.Stages{Order: distill.Reversed, SeniorSteps: ps}
-		}
-		if err := stages.Validate(); err != nil {
-			return err
-		}
-		share := train.Schedule(func(step int) float64 { return 1 - a(step) })
-		if stages.Order == distill.Unordered {
-			share = func(step int) float64 { return (1 - a(step)) / 2 }
-		}
-		terms = []train.Term{
-			train.HeatmapMSE("heatmap_gt", a),
-			train.TeacherHeatmapMSE("heatmap_primary", distill.PrimaryName+suffix, distill.Gated(share, stages.Primary())),
-			train.TeacherHeatmapMSE("heatmap_senior", distill.SeniorName+suffix, distill.Gated(share, stages.Senior())),
-		}
-		if *mask {
-			if net, err = distill.WithMaskHead(net); err != nil {
-				return err
-			}
-			terms = append(terms,
-				distill.MaskBCE("mask_senior", distill.SeniorName+distill.SuffixMask, distill.Gated(train.Constant(*maskWeight), stages.Senior())),
-				distill.MaskRestriction("mask_restrict", distill.SeniorName+distill.SuffixMaskDilated, distill.Gated(train.Constant(*restrictWeight), stages.Senior())))
-		}
-	}
-	if *resume && *initFrom != "" {
-		return fmt.Errorf("--init starts a run; --resume continues one: give one of them")
-	}
-	res, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Net: net, DataDir: *data, OutDir: *out, Terms: terms, Teachers: teachers,
-		Resume: *resume, Init: *initFrom, Backend: be, Progress: stderr})
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "%s: %d steps, loss %.4g, val AP %.3f AP50 %.3f AP75 %.3f (%s)\n", cfg.Name, res.Steps, res.Loss, res.Val.AP, res.Val.AP50, res.Val.AP75, *out)
+	cfg := opts.Config
+	fmt.Fprintf(stdout, "%s: %d steps, loss %.4g, val AP %.3f AP50 %.3f AP75 %.3f (%s)\n", cfg.Name, res.Steps, res.Loss, res.Val.AP, res.Val.AP50, res.Val.AP75, opts.OutDir)
 	return nil
 }

@@ -17,33 +17,11 @@ import (
 	"github.com/posedistill/posedistill/train"
 )
 
-// isUnlabeledDistill reports whether distill's arguments ask for distillation without labels:
-// a BlazePose --teacher and --images.
-func isUnlabeledDistill(args []string) bool {
-	teacher, images := false, false
-	for i, a := range args {
-		name, val, hasVal := strings.Cut(strings.TrimLeft(a, "-"), "=")
-		if !strings.HasPrefix(a, "-") {
-			continue
-		}
-		if !hasVal && i+1 < len(args) {
-			val = args[i+1]
-		}
-		switch name {
-		case "teacher":
-			teacher = isBlazePoseModel(val)
-		case "images":
-			images = true
-		}
-	}
-	return teacher && images
-}
-
 // runDistillUnlabeled distills a student from two BlazePose models on unlabeled images and video
 // frames: the senior's people are the pseudo ground truth, the held-out frames measure how
 // closely the student agrees with it.
 func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N] [--resume]", stderr)
+	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N] [--resume]", stderr)
 	teacher := fs.String("teacher", "blazepose-full", "primary teacher: blazepose-lite, blazepose-full or blazepose-heavy")
 	senior := fs.String("senior", "blazepose-heavy", "senior teacher (its people are the pseudo ground truth, its mask the mask knowledge)")
 	images := fs.String("images", "", "comma-separated images, directories of images and videos (ffmpeg)")
@@ -61,22 +39,24 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	binarize := fs.Float64("binarize", 0.5, "binarize teacher heatmaps at this fraction of each channel's peak (0: off)")
 	tile := fs.Int("detect-tile", 300, "scan video frames for people in square tiles of `side` pixels (0: whole frame); photos are scanned whole")
 	mask := fs.Bool("mask", true, "learn the senior's segmentation with a light mask head and restrict heatmaps to it")
-	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same flags as the interrupted run); complete pseudo labels in --data are reused")
+	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint with the recipe it saved (to --steps); complete pseudo labels in --data are reused")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *images == "" || *out == "" {
-		fmt.Fprintln(fs.Output(), "posedistill distill: --images and --out are required with a BlazePose --teacher")
+		fmt.Fprintln(fs.Output(), "posedistill distill-unlabeled: --images and --out are required")
 		fs.Usage()
 		return errUsage
 	}
 	if !(*holdout > 0 && *holdout < 1) || *frames <= 0 || *stride <= 0 {
 		return fmt.Errorf("--holdout must be in (0, 1), --frames and --stride positive")
 	}
-	primaryFile, ok1 := blazePoseModels[*teacher]
-	seniorFile, ok2 := blazePoseModels[*senior]
-	if !ok1 || !ok2 {
-		return fmt.Errorf("--teacher %q, --senior %q: want blazepose-lite, blazepose-full or blazepose-heavy", *teacher, *senior)
+	if _, err := modelstore.BlazePoseLandmark(*teacher); err != nil {
+		return fmt.Errorf("--teacher: %w", err)
+	}
+	seniorFile, err := modelstore.BlazePoseLandmark(*senior)
+	if err != nil {
+		return fmt.Errorf("--senior: %w", err)
 	}
 	cfg, err := unlabeledConfig(*configPath, *input)
 	if err != nil {
@@ -123,16 +103,25 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	fmt.Fprintf(stderr, "pseudo labels (%s): train %d images %d people, held out %d images %d people (%s)\n", *senior, ti, tp, vi, vp, *data)
 	var bin *distill.Binarization
 	if *binarize > 0 {
-		b := distill.Binarization{Threshold: *binarize, Floor: distill.DefaultBinarization().Floor}
-		if err := b.Validate(); err != nil {
+		bin = &distill.Binarization{Threshold: *binarize, Floor: distill.DefaultBinarization().Floor}
+	}
+	rec := distill.Recipe{
+		Teachers: []distill.TeacherRef{{Name: distill.PrimaryName, Model: *teacher, Binarize: bin}, {Name: distill.SeniorName, Model: *senior, Binarize: bin}},
+		Alpha:    *alpha, Order: distill.Ordered, Switch: cfg.Steps / 2,
+	}
+	if *mask {
+		rec.Mask, rec.MaskWeight, rec.RestrictWeight = true, 0.1, 1
+	}
+	if *resume {
+		if rec, err = distill.ReadRecipe(*out); err != nil {
 			return err
 		}
-		bin = &b
+	}
+	if err := rec.Validate(); err != nil {
+		return err
 	}
 	res, err := distill.DistillUnlabeled(ctx, distill.UnlabeledOptions{
-		Config: cfg, DataDir: *data, OutDir: *out,
-		PrimaryModel: modelstore.BlazePosePath(cache, primaryFile), SeniorModel: modelstore.BlazePosePath(cache, seniorFile),
-		Alpha: *alpha, Binarize: bin, Mask: *mask, MaskWeight: 0.1, RestrictWeight: 1,
+		Config: cfg, DataDir: *data, OutDir: *out, Recipe: rec,
 		Resume: *resume, Backend: be, Progress: stderr,
 	})
 	if err != nil {

@@ -15,26 +15,6 @@ import (
 	"github.com/posedistill/posedistill/train"
 )
 
-func TestIsUnlabeledDistill(t *testing.T) {
-	tests := []struct {
-		args []string
-		want bool
-	}{
-		{[]string{"--teacher", "blazepose-full", "--images", "v.avi"}, true},
-		{[]string{"-teacher=blazepose-heavy", "-images=dir", "--out", "r"}, true},
-		{[]string{"--images", "v.avi", "--teacher", "blazepose-lite"}, true},
-		{[]string{"--teacher", "blazepose-full"}, false},
-		{[]string{"--teacher", "runs/teacher", "--images", "v.avi"}, false},
-		{[]string{"--config", "s.yaml", "--data", "d", "--out", "o", "--teacher", "runs/t"}, false},
-		{[]string{"blazepose-full", "--images", "x"}, false},
-	}
-	for _, tc := range tests {
-		if got := isUnlabeledDistill(tc.args); got != tc.want {
-			t.Errorf("isUnlabeledDistill(%q) = %v, want %v", tc.args, got, tc.want)
-		}
-	}
-}
-
 // TestDistillUnlabeledResume distills from BlazePose lite on four sampled frames of OpenCV's
 // pedestrian video for 2 steps, then resumes the run to 4 steps with --resume: the resumed call
 // reuses the pseudo labels (their files untouched) and the checkpoint ends at step 4.
@@ -61,7 +41,7 @@ func TestDistillUnlabeledResume(t *testing.T) {
 	}
 	out := filepath.Join(t.TempDir(), "run")
 	trainJSON := filepath.Join(out, "data", "train.json")
-	args := []string{"distill", "--teacher", "blazepose-lite", "--senior", "blazepose-lite", "--images", video,
+	args := []string{"distill-unlabeled", "--teacher", "blazepose-lite", "--senior", "blazepose-lite", "--images", video,
 		"--out", out, "--frames", "4", "--stride", "8", "--holdout", "0.25", "--batch", "2"}
 	var labelled os.FileInfo
 	cases := []struct {

@@ -42,6 +42,7 @@ func commands() []command {
 		{"video", "BlazePose on a video (ffmpeg): tracking, optional 1€ smoothing, COCO results with track ids, overlay video", runVideo},
 		{"experiment", "distillation ablation from a config: cached teachers, variants × seeds, table (AP ± std, params, FLOPs, latency) and plot", runExperiment},
 		{"distill", "distill a student from a teacher run (MoVNect/FPD blend) or two (ODKD: order, binarization, mask knowledge)", runDistill},
+		{"distill-unlabeled", "distill a student from two BlazePose models on unlabeled images and video frames (pseudo labels, ODKD order, agreement AP)", runDistillUnlabeled},
 		{"demo", "end to end: synthetic data, teachers, distilled students, evaluation, HTML report (--quick: smoke run)", runDemo},
 		{"export", "write a trained run as ONNX (folded batch norm, optional int8 weights) and safetensors; check it in ONNX Runtime", runExport},
 		{"compress", "compress a trained run (quantization, channel pruning, low rank, sparsity): size, FLOPs, latency, AP table and Pareto plot", runCompress},
@@ -86,7 +87,7 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "posedistill builds lightweight human pose estimators by knowledge distillation.")
 	fmt.Fprintln(w, "\nUsage: posedistill <command> [flags]\n\nCommands:")
 	for _, c := range commands() {
-		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+		fmt.Fprintf(w, "  %-17s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "\nRun 'posedistill <command> -h' for the flags of a command.")
 }

@@ -15,18 +15,8 @@ import (
 	"github.com/posedistill/posedistill/modelstore"
 )
 
-// blazePoseModels maps the --model names of predict and video to landmark model files.
-var blazePoseModels = map[string]string{
-	"blazepose-lite":  modelstore.PoseLandmarkLite,
-	"blazepose-full":  modelstore.PoseLandmarkFull,
-	"blazepose-heavy": modelstore.PoseLandmarkHeavy,
-}
-
 // isBlazePoseModel reports whether a --model value names a BlazePose landmark model.
-func isBlazePoseModel(model string) bool {
-	_, ok := blazePoseModels[model]
-	return ok
-}
+func isBlazePoseModel(model string) bool { return modelstore.IsBlazePose(model) }
 
 // minPoseScore is the pose flag below which a detected or tracked crop holds no person.
 const minPoseScore = 0.5
@@ -34,9 +24,9 @@ const minPoseScore = 0.5
 // openBlazePose opens the go backend and the BlazePose pipeline for a --model name, with the
 // models from the cache ($POSEDISTILL_CACHE or the user cache).
 func openBlazePose(model string) (*blazepose.Pipeline, error) {
-	file, ok := blazePoseModels[model]
-	if !ok {
-		return nil, fmt.Errorf("model %q: want blazepose-lite, blazepose-full or blazepose-heavy", model)
+	file, err := modelstore.BlazePoseLandmark(model)
+	if err != nil {
+		return nil, err
 	}
 	cache, err := modelstore.DefaultCacheDir()
 	if err != nil {

@@ -1,0 +1,251 @@
+package distill
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/train"
+)
+
+// RecipeFile is the name of the recipe Train saves in a run directory.
+const RecipeFile = "recipe.json"
+
+// Recipe is the whole description of how a run learns, as data: which teachers (runs trained
+// here or imported models, binarized or not), the GT share α of the heatmap loss or its
+// schedule, the order of two teachers and the step where they switch, the segmentation and 3D
+// terms. It builds the loss terms (Terms) and the network's heads (Net); Train saves it as
+// RECIPE.json in the run directory, `distill --resume` reads it back, and its hash (Hash, over
+// the whole content) is the cache key of teachers and runs trained from it.
+//
+// The forms of the loss (MMPose's KeypointMSELoss for every heatmap term):
+//
+//	no teacher   ‖H − H_GT‖² (+ the GT mask BCE with GTMaskWeight, + the 3D terms with Pose3D)
+//	one teacher  α‖H − H_GT‖² + (1−α)‖H − H_T‖²                    (MoVNect/FPD)
+//	two teachers α‖H − H_GT‖² + (1−α)‖H − H_PT‖² on the primary's steps + (1−α)‖H − H_ST‖² on the
+//	             senior's (ODKD; unordered: both all along with (1−α)/2 each), with Mask the
+//	             senior's mask BCE (MaskWeight) and the mask restriction (RestrictWeight) on the
+//	             senior's steps.
+type Recipe struct {
+	// Teachers are none (GT only), one (MoVNect/FPD), or the primary then the senior (ODKD).
+	Teachers []TeacherRef `json:"teachers,omitempty"`
+	// Alpha is the GT share α of the heatmap loss when there are teachers (MoVNect's α, 0.5 in
+	// the papers); the teachers share 1 − α.
+	Alpha float64 `json:"alpha"`
+	// AlphaEnd, when set, moves α linearly from Alpha to AlphaEnd over the run's steps.
+	AlphaEnd *float64 `json:"alpha_end,omitempty"`
+	// Order schedules two teachers ("": ordered). Switch is the step where the second one takes
+	// over: the senior's first step (ordered) or the primary's (reversed); unused when unordered.
+	Order  Order `json:"order,omitempty"`
+	Switch int   `json:"switch_step,omitempty"`
+	// Mask teaches the senior's segmentation to a light mask head (MaskBCE, MaskWeight) and
+	// restricts heatmaps to its dilated mask (MaskRestriction, RestrictWeight).
+	Mask           bool    `json:"mask,omitempty"`
+	MaskWeight     float64 `json:"mask_weight,omitempty"`
+	RestrictWeight float64 `json:"restrict_weight,omitempty"`
+	// GTMaskWeight, when positive, trains a mask head on the GT person masks (GTMaskBCE): the
+	// recipe of a senior teacher.
+	GTMaskWeight float64 `json:"gt_mask_weight,omitempty"`
+	// MaskHead gives the network a light mask head even when no term trains it (so that every
+	// variant of an ablation has the same architecture).
+	MaskHead bool `json:"mask_head,omitempty"`
+	// Pose3D, when set, trains MoVNect's location maps (a 3D network, Net3D) with the GT and, with
+	// a teacher, the teacher's location maps, and the bone-length loss.
+	Pose3D *Pose3DTerms `json:"pose3d,omitempty"`
+}
+
+// TeacherRef names one teacher of a recipe.
+type TeacherRef struct {
+	// Name is the teacher's role ("primary", "senior", "teacher3d"): its batch tensors are
+	// "<Name>/heatmaps", … and its heatmap term "heatmap_<Name>".
+	Name string `json:"name"`
+	// Run is the run directory of a teacher trained here; Model an imported model
+	// (blazepose-lite, blazepose-full or blazepose-heavy). Exactly one is set.
+	Run   string `json:"run,omitempty"`
+	Model string `json:"model,omitempty"`
+	// Binarize, when set, replaces the teacher's heatmaps by their ODKD binarization.
+	Binarize *Binarization `json:"binarize,omitempty"`
+}
+
+// Pose3DTerms are the 3D terms of a recipe (see Terms3D).
+type Pose3DTerms struct {
+	BoneWeight float64 `json:"bone_weight"`
+}
+
+// Validate reports whether the recipe describes a run Terms can build.
+func (r Recipe) Validate() error {
+	if len(r.Teachers) > 2 {
+		return fmt.Errorf("recipe: %d teachers, at most 2 (primary and senior)", len(r.Teachers))
+	}
+	seen := map[string]bool{}
+	for _, t := range r.Teachers {
+		if t.Name == "" {
+			return fmt.Errorf("recipe: a teacher has no name")
+		}
+		if seen[t.Name] {
+			return fmt.Errorf("recipe: two teachers named %q", t.Name)
+		}
+		seen[t.Name] = true
+		if (t.Run == "") == (t.Model == "") {
+			return fmt.Errorf("recipe: teacher %s needs exactly one of a run directory and a model", t.Name)
+		}
+		if t.Binarize != nil {
+			if err := t.Binarize.Validate(); err != nil {
+				return fmt.Errorf("recipe: teacher %s: %w", t.Name, err)
+			}
+		}
+	}
+	if !(r.Alpha >= 0 && r.Alpha <= 1) || (r.AlphaEnd != nil && !(*r.AlphaEnd >= 0 && *r.AlphaEnd <= 1)) {
+		return fmt.Errorf("recipe: alpha outside [0, 1]")
+	}
+	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || (r.Pose3D != nil && r.Pose3D.BoneWeight < 0) {
+		return fmt.Errorf("recipe: negative weight")
+	}
+	if r.Mask && len(r.Teachers) != 2 {
+		return fmt.Errorf("recipe: mask knowledge needs a senior teacher (two teachers)")
+	}
+	if r.Pose3D != nil && len(r.Teachers) > 1 {
+		return fmt.Errorf("recipe: 3D terms take at most one teacher")
+	}
+	if len(r.Teachers) == 2 {
+		if err := r.Stages().Validate(); err != nil {
+			return fmt.Errorf("recipe: %w", err)
+		}
+	}
+	return nil
+}
+
+// Stages returns the two-teacher schedule (see Stages).
+func (r Recipe) Stages() Stages {
+	switch r.Order {
+	case Unordered:
+		return Stages{Order: Unordered}
+	case Reversed:
+		return Stages{Order: Reversed, SeniorSteps: r.Switch}
+	case "", Ordered:
+		return Stages{Order: Ordered, PrimarySteps: r.Switch}
+	}
+	return Stages{Order: r.Order}
+}
+
+// alpha returns the GT share's schedule over a run of the given steps.
+func (r Recipe) alpha(steps int) train.Schedule {
+	if r.AlphaEnd != nil {
+		return train.Linear(r.Alpha, *r.AlphaEnd, steps)
+	}
+	return train.Constant(r.Alpha)
+}
+
+// extra returns the name of the heatmap tensor a teacher's terms read.
+func (t TeacherRef) extra() string {
+	if t.Binarize != nil {
+		return t.Name + SuffixBinary
+	}
+	return t.Name + SuffixHeatmaps
+}
+
+// Terms builds the loss terms of a run of the given number of steps.
+func (r Recipe) Terms(steps int) ([]train.Term, error) {
+	if err := r.Validate(); err != nil {
+		return nil, err
+	}
+	if r.Pose3D != nil {
+		if len(r.Teachers) == 0 {
+			return Terms3D("", nil, r.Pose3D.BoneWeight), nil
+		}
+		return Terms3D(r.Teachers[0].Name, r.alpha(steps), r.Pose3D.BoneWeight), nil
+	}
+	var terms []train.Term
+	switch len(r.Teachers) {
+	case 0:
+		terms = []train.Term{train.HeatmapMSE("heatmap_gt", nil)}
+	case 1:
+		t := r.Teachers[0]
+		terms = HeatmapTerms("heatmap_"+t.Name, t.extra(), r.alpha(steps))
+	case 2:
+		a := r.alpha(steps)
+		st := r.Stages()
+		share := train.Schedule(func(step int) float64 { return 1 - a(step) })
+		if st.Order == Unordered {
+			share = func(step int) float64 { return (1 - a(step)) / 2 }
+		}
+		p, s := r.Teachers[0], r.Teachers[1]
+		terms = []train.Term{
+			train.HeatmapMSE("heatmap_gt", a),
+			train.TeacherHeatmapMSE("heatmap_"+p.Name, p.extra(), Gated(share, st.Primary())),
+			train.TeacherHeatmapMSE("heatmap_"+s.Name, s.extra(), Gated(share, st.Senior())),
+		}
+		if r.Mask {
+			terms = append(terms,
+				MaskBCE("mask_"+s.Name, s.Name+SuffixMask, Gated(train.Constant(r.MaskWeight), st.Senior())),
+				MaskRestriction("mask_restrict", s.Name+SuffixMaskDilated, Gated(train.Constant(r.RestrictWeight), st.Senior())))
+		}
+	}
+	if r.GTMaskWeight > 0 {
+		terms = append(terms, GTMaskBCE("mask_gt", train.Constant(r.GTMaskWeight)))
+	}
+	return terms, nil
+}
+
+// Net returns the network a run of cfg with this recipe trains: cfg's (the 3D MoVNect with
+// Pose3D), with a light mask head when a term trains one or MaskHead asks for it.
+func (r Recipe) Net(cfg train.Config) (*nets.Net, error) {
+	var net *nets.Net
+	var err error
+	if r.Pose3D != nil {
+		net, err = Net3D(cfg)
+	} else {
+		net, err = cfg.Net()
+	}
+	if err != nil {
+		return nil, err
+	}
+	if r.MaskHead || r.Mask || r.GTMaskWeight > 0 {
+		return WithMaskHead(net)
+	}
+	return net, nil
+}
+
+// Targets returns the GT targets the recipe's terms need beyond the heatmaps.
+func (r Recipe) Targets() train.TargetsConfig {
+	return train.TargetsConfig{Masks: r.GTMaskWeight > 0, Locations: r.Pose3D != nil}
+}
+
+// Hash is the hex SHA-256 (16 digits) of the recipe's JSON and CacheVersion.
+func (r Recipe) Hash() (string, error) { return hashOf(r) }
+
+// Save writes the recipe to dir/recipe.json, atomically.
+func (r Recipe) Save(dir string) error { return writeJSON(filepath.Join(dir, RecipeFile), r) }
+
+// ErrNoRecipe is returned by ReadRecipe for a run directory without recipe.json.
+var ErrNoRecipe = errors.New("no " + RecipeFile)
+
+// ReadRecipe reads a run directory's recipe.json (ErrNoRecipe when there is none).
+func ReadRecipe(dir string) (Recipe, error) {
+	var r Recipe
+	path := filepath.Join(dir, RecipeFile)
+	b, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return r, fmt.Errorf("%s: %w", dir, ErrNoRecipe)
+	}
+	if err != nil {
+		return r, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := json.Unmarshal(b, &r); err != nil {
+		return r, fmt.Errorf("read %s: %w", path, err)
+	}
+	if err := r.Validate(); err != nil {
+		return r, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
+}
+
+// sameRecipe reports whether two recipes have the same content.
+func sameRecipe(a, b Recipe) bool {
+	ha, err1 := a.Hash()
+	hb, err2 := b.Hash()
+	return err1 == nil && err2 == nil && ha == hb
+}
