@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"

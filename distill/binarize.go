@@ -6,9 +6,9 @@ import "fmt"
 // where the teacher's channel reaches Threshold times its peak, provided the peak reaches Floor.
 type Binarization struct {
 	// Threshold τ, relative to the channel's peak, in (0, 1].
-	Threshold float64
+	Threshold float64 `json:"threshold"`
 	// Floor is the smallest peak still taken as a detection (the channel is all 0 below it).
-	Floor float64
+	Floor float64 `json:"floor"`
 }
 
 // DefaultBinarization returns τ = 0.5 (the half-maximum disc of the teacher's blob) and floor

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"github.com/gomlx/compute"
+
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/codec"
 	"github.com/posedistill/posedistill/skeleton"
@@ -44,6 +45,9 @@ func NewBlazePoseTeacher(be compute.Backend, modelPath string, sc topdown.Config
 	}
 	return &BlazePoseTeacher{Codec: sc.Codec, Mean: sc.Mean, Std: sc.Std, MinVisibility: 0.5, lm: lm, mapping: m}, nil
 }
+
+// Landmarker returns the BlazePose landmark model the teacher runs.
+func (t *BlazePoseTeacher) Landmarker() *blazepose.Landmarker { return t.lm }
 
 // Close releases nothing: the landmarker's graphs live with its backend.
 func (t *BlazePoseTeacher) Close() {}

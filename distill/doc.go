@@ -1,10 +1,15 @@
-// Package distill is posedistill's knowledge distillation: teachers (checkpoints trained here,
-// run on the student's own augmented crops), the distillation loss terms of MoVNect/FPD (heatmap
-// blend α·‖H−H_GT‖² + (1−α)·‖H−H_T‖², location maps masked by the GT heatmaps, bone lengths) and
-// of ODKD (orderly dual-teacher schedule, binarized teacher heatmaps, segmentation knowledge),
-// and Train, which runs train.Run (the one training loop: validation, checkpoints, bit-for-bit
-// resume) for students and teachers with optional location-map and mask heads, the teachers
-// attached as its BeforeStep (Hook).
+// Package distill is posedistill's knowledge distillation library: teachers (checkpoints trained
+// here, imported BlazePose models, run on the student's own augmented crops), the distillation
+// loss terms of MoVNect/FPD (heatmap blend α·‖H−H_GT‖² + (1−α)·‖H−H_T‖², location maps masked by
+// the GT heatmaps, bone lengths) and of ODKD (orderly dual-teacher schedule, binarized teacher
+// heatmaps, segmentation knowledge), all described by a Recipe, a JSON value saved with every
+// run (recipe.json) whose hash keys the caches; and Train, which runs train.Run (the one
+// training loop: validation, checkpoints, bit-for-bit resume) for students and teachers with
+// optional location-map and mask heads, the teachers attached as its BeforeStep (Hook).
+//
+// The applications built on it live elsewhere: the ablation, the demo and their report in
+// package experiment, pseudo-labelling and label-free distillation in package pseudolabel,
+// pictures of models in package figures.
 //
 // Teachers see the student's own augmented crops: NetTeacher (a run trained here; crops resampled
 // to its input size), BlazePoseTeacher (MediaPipe landmarks re-rendered in the student's codec,

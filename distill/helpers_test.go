@@ -2,58 +2,21 @@ package distill
 
 import (
 	"context"
-	"os"
-	"sync"
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/posedistill/posedistill/backend"
-	"github.com/posedistill/posedistill/synth"
+
+	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/train"
-)
-
-var (
-	dataOnce sync.Once
-	dataDir  string
-	dataErr  error
-
-	backendOnce sync.Once
-	testBE      compute.Backend
-	backendErr  error
 )
 
 // testData renders a tiny synthetic dataset (12 images of 64×64, 1–2 people) once per binary.
 func testData(t *testing.T) string {
-	t.Helper()
-	dataOnce.Do(func() {
-		dataDir, dataErr = os.MkdirTemp("", "posedistill-distill-test-")
-		if dataErr != nil {
-			return
-		}
-		r, err := synth.NewRenderer(synth.Options{Width: 64, Height: 64, MinPeople: 1, MaxPeople: 2})
-		if err != nil {
-			dataErr = err
-			return
-		}
-		_, dataErr = synth.WriteDataset(context.Background(), r, synth.WriteOptions{
-			Dir: dataDir, Seed: 5, Images: 12, ValFraction: 0.25, Format: "png", Workers: 1,
-		})
-	})
-	if dataErr != nil {
-		t.Fatalf("render test data: %v", dataErr)
-	}
-	return dataDir
+	return testkit.SynthData(t, testkit.Synth{Size: 64, MinPeople: 1, MaxPeople: 2, Images: 12, Seed: 5})
 }
 
 // testBackend returns one go backend shared by the tests.
-func testBackend(t *testing.T) compute.Backend {
-	t.Helper()
-	backendOnce.Do(func() { testBE, backendErr = backend.New("go") })
-	if backendErr != nil {
-		t.Fatal(backendErr)
-	}
-	return testBE
-}
+func testBackend(t *testing.T) compute.Backend { return testkit.Backend(t) }
 
 // tinyConfig is a run small enough for unit tests: a 32×32 input, no augmentation.
 func tinyConfig(name string, width float64, head int) train.Config {
@@ -72,12 +35,8 @@ func tinyConfig(name string, width float64, head int) train.Config {
 // teacher, closed when the test ends.
 func trainTeacher(t *testing.T, cfg train.Config, dir string) *NetTeacher {
 	t.Helper()
-	net, err := cfg.Net()
-	if err != nil {
-		t.Fatal(err)
-	}
 	be := testBackend(t)
-	if _, err := Train(context.Background(), RunOptions{Config: cfg, Net: net, DataDir: testData(t), OutDir: dir, Backend: be}); err != nil {
+	if _, err := Train(context.Background(), RunOptions{Config: cfg, DataDir: testData(t), OutDir: dir, Backend: be}); err != nil {
 		t.Fatal(err)
 	}
 	teacher, err := LoadTeacher(dir, be)

@@ -2,6 +2,7 @@ package distill
 
 import (
 	"github.com/gomlx/gomlx/core/graph"
+
 	"github.com/posedistill/posedistill/train"
 )
 

@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/gomlx/gomlx/core/tensors"
+
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"

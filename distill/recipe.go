@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
@@ -215,10 +216,12 @@ func (r Recipe) Targets() train.TargetsConfig {
 }
 
 // Hash is the hex SHA-256 (16 digits) of the recipe's JSON and CacheVersion.
-func (r Recipe) Hash() (string, error) { return hashOf(r) }
+func (r Recipe) Hash() (string, error) { return HashOf(r) }
 
 // Save writes the recipe to dir/recipe.json, atomically.
-func (r Recipe) Save(dir string) error { return writeJSON(filepath.Join(dir, RecipeFile), r) }
+func (r Recipe) Save(dir string) error {
+	return atomicfile.WriteJSON(filepath.Join(dir, RecipeFile), r)
+}
 
 // ErrNoRecipe is returned by ReadRecipe for a run directory without recipe.json.
 var ErrNoRecipe = errors.New("no " + RecipeFile)

@@ -28,7 +28,7 @@ func TrainOnce(ctx context.Context, opts RunOptions) (Result, error) {
 			return Result{}, fmt.Errorf("run %s: %w", opts.OutDir, err)
 		}
 	}
-	key, err := hashOf(opts.Config, net, opts.DataDir, opts.Recipe, opts.Init)
+	key, err := HashOf(opts.Config, net, opts.DataDir, opts.Recipe, opts.Init)
 	if err != nil {
 		return Result{}, fmt.Errorf("run %s: key: %w", opts.OutDir, err)
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
@@ -263,6 +264,17 @@ func (t *stagedTeacher) Predict(ctx context.Context, images topdown.Tensor, heat
 	}
 	n := images.Shape[0]
 	return TeacherOutput{Heatmaps: make([]float32, n*heatH*heatW*t.joints), Mask: make([]float32, n*heatH*heatW)}, nil
+}
+
+// RunLatency returns the median wall time of runs (0: 20) batch-1 inferences of a run's network
+// with its weights (LoadTeacher), in milliseconds.
+func RunLatency(be compute.Backend, runDir string, runs int) (float64, error) {
+	t, err := LoadTeacher(runDir, be)
+	if err != nil {
+		return 0, err
+	}
+	defer t.Close()
+	return t.Latency(runs)
 }
 
 // Latency returns the median wall time of runs (0: 20) batch-1 inferences at the teacher's input

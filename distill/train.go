@@ -10,6 +10,7 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/eval"
@@ -152,7 +153,7 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 		}
 		res.Pose3D = &p3
 	}
-	return res, writeJSON(filepath.Join(opts.OutDir, SummaryFile), res)
+	return res, atomicfile.WriteJSON(filepath.Join(opts.OutDir, SummaryFile), res)
 }
 
 // evaluate3DRun runs Evaluate3D with the final checkpoint of a run.
@@ -167,15 +168,6 @@ func evaluate3DRun(ctx context.Context, be compute.Backend, net *nets.Net, cfg t
 	}
 	defer p.Finalize()
 	return Evaluate3D(ctx, p, cfg, dataDir)
-}
-
-// writeJSON writes v as indented JSON, atomically.
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return atomicfile.WriteBytes(path, append(b, '\n'))
 }
 
 // ReadResult reads a run directory's summary.json.

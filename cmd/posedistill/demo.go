@@ -6,7 +6,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/experiment"
 )
 
 // runDemo renders a synthetic dataset, trains (or reuses) the teachers, distills and evaluates
@@ -29,7 +29,7 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	path, err := distill.RunDemo(ctx, distill.DemoOptions{OutDir: dir, CacheDir: *cache, Quick: *quick, Progress: stderr})
+	path, err := experiment.RunDemo(ctx, experiment.DemoOptions{OutDir: dir, CacheDir: *cache, Quick: *quick, Progress: stderr})
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,7 @@ import (
 	"io"
 	"path/filepath"
 
-	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/experiment"
 )
 
 // runExperiment runs a distillation ablation: data, cached teachers, every variant × seed,
@@ -20,7 +20,7 @@ func runExperiment(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	e, err := distill.LoadExperiment(*configPath)
+	e, err := experiment.LoadExperiment(*configPath)
 	if err != nil {
 		return err
 	}
@@ -34,11 +34,11 @@ func runExperiment(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if dir == "" {
 		dir = filepath.Join("runs", e.Name)
 	}
-	o, err := distill.RunExperiment(ctx, e, distill.RunnerOptions{OutDir: dir, CacheDir: *cache, Progress: stderr})
+	o, err := experiment.RunExperiment(ctx, e, experiment.RunnerOptions{OutDir: dir, CacheDir: *cache, Progress: stderr})
 	if err != nil {
 		return err
 	}
-	fmt.Fprint(stdout, distill.FormatTable(o))
+	fmt.Fprint(stdout, experiment.FormatTable(o))
 	fmt.Fprintf(stdout, "\nresults: %s\n", filepath.Join(dir, "results.json"))
 	fmt.Fprintf(stdout, "plot: %s\n", filepath.Join(dir, "ablation.png"))
 	return nil

@@ -12,29 +12,6 @@ import (
 	"testing"
 )
 
-func TestParseProbe(t *testing.T) {
-	for _, c := range []struct {
-		in   string
-		want videoInfo
-		ok   bool
-	}{
-		{"768,576,10/1\n", videoInfo{768, 576, 10}, true},
-		{"640,480,30000/1001", videoInfo{640, 480, 30000.0 / 1001}, true},
-		{"320,240,25", videoInfo{320, 240, 25}, true},
-		{"", videoInfo{}, false},
-		{"640,480,0/0", videoInfo{}, false},
-		{"0,480,25/1", videoInfo{}, false},
-		{"a,b,c", videoInfo{}, false},
-		{"99999,480,25/1", videoInfo{}, false},
-		{"640,480,1e300/1e-300", videoInfo{}, false},
-	} {
-		got, err := parseProbe("v.mp4", c.in)
-		if (err == nil) != c.ok || (c.ok && got != c.want) {
-			t.Errorf("parseProbe(%q) = %+v, %v; want %+v, ok %v", c.in, got, err, c.want, c.ok)
-		}
-	}
-}
-
 func TestVideoUsage(t *testing.T) {
 	for _, args := range [][]string{nil, {"--in", "a.mp4"}, {"--in", "a", "--out", "b", "--model", "blazepose-tiny"}, {"--in", "a", "--out", "b", "--frames", "-1"}} {
 		var out, errb bytes.Buffer
@@ -108,18 +85,4 @@ func TestVideoOnStills(t *testing.T) {
 	if err != nil || strings.TrimSpace(string(n)) != "4" {
 		t.Errorf("overlay video frames: %q, %v; want 4", n, err)
 	}
-}
-
-// FuzzParseProbe checks that any ffprobe output either parses into a usable size and rate or
-// fails cleanly.
-func FuzzParseProbe(f *testing.F) {
-	for _, s := range []string{"768,576,10/1\n", "640,480,30000/1001", "1,1,1", ",,", "5,5,1/0", "-3,4,25/1", "5,5,1e300/1e-300"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		v, err := parseProbe("v", s)
-		if err == nil && (v.width <= 0 || v.height <= 0 || !(v.fps > 0) || v.fps > 1e300) {
-			t.Fatalf("parseProbe(%q) = %+v without error", s, v)
-		}
-	})
 }

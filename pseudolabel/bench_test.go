@@ -1,11 +1,14 @@
-package distill
+package pseudolabel
 
 import (
 	"os"
 	"testing"
 
+	"github.com/posedistill/posedistill/distill"
+
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/modelstore"
@@ -31,7 +34,7 @@ func BenchmarkUnlabeledStudentVsTeachers(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if net, err = WithMaskHead(net); err != nil {
+		if net, err = distill.WithMaskHead(net); err != nil {
 			b.Fatal(err)
 		}
 		store := model.NewStore()

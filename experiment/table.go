@@ -1,4 +1,4 @@
-package distill
+package experiment
 
 import (
 	"fmt"
@@ -8,12 +8,15 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/distill"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	"gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/posedistill/posedistill/atomicfile"
 )
 
 // Stat is a mean and a sample standard deviation over seeds.
@@ -239,7 +242,7 @@ func PlotAblation(path string, o *Outcome) error {
 
 // teacherLabel names a model of Outcome.Teachers in tables and plots.
 func teacherLabel(variant string) string {
-	if variant == PretrainName {
+	if variant == distill.PretrainName {
 		return "pretrained student (every variant's start)"
 	}
 	return "teacher " + variant

@@ -1,4 +1,4 @@
-package distill
+package experiment
 
 import (
 	"context"
@@ -6,7 +6,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/distill"
+
 	"github.com/gomlx/compute"
+
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/eval"
@@ -15,11 +19,11 @@ import (
 
 // Run is one trained model of an experiment.
 type Run struct {
-	Variant string  `json:"variant"`
-	Seed    uint64  `json:"seed"`
-	Dir     string  `json:"dir"`
-	Result  Result  `json:"result"`
-	Latency float64 `json:"latency_ms"` // median batch-1 inference on this machine
+	Variant string         `json:"variant"`
+	Seed    uint64         `json:"seed"`
+	Dir     string         `json:"dir"`
+	Result  distill.Result `json:"result"`
+	Latency float64        `json:"latency_ms"` // median batch-1 inference on this machine
 	// PCK is the fraction of labelled val joints within 0.1 × the GT box's longer side (see
 	// ValPCK): it separates models whose COCO AP is still near zero.
 	PCK float64 `json:"pck"`
@@ -59,7 +63,7 @@ type Outcome struct {
 // variant with every seed, and writes results.json, table.md and ablation.png to opts.OutDir.
 func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Outcome, error) {
 	t0 := time.Now()
-	cache, err := CacheDir(opts.CacheDir)
+	cache, err := distill.CacheDir(opts.CacheDir)
 	if err != nil {
 		return nil, err
 	}
@@ -75,12 +79,12 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	needP, needS := false, false
 	var variants []string
 	for _, name := range e.Variants {
-		r, err := VariantRecipe(name, e.variantParams("", ""))
+		r, err := distill.VariantRecipe(name, e.variantParams("(primary run)", "(senior run)")) // to learn which teachers it needs
 		if err != nil {
 			return nil, err
 		}
 		for _, t := range r.Teachers {
-			needP, needS = needP || t.Name == PrimaryName, needS || t.Name == SeniorName
+			needP, needS = needP || t.Name == distill.PrimaryName, needS || t.Name == distill.SeniorName
 		}
 		variants = append(variants, name)
 	}
@@ -110,9 +114,9 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	if err != nil {
 		return nil, err
 	}
-	teachers := map[string]*NetTeacher{}
-	cached := map[string]*DiskCached{}
-	use := func(name string) Teacher {
+	teachers := map[string]*distill.NetTeacher{}
+	cached := map[string]*distill.DiskCached{}
+	use := func(name string) distill.Teacher {
 		if c, ok := cached[name]; ok {
 			return c
 		}
@@ -127,19 +131,19 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	for _, tt := range []struct {
 		name string
 		need bool
-	}{{PrimaryName, needP}, {SeniorName, needS}} {
+	}{{distill.PrimaryName, needP}, {distill.SeniorName, needS}} {
 		if !tt.need {
 			continue
 		}
 		spec := e.teacherSpec(tt.name)
 		clock.begin("teacher "+tt.name, spec.Config.Steps)
-		dir, res, err := EnsureTeacher(ctx, spec, out.DataDir, cache, be, opts.Progress)
+		dir, res, err := distill.EnsureTeacher(ctx, spec, out.DataDir, cache, be, opts.Progress)
 		if err != nil {
 			return nil, fmt.Errorf("teacher %s: %w", tt.name, err)
 		}
 		clock.end(spec.Config.Steps)
 		dirs[tt.name] = dir
-		lat, err := latency(be, dir, e.LatencyRuns)
+		lat, err := distill.RunLatency(be, dir, e.LatencyRuns)
 		if err != nil {
 			return nil, err
 		}
@@ -148,13 +152,13 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			return nil, err
 		}
 		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: spec.Config.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
-		if teachers[tt.name], err = LoadTeacher(dir, be); err != nil {
+		if teachers[tt.name], err = distill.LoadTeacher(dir, be); err != nil {
 			return nil, err
 		}
 		if !opts.NoTeacherCache {
 			// Variants sharing a seed see the same crops: read the teacher's outputs back
 			// (BenchmarkTeacherOutputs: far cheaper than a forward pass).
-			cached[tt.name] = &DiskCached{ID: dir, Dir: filepath.Join(cache, "teacher_outputs", filepath.Base(dir)), Teacher: teachers[tt.name]}
+			cached[tt.name] = &distill.DiskCached{ID: dir, Dir: filepath.Join(cache, "teacher_outputs", filepath.Base(dir)), Teacher: teachers[tt.name]}
 		}
 	}
 	initCkpt, err := pretrainStudent(ctx, e, out, valGT, cache, be, clock, opts)
@@ -162,11 +166,11 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		return nil, err
 	}
 	for _, v := range variants {
-		recipe, err := VariantRecipe(v, e.variantParams(dirs[PrimaryName], dirs[SeniorName]))
+		recipe, err := distill.VariantRecipe(v, e.variantParams(dirs[distill.PrimaryName], dirs[distill.SeniorName]))
 		if err != nil {
 			return nil, err
 		}
-		opened := map[string]Teacher{}
+		opened := map[string]distill.Teacher{}
 		for _, t := range recipe.Teachers {
 			opened[t.Name] = use(t.Name)
 		}
@@ -177,12 +181,12 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			dir := filepath.Join(opts.OutDir, "runs", fmt.Sprintf("%s-s%d", v, seed))
 			clock.begin(fmt.Sprintf("student %s, seed %d", v, seed), cfg.Steps)
 			// A rerun after an interruption reuses finished runs and resumes the interrupted one.
-			res, err := TrainOnce(ctx, RunOptions{Config: cfg, Recipe: recipe, DataDir: out.DataDir, OutDir: dir, Teachers: opened, Init: initCkpt, Backend: be, Progress: opts.Progress})
+			res, err := distill.TrainOnce(ctx, distill.RunOptions{Config: cfg, Recipe: recipe, DataDir: out.DataDir, OutDir: dir, Teachers: opened, Init: initCkpt, Backend: be, Progress: opts.Progress})
 			if err != nil {
 				return nil, fmt.Errorf("variant %s seed %d: %w", v, seed, err)
 			}
 			clock.end(cfg.Steps)
-			lat, err := latency(be, dir, e.LatencyRuns)
+			lat, err := distill.RunLatency(be, dir, e.LatencyRuns)
 			if err != nil {
 				return nil, err
 			}
@@ -191,7 +195,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 				return nil, err
 			}
 			out.Runs = append(out.Runs, Run{Variant: v, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
-			if err := writeJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
+			if err := atomicfile.WriteJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
 				return nil, err
 			}
 		}
@@ -207,7 +211,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	out.Rows = Aggregate(out.Runs)
 	out.Elapsed = time.Since(t0).Seconds()
 	out.Finished = time.Now().UTC()
-	if err := writeJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
+	if err := atomicfile.WriteJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
 		return nil, err
 	}
 	if err := WriteTable(filepath.Join(opts.OutDir, "table.md"), out); err != nil {
@@ -217,17 +221,6 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		return nil, err
 	}
 	return out, nil
-}
-
-// latency returns the median wall time of runs (0: 20) batch-1 inferences of a run's weights, in
-// milliseconds, after one warm-up call.
-func latency(be compute.Backend, dir string, runs int) (float64, error) {
-	t, err := LoadTeacher(dir, be)
-	if err != nil {
-		return 0, err
-	}
-	defer t.Close()
-	return t.Latency(runs)
 }
 
 // pretrainStudent trains (or reuses from the cache) the student on the GT alone for
@@ -241,12 +234,12 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 	cfg.Name = e.student.Name + "-pretrain"
 	cfg.Steps = e.PretrainSteps
 	clock.begin("pretrain the student on the GT", cfg.Steps)
-	dir, res, err := EnsureTeacher(ctx, TeacherSpec{Name: PretrainName, Config: cfg, Recipe: Recipe{MaskHead: true}, Data: e.Data}, out.DataDir, cache, be, opts.Progress)
+	dir, res, err := distill.EnsureTeacher(ctx, distill.TeacherSpec{Name: distill.PretrainName, Config: cfg, Recipe: distill.Recipe{MaskHead: true}, Data: e.Data}, out.DataDir, cache, be, opts.Progress)
 	if err != nil {
 		return "", fmt.Errorf("pretrain the student: %w", err)
 	}
 	clock.end(cfg.Steps)
-	lat, err := latency(be, dir, e.LatencyRuns)
+	lat, err := distill.RunLatency(be, dir, e.LatencyRuns)
 	if err != nil {
 		return "", err
 	}
@@ -254,21 +247,21 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 	if err != nil {
 		return "", err
 	}
-	out.Teachers = append(out.Teachers, Run{Variant: PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
+	out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
 	return filepath.Join(dir, train.CheckpointFile), nil
 }
 
 // variantParams returns what the variants share, with the teachers' run directories.
-func (e *Experiment) variantParams(primary, senior string) VariantParams {
-	return VariantParams{Primary: primary, Senior: senior, Alpha: e.Alpha, Binarize: e.Binarize, Switch: e.PrimarySteps,
+func (e *Experiment) variantParams(primary, senior string) distill.VariantParams {
+	return distill.VariantParams{Primary: primary, Senior: senior, Alpha: e.Alpha, Binarize: e.Binarize, Switch: e.PrimarySteps,
 		MaskWeight: e.MaskWeight, RestrictWeight: e.RestrictWeight}
 }
 
 // teacherSpec returns the spec of the experiment's primary or senior teacher: the senior gets a
 // mask head trained on the GT masks with the experiment's mask weight.
-func (e *Experiment) teacherSpec(name string) TeacherSpec {
-	if name == SeniorName {
-		return TeacherSpec{Name: name, Config: e.senior, Recipe: Recipe{MaskHead: true, GTMaskWeight: e.MaskWeight}, Data: e.Data}
+func (e *Experiment) teacherSpec(name string) distill.TeacherSpec {
+	if name == distill.SeniorName {
+		return distill.TeacherSpec{Name: name, Config: e.senior, Recipe: distill.Recipe{MaskHead: true, GTMaskWeight: e.MaskWeight}, Data: e.Data}
 	}
-	return TeacherSpec{Name: name, Config: e.primary, Data: e.Data}
+	return distill.TeacherSpec{Name: name, Config: e.primary, Data: e.Data}
 }

@@ -1,10 +1,12 @@
-package distill
+package figures
 
 import (
 	"context"
 	"fmt"
 	"image"
 	"image/draw"
+
+	"github.com/posedistill/posedistill/distill"
 
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/render"
@@ -15,7 +17,7 @@ import (
 // AgreementFigure writes a PNG grid: one row per held-out image (the first n with people), the
 // teacher's pseudo ground truth (split's keypoints) on the left and the student's top-down
 // predictions on the same boxes on the right.
-func AgreementFigure(ctx context.Context, path string, sc topdown.Config, split *train.Split, n int, student *NetTeacher) error {
+func AgreementFigure(ctx context.Context, path string, sc topdown.Config, split *train.Split, n int, student *distill.NetTeacher) error {
 	if student == nil || split == nil {
 		return fmt.Errorf("agreement figure %s: no student or split", path)
 	}

@@ -1,4 +1,4 @@
-package distill
+package figures
 
 import (
 	"context"
@@ -12,22 +12,25 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/posedistill/posedistill/atomicfile"
-	"github.com/posedistill/posedistill/dataset"
-	"github.com/posedistill/posedistill/render"
-	"github.com/posedistill/posedistill/topdown"
-	"github.com/posedistill/posedistill/train"
+	"github.com/posedistill/posedistill/distill"
+
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
 	"gonum.org/v1/plot/vg"
 	vgdraw "gonum.org/v1/plot/vg/draw"
 	"gonum.org/v1/plot/vg/vgimg"
+
+	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/render"
+	"github.com/posedistill/posedistill/topdown"
+	"github.com/posedistill/posedistill/train"
 )
 
 // Model is a trained network under a display name.
 type Model struct {
 	Name    string
-	Teacher *NetTeacher
+	Teacher *distill.NetTeacher
 }
 
 // firstBatch returns the plain crops of the first n instances.
@@ -118,7 +121,7 @@ func OverlayFigure(ctx context.Context, path string, sc topdown.Config, split *t
 }
 
 // heatmapFunc adapts a teacher to train.HeatmapFunc at the codec's heatmap size.
-func heatmapFunc(ctx context.Context, t *NetTeacher, sc topdown.Config) train.HeatmapFunc {
+func heatmapFunc(ctx context.Context, t *distill.NetTeacher, sc topdown.Config) train.HeatmapFunc {
 	return func(images topdown.Tensor) ([]float32, error) {
 		out, err := t.Predict(ctx, images, sc.Codec.HeatH, sc.Codec.HeatW)
 		return out.Heatmaps, err

@@ -1,4 +1,4 @@
-package distill
+package experiment
 
 import (
 	"bytes"
@@ -8,8 +8,11 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/posedistill/posedistill/train"
+	"github.com/posedistill/posedistill/distill"
+
 	"gopkg.in/yaml.v3"
+
+	"github.com/posedistill/posedistill/train"
 )
 
 // DataConfig is the synthetic dataset an experiment renders (and caches by its hash).
@@ -118,16 +121,16 @@ func (e *Experiment) load() error {
 	case e.MaskWeight < 0 || e.RestrictWeight < 0:
 		return fmt.Errorf("negative mask weights")
 	}
-	if err := (Binarization{Threshold: e.Binarize}).Validate(); err != nil {
+	if err := (distill.Binarization{Threshold: e.Binarize}).Validate(); err != nil {
 		return err
 	}
 	known := map[string]bool{}
-	for _, v := range VariantNames() {
+	for _, v := range distill.VariantNames() {
 		known[v] = true
 	}
 	for _, v := range e.Variants {
 		if !known[v] {
-			return fmt.Errorf("unknown variant %q (known: %v)", v, VariantNames())
+			return fmt.Errorf("unknown variant %q (known: %v)", v, distill.VariantNames())
 		}
 	}
 	var err error

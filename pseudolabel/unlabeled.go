@@ -1,4 +1,4 @@
-package distill
+package pseudolabel
 
 import (
 	"context"
@@ -6,7 +6,12 @@ import (
 	"io"
 	"path/filepath"
 
+	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/figures"
+
 	"github.com/gomlx/compute"
+
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/train"
 )
@@ -20,7 +25,7 @@ type UnlabeledOptions struct {
 	DataDir, OutDir string
 	// Recipe names the two BlazePose teachers (TeacherRef.Model, primary then senior) and the
 	// ODKD terms; a zero Switch means half the run.
-	Recipe Recipe
+	Recipe distill.Recipe
 	// LatencyRuns is how many batch-1 inferences time the student and the senior (0: 20).
 	LatencyRuns int
 	// Resume continues an interrupted run in OutDir (same options).
@@ -31,7 +36,7 @@ type UnlabeledOptions struct {
 
 // UnlabeledResult is the outcome of DistillUnlabeled, also written to OutDir/unlabeled.json.
 type UnlabeledResult struct {
-	Train Result `json:"train"`
+	Train distill.Result `json:"train"`
 	// Agreement is Train.Val.AP: the student's OKS AP on the held-out frames with the senior
 	// teacher's people as ground truth.
 	Agreement float64 `json:"agreement_ap"`
@@ -52,7 +57,7 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	if o.Backend == nil {
 		return res, fmt.Errorf("distill unlabeled: no backend")
 	}
-	sc, err := SampleConfig(cfg, true, false, false)
+	sc, err := distill.SampleConfig(cfg, true, false, false)
 	if err != nil {
 		return res, err
 	}
@@ -60,40 +65,40 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	if len(rec.Teachers) != 2 || rec.Teachers[0].Model == "" || rec.Teachers[1].Model == "" {
 		return res, fmt.Errorf("distill unlabeled: the recipe needs two imported teachers (primary and senior models)")
 	}
-	if rec.Switch == 0 && (rec.Order == "" || rec.Order == Ordered) {
+	if rec.Switch == 0 && (rec.Order == "" || rec.Order == distill.Ordered) {
 		rec.Switch = cfg.Steps / 2
 	}
-	var bts [2]*BlazePoseTeacher
-	opened := map[string]Teacher{}
+	var bts [2]*distill.BlazePoseTeacher
+	opened := map[string]distill.Teacher{}
 	for i, ref := range rec.Teachers {
-		t, err := OpenTeacher(ref, o.Backend, sc)
+		t, err := distill.OpenTeacher(ref, o.Backend, sc)
 		if err != nil {
 			return res, err
 		}
-		bt, ok := t.(*BlazePoseTeacher)
+		bt, ok := t.(*distill.BlazePoseTeacher)
 		if !ok {
 			return res, fmt.Errorf("distill unlabeled: teacher %s is not a BlazePose model", ref.Name)
 		}
 		bts[i], opened[ref.Name] = bt, bt
 	}
-	tr, err := Train(ctx, RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Teachers: opened, StageTeachers: true, Resume: o.Resume, Backend: o.Backend, Progress: o.Progress})
+	tr, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Teachers: opened, StageTeachers: true, Resume: o.Resume, Backend: o.Backend, Progress: o.Progress})
 	if err != nil {
 		return res, err
 	}
 	res.Train, res.Agreement = tr, tr.Val.AP
-	if res.StudentMS, err = latency(o.Backend, o.OutDir, o.LatencyRuns); err != nil {
+	if res.StudentMS, err = distill.RunLatency(o.Backend, o.OutDir, o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("student latency: %w", err)
 	}
 	if err := agreementFigure(ctx, o, cfg); err != nil {
 		return res, err
 	}
-	if res.PrimaryMS, err = landmarkLatency(ctx, bts[0].lm, o.LatencyRuns); err != nil {
+	if res.PrimaryMS, err = landmarkLatency(ctx, bts[0].Landmarker(), o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("primary latency: %w", err)
 	}
-	if res.SeniorMS, err = landmarkLatency(ctx, bts[1].lm, o.LatencyRuns); err != nil {
+	if res.SeniorMS, err = landmarkLatency(ctx, bts[1].Landmarker(), o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("senior latency: %w", err)
 	}
-	return res, writeJSON(filepath.Join(o.OutDir, "unlabeled.json"), res)
+	return res, atomicfile.WriteJSON(filepath.Join(o.OutDir, "unlabeled.json"), res)
 }
 
 // AgreementFile is the figure DistillUnlabeled writes into the run directory (AgreementFigure of
@@ -103,12 +108,12 @@ const AgreementFile = "agreement.png"
 // agreementFigure draws the senior's pseudo labels beside the trained student's predictions on
 // the first 6 held-out images.
 func agreementFigure(ctx context.Context, o UnlabeledOptions, cfg train.Config) error {
-	student, err := LoadTeacher(o.OutDir, o.Backend)
+	student, err := distill.LoadTeacher(o.OutDir, o.Backend)
 	if err != nil {
 		return err
 	}
 	defer student.Close()
-	sc, err := SampleConfig(cfg, false, false, false)
+	sc, err := distill.SampleConfig(cfg, false, false, false)
 	if err != nil {
 		return err
 	}
@@ -116,7 +121,7 @@ func agreementFigure(ctx context.Context, o UnlabeledOptions, cfg train.Config) 
 	if err != nil {
 		return err
 	}
-	return AgreementFigure(ctx, filepath.Join(o.OutDir, AgreementFile), sc, val, 6, student)
+	return figures.AgreementFigure(ctx, filepath.Join(o.OutDir, AgreementFile), sc, val, 6, student)
 }
 
 // landmarkLatency is the median wall time in milliseconds of runs (0: 20) batch-1 inferences of
@@ -126,7 +131,7 @@ func landmarkLatency(ctx context.Context, lm *blazepose.Landmarker, runs int) (f
 	for i := range crop {
 		crop[i] = 0.5
 	}
-	return MedianMS(runs, func() error {
+	return distill.MedianMS(runs, func() error {
 		_, err := lm.Run(ctx, crop)
 		return err
 	})

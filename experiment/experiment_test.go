@@ -1,4 +1,4 @@
-package distill
+package experiment
 
 import (
 	"math"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/posedistill/posedistill/distill"
 
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/eval"
@@ -18,7 +20,7 @@ func TestLoadAblationConfig(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(e.Seeds) < 3 || len(e.Variants) != len(VariantNames()) {
+	if len(e.Seeds) < 3 || len(e.Variants) != len(distill.VariantNames()) {
 		t.Errorf("ablation: %d seeds, variants %v", len(e.Seeds), e.Variants)
 	}
 	if e.PrimarySteps <= 0 || e.PrimarySteps >= e.StudentConfig().Steps {
@@ -70,56 +72,11 @@ func TestLoadExperimentErrors(t *testing.T) {
 	}
 }
 
-func TestWithMaskHead(t *testing.T) {
-	cfg := tinyConfig("m", 0.25, 8)
-	net, err := cfg.Net()
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := WithMaskHead(net)
-	if err != nil {
-		t.Fatal(err)
-	}
-	shapes, err := m.Shapes(32, 32)
-	if err != nil {
-		t.Fatal(err)
-	}
-	hm, mk := shapes[m.Heads.Heatmaps], shapes[m.Heads.Mask]
-	if mk.C != 1 || mk.H != hm.H || mk.W != hm.W {
-		t.Errorf("mask head %+v beside heatmaps %+v", mk, hm)
-	}
-	if net.Heads.Mask != "" || len(net.Layers) == len(m.Layers) {
-		t.Error("the original net was changed or no layer added")
-	}
-	if again, _ := WithMaskHead(m); again != m {
-		t.Error("a net with a mask head was rebuilt")
-	}
-}
-
-func TestResizeNHWC(t *testing.T) {
-	// 1×2×2×1 up to 4×4: corners keep their values, the centre is the mean.
-	src := []float32{0, 1, 2, 3}
-	out, err := resizeNHWC(src, 1, 2, 2, 1, 4, 4)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out[0] != 0 || out[15] != 3 || out[3] != 1 || out[12] != 2 {
-		t.Errorf("corners %v %v %v %v", out[0], out[3], out[12], out[15])
-	}
-	mean := (out[5] + out[6] + out[9] + out[10]) / 4
-	if d := mean - 1.5; d > 1e-6 || d < -1e-6 {
-		t.Errorf("centre mean %v, want 1.5", mean)
-	}
-	if _, err := resizeNHWC(src, 1, 2, 3, 1, 4, 4); err == nil {
-		t.Error("wrong size: no error")
-	}
-}
-
 func TestAggregate(t *testing.T) {
 	runs := []Run{
-		{Variant: "a", Result: Result{Val: valAP(0.2)}, Latency: 3},
-		{Variant: "b", Result: Result{Val: valAP(0.5)}, Latency: 1},
-		{Variant: "a", Result: Result{Val: valAP(0.4)}, Latency: 5},
+		{Variant: "a", Result: distill.Result{Val: valAP(0.2)}, Latency: 3},
+		{Variant: "b", Result: distill.Result{Val: valAP(0.5)}, Latency: 1},
+		{Variant: "a", Result: distill.Result{Val: valAP(0.4)}, Latency: 5},
 	}
 	rows := Aggregate(runs)
 	if len(rows) != 2 || rows[0].Variant != "a" || rows[0].Seeds != 2 {
@@ -182,7 +139,7 @@ func TestSeniorCacheKeyFollowsMaskWeight(t *testing.T) {
 	cache := t.TempDir()
 	dir := func(w float64) string {
 		e.MaskWeight = w
-		d, err := TeacherDir(e.teacherSpec(SeniorName), cache)
+		d, err := distill.TeacherDir(e.teacherSpec(distill.SeniorName), cache)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,9 +148,9 @@ func TestSeniorCacheKeyFollowsMaskWeight(t *testing.T) {
 	if a, b := dir(0.1), dir(5); a == b {
 		t.Errorf("mask weights 0.1 and 5: one senior cache entry %s", a)
 	}
-	p1, _ := TeacherDir(e.teacherSpec(PrimaryName), cache)
+	p1, _ := distill.TeacherDir(e.teacherSpec(distill.PrimaryName), cache)
 	e.MaskWeight = 0.1
-	if p2, _ := TeacherDir(e.teacherSpec(PrimaryName), cache); p1 != p2 {
+	if p2, _ := distill.TeacherDir(e.teacherSpec(distill.PrimaryName), cache); p1 != p2 {
 		t.Error("the primary teacher's cache entry depends on the senior's mask weight")
 	}
 }

@@ -1,4 +1,4 @@
-package distill
+package experiment
 
 import (
 	"context"
@@ -7,7 +7,11 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/figures"
+
 	"github.com/gomlx/compute"
+
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/report"
 	"github.com/posedistill/posedistill/train"
@@ -134,13 +138,13 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 			order = append(order, r.Variant)
 		}
 	}
-	if err := PlotLosses(filepath.Join(dir, "curves.png"), curves, order); err != nil {
+	if err := figures.PlotLosses(filepath.Join(dir, "curves.png"), curves, order); err != nil {
 		return nil, err
 	}
 	p.Sections = append(p.Sections, report.Section{Heading: "Training curves", Images: []report.Image{{Path: "curves.png", Caption: "training loss of the first seed of every variant (weighted sum of its terms, so the levels differ by construction)"}}})
 
 	// Pictures: teachers and the first seed's students.
-	var models []Model
+	var models []figures.Model
 	defer func() {
 		for _, m := range models {
 			m.Teacher.Close()
@@ -150,23 +154,23 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 		if t.Variant == "teacher3d" {
 			continue
 		}
-		nt, err := LoadTeacher(t.Dir, be)
+		nt, err := distill.LoadTeacher(t.Dir, be)
 		if err != nil {
 			return nil, err
 		}
-		models = append(models, Model{Name: teacherLabel(t.Variant), Teacher: nt})
+		models = append(models, figures.Model{Name: teacherLabel(t.Variant), Teacher: nt})
 	}
 	for _, v := range order {
 		if v == "3d_gt" || v == "3d_movnect" {
 			continue
 		}
-		nt, err := LoadTeacher(curves[v], be)
+		nt, err := distill.LoadTeacher(curves[v], be)
 		if err != nil {
 			return nil, err
 		}
-		models = append(models, Model{Name: "student " + v, Teacher: nt})
+		models = append(models, figures.Model{Name: "student " + v, Teacher: nt})
 	}
-	sc, err := SampleConfig(e.student, false, false, false)
+	sc, err := distill.SampleConfig(e.student, false, false, false)
 	if err != nil {
 		return nil, err
 	}
@@ -178,10 +182,10 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 	for _, m := range models {
 		names += ", " + m.Name
 	}
-	if err := HeatmapFigure(ctx, filepath.Join(dir, "heatmaps.png"), sc, val.Instances, 6, models); err != nil {
+	if err := figures.HeatmapFigure(ctx, filepath.Join(dir, "heatmaps.png"), sc, val.Instances, 6, models); err != nil {
 		return nil, err
 	}
-	if err := OverlayFigure(ctx, filepath.Join(dir, "overlays.png"), sc, val, 4, models); err != nil {
+	if err := figures.OverlayFigure(ctx, filepath.Join(dir, "overlays.png"), sc, val, 4, models); err != nil {
 		return nil, err
 	}
 	cols := ""

@@ -1,4 +1,4 @@
-package distill
+package pseudolabel
 
 import (
 	"context"

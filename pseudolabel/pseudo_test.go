@@ -1,4 +1,4 @@
-package distill
+package pseudolabel
 
 import (
 	"context"
@@ -10,10 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/posedistill/posedistill/distill"
+
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
-	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -94,59 +96,6 @@ func TestPseudoAnnotate(t *testing.T) {
 	}
 }
 
-// callCounter returns heatmaps of ones and counts its calls.
-type callCounter struct{ calls int }
-
-func (c *callCounter) Predict(_ context.Context, images topdown.Tensor, h, w int) (TeacherOutput, error) {
-	c.calls++
-	n := images.Shape[0]
-	out := TeacherOutput{Heatmaps: make([]float32, n*h*w*17), Mask: make([]float32, n*h*w)}
-	for i := range out.Heatmaps {
-		out.Heatmaps[i] = 1
-	}
-	return out, nil
-}
-
-func (c *callCounter) Close() {}
-
-func TestStagedTeacher(t *testing.T) {
-	stages := Stages{Order: Ordered, PrimarySteps: 3}
-	tests := []struct {
-		name   string
-		gate   func(int) float64
-		active []bool
-	}{
-		{"primary", stages.Primary(), []bool{true, true, true, false, false}},
-		{"senior", stages.Senior(), []bool{false, false, false, true, true}},
-	}
-	images := topdown.Tensor{Shape: []int{2, 8, 8, 3}, Data: make([]float32, 2*8*8*3)}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			inner := &callCounter{}
-			st := &stagedTeacher{Teacher: inner, active: tc.gate, joints: 17}
-			calls := 0
-			for step, want := range tc.active {
-				out, err := st.Predict(context.Background(), images, 2, 2)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if want {
-					calls++
-				}
-				if inner.calls != calls {
-					t.Fatalf("step %d: teacher ran %d times, want %d", step, inner.calls, calls)
-				}
-				if len(out.Heatmaps) != 2*2*2*17 || len(out.Mask) != 2*2*2 {
-					t.Fatalf("step %d: %d heatmap, %d mask values", step, len(out.Heatmaps), len(out.Mask))
-				}
-				if got := out.Heatmaps[0] == 1; got != want {
-					t.Errorf("step %d: teacher output %v, want teacher's: %v", step, out.Heatmaps[0], want)
-				}
-			}
-		})
-	}
-}
-
 // TestDistillUnlabeledOnPhotos labels OpenCV's three photos with BlazePose (lite, to stay quick),
 // holds out basketball2, and distills a student for a handful of steps from lite (primary) and
 // full (senior): the dataset must round-trip through train.ReadSplit, and the run must report an
@@ -174,7 +123,7 @@ func TestDistillUnlabeledOnPhotos(t *testing.T) {
 		}
 		t.Fatal(err)
 	}
-	be := testBackend(t)
+	be := testkit.Backend(t)
 	pipe, err := blazepose.NewPipeline(be, cache, modelstore.PoseLandmarkLite)
 	if err != nil {
 		t.Fatal(err)
@@ -220,11 +169,11 @@ func TestDistillUnlabeledOnPhotos(t *testing.T) {
 	cfg.Name, cfg.InputW, cfg.InputH = "unlabeled-test", 64, 96
 	cfg.Model.Width, cfg.BatchSize, cfg.Steps, cfg.WarmupSteps = 0.5, 2, 4, 1
 	cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest = 0, 0, false
-	bin := DefaultBinarization()
+	bin := distill.DefaultBinarization()
 	res, err := DistillUnlabeled(ctx, UnlabeledOptions{
 		Config: cfg, DataDir: data, OutDir: filepath.Join(tmp, "run"),
-		Recipe: Recipe{
-			Teachers: []TeacherRef{{Name: PrimaryName, Model: "blazepose-lite", Binarize: &bin}, {Name: SeniorName, Model: "blazepose-full", Binarize: &bin}},
+		Recipe: distill.Recipe{
+			Teachers: []distill.TeacherRef{{Name: distill.PrimaryName, Model: "blazepose-lite", Binarize: &bin}, {Name: distill.SeniorName, Model: "blazepose-full", Binarize: &bin}},
 			Alpha:    0.5, Mask: true, MaskWeight: 0.1, RestrictWeight: 1,
 		},
 		LatencyRuns: 3, Backend: be,

@@ -1,0 +1,218 @@
+package pseudolabel
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"github.com/posedistill/posedistill/blazepose"
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/video"
+)
+
+// RunOptions configure Run: where the unlabeled inputs are, how videos are sampled, and the
+// distillation (Distill.Recipe's senior model labels the inputs).
+type RunOptions struct {
+	// Inputs are images, directories of images and videos, and videos (read through ffmpeg).
+	Inputs []string
+	// Frames is how many sampled frames of each video are used, Stride the sampling interval,
+	// Holdout the trailing fraction of them held out for the agreement AP, DetectTile the side
+	// of the square tiles video frames are scanned in for people (0: whole frame).
+	Frames, Stride, DetectTile int
+	Holdout                    float64
+	// Distill is the distillation; its DataDir receives the pseudo labels (complete ones are
+	// reused when Distill.Resume is set).
+	Distill UnlabeledOptions
+	// Log receives what was labelled (nil: nothing).
+	Log io.Writer
+}
+
+// Counts are the images and people of the two pseudo-labelled splits.
+type Counts struct {
+	TrainImages, TrainPeople, ValImages, ValPeople int
+}
+
+// Run labels the inputs with the recipe's senior BlazePose model (or, resuming, reuses complete
+// labels) and distills the student from the two BlazePose teachers on them (DistillUnlabeled).
+func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
+	var c Counts
+	d := o.Distill
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	if !(o.Holdout > 0 && o.Holdout < 1) || o.Frames <= 0 || o.Stride <= 0 {
+		return UnlabeledResult{}, c, fmt.Errorf("holdout must be in (0, 1), frames and stride positive")
+	}
+	if d.Backend == nil {
+		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: no backend")
+	}
+	if len(d.Recipe.Teachers) != 2 {
+		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: the recipe needs two BlazePose teachers")
+	}
+	senior := d.Recipe.Teachers[1].Model
+	var err error
+	if d.Resume && labelsWritten(d.DataDir) {
+		if c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople, err = countLabels(ctx, d.DataDir); err != nil {
+			return UnlabeledResult{}, c, err
+		}
+		fmt.Fprintf(log, "resume: reusing the pseudo labels in %s\n", d.DataDir)
+	} else {
+		file, err := modelstore.BlazePoseLandmark(senior)
+		if err != nil {
+			return UnlabeledResult{}, c, err
+		}
+		cache, err := modelstore.DefaultCacheDir()
+		if err != nil {
+			return UnlabeledResult{}, c, err
+		}
+		pipe, err := blazepose.NewPipeline(d.Backend, cache, file)
+		if err != nil {
+			return UnlabeledResult{}, c, fmt.Errorf("%w (run 'posedistill models fetch blazepose' first)", err)
+		}
+		lab, err := NewPseudoLabeler(pipe, d.DataDir, PseudoOptions{})
+		if err != nil {
+			return UnlabeledResult{}, c, err
+		}
+		if err := labelInputs(ctx, lab, o.Inputs, o.Frames, o.Stride, o.DetectTile, o.Holdout, log); err != nil {
+			return UnlabeledResult{}, c, err
+		}
+		if err := lab.Finish(); err != nil {
+			return UnlabeledResult{}, c, err
+		}
+		c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople = lab.Counts()
+	}
+	fmt.Fprintf(log, "pseudo labels (%s): train %d images %d people, held out %d images %d people (%s)\n", senior, c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople, d.DataDir)
+	res, err := DistillUnlabeled(ctx, d)
+	return res, c, err
+}
+
+// labelsWritten reports whether dir holds both splits of a finished PseudoLabeler (Finish
+// writes val.json last).
+func labelsWritten(dir string) bool {
+	for _, name := range []string{"train.json", "val.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err != nil {
+			return false
+		}
+	}
+	return true
+}
+
+// countLabels returns the image and people counts of the pseudo-labelled splits in dir, as
+// PseudoLabeler.Counts reports them.
+func countLabels(ctx context.Context, dir string) (trainImages, trainPeople, valImages, valPeople int, err error) {
+	var n [2][2]int
+	for i, name := range []string{"train.json", "val.json"} {
+		d, err := dataset.Read(ctx, filepath.Join(dir, name), dataset.ReadOptions{})
+		if err != nil {
+			return 0, 0, 0, 0, fmt.Errorf("resume: pseudo labels: %w", err)
+		}
+		n[i] = [2]int{len(d.Images), len(d.Annotations)}
+	}
+	return n[0][0], n[0][1], n[1][0], n[1][1], nil
+}
+
+// videoExts are the file extensions read as video through ffmpeg.
+var videoExts = []string{".avi", ".mp4", ".mkv", ".mov", ".webm", ".mpg", ".mpeg"}
+
+// imageExts are the file extensions read as images.
+var imageExts = []string{".png", ".jpg", ".jpeg"}
+
+// labelInputs feeds the labeler every image (train, scanned whole) and every video's sampled
+// frames (scanned in tiles of side tile, the trailing holdout fraction held out), in the order
+// given; directories are listed sorted.
+func labelInputs(ctx context.Context, lab *PseudoLabeler, inputs []string, frames, stride, tile int, holdout float64, stderr io.Writer) error {
+	var files []string
+	for _, in := range inputs {
+		in = strings.TrimSpace(in)
+		if in == "" {
+			continue
+		}
+		st, err := os.Stat(in)
+		if err != nil {
+			return fmt.Errorf("inputs: %w", err)
+		}
+		if !st.IsDir() {
+			files = append(files, in)
+			continue
+		}
+		entries, err := os.ReadDir(in)
+		if err != nil {
+			return fmt.Errorf("inputs: %w", err)
+		}
+		for _, e := range entries {
+			ext := strings.ToLower(filepath.Ext(e.Name()))
+			if !e.IsDir() && (slices.Contains(imageExts, ext) || slices.Contains(videoExts, ext)) {
+				files = append(files, filepath.Join(in, e.Name()))
+			}
+		}
+	}
+	for i, f := range files {
+		base := fmt.Sprintf("%03d_%s", i, strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)))
+		ext := strings.ToLower(filepath.Ext(f))
+		if slices.Contains(videoExts, ext) {
+			lab.Options.DetectTile = tile
+			if err := labelVideo(ctx, lab, f, base, frames, stride, holdout, stderr); err != nil {
+				return err
+			}
+			continue
+		}
+		if !slices.Contains(imageExts, ext) {
+			return fmt.Errorf("input %s: not an image (%s) or a video (%s)", f, strings.Join(imageExts, " "), strings.Join(videoExts, " "))
+		}
+		lab.Options.DetectTile = 0
+		img, err := dataset.LoadImage(f)
+		if err != nil {
+			return err
+		}
+		n, err := lab.Add(ctx, base, img, false)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "%s: %d people\n", f, n)
+	}
+	return nil
+}
+
+// labelVideo labels every stride-th frame of a video, up to frames of them; the last
+// holdout fraction of them go to val.
+func labelVideo(ctx context.Context, lab *PseudoLabeler, path, base string, frames, stride int, holdout float64, stderr io.Writer) error {
+	info, err := video.Probe(ctx, path)
+	if err != nil {
+		return err
+	}
+	dec, err := video.Decode(ctx, path, info, frames*stride)
+	if err != nil {
+		return err
+	}
+	defer dec.Abort()
+	firstHeld := frames - int(float64(frames)*holdout+0.5)
+	used, people := 0, 0
+	for i := 0; used < frames; i++ {
+		img, err := dec.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s frame %d: %w", path, i, err)
+		}
+		if i%stride != 0 {
+			continue
+		}
+		n, err := lab.Add(ctx, fmt.Sprintf("%s_%05d", base, i), img, used >= firstHeld)
+		if err != nil {
+			return err
+		}
+		used, people = used+1, people+n
+	}
+	if err := dec.Close(); err != nil {
+		return err
+	}
+	fmt.Fprintf(stderr, "%s: %d sampled frames, %d people (sampled frames #%d on held out)\n", path, used, people, firstHeld)
+	return nil
+}
