@@ -11,9 +11,11 @@
 // bytes past its end. That is harmless inside mapped memory but faults when the slice ends where the
 // heap's mapped region ends and the arena's reserved, inaccessible part begins — a rare, random
 // SIGSEGV in long training runs (reproduced with a two-page mmap whose second page is PROT_NONE).
-// Importing this package maps heap headroom once per process (a large, never-touched allocation,
+// ReserveHeapHeadroom maps heap headroom once per process (a large, never-touched allocation,
 // freed at once): the Go heap never unmaps memory, so afterwards the end of every ordinary
 // allocation is followed by mapped pages. The allocation costs address space, not resident memory.
+// Programs that run the go backend for long call it first thing in main (cmd/posedistill does);
+// importing this package does nothing by itself.
 package backend
 
 import (
@@ -34,16 +36,11 @@ const maxHeadroomBytes = 4 << 30
 // guard maps the heap headroom once per process (see the package documentation).
 var guard sync.Once
 
-func init() {
-	// In a fresh process the headroom costs tens of milliseconds; later, when the freed pages
-	// must be zeroed again, it costs seconds. So take it at start-up.
-	ReserveHeapHeadroom()
-}
-
 // ReserveHeapHeadroom maps heap address space ahead of use and frees it again, so that later
 // allocations are followed by mapped memory (see the package documentation). It runs once per
-// process, at start-up of any program that imports this package. It maps a quarter of the
-// machine's memory, at most 4 GiB, and nothing where the kernel refuses to overcommit.
+// process; call it at start-up: in a fresh process it costs tens of milliseconds, later, when the
+// freed pages must be zeroed again, seconds. It maps a quarter of the machine's memory, at most
+// 4 GiB, and nothing where the kernel refuses to overcommit.
 func ReserveHeapHeadroom() {
 	guard.Do(func() {
 		n := headroomBytes()

@@ -64,7 +64,7 @@ func BenchmarkCompressedMoVNect(b *testing.B) {
 	}
 	variants := []*variant{{name: "original", net: net, store: store}, {name: "pruned", net: prunedNet, store: prunedStore},
 		{name: "pruned16", net: pruned16Net, store: pruned16Store}, {name: "lowrank", net: lrNet, store: lrStore}}
-	runner, ortErr := ortnode.Find(".")
+	runner, ortErr := ortnode.Find()
 	dir := b.TempDir()
 	image := randomImages(2, 1, 128, 128, 3)
 	flat := tensors.MustCopyFlatData[float32](image)

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
@@ -117,7 +116,7 @@ func teacherHook(teacher train.HeatmapFunc) func(context.Context, int, *topdown.
 
 // saveNetCheckpoint writes the variables of net's layers in store as a train checkpoint.
 func saveNetCheckpoint(path string, net *nets.Net, store *model.Store) error {
-	only, err := layerVariables(store, net)
+	only, err := net.Variables(store)
 	if err != nil {
 		return err
 	}
@@ -130,10 +129,9 @@ func readNetCheckpoint(path string, net *nets.Net) (*model.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	layers := layerNames(net)
 	out := model.NewStore()
 	for p, t := range vals {
-		if !layers[topScope(p)] {
+		if !net.HasLayer(nets.LayerOf(p)) {
 			continue
 		}
 		if _, err := out.CreateVariable(p, t); err != nil {
@@ -141,46 +139,4 @@ func readNetCheckpoint(path string, net *nets.Net) (*model.Store, error) {
 		}
 	}
 	return out, nil
-}
-
-// layerVariables returns a store holding copies of the variables of store under net's layers.
-func layerVariables(store *model.Store, net *nets.Net) (*model.Store, error) {
-	layers := layerNames(net)
-	out := model.NewStore()
-	for v := range store.IterVariables() {
-		if !layers[topScope(v.Path())] {
-			continue
-		}
-		t, err := v.Value()
-		if err != nil {
-			return nil, fmt.Errorf("variable %s: %w", v.Path(), err)
-		}
-		t, err = t.Clone()
-		if err != nil {
-			return nil, fmt.Errorf("variable %s: %w", v.Path(), err)
-		}
-		c, err := out.CreateVariable(v.Path(), t)
-		if err != nil {
-			return nil, fmt.Errorf("variable %s: %w", v.Path(), err)
-		}
-		c.SetTrainable(v.Trainable)
-	}
-	return out, nil
-}
-
-func layerNames(net *nets.Net) map[string]bool {
-	m := make(map[string]bool, len(net.Layers))
-	for _, l := range net.Layers {
-		m[l.Name] = true
-	}
-	return m
-}
-
-// topScope returns the first element of a variable path ("/layer/bn/scale" → "layer").
-func topScope(path string) string {
-	s := strings.TrimPrefix(path, "/")
-	if i := strings.IndexByte(s, '/'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

@@ -26,7 +26,7 @@ const (
 // does, within the stated tolerance, while the float32 ONNX model is measurably different (the Q/DQ
 // pairs are not ignored).
 func TestQDQAgreesWithORT(t *testing.T) {
-	runner, err := ortnode.Find(".")
+	runner, err := ortnode.Find()
 	if err != nil {
 		t.Skip(err)
 	}

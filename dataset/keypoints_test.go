@@ -3,9 +3,11 @@ package dataset
 import (
 	"context"
 	"encoding/json"
-	"os"
+	"path/filepath"
 	"reflect"
 	"testing"
+
+	"github.com/posedistill/posedistill/internal/fixtures"
 )
 
 func TestNewCOCO17Category(t *testing.T) {
@@ -84,10 +86,7 @@ func TestIndex(t *testing.T) {
 
 // TestFixtureCategory checks the evaluation fixtures' category against NewCOCO17Category.
 func TestFixtureCategory(t *testing.T) {
-	const path = "/work/shared/fixtures/cocoeval/basic/gt.json"
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("no fixtures")
-	}
+	path := filepath.Join(fixtures.Dir(t, "fixtures", "cocoeval", "basic"), "gt.json")
 	d, err := Read(context.Background(), path, ReadOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/posedistill/posedistill/internal/fixtures"
 )
 
 // sampleCOCO holds the shapes real COCO and OCHuman files use: polygons, uncompressed and
@@ -142,9 +144,9 @@ func TestRoundTripSample(t *testing.T) {
 // TestRoundTripFixtures reads the pycocotools evaluation fixtures (when present) and round-trips
 // them.
 func TestRoundTripFixtures(t *testing.T) {
-	paths, _ := filepath.Glob("/work/shared/fixtures/cocoeval/*/gt.json")
+	paths, _ := filepath.Glob(filepath.Join(fixtures.Dir(t, "fixtures", "cocoeval"), "*", "gt.json"))
 	if len(paths) == 0 {
-		t.Skip("no cocoeval fixtures on this machine")
+		fixtures.Missing(t, "no cocoeval fixtures in %s", fixtures.Root())
 	}
 	for _, p := range paths {
 		t.Run(filepath.Base(filepath.Dir(p)), func(t *testing.T) {

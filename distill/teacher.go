@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"slices"
 	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
@@ -44,33 +41,18 @@ type NetTeacher struct {
 	predictor      *nets.Predictor
 }
 
-// LoadTeacher loads the teacher of a run directory (its best checkpoint, else its latest): the
-// network comes from the checkpoint, the input size from the run's config.json.
+// LoadTeacher loads the teacher of a run directory (train.LoadTrained: its best checkpoint, else
+// its latest).
 func LoadTeacher(runDir string, backend compute.Backend) (*NetTeacher, error) {
-	cfg, err := train.ReadRunConfig(runDir)
+	t, err := train.LoadTrained(runDir)
+	if err != nil {
+		return nil, fmt.Errorf("teacher: %w", err)
+	}
+	p, err := t.Predictor(backend)
 	if err != nil {
 		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
 	}
-	path := filepath.Join(runDir, train.BestFile)
-	if _, err := os.Stat(path); err != nil {
-		path = filepath.Join(runDir, train.CheckpointFile)
-	}
-	info, _, err := train.ReadCheckpoint(path)
-	if err != nil {
-		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
-	}
-	if info.Net == nil {
-		return nil, fmt.Errorf("teacher %s: checkpoint names no network", path)
-	}
-	store := model.NewStore()
-	if _, err := train.LoadCheckpoint(path, store, info.Net); err != nil {
-		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
-	}
-	p, err := nets.NewPredictor(backend, store, info.Net)
-	if err != nil {
-		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
-	}
-	return &NetTeacher{Net: info.Net, InputW: cfg.InputW, InputH: cfg.InputH, predictor: p}, nil
+	return &NetTeacher{Net: t.Net, InputW: t.Config.InputW, InputH: t.Config.InputH, predictor: p}, nil
 }
 
 // Close releases the compiled graphs.

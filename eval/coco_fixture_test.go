@@ -11,17 +11,19 @@ import (
 	"testing"
 
 	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/internal/fixtures"
 )
 
-// cocoFixtureRoot is where the pycocotools reference cases live, relative to this package.
-const cocoFixtureRoot = "../../shared/fixtures/cocoeval"
+// cocoFixtureRoot is where the pycocotools reference cases live (see package fixtures).
+var cocoFixtureRoot = filepath.Join(fixtures.Root(), "fixtures", "cocoeval")
 
-// cocoFixtureDirs lists the fixture cases, skipping the test when the fixtures are absent.
+// cocoFixtureDirs lists the fixture cases, skipping the test when the fixtures are absent (failing
+// it in CI).
 func cocoFixtureDirs(t testing.TB) []string {
 	t.Helper()
 	entries, err := os.ReadDir(cocoFixtureRoot)
 	if os.IsNotExist(err) {
-		t.Skipf("pycocotools fixtures not found at %s (expected ../shared beside the repository)", cocoFixtureRoot)
+		fixtures.Missing(t, "pycocotools fixtures not found at %s (expected ../shared beside the repository, or $POSEDISTILL_SHARED)", cocoFixtureRoot)
 	}
 	if err != nil {
 		t.Fatal(err)

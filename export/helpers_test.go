@@ -158,7 +158,7 @@ func predict(t testing.TB, backend compute.Backend, net *nets.Net, store *model.
 // ortRunner returns the ONNX Runtime runner, or skips the test.
 func ortRunner(t testing.TB) *ortnode.Runner {
 	t.Helper()
-	r, err := ortnode.Find(".")
+	r, err := ortnode.Find()
 	if err != nil {
 		t.Skip(err)
 	}

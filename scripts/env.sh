@@ -10,3 +10,10 @@ export GOMLX_BACKEND
 export GOMLX_NO_AUTO_INSTALL=1
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export POSEDISTILL_CACHE="${POSEDISTILL_CACHE:-$repo_root/.cache}"
+# ONNX Runtime (the onnx backend, ONNX export checks, ortnode) is located by this one setting; its
+# default is the library scripts/setup-onnxruntime installs into the cache, when it is there.
+if [ -z "${ONNXRUNTIME_SHARED_LIBRARY_PATH:-}" ]; then
+  ort_lib="$POSEDISTILL_CACHE/npm/node_modules/onnxruntime-node/bin/napi-v6/linux/x64/libonnxruntime.so.1"
+  [ -f "$ort_lib" ] && export ONNXRUNTIME_SHARED_LIBRARY_PATH="$ort_lib"
+  unset ort_lib
+fi

@@ -3,7 +3,6 @@ package train
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/dtypes"
@@ -43,12 +42,12 @@ func InitWeights(path string, store *model.Store, net *nets.Net, backend compute
 	slices.Sort(paths)
 	n := 0
 	for _, p := range paths {
-		if !theirs[topScope(p)] {
+		if !theirs[nets.LayerOf(p)] {
 			continue // optimizer state, counters, random state
 		}
 		shape, ok := want[p]
 		if !ok {
-			return 0, fmt.Errorf("init %s: variable %s of %s is not a variable of %s (no layer %q of that kind)", path, p, info.Net.Name, net.Name, topScope(p))
+			return 0, fmt.Errorf("init %s: variable %s of %s is not a variable of %s (no layer %q of that kind)", path, p, info.Net.Name, net.Name, nets.LayerOf(p))
 		}
 		if got := vals[p].Shape(); !got.Equal(shape) {
 			return 0, fmt.Errorf("init %s: variable %s has shape %s in the checkpoint, %s wants %s", path, p, got, net.Name, shape)
@@ -84,13 +83,4 @@ func netVariables(net *nets.Net, backend compute.Backend, inputH, inputW int) (m
 		out[v.Path()] = v.Shape()
 	}
 	return out, nil
-}
-
-// topScope returns the first element of a variable path ("/layer/bn/scale" → "layer").
-func topScope(path string) string {
-	s := strings.TrimPrefix(path, "/")
-	if i := strings.IndexByte(s, '/'); i >= 0 {
-		return s[:i]
-	}
-	return s
 }

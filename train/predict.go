@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"image"
-	"os"
-	"path/filepath"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
@@ -24,31 +21,17 @@ type Model struct {
 	predictor  *nets.Predictor
 }
 
-// LoadModel loads a run's configuration, its network (ReadRunNet) and its best checkpoint (or,
-// without one, its latest).
+// LoadModel loads a run (LoadTrained) ready for inference.
 func LoadModel(runDir string, backend compute.Backend) (*Model, error) {
-	cfg, err := ReadRunConfig(runDir)
+	t, err := LoadTrained(runDir)
 	if err != nil {
 		return nil, err
 	}
-	net, err := ReadRunNet(runDir, cfg)
+	p, err := t.Predictor(backend)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(runDir, BestFile)
-	if _, err := os.Stat(path); err != nil {
-		path = filepath.Join(runDir, CheckpointFile)
-	}
-	store := model.NewStore()
-	info, err := LoadCheckpoint(path, store, net)
-	if err != nil {
-		return nil, err
-	}
-	p, err := nets.NewPredictor(backend, store, net)
-	if err != nil {
-		return nil, err
-	}
-	return &Model{Config: cfg, Net: net, Checkpoint: path, Info: info, predictor: p}, nil
+	return &Model{Config: t.Config, Net: t.Net, Checkpoint: t.Checkpoint, Info: t.Info, predictor: p}, nil
 }
 
 // Close releases the compiled graphs.

@@ -8,18 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/posedistill/posedistill/internal/fixtures"
 )
 
-// evalTestFixtures is the pycocotools reference cases, relative to this package.
-const evalTestFixtures = "../../../shared/fixtures/cocoeval"
-
+// evalTestCase returns the directory of a pycocotools reference case (see package fixtures).
 func evalTestCase(t *testing.T, name string) string {
 	t.Helper()
-	dir := filepath.Join(evalTestFixtures, name)
-	if _, err := os.Stat(dir); err != nil {
-		t.Skipf("pycocotools fixtures not found at %s", evalTestFixtures)
-	}
-	return dir
+	return fixtures.Dir(t, "fixtures", "cocoeval", name)
 }
 
 // TestEvalCommandMatchesPycocotools runs "posedistill eval" on fixture cases and compares its

@@ -8,8 +8,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -46,10 +44,11 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *qdqData != "" && (*crops < 1 || (*pct != 0 && !(*pct > 50 && *pct <= 100))) {
 		return fmt.Errorf("export: --calibration-crops %d, --percentile %g (want ≥ 1 and 0 or (50, 100])", *crops, *pct)
 	}
-	cfg, net, store, ckpt, err := loadRunWeights(*runDir)
+	run, err := train.LoadTrained(*runDir)
 	if err != nil {
 		return err
 	}
+	cfg, net, store, ckpt := run.Config, run.Net, run.Store, run.Checkpoint
 	if *qdqData != "" {
 		return exportQDQ(ctx, cfg, net, store, ckpt, *qdqData, *crops, *pct, *onnxPath, *nchw, *seed, stdout)
 	}
@@ -69,7 +68,7 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintf(stdout, "wrote %s (%s)\n", *stPath, fileSize(*stPath))
 	}
-	runner, err := ortnode.Find(".")
+	runner, err := ortnode.Find()
 	if errors.Is(err, ortnode.ErrUnavailable) {
 		fmt.Fprintf(stdout, "ONNX Runtime check skipped: %v\n", err)
 		return nil
@@ -108,60 +107,6 @@ func runExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	return nil
 }
 
-// loadRunWeights reads a run's configuration, builds its network and loads its best checkpoint
-// (or, without one, its latest) into a new store; it returns the checkpoint's path too.
-func loadRunWeights(runDir string) (train.Config, *nets.Net, *model.Store, string, error) {
-	cfg, err := train.ReadRunConfig(runDir)
-	if err != nil {
-		return cfg, nil, nil, "", err
-	}
-	net, err := train.ReadRunNet(runDir, cfg) // net.json, for runs of a given (pruned, 3D, …) network
-	if err != nil {
-		return cfg, nil, nil, "", fmt.Errorf("run %s: %w", runDir, err)
-	}
-	path := filepath.Join(runDir, train.BestFile)
-	if _, err := os.Stat(path); err != nil {
-		path = filepath.Join(runDir, train.CheckpointFile)
-	}
-	full := model.NewStore()
-	if _, err := train.LoadCheckpoint(path, full, net); err != nil {
-		return cfg, nil, nil, "", err
-	}
-	store, err := netVariables(net, full)
-	if err != nil {
-		return cfg, nil, nil, "", fmt.Errorf("%s: %w", path, err)
-	}
-	return cfg, net, store, path, nil
-}
-
-// netVariables returns a new store with only the variables of store that belong to net's layers
-// (built at the root scope): a checkpoint also holds the optimizer's state, the step and the random
-// generator's state, which inference and exported files do not need.
-func netVariables(net *nets.Net, store *model.Store) (*model.Store, error) {
-	layers := map[string]bool{}
-	for _, l := range net.Layers {
-		layers[l.Name] = true
-	}
-	all, err := export.StoreTensors(store)
-	if err != nil {
-		return nil, err
-	}
-	var keep []export.Tensor
-	for _, t := range all {
-		if first, _, _ := strings.Cut(t.Name, "/"); layers[first] {
-			keep = append(keep, t)
-		}
-	}
-	if len(keep) == 0 {
-		return nil, fmt.Errorf("no variable of network %s", net.Name)
-	}
-	out := model.NewStore()
-	if err := export.LoadStoreTensors(out, keep); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // fileSize formats the size of the file at path, or "?" when it cannot be read.
 func fileSize(path string) string {
 	st, err := os.Stat(path)
@@ -169,6 +114,12 @@ func fileSize(path string) string {
 		return "?"
 	}
 	return fmt.Sprintf("%d bytes", st.Size())
+}
+
+// predictor is what export compares with ONNX Runtime: a nets.Predictor or a quantized one.
+type predictor interface {
+	Predict(images *tensors.Tensor) (nets.Prediction, error)
+	Finalize()
 }
 
 // headDiff is the largest absolute difference between ONNX Runtime's and the Go predictor's values
@@ -310,7 +261,7 @@ func exportQDQ(ctx context.Context, cfg train.Config, net *nets.Net, store *mode
 		return err
 	}
 	fmt.Fprintf(stdout, "wrote %s (%s, QDQ int8, activation ranges by %s on crops of %s, %s)\n", path, fileSize(path), method, split.Path, ckpt)
-	runner, err := ortnode.Find(".")
+	runner, err := ortnode.Find()
 	if errors.Is(err, ortnode.ErrUnavailable) {
 		fmt.Fprintf(stdout, "ONNX Runtime check skipped: %v\n", err)
 		return nil

@@ -72,7 +72,7 @@ func exportTestRun(t *testing.T) (data, run string) {
 
 func TestExportCommand(t *testing.T) {
 	_, run := exportTestRun(t)
-	_, ortErr := ortnode.Find(".")
+	_, ortErr := ortnode.Find()
 	tests := []struct {
 		name    string
 		flags   []string
@@ -152,7 +152,7 @@ func TestExportCommand(t *testing.T) {
 // (≤ 2 output steps) is compress's TestQDQAgreesWithORT on small networks.
 func TestExportQDQ(t *testing.T) {
 	data, run := exportTestRun(t)
-	_, ortErr := ortnode.Find(".")
+	_, ortErr := ortnode.Find()
 	diffRE := regexp.MustCompile(`fake-quant predictor, heatmaps: max \|difference\| (\S+) = \S+ quantization steps \(max \|value\| ([^)]+)\)`)
 	for _, flags := range [][]string{nil, {"--percentile", "99.9", "--nchw"}} {
 		dir := t.TempDir()

@@ -18,6 +18,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/posedistill/posedistill/backend"
 )
 
 // command is one subcommand of the CLI.
@@ -50,6 +52,9 @@ func commands() []command {
 }
 
 func main() {
+	// Guard the go backend's SIMD loads against reading past the heap's mapped end (see package
+	// backend); it must run before the heap grows.
+	backend.ReserveHeapHeadroom()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

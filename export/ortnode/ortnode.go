@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 )
 
 //go:embed ort.js
@@ -33,24 +34,26 @@ type Runner struct {
 	Threads int
 }
 
-// Find locates node on PATH and onnxruntime-node under $POSEDISTILL_CACHE/npm/node_modules, or, when
-// that variable is unset, under the .cache/npm/node_modules folder of dir or of one of its parents.
-func Find(dir string) (*Runner, error) {
-	node, err := exec.LookPath("node")
-	if err != nil {
-		return nil, ErrUnavailable
+// Find locates node ($POSEDISTILL_NODE, else node on PATH) and the node_modules folder holding
+// onnxruntime-node: the one of $ONNXRUNTIME_SHARED_LIBRARY_PATH when that library lies inside an
+// onnxruntime-node package (as scripts/setup-onnxruntime installs it, and scripts/env.sh sets
+// it), else $POSEDISTILL_CACHE/npm/node_modules. It never searches the working directory.
+func Find() (*Runner, error) {
+	node := os.Getenv("POSEDISTILL_NODE")
+	if node == "" {
+		var err error
+		if node, err = exec.LookPath("node"); err != nil {
+			return nil, ErrUnavailable
+		}
 	}
 	var candidates []string
+	if lib := os.Getenv("ONNXRUNTIME_SHARED_LIBRARY_PATH"); lib != "" {
+		if i := strings.LastIndex(lib, string(filepath.Separator)+"onnxruntime-node"+string(filepath.Separator)); i >= 0 {
+			candidates = append(candidates, lib[:i])
+		}
+	}
 	if cache := os.Getenv("POSEDISTILL_CACHE"); cache != "" {
 		candidates = append(candidates, filepath.Join(cache, "npm", "node_modules"))
-	}
-	if abs, err := filepath.Abs(dir); err == nil {
-		for d := abs; ; d = filepath.Dir(d) {
-			candidates = append(candidates, filepath.Join(d, ".cache", "npm", "node_modules"))
-			if filepath.Dir(d) == d {
-				break
-			}
-		}
 	}
 	for _, c := range candidates {
 		if _, err := os.Stat(filepath.Join(c, "onnxruntime-node", "package.json")); err == nil {

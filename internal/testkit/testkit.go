@@ -1,6 +1,6 @@
 // Package testkit holds what the tests of several packages share: one go backend per test
-// binary, tiny synthetic datasets rendered once, seeded random images, and the shared fixtures
-// beside the checkout (which fail the test in CI when absent, instead of skipping it).
+// binary, tiny synthetic datasets rendered once, and seeded random images. (The shared fixtures
+// beside the checkout are package fixtures.)
 //
 // It imports no package above synth and backend, so that the tests inside those above (train,
 // distill, compress, export, …) can use it.
@@ -8,11 +8,8 @@ package testkit
 
 import (
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
-	"path/filepath"
-	"runtime"
 	"sync"
 	"testing"
 
@@ -90,34 +87,4 @@ func RandomImages(seed uint64, n, h, w, c int) *tensors.Tensor {
 		data[i] = 2*r.Float32() - 1
 	}
 	return tensors.FromFlatDataAndDimensions(data, n, h, w, c)
-}
-
-// CI reports whether the tests run in continuous integration (CI=true, as .ci/run sets it).
-func CI() bool { return os.Getenv("CI") == "true" }
-
-// SharedDir returns a directory of the shared fixtures: $POSEDISTILL_SHARED, else ../shared beside
-// the checkout (found from this file's place in the module), joined with rel. When it is absent
-// the test is skipped, except in CI, where it fails: CI must not pass with the parity checks
-// silently skipped.
-func SharedDir(t testing.TB, rel ...string) string {
-	t.Helper()
-	root := os.Getenv("POSEDISTILL_SHARED")
-	if root == "" {
-		root = filepath.Join(ModuleRoot(), "..", "shared")
-	}
-	dir := filepath.Join(append([]string{root}, rel...)...)
-	if _, err := os.Stat(dir); err != nil {
-		msg := fmt.Sprintf("shared fixtures %s absent (set POSEDISTILL_SHARED or check out ../shared): %v", dir, err)
-		if CI() {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	return dir
-}
-
-// ModuleRoot returns the directory of the posedistill module (where go.mod is).
-func ModuleRoot() string {
-	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..")
 }
