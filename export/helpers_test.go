@@ -10,10 +10,10 @@ import (
 	"testing"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/export/ortnode"
+	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/nets/layers"
 )
@@ -74,24 +74,12 @@ func testNets(t testing.TB) map[string]struct {
 	return out
 }
 
-// goBackend returns the pure-Go backend.
-func goBackend(t testing.TB) compute.Backend {
-	t.Helper()
-	b, err := gobackend.New("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
+// goBackend returns the pure-Go backend shared by the tests.
+func goBackend(t testing.TB) compute.Backend { return testkit.Backend(t) }
 
 // randomImages returns a seeded [n, h, w, c] tensor of values in [−1, 1).
 func randomImages(seed uint64, n, h, w, c int) *tensors.Tensor {
-	r := rand.New(rand.NewPCG(seed, 7))
-	data := make([]float32, n*h*w*c)
-	for i := range data {
-		data[i] = 2*r.Float32() - 1
-	}
-	return tensors.FromFlatDataAndDimensions(data, n, h, w, c)
+	return testkit.RandomImages(seed, n, h, w, c)
 }
 
 // randomStore initializes the variables of net (by running it once) and then randomizes batch norm
