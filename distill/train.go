@@ -107,6 +107,9 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 	if err := rec.Save(opts.OutDir); err != nil {
 		return res, err
 	}
+	if err := saveDataDir(opts.OutDir, opts.DataDir); err != nil {
+		return res, err
+	}
 	be := opts.Backend
 	if be == nil {
 		if be, err = backend.New(cfg.Backend); err != nil {
@@ -182,4 +185,33 @@ func ReadResult(runDir string) (Result, error) {
 		return r, fmt.Errorf("read %s: %w", path, err)
 	}
 	return r, nil
+}
+
+// DataFile records, in a run directory, the dataset the run trains on (see ReadDataDir).
+const DataFile = "data.json"
+
+// saveDataDir records the run's dataset directory (absolute) in runDir/data.json.
+func saveDataDir(runDir, dataDir string) error {
+	abs, err := filepath.Abs(dataDir)
+	if err != nil {
+		return fmt.Errorf("data directory %s: %w", dataDir, err)
+	}
+	return atomicfile.WriteJSON(filepath.Join(runDir, DataFile), map[string]string{"data_dir": abs})
+}
+
+// ReadDataDir returns the dataset directory a run recorded (Train writes it), so that the run
+// directory alone is enough to resume or re-evaluate it.
+func ReadDataDir(runDir string) (string, error) {
+	path := filepath.Join(runDir, DataFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("read %s: %w", path, err)
+	}
+	var d struct {
+		DataDir string `json:"data_dir"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil || d.DataDir == "" {
+		return "", fmt.Errorf("read %s: no data_dir (%v)", path, err)
+	}
+	return d.DataDir, nil
 }

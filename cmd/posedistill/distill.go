@@ -15,7 +15,7 @@ import (
 // runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD): the flags make a
 // distill.Recipe, which the run saves; --resume reads it and the config back from the run.
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--init CKPT]\n       posedistill distill --resume --data DIR --out RUN [--steps N]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -31,7 +31,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
 	steps := fs.Int("steps", 0, "override the config's steps")
 	seed := fs.Uint64("seed", 0, "override the config's seed")
-	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint, with the config.json and recipe.json it saved (only --data, --out and --steps go with it)")
+	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint, with the config.json and recipe.json it saved (only --out, and --data or --steps to change them, go with it)")
 	initFrom := fs.String("init", "", "initialise the student's weights from this checkpoint (fine-tuning; same layers and shapes)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -49,8 +49,14 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		if len(extra) > 0 {
 			return fmt.Errorf("--resume takes the configuration and recipe from the run: drop %v", extra)
 		}
-		if *out == "" || *data == "" {
-			return fmt.Errorf("--resume needs --out and --data")
+		if *out == "" {
+			return fmt.Errorf("--resume needs --out")
+		}
+		if *data == "" {
+			var err error
+			if *data, err = distill.ReadDataDir(*out); err != nil {
+				return fmt.Errorf("--resume without --data: %w", err)
+			}
 		}
 		return distillResume(ctx, *data, *out, *steps, stdout, stderr)
 	}

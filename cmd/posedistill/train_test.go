@@ -42,7 +42,7 @@ func TestTrainInitAndDistillResume(t *testing.T) {
 		{"init and resume", []string{"train", "--data", data, "--out", filepath.Join(dir, "fine"), "--init", ckpt, "--resume"}, 1, "--init"},
 		{"distill 2 steps", []string{"distill", "--config", tinyTrainConfig(t, "8"), "--data", data, "--out", filepath.Join(dir, "kd"), "--teacher", run0}, 0, "2 steps"},
 		{"distill resume with a recipe flag", []string{"distill", "--data", data, "--out", filepath.Join(dir, "kd"), "--teacher", run0, "--resume"}, 1, "--teacher"},
-		{"distill resumed to 4", []string{"distill", "--data", data, "--out", filepath.Join(dir, "kd"), "--steps", "4", "--resume"}, 0, "4 steps"},
+		{"distill resumed to 4 from the run directory alone", []string{"distill", "--out", filepath.Join(dir, "kd"), "--steps", "4", "--resume"}, 0, "4 steps"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
