@@ -139,3 +139,35 @@ func cpuTime(b *testing.B) time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkReadCOCOSized reads a file the size of COCO's person_keypoints_train2017.json (250,000
+// people with polygons or RLE masks and keypoints, ~83,000 images) with the hand-written decoders
+// (fast) and with encoding/json alone (std), to decide whether the fast path earns its code:
+//
+//	scripts/go test -run '^$' -bench ReadCOCOSized -benchtime 1x ./dataset
+func BenchmarkReadCOCOSized(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "coco_sized.json")
+	size := writeSyntheticCOCO(b, path, 250000, 13)
+	for _, mode := range []struct {
+		name string
+		fast bool
+	}{{"fast", true}, {"std", false}} {
+		b.Run(mode.name, func(b *testing.B) {
+			defer func(old bool) { fastPath = old }(fastPath)
+			fastPath = mode.fast
+			b.SetBytes(size)
+			b.ReportAllocs()
+			cpu0 := cpuTime(b)
+			for b.Loop() {
+				d, err := Read(context.Background(), path, ReadOptions{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if len(d.Annotations) != 250000 {
+					b.Fatalf("%d annotations", len(d.Annotations))
+				}
+			}
+			b.ReportMetric(float64(cpuTime(b)-cpu0)/float64(b.N), "cpu-ns/op")
+		})
+	}
+}

@@ -2,6 +2,10 @@ package dataset
 
 import "encoding/json"
 
+// fastPath makes Read and ReadResults try the hand-written decoders before encoding/json; only
+// BenchmarkReadCOCOSized turns it off, to measure what they save.
+var fastPath = true
+
 // The JSON names of the fields the fast decoders know, without '_' and '-' (see foldsTo).
 var (
 	annotationFold = foldNames("id", "image_id", "category_id", "iscrowd", "num_keypoints", "area", "bbox",

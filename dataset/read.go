@@ -96,7 +96,7 @@ func (s *stream) dataset(warn func(string)) (*Dataset, error) {
 			case "images":
 				err = s.array(key, func(raw []byte, i int) error {
 					var im Image
-					if len(s.nonFinite) > 0 || !decodeImageFast(raw, &im) {
+					if !fastPath || len(s.nonFinite) > 0 || !decodeImageFast(raw, &im) {
 						slow := new(Image) // on the heap only on this path
 						if err := s.element(raw, key, i, slow); err != nil {
 							return err
@@ -109,7 +109,7 @@ func (s *stream) dataset(warn func(string)) (*Dataset, error) {
 			case "annotations":
 				err = s.array(key, func(raw []byte, i int) error {
 					var a Annotation
-					if len(s.nonFinite) > 0 || !decodeAnnotationFast(raw, &a, &scratch) {
+					if !fastPath || len(s.nonFinite) > 0 || !decodeAnnotationFast(raw, &a, &scratch) {
 						slow := new(Annotation)
 						if err := s.element(raw, key, i, slow); err != nil {
 							return err
@@ -250,7 +250,7 @@ func ReadResults(path string) ([]Result, error) {
 	var scratch []float64
 	err = s.array("results", func(raw []byte, i int) error {
 		var r Result
-		if len(s.nonFinite) > 0 || !decodeResultFast(raw, &r, &scratch) {
+		if !fastPath || len(s.nonFinite) > 0 || !decodeResultFast(raw, &r, &scratch) {
 			slow := new(Result)
 			if err := s.element(raw, "results", i, slow); err != nil {
 				return err
