@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/posedistill/posedistill/compress"
+	"github.com/posedistill/posedistill/compress/study"
 )
 
 func TestCompressCommand(t *testing.T) {
@@ -33,11 +34,11 @@ func TestCompressCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep compress.Report
+	var rep study.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
 	}
-	rows := map[string]compress.Measurement{}
+	rows := map[string]study.Measurement{}
 	for _, r := range rep.Rows {
 		rows[r.Variant] = r
 		st, err := os.Stat(filepath.Join(out, "variants", r.File))

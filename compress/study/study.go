@@ -1,6 +1,6 @@
-// Package study compresses a trained run in every way a config lists and measures each variant:
-// the library function behind "posedistill compress" (Run). The compression methods themselves
-// are package compress.
+// Package study compresses a trained run in every way a config lists and measures each variant
+// (Run, behind "posedistill compress"), and reports the measurements: a Markdown table, JSON,
+// the Pareto front and its plots. The compression methods themselves are package compress.
 package study
 
 import (
@@ -156,7 +156,7 @@ type Options struct {
 // parameters, non-zeros, FLOPs, batch-1 latency on the go backend and in ONNX Runtime (when
 // ortnode finds it), COCO AP on val and agreement AP with the original, and writes the report,
 // the table and the plots to OutDir.
-func Run(ctx context.Context, o Options) (*compress.Report, error) {
+func Run(ctx context.Context, o Options) (*Report, error) {
 	cc := o.Config
 	run, err := train.LoadTrained(o.RunDir)
 	if err != nil {
@@ -180,7 +180,7 @@ func Run(ctx context.Context, o Options) (*compress.Report, error) {
 	if err != nil && !errors.Is(err, ortnode.ErrUnavailable) {
 		return nil, err
 	}
-	rep := &compress.Report{Model: cfg.Name + " (" + o.RunDir + ")", Data: split.Path}
+	rep := &Report{Model: cfg.Name + " (" + o.RunDir + ")", Data: split.Path}
 	if runner == nil {
 		rep.Notes = append(rep.Notes, "ONNX Runtime not available (scripts/setup-onnxruntime): no ONNX latency")
 	}
@@ -218,8 +218,8 @@ func Run(ctx context.Context, o Options) (*compress.Report, error) {
 	for _, w := range []struct {
 		name  string
 		write func(string) error
-	}{{"compress.md", rep.WriteMarkdown}, {"compress.json", rep.WriteJSON}, {"pareto.png", func(p string) error { return compress.PlotPareto(p, rep) }},
-		{"agreement.png", func(p string) error { return compress.PlotAgreement(p, rep) }}} {
+	}{{"compress.md", rep.WriteMarkdown}, {"compress.json", rep.WriteJSON}, {"pareto.png", func(p string) error { return PlotPareto(p, rep) }},
+		{"agreement.png", func(p string) error { return PlotAgreement(p, rep) }}} {
 		if err := w.write(filepath.Join(o.OutDir, w.name)); err != nil {
 			return nil, err
 		}
@@ -341,7 +341,7 @@ func (m *measurer) finalize() {
 // latencies sets the batch-1 latencies of rows (as measured, in order): on the go backend, the
 // variants' predictors take turns after one warm-up call each, and in ONNX Runtime the variants run
 // in turn in one process (ortnode.Compare), so that every variant sees the same background load.
-func (m *measurer) latencies(ctx context.Context, rows []compress.Measurement) error {
+func (m *measurer) latencies(ctx context.Context, rows []Measurement) error {
 	if len(m.preds) != len(rows) {
 		return fmt.Errorf("latencies: %d predictors for %d variants", len(m.preds), len(rows))
 	}
@@ -386,12 +386,12 @@ func (m *measurer) latencies(ctx context.Context, rows []compress.Measurement) e
 
 // measure writes a variant's weights file (and ONNX model, when ONNX Runtime is available) and
 // measures all but its latency; it keeps the variant's predictor and ONNX file for latencies.
-func (m *measurer) measure(ctx context.Context, v variant) (compress.Measurement, error) {
+func (m *measurer) measure(ctx context.Context, v variant) (Measurement, error) {
 	file := v.name + ".safetensors"
 	if v.ptq != nil {
 		file = v.name + ".onnx" // the QDQ model is the int8 variant's file
 	}
-	row := compress.Measurement{Variant: v.name, File: file, Params: v.net.Params(), Note: v.note}
+	row := Measurement{Variant: v.name, File: file, Params: v.net.Params(), Note: v.note}
 	path := filepath.Join(m.dir, row.File)
 	if err := v.write(path); err != nil {
 		return row, err

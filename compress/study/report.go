@@ -1,4 +1,4 @@
-package compress
+package study
 
 import (
 	"encoding/json"
