@@ -2,34 +2,22 @@ package blazepose
 
 import (
 	"context"
-	"errors"
 	"image"
 	"image/color"
 	_ "image/png" // the test photo
 	"math"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
 )
 
 // liteModel returns the cached pose_landmark_lite.tflite, fetching it with npm the first time.
 func liteModel(t *testing.T) string {
 	t.Helper()
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := modelstore.FetchBlazePose(ctx, cache, ""); err != nil {
-		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("BlazePose models unavailable (npm cannot fetch them): %v", err)
-		}
-		t.Fatal(err)
-	}
+	cache := testkit.BlazePoseCache(t)
 	return modelstore.BlazePosePath(cache, modelstore.PoseLandmarkLite)
 }
 

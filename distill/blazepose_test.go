@@ -2,13 +2,13 @@ package distill
 
 import (
 	"context"
-	"errors"
 	"math"
 	"os"
 	"testing"
 	"time"
 
 	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
@@ -23,18 +23,9 @@ func TestBlazePoseTeacherOnPhoto(t *testing.T) {
 	if _, err := os.Stat(photo); err != nil {
 		t.Skip("opencv-doc photo not installed")
 	}
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache := testkit.BlazePoseCache(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if err := modelstore.FetchBlazePose(ctx, cache, ""); err != nil {
-		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("BlazePose models unavailable: %v", err)
-		}
-		t.Fatal(err)
-	}
 	cfg := train.DefaultConfig()
 	cfg.InputW, cfg.InputH = 64, 128
 	sc, err := SampleConfig(cfg, false, false, false)

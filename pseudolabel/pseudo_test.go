@@ -2,7 +2,6 @@ package pseudolabel
 
 import (
 	"context"
-	"errors"
 	"image"
 	"math"
 	"os"
@@ -111,18 +110,9 @@ func TestDistillUnlabeledOnPhotos(t *testing.T) {
 			t.Skip("opencv-doc photos not installed")
 		}
 	}
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
+	cache := testkit.BlazePoseCache(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if err := modelstore.FetchBlazePose(ctx, cache, ""); err != nil {
-		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("BlazePose models cannot be fetched: %v", err)
-		}
-		t.Fatal(err)
-	}
 	be := testkit.Backend(t)
 	pipe, err := blazepose.NewPipeline(be, cache, modelstore.PoseLandmarkLite)
 	if err != nil {

@@ -1,12 +1,10 @@
 package tflite
 
 import (
-	"context"
-	"errors"
 	"reflect"
 	"testing"
-	"time"
 
+	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
 )
 
@@ -14,18 +12,7 @@ import (
 // first time; the test is skipped only when npm cannot fetch them.
 func blazePoseFile(t testing.TB, name string) string {
 	t.Helper()
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := modelstore.FetchBlazePose(ctx, cache, ""); err != nil {
-		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("BlazePose models unavailable (npm cannot fetch them): %v", err)
-		}
-		t.Fatal(err)
-	}
+	cache := testkit.BlazePoseCache(t)
 	return modelstore.BlazePosePath(cache, name)
 }
 

@@ -4,14 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/posedistill/posedistill/dataset"
-	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/internal/testkit"
 )
 
 // needBlazePose skips the test in -short mode or when the models or the photo are unavailable.
@@ -25,16 +24,7 @@ func needBlazePose(t *testing.T, files ...string) {
 			t.Skipf("test input absent: %v", err)
 		}
 	}
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := modelstore.FetchBlazePose(context.Background(), cache, ""); err != nil {
-		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("BlazePose models unavailable: %v", err)
-		}
-		t.Fatal(err)
-	}
+	testkit.BlazePoseCache(t)
 }
 
 const basketball1 = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"

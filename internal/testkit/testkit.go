@@ -8,15 +8,18 @@ package testkit
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"os"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/synth"
 )
 
@@ -87,4 +90,24 @@ func RandomImages(seed uint64, n, h, w, c int) *tensors.Tensor {
 		data[i] = 2*r.Float32() - 1
 	}
 	return tensors.FromFlatDataAndDimensions(data, n, h, w, c)
+}
+
+// BlazePoseCache returns the model cache holding MediaPipe's BlazePose models, fetching them with
+// npm the first time (modelstore.FetchBlazePose); the test is skipped only when npm cannot fetch
+// them.
+func BlazePoseCache(t testing.TB) string {
+	t.Helper()
+	cache, err := modelstore.DefaultCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := modelstore.FetchBlazePose(ctx, cache, ""); err != nil {
+		if errors.Is(err, modelstore.ErrNPMUnavailable) {
+			t.Skipf("BlazePose models unavailable (npm cannot fetch them): %v", err)
+		}
+		t.Fatal(err)
+	}
+	return cache
 }
