@@ -175,14 +175,11 @@ func writeFile(p string, data []byte) error {
 }
 
 // npmPack runs "npm pack spec" in a temporary directory and reads the resulting tarball. The
-// returned cleanup removes the directory. npm is $POSEDISTILL_NPM when set, else npm on PATH.
+// returned cleanup removes the directory.
 func npmPack(ctx context.Context, spec string) (source, func(), error) {
-	npm := os.Getenv("POSEDISTILL_NPM")
-	if npm == "" {
-		var err error
-		if npm, err = exec.LookPath("npm"); err != nil {
-			return nil, nil, fmt.Errorf("%w: npm not found on PATH (install Node.js/npm, set POSEDISTILL_NPM, or pass the files with --from)", ErrNPMUnavailable)
-		}
+	npm, err := exec.LookPath("npm")
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: npm not found on PATH (install Node.js/npm, or pass the files with --from)", ErrNPMUnavailable)
 	}
 	tmp, err := os.MkdirTemp("", "posedistill-npm-*")
 	if err != nil {
