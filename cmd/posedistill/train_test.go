@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/posedistill/posedistill/distill"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -63,5 +64,13 @@ func TestTrainInitAndDistillResume(t *testing.T) {
 	}
 	if info.Step != 4 {
 		t.Errorf("resumed distillation checkpoint at step %d, want 4", info.Step)
+	}
+	// The flags became the run's recipe: the teacher, α and no senior.
+	rec, err := distill.ReadRecipe(filepath.Join(dir, "kd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.Teachers) != 1 || rec.Teachers[0].Run != run0 || rec.Teachers[0].Name != distill.PrimaryName || rec.Alpha != 0.5 || rec.Mask {
+		t.Errorf("recipe.json %+v: want the primary teacher %s with α 0.5", rec, run0)
 	}
 }
