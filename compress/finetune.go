@@ -9,14 +9,15 @@ import (
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/distill"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 )
 
 // TeacherExtra is the batch extra tensor (train.ExtraPrefix + TeacherExtra) in which FineTune puts the
-// teacher's heatmaps.
-const TeacherExtra = "teacher/heatmaps"
+// teacher's heatmaps (distill.Hook's name for a teacher called "teacher").
+const TeacherExtra = "teacher" + distill.SuffixHeatmaps
 
 // FineTuneOptions configures FineTune.
 type FineTuneOptions struct {
@@ -64,7 +65,7 @@ func FineTune(ctx context.Context, net *nets.Net, store *model.Store, opt FineTu
 			train.HeatmapMSE("heatmap_gt", train.Constant(opt.Alpha)),
 			train.TeacherHeatmapMSE("heatmap_teacher", TeacherExtra, train.Constant(1-opt.Alpha)),
 		}}
-		before = teacherHook(opt.Teacher)
+		before = distill.Hook([]distill.Attached{{Name: "teacher", Teacher: distill.HeatmapTeacher(opt.Teacher)}})
 	}
 	to := train.Options{
 		DataDir: opt.DataDir, OutDir: opt.OutDir, Net: net, Init: init, Loss: loss, BeforeStep: before,
@@ -87,31 +88,6 @@ func FineTune(ctx context.Context, net *nets.Net, store *model.Store, opt FineTu
 		return nil, sum, fmt.Errorf("fine-tune %s: %w", net.Name, err)
 	}
 	return out, sum, nil
-}
-
-// teacherHook returns the BeforeStep function that adds the teacher's heatmaps of the batch's crops.
-func teacherHook(teacher train.HeatmapFunc) func(context.Context, int, *topdown.Batch) error {
-	return func(ctx context.Context, _ int, b *topdown.Batch) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		h, err := teacher(b.Images)
-		if err != nil {
-			return fmt.Errorf("teacher: %w", err)
-		}
-		n := 1
-		for _, d := range b.Heatmaps.Shape {
-			n *= d
-		}
-		if len(h) != n {
-			return fmt.Errorf("teacher: %d heatmap values, the batch's heatmaps are %v", len(h), b.Heatmaps.Shape)
-		}
-		if b.Extra == nil {
-			b.Extra = map[string]topdown.Tensor{}
-		}
-		b.Extra[TeacherExtra] = topdown.Tensor{Shape: append([]int(nil), b.Heatmaps.Shape...), Data: h}
-		return nil
-	}
 }
 
 // saveNetCheckpoint writes the variables of net's layers in store as a train checkpoint.

@@ -292,3 +292,19 @@ func MedianMS(runs int, f func() error) (float64, error) {
 	}
 	return (ts[runs/2-1] + ts[runs/2]) / 2, nil
 }
+
+// HeatmapTeacher adapts a heatmap function at the student's heatmap size (e.g. the uncompressed
+// network through train.PredictorHeatmaps) to a Teacher with heatmaps only.
+func HeatmapTeacher(f train.HeatmapFunc) Teacher { return heatmapTeacher{f} }
+
+// heatmapTeacher is HeatmapTeacher's Teacher.
+type heatmapTeacher struct{ f train.HeatmapFunc }
+
+// Predict returns f's heatmaps of the crops; Hook checks their size.
+func (t heatmapTeacher) Predict(_ context.Context, images topdown.Tensor, _, _ int) (TeacherOutput, error) {
+	h, err := t.f(images)
+	return TeacherOutput{Heatmaps: h}, err
+}
+
+// Close releases nothing.
+func (heatmapTeacher) Close() {}
