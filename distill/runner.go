@@ -5,13 +5,13 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 
 	"github.com/gomlx/compute"
 
+	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -19,19 +19,13 @@ import (
 // teacher or dataset would contain.
 const CacheVersion = "distill-v1"
 
-// CacheDir returns dir, or $POSEDISTILL_CACHE, or the user cache directory's posedistill/.
+// CacheDir returns dir, or the default cache (modelstore.DefaultCacheDir: $POSEDISTILL_CACHE, then
+// the user cache directory's posedistill/).
 func CacheDir(dir string) (string, error) {
 	if dir != "" {
 		return dir, nil
 	}
-	if d := os.Getenv("POSEDISTILL_CACHE"); d != "" {
-		return d, nil
-	}
-	d, err := os.UserCacheDir()
-	if err != nil {
-		return "", fmt.Errorf("cache directory: %w (set POSEDISTILL_CACHE)", err)
-	}
-	return filepath.Join(d, "posedistill"), nil
+	return modelstore.DefaultCacheDir()
 }
 
 // HashOf is the hex SHA-256 of the JSON of the values and CacheVersion, shortened to 16 digits.
