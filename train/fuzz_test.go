@@ -34,6 +34,7 @@ func FuzzReadCheckpoint(f *testing.F) {
 	}
 	f.Add(valid)
 	f.Add(valid[:len(valid)/2])
+	f.Add(append([]byte(checkpointMagicV1), valid[len(checkpointMagic):len(valid)-32]...))
 	f.Add([]byte(checkpointMagic))
 	f.Add([]byte(checkpointMagic + "\x10\x00\x00\x00\x00\x00\x00\x00{\"net\":{},\"vars\":[]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {

@@ -1,0 +1,13 @@
+//go:build unix
+
+package atomicfile
+
+import (
+	"errors"
+	"syscall"
+)
+
+// isSyncUnsupported reports a file system that cannot fsync a directory.
+func isSyncUnsupported(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP)
+}
