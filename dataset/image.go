@@ -312,7 +312,7 @@ func (d *Dataset) CheckImages(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	return badImagesError(bad)
+	return BadImagesError(bad)
 }
 
 // VerifyImages is CheckImages with every image decoded in full, which also catches truncated and
@@ -329,7 +329,7 @@ func (d *Dataset) VerifyImages(ctx context.Context, dir string) error {
 	if err != nil {
 		return err
 	}
-	return badImagesError(bad)
+	return BadImagesError(bad)
 }
 
 // BadImage is an image that failed CheckImages.
@@ -349,8 +349,8 @@ func (d *Dataset) BadImages(ctx context.Context, dir string) ([]BadImage, error)
 	return d.badImages(ctx, dir, imageConfig)
 }
 
-// badImagesError lists the first bad images in one error.
-func badImagesError(bad []BadImage) error {
+// BadImagesError lists the first bad images in one error (nil for none).
+func BadImagesError(bad []BadImage) error {
 	var p problems
 	for _, b := range bad {
 		p.addf("%w", b)

@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,33 +124,73 @@ func DefaultConfig() Config {
 // LoadConfig reads an experiment file (.yaml, .yml or .json) over DefaultConfig. Unknown keys
 // and invalid values are errors that name the file and the key.
 func LoadConfig(path string) (Config, error) {
-	cfg := DefaultConfig()
 	data, err := os.ReadFile(path)
+	if err != nil {
+		return DefaultConfig(), fmt.Errorf("config %s: %w", path, err)
+	}
+	cfg, err := ParseConfig(data, strings.ToLower(filepath.Ext(path)) == ".json")
 	if err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
+	return cfg, nil
+}
+
+// ParseConfig decodes an experiment config (JSON, else YAML) over DefaultConfig and validates
+// it. An empty document is an error (it would train the default network without saying so), and
+// so is an explicit YAML "width: 0" (0 stands for "unset", i.e. 1.0, only when left out).
+func ParseConfig(data []byte, isJSON bool) (Config, error) {
+	cfg := DefaultConfig()
+	if isJSON {
 		dec := json.NewDecoder(bytes.NewReader(data))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
+			if errors.Is(err, io.EOF) {
+				return cfg, errors.New("empty config: give at least model.arch")
+			}
+			return cfg, err
 		}
-	default:
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return cfg, errors.New("data after the config's JSON object")
+		}
+	} else {
 		dec := yaml.NewDecoder(bytes.NewReader(data))
 		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
+		if err := dec.Decode(&cfg); err != nil {
+			if errors.Is(err, io.EOF) {
+				return cfg, errors.New("empty config: give at least model.arch")
+			}
+			return cfg, err
+		}
+		var probe struct {
+			Model struct {
+				Width *float64 `yaml:"width"`
+			} `yaml:"model"`
+		}
+		if yaml.Unmarshal(data, &probe) == nil && probe.Model.Width != nil && *probe.Model.Width == 0 {
+			return cfg, errors.New("invalid model.width: 0 (a width multiplier > 0; leave it out for 1.0)")
 		}
 	}
 	if err := cfg.Validate(); err != nil {
-		return cfg, fmt.Errorf("config %s: %w", path, err)
+		return cfg, err
 	}
 	return cfg, nil
 }
 
 // Validate reports the first invalid value, naming its key.
 func (c *Config) Validate() error {
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{
+		{"model.width", c.Model.Width}, {"sigma", c.Sigma}, {"lr", c.LR}, {"weight_decay", c.WeightDecay},
+		{"min_lr", c.MinLR}, {"step_gamma", c.StepGamma}, {"clip_step", c.ClipStep},
+		{"augment.scale_min", c.Augment.ScaleMin}, {"augment.scale_max", c.Augment.ScaleMax},
+		{"augment.rotate_deg", c.Augment.RotateDeg}, {"augment.shift_factor", c.Augment.ShiftFactor},
+	} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return fmt.Errorf("invalid %s: %v (a finite number)", f.key, f.v)
+		}
+	}
 	checks := []struct {
 		ok  bool
 		key string

@@ -201,6 +201,11 @@ func ffmpegPath(tool string) (string, error) {
 	return p, nil
 }
 
+// ffmpegFile returns path as an argument ffmpeg and ffprobe read as a local file and nothing
+// else: a "file:" URL, so that a name like "-report" is not an option and "pipe:0",
+// "concat:…" or "http://…" are not protocols.
+func ffmpegFile(path string) string { return "file:" + path }
+
 // probeVideo reads the size and frame rate of the first video stream of path.
 func probeVideo(ctx context.Context, path string) (videoInfo, error) {
 	if _, err := os.Stat(path); err != nil {
@@ -211,7 +216,7 @@ func probeVideo(ctx context.Context, path string) (videoInfo, error) {
 		return videoInfo{}, err
 	}
 	out, err := exec.CommandContext(ctx, probe, "-v", "error", "-select_streams", "v:0",
-		"-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", path).Output()
+		"-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", "-i", ffmpegFile(path)).Output()
 	if err != nil {
 		return videoInfo{}, fmt.Errorf("ffprobe %s: %w%s", path, err, stderrOf(err))
 	}
@@ -262,7 +267,7 @@ func startDecoder(ctx context.Context, path string, info videoInfo, frames int) 
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"-v", "error", "-nostdin", "-i", path}
+	args := []string{"-v", "error", "-nostdin", "-i", ffmpegFile(path)}
 	if frames > 0 {
 		args = append(args, "-frames:v", strconv.Itoa(frames))
 	}
@@ -347,7 +352,7 @@ func startEncoder(ctx context.Context, path string, info videoInfo) (*encoder, e
 	e.cmd = exec.CommandContext(ctx, ff, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
 		"-s", fmt.Sprintf("%dx%d", info.width, info.height), "-r", strconv.FormatFloat(info.fps, 'g', -1, 64),
 		"-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-		"-crf", "23", "-preset", "veryfast", "-f", "mp4", tmp)
+		"-crf", "23", "-preset", "veryfast", "-f", "mp4", ffmpegFile(tmp))
 	e.cmd.Stderr = &e.stderr
 	if e.w, err = e.cmd.StdinPipe(); err != nil {
 		return nil, fmt.Errorf("ffmpeg encode %s: %w", path, err)
