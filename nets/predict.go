@@ -97,7 +97,9 @@ func (p *Predictor) Predict(images *tensors.Tensor) (Prediction, error) {
 			continue
 		}
 		var ferr error
-		if err := tensors.ConstFlatData(t, func(flat []float32) { ferr = modelcheck.Float32s(p.net.Name, fmt.Sprintf("%d (%s)", i, outputName(p.net, i)), flat) }); err == nil && ferr != nil {
+		if err := tensors.ConstFlatData(t, func(flat []float32) {
+			ferr = modelcheck.Float32s(p.net.Name, fmt.Sprintf("%d (%s)", i, outputName(p.net, i)), flat)
+		}); err == nil && ferr != nil {
 			return Prediction{}, fmt.Errorf("predict: %w", ferr)
 		}
 	}
