@@ -73,17 +73,26 @@ func SyncDir(dir string) error {
 	return nil
 }
 
-// IsTemp reports whether name (a base name) is one of Write's temporary files.
+// IsTemp reports whether name (a base name) is one of Write's temporary files or a Group's
+// staged files.
 func IsTemp(name string) bool {
+	if rest, ok := strings.CutPrefix(name, groupPrefix); ok {
+		digits, base, ok := strings.Cut(rest, ".")
+		return ok && base != "" && allDigits(digits)
+	}
 	i := strings.LastIndex(name, tempInfix)
 	if !strings.HasPrefix(name, ".") || i <= 1 {
 		return false
 	}
-	digits := name[i+len(tempInfix):]
-	if digits == "" {
+	return allDigits(name[i+len(tempInfix):])
+}
+
+// allDigits reports whether s is a non-empty string of decimal digits.
+func allDigits(s string) bool {
+	if s == "" {
 		return false
 	}
-	for _, c := range digits {
+	for _, c := range s {
 		if c < '0' || c > '9' {
 			return false
 		}

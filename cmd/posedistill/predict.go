@@ -12,6 +12,7 @@ import (
 
 	backends "github.com/posedistill/posedistill/backend"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/render"
 	"github.com/posedistill/posedistill/skeleton"
@@ -50,7 +51,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	img, err := dataset.LoadImage(*imgPath)
+	img, err := dataset.LoadImageContext(ctx, *imgPath)
 	if err != nil {
 		return err
 	}
@@ -68,7 +69,10 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("%s: %w", *imgPath, err)
 	}
-	if err := dataset.WriteResults(*out, results); err != nil {
+	// The results and the overlay are replaced together, or neither is.
+	var outputs atomicfile.Group
+	defer outputs.Abort()
+	if err := dataset.WriteResults(outputs.Path(*out), results); err != nil {
 		return err
 	}
 	b := img.Bounds()
@@ -84,7 +88,10 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for i, bx := range boxes {
 		render.Box(canvas, bx, st.Bone, render.Palette(i))
 	}
-	if err := dataset.SaveImage(*overlay, canvas); err != nil {
+	if err := dataset.SaveImage(outputs.Path(*overlay), canvas); err != nil {
+		return err
+	}
+	if err := outputs.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d poses from %s (step %d) → %s, %s\n", len(results), m.Checkpoint, m.Info.Step, *out, *overlay)
