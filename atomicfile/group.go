@@ -39,6 +39,9 @@ func (g *Group) Commit() error {
 		if _, err := os.Stat(s.tmp); err != nil {
 			return fmt.Errorf("commit %s: not written: %w", s.final, err)
 		}
+		if st, err := os.Lstat(s.final); err == nil && st.IsDir() {
+			return fmt.Errorf("commit %s: is a directory; nothing was replaced", s.final)
+		}
 	}
 	dirs := map[string]bool{}
 	for i, s := range g.staged {
