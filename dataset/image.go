@@ -110,7 +110,12 @@ func readImageFile(ctx context.Context, path string) ([]byte, error) {
 			return
 		}
 		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, MaxImageBytes+1))
+		var buf bytes.Buffer
+		if st, err := f.Stat(); err == nil && st.Size() > 0 && st.Size() <= MaxImageBytes {
+			buf.Grow(int(st.Size()) + 1)
+		}
+		_, err = buf.ReadFrom(io.LimitReader(f, MaxImageBytes+1))
+		data := buf.Bytes()
 		if err == nil && int64(len(data)) > MaxImageBytes {
 			err = fmt.Errorf("%w: the file is larger than dataset.MaxImageBytes (%d)", ErrImageTooLarge, MaxImageBytes)
 		}
