@@ -176,6 +176,9 @@ func ParseConfig(data []byte, isJSON bool) (Config, error) {
 	return cfg, nil
 }
 
+// maxInput bounds input_w and input_h (a crop of 4096×4096 is 200 MB of float32 per image).
+const maxInput = 4096
+
 // Validate reports the first invalid value, naming its key.
 func (c *Config) Validate() error {
 	for _, f := range []struct {
@@ -199,8 +202,8 @@ func (c *Config) Validate() error {
 		{c.Model.Arch != "", "model.arch", c.Model.Arch},
 		{c.Model.Width >= 0, "model.width", c.Model.Width},
 		{c.Model.HeadChannels >= 0, "model.head_channels", c.Model.HeadChannels},
-		{c.InputW >= 32 && c.InputW%16 == 0, "input_w (a multiple of 16, at least 32)", c.InputW},
-		{c.InputH >= 32 && c.InputH%16 == 0, "input_h (a multiple of 16, at least 32)", c.InputH},
+		{c.InputW >= 32 && c.InputW <= maxInput && c.InputW%16 == 0, "input_w (a multiple of 16, 32 to 4096)", c.InputW},
+		{c.InputH >= 32 && c.InputH <= maxInput && c.InputH%16 == 0, "input_h (a multiple of 16, 32 to 4096)", c.InputH},
 		{c.Codec == "msra" || c.Codec == "unbiased" || c.Codec == "udp", "codec (msra, unbiased or udp)", c.Codec},
 		{c.Sigma > 0, "sigma", c.Sigma},
 		{c.Optimizer == "adam" || c.Optimizer == "adamw", "optimizer (adam or adamw)", c.Optimizer},
