@@ -191,6 +191,9 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 			return sum, err
 		}
 		start, bestAP = info.Step, info.BestAP
+		if start > cfg.Steps {
+			return sum, fmt.Errorf("resume %s: the checkpoint is at step %d, beyond the %d steps asked", opts.OutDir, start, cfg.Steps)
+		}
 		lastSaved = start
 		if !math.IsNaN(info.Loss) {
 			lastLossAtStart = info.Loss

@@ -83,6 +83,11 @@ func TestRunFolderIsGuarded(t *testing.T) {
 	if _, err := Run(ctx, cfg, r2); err == nil || !strings.Contains(err.Error(), "resume with the run's dataset") {
 		t.Errorf("resume with another dataset: %v", err)
 	}
+	short := cfg
+	short.Steps = 2
+	if _, err := Run(ctx, short, resume); err == nil || !strings.Contains(err.Error(), "beyond the 2 steps") {
+		t.Errorf("resume with fewer steps than done: %v", err)
+	}
 	// The same dataset elsewhere (same content) resumes; more steps are allowed.
 	r3 := resume
 	r3.DataDir = copyDataset(t)
