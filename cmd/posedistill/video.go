@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/smooth"
@@ -70,8 +71,11 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer dec.abort()
+	// The results and the overlay video are replaced together, or neither is.
+	var outputs atomicfile.Group
+	defer outputs.Abort()
 	overlayPath := filepath.Join(*out, "overlay.mp4")
-	enc, err := startEncoder(ctx, overlayPath, info)
+	enc, err := startEncoder(ctx, outputs.Path(overlayPath), info)
 	if err != nil {
 		return err
 	}
@@ -129,7 +133,10 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	resultsPath := filepath.Join(*out, "results.json")
-	if err := blazepose.WriteResults(resultsPath, results); err != nil {
+	if err := blazepose.WriteResults(outputs.Path(resultsPath), results); err != nil {
+		return err
+	}
+	if err := outputs.Commit(); err != nil {
 		return err
 	}
 	per := time.Duration(0)
