@@ -14,6 +14,7 @@ import (
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/distill"
 	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/rundir"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -89,6 +90,12 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	if *data == "" {
 		*data = filepath.Join(*out, "data")
 	}
+	// One process at a time writes the pseudo labels and the run (train.Run re-enters the lock).
+	lock, err := rundir.Acquire(*out)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	cache, err := modelstore.DefaultCacheDir()
 	if err != nil {
 		return err
