@@ -42,6 +42,9 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		fmt.Fprintf(fs.Output(), "posedistill synth: %v\n", err)
 		return errUsage
 	}
+	if *workers < 1 {
+		return bad(fmt.Errorf("--workers %d: want at least 1", *workers))
+	}
 	var opt synth.Options
 	var err error
 	if opt.Width, opt.Height, err = parseSize(*size); err != nil {
