@@ -90,24 +90,10 @@ func checkPixels(cfg image.Config) error {
 // readImageFile reads a regular file of at most MaxImageBytes, giving up when ctx is done or
 // ImageReadTimeout passes (the blocked read then finishes in the background).
 func readImageFile(ctx context.Context, path string) ([]byte, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	var cancel context.CancelFunc
-	if ImageReadTimeout > 0 {
-		ctx, cancel = context.WithTimeoutCause(ctx, ImageReadTimeout, fmt.Errorf("reading took longer than %s (a stalled file system?)", ImageReadTimeout))
-		defer cancel()
-	}
-	type result struct {
-		data []byte
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
+	return withDeadline(ctx, func() ([]byte, error) {
 		f, err := openRegular(path)
 		if err != nil {
-			done <- result{nil, err}
-			return
+			return nil, err
 		}
 		defer f.Close()
 		var buf bytes.Buffer
@@ -119,13 +105,37 @@ func readImageFile(ctx context.Context, path string) ([]byte, error) {
 		if err == nil && int64(len(data)) > MaxImageBytes {
 			err = fmt.Errorf("%w: the file is larger than dataset.MaxImageBytes (%d)", ErrImageTooLarge, MaxImageBytes)
 		}
-		done <- result{data, err}
+		return data, err
+	})
+}
+
+// withDeadline runs a file operation that can block (open and read on a stalled file system)
+// and returns its result, or ctx's cause as soon as ctx is done or ImageReadTimeout has passed;
+// the operation then finishes in the background and its result is dropped.
+func withDeadline[T any](ctx context.Context, op func() (T, error)) (T, error) {
+	var zero T
+	if err := ctx.Err(); err != nil {
+		return zero, err
+	}
+	if ImageReadTimeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, ImageReadTimeout, fmt.Errorf("reading took longer than %s (a stalled file system?)", ImageReadTimeout))
+		defer cancel()
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := op()
+		done <- result{v, err}
 	}()
 	select {
 	case r := <-done:
-		return r.data, r.err
+		return r.v, r.err
 	case <-ctx.Done():
-		return nil, context.Cause(ctx)
+		return zero, context.Cause(ctx)
 	}
 }
 
@@ -422,9 +432,11 @@ feed:
 // imageConfig reads the size of a JPEG or PNG file from its header (a regular file only) and
 // checks it against MaxImagePixels.
 func imageConfig(ctx context.Context, path string) (image.Config, error) {
-	if err := ctx.Err(); err != nil {
-		return image.Config{}, err
-	}
+	return withDeadline(ctx, func() (image.Config, error) { return headerConfig(path) })
+}
+
+// headerConfig is imageConfig without the deadline.
+func headerConfig(path string) (image.Config, error) {
 	f, err := openRegular(path)
 	if err != nil {
 		var pe *fs.PathError

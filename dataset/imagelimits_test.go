@@ -156,3 +156,27 @@ func TestImagePathsStayInTheDataset(t *testing.T) {
 		t.Errorf("linked dataset folder: %v", err)
 	}
 }
+
+// TestStalledReadGivesUp: a read that blocks (a stalled network file system) returns the
+// deadline's error after ImageReadTimeout, and at once when the context is cancelled (Ctrl-C).
+func TestStalledReadGivesUp(t *testing.T) {
+	block := make(chan struct{})
+	defer close(block)
+	stalled := func() (int, error) { <-block; return 0, nil }
+	old := ImageReadTimeout
+	ImageReadTimeout = 50 * time.Millisecond
+	defer func() { ImageReadTimeout = old }()
+	t0 := time.Now()
+	if _, err := withDeadline(context.Background(), stalled); err == nil || !strings.Contains(err.Error(), "stalled") {
+		t.Errorf("deadline: %v", err)
+	}
+	ImageReadTimeout = time.Hour
+	ctx, cancel := context.WithCancel(context.Background())
+	time.AfterFunc(50*time.Millisecond, cancel)
+	if _, err := withDeadline(ctx, stalled); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancel: %v", err)
+	}
+	if d := time.Since(t0); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
