@@ -74,6 +74,7 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// The results and the overlay video are replaced together, or neither is.
 	var outputs atomicfile.Group
 	defer outputs.Abort()
+	pngs := map[string]bool{}
 	overlayPath := filepath.Join(*out, "overlay.mp4")
 	enc, err := startEncoder(ctx, outputs.Path(overlayPath), info)
 	if err != nil {
@@ -117,9 +118,11 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		if *pngEvery > 0 && n%*pngEvery == 0 {
-			if err := dataset.SaveImage(filepath.Join(*out, fmt.Sprintf("overlay_%06d.png", n+1)), frame); err != nil {
+			png := filepath.Join(*out, fmt.Sprintf("overlay_%06d.png", n+1))
+			if err := dataset.SaveImage(outputs.Path(png), frame); err != nil {
 				return err
 			}
+			pngs[png] = true
 		}
 		n++
 		if sm != nil {
@@ -138,6 +141,14 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if err := outputs.Commit(); err != nil {
 		return err
+	}
+	// Overlay frames of an earlier, longer run do not belong to these results.
+	if old, err := filepath.Glob(filepath.Join(*out, "overlay_*.png")); err == nil {
+		for _, p := range old {
+			if !pngs[p] {
+				os.Remove(p)
+			}
+		}
 	}
 	per := time.Duration(0)
 	if n > 0 {
