@@ -31,6 +31,8 @@ func ReadSplit(ctx context.Context, dir, name string) (*Split, error) {
 		images[im.ID] = im
 	}
 	s := &Split{Path: path, Data: d}
+	var outside []dataset.BadImage // file_names that leave dir, each image once
+	seen := map[int64]bool{}
 	for _, a := range d.Annotations {
 		if a.IsCrowd != 0 || a.NumKeypoints == 0 || !(a.BBox[2] > 0 && a.BBox[3] > 0) {
 			continue
@@ -41,9 +43,16 @@ func ReadSplit(ctx context.Context, dir, name string) (*Split, error) {
 		}
 		ipath, err := dataset.ImagePath(dir, im.FileName)
 		if err != nil {
-			return nil, fmt.Errorf("%s: image %d: %w", path, im.ID, err)
+			if !seen[im.ID] {
+				seen[im.ID] = true
+				outside = append(outside, dataset.BadImage{ID: im.ID, FileName: im.FileName, Err: err})
+			}
+			continue
 		}
 		s.Instances = append(s.Instances, topdown.Instance{ImagePath: ipath, Image: im, Annotation: a})
+	}
+	if len(outside) > 0 {
+		return nil, fmt.Errorf("%s: %w", path, dataset.BadImagesError(outside))
 	}
 	if len(s.Instances) == 0 {
 		return nil, fmt.Errorf("%s: no labelled person", path)

@@ -176,3 +176,25 @@ func TestNaNDoesNotPromiseAMissingCheckpoint(t *testing.T) {
 		t.Errorf("checkpoint: %v", err)
 	}
 }
+
+// TestReadSplitRefusesPathsOutsideTheDataset: file_names with ../ are refused in one error that
+// lists them, before any file is opened (issue 16: the error printed the first bytes of the file
+// reached outside the dataset).
+func TestReadSplitRefusesPathsOutsideTheDataset(t *testing.T) {
+	data := copyDataset(t)
+	p := filepath.Join(data, "train.json")
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(b), `"images/000001.png"`, `"../../../etc/passwd"`, 1)
+	s = strings.Replace(s, `"images/000002.png"`, `"images/../../secret.png"`, 1)
+	if s == string(b) {
+		t.Fatal("no file_name replaced")
+	}
+	os.WriteFile(p, []byte(s), 0o644)
+	_, err = ReadSplit(context.Background(), data, "train.json")
+	if err == nil || !strings.Contains(err.Error(), "2 bad images") || !strings.Contains(err.Error(), "etc/passwd") || !strings.Contains(err.Error(), "leaves the dataset folder") {
+		t.Fatalf("ReadSplit: %v", err)
+	}
+}
