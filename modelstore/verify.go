@@ -58,14 +58,14 @@ func ReadModel(path string) ([]byte, error) {
 func readModel(path string, f File, ok bool) ([]byte, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("model %w", err)
+		return nil, fmt.Errorf("read model: %w", err)
 	}
 	if !ok {
 		return data, nil
 	}
 	st, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("model %w", err)
+		return nil, fmt.Errorf("read model: %w", err)
 	}
 	verifyMu.Lock()
 	defer verifyMu.Unlock()
