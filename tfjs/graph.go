@@ -126,7 +126,15 @@ func (g *Graph) Ops() map[string]int {
 // Build adds the model to the graph of inputs (one node per input, in the order of Inputs, of
 // the input's type and of a shape that fits it) and returns its outputs. GoMLX reports
 // graph-building failures by panicking; Build turns them into errors naming the node.
-func (g *Graph) Build(inputs []*graph.Node) ([]*graph.Node, error) {
+func (g *Graph) Build(inputs []*graph.Node) (outs []*graph.Node, err error) {
+	exc := exceptions.Try(func() { outs, err = g.build(inputs) })
+	if exc != nil {
+		return nil, fmt.Errorf("tfjs: building graph: %v", exc)
+	}
+	return outs, err
+}
+
+func (g *Graph) build(inputs []*graph.Node) ([]*graph.Node, error) {
 	if len(inputs) != len(g.model.Inputs) {
 		return nil, fmt.Errorf("tfjs: %d inputs given, the model has %d", len(inputs), len(g.model.Inputs))
 	}

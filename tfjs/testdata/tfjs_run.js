@@ -43,7 +43,7 @@ async function main() {
   for (let i = 0; i < +iters; i++) {
     if (outs) tf.dispose(outs);
     const t0 = process.hrtime.bigint(), c0 = process.cpuUsage();
-    outs = await gm.executeAsync(x);
+    outs = gm.execute(x);
     if (!Array.isArray(outs)) outs = [outs];
     for (const o of outs) await o.data();
     const c1 = process.cpuUsage(c0);
