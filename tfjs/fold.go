@@ -8,11 +8,17 @@ import (
 // Host evaluation of the operations that shape arithmetic uses, so that values a graph needs while
 // it is built (a Reshape's shape, a resize's size, a slice's bounds) are known numbers.
 
+// maxHostElements bounds the tensors evaluated on the host (shape arithmetic is small).
+const maxHostElements = 1 << 22
+
 // newTensor returns a zero tensor of the given type and shape.
 func newTensor(dt DType, shape []int) (*Tensor, error) {
 	n, err := numElements(shape)
 	if err != nil {
 		return nil, err
+	}
+	if n > maxHostElements {
+		return nil, fmt.Errorf("a %v tensor computed while building the graph: more than %d elements", shape, maxHostElements)
 	}
 	return &Tensor{DType: dt, Shape: append([]int{}, shape...), Values: make([]float64, n)}, nil
 }

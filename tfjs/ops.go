@@ -431,7 +431,7 @@ func opRange(_ *builder, n *Node, in []value) ([]value, error) {
 	if count < 0 {
 		count = 0
 	}
-	if count > maxElements {
+	if count > maxHostElements {
 		return nil, fmt.Errorf("range(%v, %v, %v) has %v elements", start, limit, delta, count)
 	}
 	t := &Tensor{DType: dt, Shape: []int{int(count)}, Values: make([]float64, int(count))}
