@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -86,5 +88,53 @@ func TestPredictMoveNet(t *testing.T) {
 	var stdout bytes.Buffer
 	if err := predictMoveNet(context.Background(), "movenet-tiny", basketball1, "x.json", "", 1, &stdout); err == nil {
 		t.Error("unknown model: want error")
+	}
+}
+
+// TestVideoMoveNet makes a 4-frame video of basketball1.png and runs "video --model
+// movenet-thunder": one person in every frame (the first from the whole frame, the others from
+// the tracked crop), on the standing player, and an overlay video.
+func TestVideoMoveNet(t *testing.T) {
+	needMoveNet(t, basketball1)
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "still.mp4")
+	if msg, err := exec.Command("ffmpeg", "-v", "error", "-loop", "1", "-framerate", "10", "-i", basketball1,
+		"-frames:v", "4", "-pix_fmt", "yuv420p", in).CombinedOutput(); err != nil {
+		t.Fatalf("make test video: %v: %s", err, msg)
+	}
+	out := filepath.Join(dir, "out")
+	var stdout, stderr bytes.Buffer
+	if err := runVideo(context.Background(), []string{"--model", "movenet-thunder", "--in", in, "--out", out, "--png-every", "3"}, &stdout, &stderr); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
+	}
+	b, err := os.ReadFile(filepath.Join(out, "results.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res []struct {
+		dataset.Result
+		Timestamp float64 `json:"timestamp"`
+	}
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 4 {
+		t.Fatalf("%d results, want 4: %s", len(res), stdout.String())
+	}
+	for i, r := range res {
+		if r.ImageID != int64(i+1) || r.TrackID != 1 || math.Abs(r.Timestamp-float64(i)/10) > 1e-9 {
+			t.Errorf("result %d: image %d track %d time %v", i, r.ImageID, r.TrackID, r.Timestamp)
+		}
+		if x, y := r.Keypoints[0], r.Keypoints[1]; x < 40 || x > 140 || y < 80 || y > 160 {
+			t.Errorf("frame %d: nose at (%.0f, %.0f), want on the standing person's head", i+1, x, y)
+		}
+	}
+	for _, f := range []string{"overlay.mp4", "overlay_000001.png", "overlay_000004.png"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Error(err)
+		}
 	}
 }

@@ -25,7 +25,7 @@ import (
 // smoothing per track, COCO results with track ids and timestamps, and an overlay video.
 func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("video", "video --model blazepose-full --in VIDEO --out DIR [--frames N] [--smooth]", stderr)
-	model := fs.String("model", "blazepose-full", "blazepose-lite, blazepose-full or blazepose-heavy")
+	model := fs.String("model", "blazepose-full", "blazepose-lite, blazepose-full or blazepose-heavy; or movenet-lightning, movenet-thunder, movenet-multipose")
 	in := fs.String("in", "", "input video `file` (anything ffmpeg decodes)")
 	out := fs.String("out", "", "output `directory`: results.json, overlay.mp4 (and overlay PNGs with --png-every)")
 	frames := fs.Int("frames", 0, "process at most `n` frames (0: all)")
@@ -38,6 +38,9 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	pngEvery := fs.Int("png-every", 0, "also write every `n`th overlay frame as PNG (0: none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if isMoveNetModel(*model) && *in != "" && *out != "" && *frames >= 0 && *pngEvery >= 0 {
+		return videoMoveNet(ctx, *model, *in, *out, *frames, *pngEvery, stdout)
 	}
 	if *in == "" || *out == "" || !isBlazePoseModel(*model) || *frames < 0 || *people < 1 || *detectEvery < 0 || *tile < 0 || *pngEvery < 0 {
 		fmt.Fprintln(stderr, "video: --in and --out are required; --model is blazepose-lite, -full or -heavy; counts are not negative")
