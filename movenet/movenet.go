@@ -74,6 +74,9 @@ type Estimator struct {
 	MinPoseScore float64
 	// MinCropKeypointScore is the confidence above which a keypoint places the next crop (0.2).
 	MinCropKeypointScore float64
+	// MultiPoseMaxDimension is the longer side MultiPose resizes an image to, a multiple of 32
+	// (256, as TF.js pose-detection's default; larger finds smaller people, more slowly).
+	MultiPoseMaxDimension int
 }
 
 // Open loads model m from cacheDir (where "posedistill models fetch movenet" puts it) onto backend.
@@ -101,7 +104,7 @@ func New(backend compute.Backend, path string, m Model) (*Estimator, error) {
 	if len(g.Inputs()) != 1 || len(g.Outputs()) != 1 || g.Inputs()[0].DType != tfjs.Int32 {
 		return nil, fmt.Errorf("movenet: %s: want one int32 image input and one output", path)
 	}
-	e := &Estimator{model: m, MinPoseScore: 0.25, MinCropKeypointScore: 0.2}
+	e := &Estimator{model: m, MinPoseScore: 0.25, MinCropKeypointScore: 0.2, MultiPoseMaxDimension: 256}
 	switch m {
 	case Lightning:
 		e.size = 192
@@ -225,15 +228,19 @@ func keypointBox(kps [NumKeypoints][3]float64, minScore float64) [4]float64 {
 	return [4]float64{x0, y0, x1 - x0, y1 - y0}
 }
 
-// multiPose runs MultiPose on the image resized (aspect kept) so that its longer side is the
-// model's size and padded to multiples of 32.
+// multiPose runs MultiPose on the image resized (aspect kept) so that its longer side is
+// MultiPoseMaxDimension and padded to multiples of 32.
 func (e *Estimator) multiPose(ctx context.Context, img image.Image) ([]Person, error) {
 	b := img.Bounds()
 	h, w := b.Dy(), b.Dx()
 	if h < 1 || w < 1 {
 		return nil, fmt.Errorf("movenet: empty image")
 	}
-	scale := float64(e.size) / float64(max(h, w))
+	side := e.MultiPoseMaxDimension
+	if side < 32 || side%32 != 0 || side > 4096 {
+		return nil, fmt.Errorf("movenet: MultiPoseMaxDimension %d is not a multiple of 32 in 32–4096", side)
+	}
+	scale := float64(side) / float64(max(h, w))
 	ih, iw := ceil32(float64(h)*scale), ceil32(float64(w)*scale)
 	// The padded input covers ih/scale × iw/scale image pixels from the top-left corner.
 	crop := Region{YMin: 0, XMin: 0, YMax: float64(ih) / scale / float64(h), XMax: float64(iw) / scale / float64(w)}

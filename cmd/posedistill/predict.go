@@ -29,6 +29,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	imageID := fs.Int64("image-id", 1, "image_id of the results")
 	flip := fs.Bool("flip", true, "flip test (average with the mirrored crop)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, then go)")
+	multiPoseSize := fs.Int("multipose-size", 256, "movenet-multipose: the longer side the image is resized to (a multiple of 32; larger finds smaller people)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,7 +42,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return predictBlazePose(ctx, *runDir, *imgPath, *out, stdout, stderr)
 	}
 	if isMoveNetModel(*runDir) {
-		return predictMoveNet(ctx, *runDir, *imgPath, *out, *overlay, *imageID, stdout)
+		return predictMoveNet(ctx, *runDir, *imgPath, *out, *overlay, *imageID, *multiPoseSize, stdout)
 	}
 	if *overlay == "" {
 		*overlay = strings.TrimSuffix(*out, ".json") + ".png"

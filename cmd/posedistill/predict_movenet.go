@@ -44,8 +44,8 @@ func openMoveNet(model string) (*movenet.Estimator, error) {
 // predictMoveNet runs MoveNet (model movenet-lightning, -thunder or -multipose) on one image and
 // writes COCO results (17 keypoints, confidence as the third value) to out and an overlay PNG to
 // overlay (default: out with .png). The predict command calls it when --model names a MoveNet
-// model.
-func predictMoveNet(ctx context.Context, model, image, out, overlay string, imageID int64, stdout io.Writer) error {
+// model; MultiPose resizes the image so that its longer side is multiPoseSize.
+func predictMoveNet(ctx context.Context, model, image, out, overlay string, imageID int64, multiPoseSize int, stdout io.Writer) error {
 	if image == "" || out == "" {
 		return fmt.Errorf("predict %s: --image and --out are required", model)
 	}
@@ -53,6 +53,7 @@ func predictMoveNet(ctx context.Context, model, image, out, overlay string, imag
 	if err != nil {
 		return err
 	}
+	e.MultiPoseMaxDimension = multiPoseSize
 	img, err := dataset.LoadImage(image)
 	if err != nil {
 		return err

@@ -86,7 +86,7 @@ func TestPredictMoveNet(t *testing.T) {
 		}
 	}
 	var stdout bytes.Buffer
-	if err := predictMoveNet(context.Background(), "movenet-tiny", basketball1, "x.json", "", 1, &stdout); err == nil {
+	if err := predictMoveNet(context.Background(), "movenet-tiny", basketball1, "x.json", "", 1, 256, &stdout); err == nil {
 		t.Error("unknown model: want error")
 	}
 }

@@ -20,7 +20,8 @@ import (
 // id 1); MultiPose estimates each frame on its own (track ids are the rank of the pose in the
 // frame, not an identity). It writes COCO results (image_id = frame number from 1, with
 // timestamps) and an overlay video to out (and every pngEvery-th overlay frame as PNG).
-func videoMoveNet(ctx context.Context, model, in, out string, frames, pngEvery int, stdout io.Writer) error {
+// MultiPose resizes frames so that their longer side is multiPoseSize.
+func videoMoveNet(ctx context.Context, model, in, out string, frames, pngEvery, multiPoseSize int, stdout io.Writer) error {
 	info, err := probeVideo(ctx, in)
 	if err != nil {
 		return err
@@ -32,6 +33,7 @@ func videoMoveNet(ctx context.Context, model, in, out string, frames, pngEvery i
 	if err != nil {
 		return err
 	}
+	e.MultiPoseMaxDimension = multiPoseSize
 	tracker := e.NewTracker()
 	dec, err := startDecoder(ctx, in, info, frames)
 	if err != nil {
