@@ -23,7 +23,7 @@ func newTensor(dt DType, shape []int) (*Tensor, error) {
 	return &Tensor{DType: dt, Shape: append([]int{}, shape...), Values: make([]float64, n)}, nil
 }
 
-// scalarInts returns a host value as ints (a scalar or a vector).
+// hostInts returns a host value as ints (a scalar or a vector of int32 range).
 func hostInts(v value, what string) ([]int, error) {
 	if v.h == nil {
 		return nil, fmt.Errorf("%s must be known when the graph is built, it depends on the input's values", what)
@@ -33,7 +33,7 @@ func hostInts(v value, what string) ([]int, error) {
 	}
 	out := make([]int, len(v.h.Values))
 	for i, x := range v.h.Values {
-		if math.IsNaN(x) || math.Abs(x) > maxElements {
+		if math.IsNaN(x) || math.Abs(x) > math.MaxInt32 {
 			return nil, fmt.Errorf("%s: value %v out of range", what, x)
 		}
 		out[i] = int(x)
