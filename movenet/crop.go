@@ -141,3 +141,32 @@ func toRGB(img image.Image) []uint8 {
 	}
 	return out
 }
+
+// ResizePadded resizes img bilinearly to rh×rw (TensorFlow's resize_bilinear without half-pixel
+// centres or aligned corners: output pixel i samples the input at i·in/out) into the top-left of a
+// zero ph×pw RGB image of int32 values (truncated).
+func ResizePadded(img image.Image, rh, rw, ph, pw int) []int32 {
+	b := img.Bounds()
+	h, w := b.Dy(), b.Dx()
+	rgb := toRGB(img)
+	out := make([]int32, ph*pw*3)
+	sy, sx := float64(h)/float64(rh), float64(w)/float64(rw)
+	for i := range min(rh, ph) {
+		fy := float64(i) * sy
+		y0 := min(int(math.Floor(fy)), h-1)
+		y1 := min(int(math.Ceil(fy)), h-1)
+		ay := fy - math.Floor(fy)
+		for j := range min(rw, pw) {
+			fx := float64(j) * sx
+			x0 := min(int(math.Floor(fx)), w-1)
+			x1 := min(int(math.Ceil(fx)), w-1)
+			ax := fx - math.Floor(fx)
+			for c := range 3 {
+				top := float64(rgb[(y0*w+x0)*3+c]) + (float64(rgb[(y0*w+x1)*3+c])-float64(rgb[(y0*w+x0)*3+c]))*ax
+				bot := float64(rgb[(y1*w+x0)*3+c]) + (float64(rgb[(y1*w+x1)*3+c])-float64(rgb[(y1*w+x0)*3+c]))*ax
+				out[(i*pw+j)*3+c] = int32(top + (bot-top)*ay)
+			}
+		}
+	}
+	return out
+}

@@ -49,8 +49,8 @@ const NumKeypoints = 17
 type Person struct {
 	// Keypoints are COCO-17 keypoints: x and y in image pixels, and a confidence in [0, 1].
 	Keypoints [NumKeypoints][3]float64
-	// Score is the pose's confidence: MultiPose's instance score, or the mean keypoint
-	// confidence of the single-person models.
+	// Score is the pose's confidence: MultiPose's instance score, or for the single-person
+	// models the mean confidence of the keypoints above MinCropKeypointScore.
 	Score float64
 	// Box is [x, y, w, h] in image pixels: MultiPose's box, or the keypoints' extent.
 	Box [4]float64
@@ -155,12 +155,33 @@ func (e *Estimator) Estimate(ctx context.Context, img image.Image) ([]Person, er
 	return t.Next(ctx, img)
 }
 
-// Tracker follows one person through the frames of a video with a single-person model: each
-// frame is cropped around the keypoints of the previous one (the whole frame first, and again
-// whenever the torso is lost).
+// Tracker follows one person through the frames of a video with a single-person model, as
+// TF.js pose-detection's MoveNet detector does: each frame is cropped around the keypoints of the
+// previous one (the crop's corners low-pass filtered, α = 0.9); it starts again from the whole
+// frame when the torso is lost or the pose's score falls below MinPoseScore. (pose-detection
+// starts a sequence from the centred square of the first frame; this tracker from the whole
+// frame, letterboxed, as MoveNet's reference Python code does.)
 type Tracker struct {
-	e    *Estimator
-	crop *Region
+	e      *Estimator
+	crop   *Region
+	filter [4]lowPass
+}
+
+// cropFilterAlpha is the smoothing factor of the crop's low-pass filter (pose-detection's).
+const cropFilterAlpha = 0.9
+
+// lowPass is an exponential smoothing filter whose first value passes through.
+type lowPass struct {
+	value float64
+	ready bool
+}
+
+func (f *lowPass) apply(v float64) float64 {
+	if f.ready {
+		v = f.value + cropFilterAlpha*(v-f.value)
+	}
+	f.value, f.ready = v, true
+	return v
 }
 
 // NewTracker returns a tracker that starts from the whole frame. With MultiPose, Next estimates
@@ -168,7 +189,10 @@ type Tracker struct {
 func (e *Estimator) NewTracker() *Tracker { return &Tracker{e: e} }
 
 // Reset makes the next frame start from the whole frame.
-func (t *Tracker) Reset() { t.crop = nil }
+func (t *Tracker) Reset() {
+	t.crop = nil
+	t.filter = [4]lowPass{}
+}
 
 // Next estimates the pose in the next frame.
 func (t *Tracker) Next(ctx context.Context, img image.Image) ([]Person, error) {
@@ -193,23 +217,36 @@ func (t *Tracker) Next(ctx context.Context, img image.Image) ([]Person, error) {
 	if len(out) != NumKeypoints*3 {
 		return nil, fmt.Errorf("movenet: %d output values, want %d", len(out), NumKeypoints*3)
 	}
+	// The pose's score is the mean confidence of the keypoints above MinCropKeypointScore.
+	var p Person
+	valid := 0
+	for k := range NumKeypoints {
+		if s := float64(out[3*k+2]); s > e.MinCropKeypointScore {
+			p.Score += s
+			valid++
+		}
+	}
+	if valid > 0 {
+		p.Score /= float64(valid)
+	}
+	if p.Score < e.MinPoseScore {
+		t.Reset()
+		return nil, nil
+	}
 	// Keypoints back to normalized image coordinates, then pixels.
 	var norm [NumKeypoints][3]float64
-	var p Person
 	for k := range NumKeypoints {
 		y := crop.YMin + (crop.YMax-crop.YMin)*float64(out[3*k])
 		x := crop.XMin + (crop.XMax-crop.XMin)*float64(out[3*k+1])
 		s := float64(out[3*k+2])
 		norm[k] = [3]float64{y, x, s}
 		p.Keypoints[k] = [3]float64{x * float64(w), y * float64(h), s}
-		p.Score += s / NumKeypoints
 	}
 	next := DetermineCropRegion(norm, h, w, e.MinCropKeypointScore)
+	next = Region{YMin: t.filter[0].apply(next.YMin), XMin: t.filter[1].apply(next.XMin),
+		YMax: t.filter[2].apply(next.YMax), XMax: t.filter[3].apply(next.XMax)}
 	t.crop = &next
 	p.Box = keypointBox(p.Keypoints, e.MinCropKeypointScore)
-	if p.Score < e.MinPoseScore {
-		return nil, nil
-	}
 	return []Person{p}, nil
 }
 
@@ -228,8 +265,8 @@ func keypointBox(kps [NumKeypoints][3]float64, minScore float64) [4]float64 {
 	return [4]float64{x0, y0, x1 - x0, y1 - y0}
 }
 
-// multiPose runs MultiPose on the image resized (aspect kept) so that its longer side is
-// MultiPoseMaxDimension and padded to multiples of 32.
+// multiPose runs MultiPose as TF.js pose-detection does: the image resized bilinearly (aspect
+// kept) so that its longer side is MultiPoseMaxDimension, zero-padded to multiples of 32.
 func (e *Estimator) multiPose(ctx context.Context, img image.Image) ([]Person, error) {
 	b := img.Bounds()
 	h, w := b.Dy(), b.Dx()
@@ -240,12 +277,15 @@ func (e *Estimator) multiPose(ctx context.Context, img image.Image) ([]Person, e
 	if side < 32 || side%32 != 0 || side > 4096 {
 		return nil, fmt.Errorf("movenet: MultiPoseMaxDimension %d is not a multiple of 32 in 32–4096", side)
 	}
-	scale := float64(side) / float64(max(h, w))
-	ih, iw := ceil32(float64(h)*scale), ceil32(float64(w)*scale)
-	// The padded input covers ih/scale × iw/scale image pixels from the top-left corner.
-	crop := Region{YMin: 0, XMin: 0, YMax: float64(ih) / scale / float64(h), XMax: float64(iw) / scale / float64(w)}
-	in := CropAndResize(img, crop, ih, iw)
-	out, err := e.Infer(ctx, in, ih, iw)
+	rh, rw := side, side
+	if w > h {
+		rh = max(1, int(math.Round(float64(side)*float64(h)/float64(w))))
+	} else {
+		rw = max(1, int(math.Round(float64(side)*float64(w)/float64(h))))
+	}
+	ph, pw := ceil32(float64(rh)), ceil32(float64(rw))
+	in := ResizePadded(img, rh, rw, ph, pw)
+	out, err := e.Infer(ctx, in, ph, pw)
 	if err != nil {
 		return nil, err
 	}
@@ -253,8 +293,8 @@ func (e *Estimator) multiPose(ctx context.Context, img image.Image) ([]Person, e
 	if len(out)%stride != 0 {
 		return nil, fmt.Errorf("movenet: %d output values, not a multiple of %d", len(out), stride)
 	}
-	toX := func(v float32) float64 { return float64(v) * float64(iw) / scale }
-	toY := func(v float32) float64 { return float64(v) * float64(ih) / scale }
+	toX := func(v float32) float64 { return float64(v) * float64(pw) / float64(rw) * float64(w) }
+	toY := func(v float32) float64 { return float64(v) * float64(ph) / float64(rh) * float64(h) }
 	var people []Person
 	for i := 0; i < len(out); i += stride {
 		row := out[i : i+stride]

