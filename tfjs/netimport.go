@@ -1,0 +1,262 @@
+package tfjs
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/nets/layers"
+)
+
+// NetPart is the convolutional part of a graph model translated into the project's network
+// description, with its weights as values of the description's variables.
+type NetPart struct {
+	Net *nets.Net
+	// Weights are the values of Net's variables by path: "/<layer>/weights" [k, k, in/groups, out]
+	// and "/<layer>/biases" [out], as package nets/layers names them.
+	Weights map[string]*Tensor
+	// Layer maps the translated graph nodes to the names of their layers.
+	Layer map[string]string
+}
+
+// ImportNet translates the nodes of g between node from (whose value becomes the network's input,
+// e.g. the normalized image) and the nodes to (the outputs wanted, e.g. the heads before their
+// decoding) into a nets.Net for inputH×inputW inputs, named name, whose heatmap head is the layer
+// of node heatmaps (joints channels) and whose mask head, when mask is not empty, that of node
+// mask. Convolutions (plain, fused with a bias and ReLU, ReLU6 or sigmoid, and depthwise), sums
+// and 2× bilinear upsampling translate; any other node in between is refused by name. A strided
+// 3×3 convolution with TensorFlow's "SAME" padding, which pads only after an even-sized input,
+// becomes a 5×5 convolution with the 3×3 kernel in its last rows and columns (zeros elsewhere): the
+// same values with the description's symmetric padding, for input sizes whose every strided
+// layer sees an even size (multiples of 32 for MoveNet).
+func (g *Graph) ImportNet(name, from string, to []string, heatmaps, mask string, joints, inputH, inputW int) (*NetPart, error) {
+	if _, ok := g.index[from]; !ok {
+		return nil, fmt.Errorf("tfjs import net: %q is not a node", from)
+	}
+	// The nodes between from and to: reachable backwards from to without passing from.
+	need := map[string]bool{}
+	stack := append([]string{}, to...)
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if n == from || need[n] {
+			continue
+		}
+		i, ok := g.index[n]
+		if !ok {
+			return nil, fmt.Errorf("tfjs import net: %q is not a node", n)
+		}
+		node := &g.model.Nodes[i]
+		if node.Op == "Const" {
+			continue
+		}
+		if node.Op == "Placeholder" {
+			return nil, fmt.Errorf("tfjs import net: node %q reads the model's input without passing %q", n, from)
+		}
+		need[n] = true
+		for _, in := range node.Inputs {
+			ref, _, _ := splitRef(in)
+			stack = append(stack, ref)
+		}
+	}
+	p := &NetPart{Weights: map[string]*Tensor{}, Layer: map[string]string{from: nets.Input}}
+	net := &nets.Net{Name: name, InputChannels: 0, InputMultiple: 32, Joints: joints}
+	size := map[string][2]int{from: {inputH, inputW}}
+	chans := map[string]int{}
+	// The input's channels: the first convolution's kernel says.
+	for _, i := range allOrder(g) {
+		n := &g.model.Nodes[i]
+		if !need[n.Name] {
+			continue
+		}
+		l, err := g.importLayer(n, p, size, chans)
+		if err != nil {
+			return nil, fmt.Errorf("tfjs import net: node %q (%s): %w", n.Name, n.Op, err)
+		}
+		net.Layers = append(net.Layers, l)
+		p.Layer[n.Name] = l.Name
+	}
+	net.InputChannels = chans[from]
+	net.Heads.Heatmaps = p.Layer[heatmaps]
+	if mask != "" {
+		net.Heads.Mask = p.Layer[mask]
+	}
+	if _, err := net.Shapes(inputH, inputW); err != nil {
+		return nil, fmt.Errorf("tfjs import net: %w", err)
+	}
+	p.Net = net
+	return p, nil
+}
+
+// allOrder returns every node index of g in an order where inputs come first.
+func allOrder(g *Graph) []int {
+	seen := make([]bool, len(g.model.Nodes))
+	var out []int
+	type frame struct{ node, next int }
+	for root := range g.model.Nodes {
+		if seen[root] {
+			continue
+		}
+		seen[root] = true
+		stack := []frame{{root, 0}}
+		for len(stack) > 0 {
+			top := &stack[len(stack)-1]
+			n := &g.model.Nodes[top.node]
+			if top.next < len(n.Inputs) {
+				ref, _, _ := splitRef(n.Inputs[top.next])
+				top.next++
+				if j, ok := g.index[ref]; ok && !seen[j] {
+					seen[j] = true
+					stack = append(stack, frame{j, 0})
+				}
+				continue
+			}
+			out = append(out, top.node)
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return out
+}
+
+// layerName turns a node name into a layer name (no "/").
+func layerName(node string) string {
+	return strings.ReplaceAll(strings.TrimPrefix(node, "StatefulPartitionedCall/"), "/", ".")
+}
+
+// importLayer translates one node into a layer, recording its weights, output size and channels.
+func (g *Graph) importLayer(n *Node, p *NetPart, size map[string][2]int, chans map[string]int) (nets.Layer, error) {
+	l := nets.Layer{Name: layerName(n.Name)}
+	var ins []string
+	for _, in := range n.Inputs {
+		ref, k, _ := splitRef(in)
+		if k != 0 {
+			return l, fmt.Errorf("reads output %d of %q", k, ref)
+		}
+		ins = append(ins, ref)
+	}
+	layerOf := func(ref string) (string, error) {
+		name, ok := p.Layer[ref]
+		if !ok {
+			return "", fmt.Errorf("input %q is not a translated layer", ref)
+		}
+		return name, nil
+	}
+	switch n.Op {
+	case "AddV2", "Add":
+		if len(ins) != 2 {
+			return l, fmt.Errorf("%d inputs", len(ins))
+		}
+		l.Op = nets.OpAdd
+		for _, in := range ins {
+			name, err := layerOf(in)
+			if err != nil {
+				return l, err
+			}
+			l.Inputs = append(l.Inputs, name)
+		}
+		size[n.Name], chans[n.Name] = size[ins[0]], chans[ins[0]]
+		return l, nil
+	case "ResizeBilinear":
+		in, err := layerOf(ins[0])
+		if err != nil {
+			return l, err
+		}
+		w, ok := g.weights[ins[1]]
+		s := size[ins[0]]
+		if !ok || len(w.Values) != 2 || int(w.Values[0]) != 2*s[0] || int(w.Values[1]) != 2*s[1] ||
+			!n.attrBool("half_pixel_centers") || n.attrBool("align_corners") {
+			return l, fmt.Errorf("only a 2× resize with half-pixel centers translates: %w", ErrUnsupported)
+		}
+		l.Op, l.Inputs, l.Resize = nets.OpUpsample, []string{in}, layers.Bilinear
+		size[n.Name], chans[n.Name] = [2]int{2 * s[0], 2 * s[1]}, chans[ins[0]]
+		return l, nil
+	case "Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative":
+	default:
+		return l, fmt.Errorf("op %s: %w (only convolutions, sums and 2× upsampling)", n.Op, ErrUnsupported)
+	}
+	in, err := layerOf(ins[0])
+	if err != nil {
+		return l, err
+	}
+	k, ok := g.weights[ins[1]]
+	if !ok || len(k.Shape) != 4 {
+		return l, fmt.Errorf("the filter is not a 4D weight")
+	}
+	kh, kw, ci, co := k.Shape[0], k.Shape[1], k.Shape[2], k.Shape[3]
+	depthwise := strings.HasPrefix(n.Op, "Depthwise") || strings.HasPrefix(n.Op, "FusedDepthwise")
+	if prev, ok := chans[ins[0]]; ok && prev != ci {
+		return l, fmt.Errorf("filter %v for %d channels", k.Shape, prev)
+	}
+	chans[ins[0]] = ci
+	s := size[ins[0]]
+	win, err := window(n, s[0], s[1], kh, kw)
+	if err != nil {
+		return l, err
+	}
+	if kh != kw || kh%2 == 0 {
+		return l, fmt.Errorf("kernel %d×%d: %w (only odd square kernels)", kh, kw, ErrUnsupported)
+	}
+	pad := (kh - 1) / 2
+	embed := 0 // rows and columns of zeros before the kernel in a larger one
+	switch {
+	case win.PadTop == pad && win.PadLeft == pad && win.OutH == (s[0]+2*pad-kh)/win.Stride+1 && win.OutW == (s[1]+2*pad-kw)/win.Stride+1:
+	case kh == 3 && win.Stride == 2 && win.PadTop == 0 && win.PadLeft == 0 && s[0]%2 == 0 && s[1]%2 == 0:
+		embed = 2
+	default:
+		return l, fmt.Errorf("padding %+v of a %d×%d input: %w", win, s[0], s[1], ErrUnsupported)
+	}
+	side := kh + embed
+	l.Op, l.Inputs, l.Kernel, l.Stride = nets.OpConv, []string{in}, side, win.Stride
+	out := co
+	if depthwise {
+		if co != 1 {
+			return l, fmt.Errorf("channel multiplier %d: %w", co, ErrUnsupported)
+		}
+		l.Groups, out = ci, ci
+	}
+	l.Out = out
+	// Kernel in the description's layout [side, side, in/groups, out].
+	inG := ci
+	if depthwise {
+		inG = 1
+	}
+	wt := &Tensor{DType: Float32, Shape: []int{side, side, inG, out}, Values: make([]float64, side*side*inG*out)}
+	for y := range kh {
+		for x := range kw {
+			src := k.Values[(y*kw+x)*ci*co : (y*kw+x+1)*ci*co]
+			copy(wt.Values[((y+embed)*side+x+embed)*inG*out:], src) // [ci, co] = [1, ci] for depthwise
+		}
+	}
+	p.Weights["/"+l.Name+"/weights"] = wt
+	if strings.HasPrefix(n.Op, "_Fused") || strings.HasPrefix(n.Op, "FusedDepthwise") {
+		fused, err := n.attrStrings("fused_ops")
+		if err != nil {
+			return l, err
+		}
+		if len(fused) == 0 || fused[0] != "BiasAdd" || len(fused) > 2 || len(ins) != 3 {
+			return l, fmt.Errorf("fused operations %v: %w", fused, ErrUnsupported)
+		}
+		b, ok := g.weights[ins[2]]
+		if !ok || len(b.Values) != out {
+			return l, fmt.Errorf("the bias is not a weight of %d values", out)
+		}
+		l.Bias = true
+		p.Weights["/"+l.Name+"/biases"] = b
+		if len(fused) == 2 {
+			switch fused[1] {
+			case "Relu":
+				l.Act = layers.ReLU
+			case "Relu6":
+				l.Act = layers.ReLU6
+			case "Sigmoid":
+				l.Act = layers.Sigmoid
+			default:
+				return l, fmt.Errorf("fused activation %s: %w", fused[1], ErrUnsupported)
+			}
+		}
+	} else if len(ins) != 2 {
+		return l, fmt.Errorf("%d inputs", len(ins))
+	}
+	size[n.Name], chans[n.Name] = [2]int{win.OutH, win.OutW}, out
+	return l, nil
+}

@@ -1,0 +1,123 @@
+package tfjs
+
+import (
+	"context"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// moveNetHeads are the single-person MoveNet graph's head convolutions (before their decoding)
+// and the normalized image they start from.
+var moveNetHeads = struct {
+	from                             string
+	heatmap, center, regress, offset string
+}{
+	from:    "StatefulPartitionedCall/sub_1",
+	heatmap: "StatefulPartitionedCall/kpt_heatmap_0/conv2d_5/BiasAdd",
+	center:  "StatefulPartitionedCall/center_0/conv2d_4/BiasAdd",
+	regress: "StatefulPartitionedCall/kpt_regress_0/conv2d_6/BiasAdd",
+	offset:  "StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd",
+}
+
+// TestImportNet translates MoveNet Lightning's convolutional part into a nets.Net and checks that
+// the network description, built by package nets with the imported weights as variables, gives
+// the graph's four heads (keypoint heatmaps, centres, regressions, offsets) on the photo.
+func TestImportNet(t *testing.T) {
+	path := moveNetFile(t, modelstore.MoveNetLightning)
+	m, w, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewGraph(m, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := moveNetHeads
+	heads := []string{h.heatmap, h.center, h.regress, h.offset}
+	part, err := g.ImportNet("movenet-lightning", h.from, heads, h.heatmap, h.center, 17, 192, 192)
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := map[nets.Op]int{}
+	for _, l := range part.Net.Layers {
+		counts[l.Op]++
+	}
+	t.Logf("%d layers %v, %d variables", len(part.Net.Layers), counts, len(part.Weights))
+
+	// The graph's values at the normalized image and the heads.
+	m2 := *m
+	m2.Outputs = nil
+	for _, n := range append([]string{h.from}, heads...) {
+		m2.Outputs = append(m2.Outputs, TensorInfo{Name: n})
+	}
+	g2, err := NewGraph(&m2, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := photoInput(t, 192, 192)
+	want, err := goRunner(t, g2).Run(context.Background(), tensors.FromFlatDataAndDimensions(img, 1, 192, 192, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// The description, built by nets with the weights in a store.
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := model.NewStore()
+	for p, v := range part.Weights {
+		f := make([]float32, len(v.Values))
+		for i, x := range v.Values {
+			f[i] = float32(x)
+		}
+		if _, err := store.CreateVariable(p, tensors.FromFlatDataAndDimensions(f, v.Shape...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec, err := model.NewExec(be, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
+		outs := map[string]*graph.Node{}
+		_, err := nets.BuildWith(scope, part.Net, images, false, nets.BuildOptions{
+			Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
+				y := build()
+				outs[l.Name] = y
+				return y
+			}})
+		if err != nil {
+			panic(err)
+		}
+		var res []*graph.Node
+		for _, n := range heads {
+			res = append(res, outs[part.Layer[n]])
+		}
+		return res
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := exec.Call(tensors.FromFlatDataAndDimensions(want[0].Values, want[0].Shape...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, n := range heads {
+		v, err := tensors.CopyFlatData[float32](got[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := maxAbsDiff(v, want[i+1].Values)
+		var scale float64
+		for _, x := range want[i+1].Values {
+			scale = max(scale, float64(x), -float64(x))
+		}
+		t.Logf("%s %v: max |nets − graph| %.2g (max |graph| %.3g)", layerName(n), want[i+1].Shape, d, scale)
+		if d > 1e-4*max(1, scale) {
+			t.Errorf("%s: the imported net differs by %.2g", n, d)
+		}
+	}
+}
