@@ -2,12 +2,16 @@ package tfjs
 
 import (
 	"context"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/export"
+	"github.com/posedistill/posedistill/export/ortnode"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
 )
@@ -50,37 +54,14 @@ func TestImportNet(t *testing.T) {
 	}
 	t.Logf("%d layers %v, %d variables", len(part.Net.Layers), counts, len(part.Weights))
 
-	// The graph's values at the normalized image and the heads.
-	m2 := *m
-	m2.Outputs = nil
-	for _, n := range append([]string{h.from}, heads...) {
-		m2.Outputs = append(m2.Outputs, TensorInfo{Name: n})
-	}
-	g2, err := NewGraph(&m2, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img := photoInput(t, 192, 192)
-	want, err := goRunner(t, g2).Run(context.Background(), tensors.FromFlatDataAndDimensions(img, 1, 192, 192, 3))
-	if err != nil {
-		t.Fatal(err)
-	}
+	want := graphValues(t, m, w, append([]string{h.from}, heads...))
 
 	// The description, built by nets with the weights in a store.
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := model.NewStore()
-	for p, v := range part.Weights {
-		f := make([]float32, len(v.Values))
-		for i, x := range v.Values {
-			f[i] = float32(x)
-		}
-		if _, err := store.CreateVariable(p, tensors.FromFlatDataAndDimensions(f, v.Shape...)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	store := partStore(t, part)
 	exec, err := model.NewExec(be, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
 		outs := map[string]*graph.Node{}
 		_, err := nets.BuildWith(scope, part.Net, images, false, nets.BuildOptions{
@@ -118,6 +99,90 @@ func TestImportNet(t *testing.T) {
 		t.Logf("%s %v: max |nets − graph| %.2g (max |graph| %.3g)", layerName(n), want[i+1].Shape, d, scale)
 		if d > 1e-4*max(1, scale) {
 			t.Errorf("%s: the imported net differs by %.2g", n, d)
+		}
+	}
+}
+
+// graphValues runs model m on the photo (192×192) and returns the values of the given nodes.
+func graphValues(t *testing.T, m *Model, w map[string]*Tensor, nodes []string) []Output {
+	t.Helper()
+	m2 := *m
+	m2.Outputs = nil
+	for _, n := range nodes {
+		m2.Outputs = append(m2.Outputs, TensorInfo{Name: n})
+	}
+	g2, err := NewGraph(&m2, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := photoInput(t, 192, 192)
+	want, err := goRunner(t, g2).Run(context.Background(), tensors.FromFlatDataAndDimensions(img, 1, 192, 192, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return want
+}
+
+// partStore returns a store holding the imported weights as variables.
+func partStore(t *testing.T, part *NetPart) *model.Store {
+	t.Helper()
+	store := model.NewStore()
+	for p, v := range part.Weights {
+		f := make([]float32, len(v.Values))
+		for i, x := range v.Values {
+			f[i] = float32(x)
+		}
+		if _, err := store.CreateVariable(p, tensors.FromFlatDataAndDimensions(f, v.Shape...)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return store
+}
+
+// TestImportNetONNX round-trips MoveNet Lightning's convolutional part: import → nets.Net →
+// ONNX export (package export) → ONNX Runtime, whose heatmap and centre heads (the net's heatmaps
+// and mask heads) must match the original graph's.
+func TestImportNetONNX(t *testing.T) {
+	ort, err := ortnode.Find(".")
+	if err != nil {
+		t.Skip(err)
+	}
+	path := moveNetFile(t, modelstore.MoveNetLightning)
+	m, w, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewGraph(m, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := moveNetHeads
+	part, err := g.ImportNet("movenet-lightning", h.from, []string{h.heatmap, h.center}, h.heatmap, h.center, 17, 192, 192)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := graphValues(t, m, w, []string{h.from, h.heatmap, h.center})
+	onnx, err := export.ONNX(part.Net, partStore(t, part), export.ONNXOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "movenet.onnx")
+	if err := os.WriteFile(file, onnx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	res, err := ort.Run(context.Background(), file, want[0].Values, want[0].Shape, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, name := range []string{"heatmaps", "mask"} {
+		got, ok := res.Outputs[name]
+		if !ok {
+			t.Fatalf("ONNX Runtime outputs %v, no %q", res.Dims, name)
+		}
+		d := maxAbsDiff(got, want[i+1].Values)
+		t.Logf("%s %v: max |onnxruntime − graph| %.2g", name, res.Dims[name], d)
+		if d > 1e-3 {
+			t.Errorf("%s: ONNX Runtime differs by %.2g", name, d)
 		}
 	}
 }
