@@ -127,14 +127,21 @@ func (g *Graph) Ops() map[string]int {
 // the input's type and of a shape that fits it) and returns its outputs. GoMLX reports
 // graph-building failures by panicking; Build turns them into errors naming the node.
 func (g *Graph) Build(inputs []*graph.Node) (outs []*graph.Node, err error) {
-	exc := exceptions.Try(func() { outs, err = g.build(inputs) })
+	return g.BuildWith(inputs, nil)
+}
+
+// BuildWith is Build with the values of some nodes given (by node name) instead of computed: e.g.
+// the heads of an imported (and fine-tuned) network (see ImportNet), decoded by the rest of the
+// graph. Nodes that only the given ones read are left out of the graph by the backends.
+func (g *Graph) BuildWith(inputs []*graph.Node, given map[string]*graph.Node) (outs []*graph.Node, err error) {
+	exc := exceptions.Try(func() { outs, err = g.build(inputs, given) })
 	if exc != nil {
 		return nil, fmt.Errorf("tfjs: building graph: %v", exc)
 	}
 	return outs, err
 }
 
-func (g *Graph) build(inputs []*graph.Node) ([]*graph.Node, error) {
+func (g *Graph) build(inputs []*graph.Node, given map[string]*graph.Node) ([]*graph.Node, error) {
 	if len(inputs) != len(g.model.Inputs) {
 		return nil, fmt.Errorf("tfjs: %d inputs given, the model has %d", len(inputs), len(g.model.Inputs))
 	}
@@ -160,9 +167,16 @@ func (g *Graph) build(inputs []*graph.Node) ([]*graph.Node, error) {
 		name, _, _ := splitRef(info.Name)
 		b.values[name] = []value{{n: x}}
 	}
+	for name, x := range given {
+		if _, ok := g.index[name]; !ok || x == nil {
+			return nil, fmt.Errorf("tfjs: given value for %q, which is not a node", name)
+		}
+		b.values[name] = []value{{n: x}}
+	}
+	needed := g.needed(given)
 	for _, i := range g.order {
 		n := &g.model.Nodes[i]
-		if _, ok := b.values[n.Name]; ok {
+		if _, ok := b.values[n.Name]; ok || (needed != nil && !needed[i]) {
 			continue
 		}
 		var outs []value
@@ -185,6 +199,37 @@ func (g *Graph) build(inputs []*graph.Node) ([]*graph.Node, error) {
 		res[i] = b.node(v)
 	}
 	return res, nil
+}
+
+// needed returns which nodes the outputs read when the given nodes' values are known (nil when
+// none is given: all of g.order).
+func (g *Graph) needed(given map[string]*graph.Node) []bool {
+	if len(given) == 0 {
+		return nil
+	}
+	need := make([]bool, len(g.model.Nodes))
+	var stack []int
+	for _, out := range g.model.Outputs {
+		name, _, _ := splitRef(out.Name)
+		stack = append(stack, g.index[name])
+	}
+	for len(stack) > 0 {
+		i := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if need[i] {
+			continue
+		}
+		need[i] = true
+		n := &g.model.Nodes[i]
+		if _, ok := given[n.Name]; ok {
+			continue
+		}
+		for _, in := range n.Inputs {
+			ref, _, _ := splitRef(in)
+			stack = append(stack, g.index[ref])
+		}
+	}
+	return need
 }
 
 // value is the output of a node: a Tensor known on the host, or a graph node.

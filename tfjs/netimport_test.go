@@ -186,3 +186,79 @@ func TestImportNetONNX(t *testing.T) {
 		}
 	}
 }
+
+// TestBuildWithImportedNet decodes the heads of the imported network with the rest of MoveNet's
+// graph (Graph.BuildWith): the keypoints are the original model's, so a fine-tuned import can run
+// through MoveNet's own decoding.
+func TestBuildWithImportedNet(t *testing.T) {
+	path := moveNetFile(t, modelstore.MoveNetLightning)
+	m, w, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := NewGraph(m, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := moveNetHeads
+	heads := []string{h.heatmap, h.center, h.regress, h.offset}
+	part, err := g.ImportNet("movenet-lightning", h.from, heads, h.heatmap, h.center, 17, 192, 192)
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := partStore(t, part)
+	exec, err := model.NewExec(be, store, func(scope *model.Scope, img *graph.Node) []*graph.Node {
+		// The original graph up to the normalized image, the imported net from there on.
+		m2 := *m
+		m2.Outputs = []TensorInfo{{Name: h.from}}
+		g2, err := NewGraph(&m2, w)
+		if err != nil {
+			panic(err)
+		}
+		norm, err := g2.Build([]*graph.Node{img})
+		if err != nil {
+			panic(err)
+		}
+		outs := map[string]*graph.Node{}
+		if _, err := nets.BuildWith(scope, part.Net, norm[0], false, nets.BuildOptions{
+			Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
+				y := build()
+				outs[l.Name] = y
+				return y
+			}}); err != nil {
+			panic(err)
+		}
+		given := map[string]*graph.Node{}
+		for _, n := range heads {
+			given[n] = outs[part.Layer[n]]
+		}
+		res, err := g.BuildWith([]*graph.Node{img}, given)
+		if err != nil {
+			panic(err)
+		}
+		return res
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := photoInput(t, 192, 192)
+	got, err := exec.Call(tensors.FromFlatDataAndDimensions(img, 1, 192, 192, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := goRunner(t, g).Run(context.Background(), tensors.FromFlatDataAndDimensions(img, 1, 192, 192, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := tensors.CopyFlatData[float32](got[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := maxAbsDiff(v, want[0].Values); d > 1e-6 {
+		t.Fatalf("keypoints through the imported net differ by %.2g", d)
+	}
+}
