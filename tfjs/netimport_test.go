@@ -5,7 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
@@ -124,7 +126,7 @@ func graphValues(t *testing.T, m *Model, w map[string]*Tensor, nodes []string) [
 }
 
 // partStore returns a store holding the imported weights as variables.
-func partStore(t *testing.T, part *NetPart) *model.Store {
+func partStore(t testing.TB, part *NetPart) *model.Store {
 	t.Helper()
 	store := model.NewStore()
 	for p, v := range part.Weights {
@@ -260,5 +262,103 @@ func TestBuildWithImportedNet(t *testing.T) {
 	}
 	if d := maxAbsDiff(v, want[0].Values); d > 1e-6 {
 		t.Fatalf("keypoints through the imported net differ by %.2g", d)
+	}
+}
+
+// BenchmarkImportedNet times MoveNet Lightning's convolutional part (normalized image → the four
+// heads) built from the graph and built by nets from the imported description, alternating in
+// rounds; nets/graph is the median of the per-round ratios of the medians of 5 runs. Run with
+// -benchtime=1x.
+func BenchmarkImportedNet(b *testing.B) {
+	path := moveNetFile(b, modelstore.MoveNetLightning)
+	m, w, err := ReadFile(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g, err := NewGraph(m, w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := moveNetHeads
+	heads := []string{h.heatmap, h.center, h.regress, h.offset}
+	part, err := g.ImportNet("movenet-lightning", h.from, heads, h.heatmap, h.center, 17, 192, 192)
+	if err != nil {
+		b.Fatal(err)
+	}
+	be, err := backend.New("go")
+	if err != nil {
+		b.Fatal(err)
+	}
+	// The graph's part: the normalized image as a float32 input, the heads as outputs.
+	m2 := *m
+	m2.Outputs = nil
+	for _, n := range heads {
+		m2.Outputs = append(m2.Outputs, TensorInfo{Name: n})
+	}
+	g2, err := NewGraph(&m2, w)
+	if err != nil {
+		b.Fatal(err)
+	}
+	graphExec, err := graph.NewExec(be, func(x *graph.Node) []*graph.Node {
+		outs, err := g2.BuildWith([]*graph.Node{graph.Zeros(x.Graph(), shapes.Make(toGoMLX(Int32), 1, 192, 192, 3))}, map[string]*graph.Node{h.from: x})
+		if err != nil {
+			panic(err)
+		}
+		return outs
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	store := partStore(b, part)
+	netExec, err := model.NewExec(be, store, func(scope *model.Scope, x *graph.Node) []*graph.Node {
+		outs := map[string]*graph.Node{}
+		if _, err := nets.BuildWith(scope, part.Net, x, false, nets.BuildOptions{
+			Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
+				y := build()
+				outs[l.Name] = y
+				return y
+			}}); err != nil {
+			panic(err)
+		}
+		var res []*graph.Node
+		for _, n := range heads {
+			res = append(res, outs[part.Layer[n]])
+		}
+		return res
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	input := make([]float32, 192*192*3)
+	for i := range input {
+		input[i] = float32(i%255)/127.5 - 1
+	}
+	run := func(call func(...any) ([]*tensors.Tensor, error)) float64 {
+		var ms []float64
+		for range 5 {
+			start := time.Now()
+			outs, err := call(tensors.FromFlatDataAndDimensions(input, 1, 192, 192, 3))
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, o := range outs {
+				o.FinalizeAll()
+			}
+			ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+		}
+		return median(ms)
+	}
+	run(graphExec.Call)
+	run(func(a ...any) ([]*tensors.Tensor, error) { return netExec.Call(a...) })
+	for b.Loop() {
+		var gms, nms, ratios []float64
+		for range 5 {
+			gm := run(graphExec.Call)
+			nm := run(func(a ...any) ([]*tensors.Tensor, error) { return netExec.Call(a...) })
+			gms, nms, ratios = append(gms, gm), append(nms, nm), append(ratios, nm/gm)
+		}
+		b.ReportMetric(median(gms), "graph-ms")
+		b.ReportMetric(median(nms), "nets-ms")
+		b.ReportMetric(median(ratios), "nets/graph")
 	}
 }
