@@ -54,7 +54,11 @@ func (g *Graph) ImportNet(name, from string, to []string, heatmaps, mask string,
 			return nil, fmt.Errorf("tfjs import net: node %q reads the model's input without passing %q", n, from)
 		}
 		need[n] = true
-		for _, in := range node.Inputs {
+		ins := node.Inputs
+		if node.Op == "ResizeBilinear" && len(ins) > 1 {
+			ins = ins[:1] // the size is shape arithmetic, evaluated on the host (hostValue)
+		}
+		for _, in := range ins {
 			ref, _, _ := splitRef(in)
 			stack = append(stack, ref)
 		}
@@ -86,6 +90,51 @@ func (g *Graph) ImportNet(name, from string, to []string, heatmaps, mask string,
 	}
 	p.Net = net
 	return p, nil
+}
+
+// translatable reports whether ImportNet translates an operation.
+func translatable(op string) bool {
+	switch op {
+	case "AddV2", "Add", "ResizeBilinear", "Conv2D", "_FusedConv2D", "DepthwiseConv2dNative", "FusedDepthwiseConv2dNative":
+		return true
+	}
+	return false
+}
+
+// Heads returns the nodes where the convolutional part that starts at node from ends: the
+// translatable nodes (convolutions, sums, resizes) that read from from, directly or through other
+// translatable nodes, and whose value some other operation reads (not just its shape). They are what ImportNet's to
+// wants for the whole convolutional part (MoveNet: its heads before their decoding), in the
+// graph's order.
+func (g *Graph) Heads(from string) []string {
+	readers := map[string][]int{}
+	for i, n := range g.model.Nodes {
+		for _, in := range n.Inputs {
+			ref, _, _ := splitRef(in)
+			readers[ref] = append(readers[ref], i)
+		}
+	}
+	inPart := map[string]bool{from: true}
+	var out []string
+	for _, i := range allOrder(g) {
+		n := &g.model.Nodes[i]
+		if !translatable(n.Op) || len(n.Inputs) == 0 {
+			continue
+		}
+		first, _, _ := splitRef(n.Inputs[0])
+		if !inPart[first] {
+			continue
+		}
+		inPart[n.Name] = true
+		for _, r := range readers[n.Name] {
+			// Shape and Size read only the shape, which the imported net keeps.
+			if op := g.model.Nodes[r].Op; !translatable(op) && op != "Shape" && op != "Size" {
+				out = append(out, n.Name)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // allOrder returns every node index of g in an order where inputs come first.
@@ -121,6 +170,64 @@ func allOrder(g *Graph) []int {
 // layerName turns a node name into a layer name (no "/").
 func layerName(node string) string {
 	return strings.ReplaceAll(strings.TrimPrefix(node, "StatefulPartitionedCall/"), "/", ".")
+}
+
+// hostValue evaluates node name on the host, as a graph build would (see fold.go): constants,
+// and the shapes of translated layers (batch 1) through shape arithmetic.
+func (g *Graph) hostValue(name string, size map[string][2]int, chans map[string]int, memo map[string]*Tensor) (t *Tensor, err error) {
+	if t, ok := memo[name]; ok {
+		return t, nil
+	}
+	if w, ok := g.weights[name]; ok {
+		return w, nil
+	}
+	i, ok := g.index[name]
+	if !ok {
+		return nil, fmt.Errorf("%q is not a node", name)
+	}
+	n := &g.model.Nodes[i]
+	if len(memo) > 1000 {
+		return nil, fmt.Errorf("shape arithmetic too deep")
+	}
+	var ins []value
+	for _, in := range n.Inputs {
+		ref, k, _ := splitRef(in)
+		if n.Op == "Shape" || n.Op == "Size" {
+			s, ok := size[ref]
+			if !ok {
+				return nil, fmt.Errorf("node %q reads the shape of %q, not a translated layer", n.Name, ref)
+			}
+			dims := []int{1, s[0], s[1], chans[ref]}
+			ins = append(ins, value{h: &Tensor{DType: Float32, Shape: dims, Values: nil}})
+			continue
+		}
+		v, err := g.hostValue(ref, size, chans, memo)
+		if err != nil {
+			return nil, err
+		}
+		if k != 0 {
+			return nil, fmt.Errorf("node %q reads output %d of %q", n.Name, k, ref)
+		}
+		ins = append(ins, value{h: v})
+	}
+	op, ok := ops[n.Op]
+	if !ok {
+		return nil, fmt.Errorf("node %q: op %s: %w", n.Name, n.Op, ErrUnsupported)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("node %q (%s) is not shape arithmetic: %v", n.Name, n.Op, r)
+		}
+	}()
+	outs, err := op.fn(&builder{g: g}, n, ins)
+	if err != nil {
+		return nil, fmt.Errorf("node %q (%s): %w", n.Name, n.Op, err)
+	}
+	if len(outs) != 1 || outs[0].h == nil {
+		return nil, fmt.Errorf("node %q (%s) is not shape arithmetic", n.Name, n.Op)
+	}
+	memo[name] = outs[0].h
+	return outs[0].h, nil
 }
 
 // importLayer translates one node into a layer, recording its weights, output size and channels.
@@ -161,9 +268,12 @@ func (g *Graph) importLayer(n *Node, p *NetPart, size map[string][2]int, chans m
 		if err != nil {
 			return l, err
 		}
-		w, ok := g.weights[ins[1]]
+		w, err := g.hostValue(ins[1], size, chans, map[string]*Tensor{})
+		if err != nil {
+			return l, fmt.Errorf("the size: %w", err)
+		}
 		s := size[ins[0]]
-		if !ok || len(w.Values) != 2 || int(w.Values[0]) != 2*s[0] || int(w.Values[1]) != 2*s[1] ||
+		if len(w.Values) != 2 || int(w.Values[0]) != 2*s[0] || int(w.Values[1]) != 2*s[1] ||
 			!n.attrBool("half_pixel_centers") || n.attrBool("align_corners") {
 			return l, fmt.Errorf("only a 2× resize with half-pixel centers translates: %w", ErrUnsupported)
 		}

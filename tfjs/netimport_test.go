@@ -2,8 +2,10 @@ package tfjs
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -31,82 +33,139 @@ var moveNetHeads = struct {
 	offset:  "StatefulPartitionedCall/kpt_offset_0/conv2d_7/BiasAdd",
 }
 
-// TestImportNet translates MoveNet Lightning's convolutional part into a nets.Net and checks that
-// the network description, built by package nets with the imported weights as variables, gives
-// the graph's four heads (keypoint heatmaps, centres, regressions, offsets) on the photo.
+// TestImportNetHeads finds the heads of the three MoveNet models and imports each model's
+// convolutional part, at its input size.
+func TestImportNetHeads(t *testing.T) {
+	for _, tc := range agreementCases[:3] {
+		path := moveNetFile(t, tc.model)
+		m, w, err := ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		g, err := NewGraph(m, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		heads := g.Heads(moveNetHeads.from)
+		var heatmap, center string
+		for _, h := range heads {
+			switch {
+			case strings.Contains(h, "kpt_heatmap"):
+				heatmap = h
+			case strings.Contains(h, "center_0"):
+				center = h
+			}
+		}
+		want := 4
+		if tc.model == modelstore.MoveNetMultiPose {
+			want = 6 // and the boxes' offsets and scales
+		}
+		if len(heads) != want || heatmap == "" || center == "" {
+			t.Fatalf("%s: heads %v", tc.model, heads)
+		}
+		part, err := g.ImportNet(tc.model, moveNetHeads.from, heads, heatmap, center, 17, tc.h, tc.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		params := 0
+		for _, v := range part.Weights {
+			params += len(v.Values)
+		}
+		t.Logf("%s: %d layers, %d weights (with the zeros of the embedded 5×5 kernels)", tc.model, len(part.Net.Layers), params)
+	}
+	// A part that reaches an untranslatable operation is refused by name.
+	_, g := loadGraph(t, modelstore.MoveNetLightning)
+	if _, err := g.ImportNet("x", moveNetHeads.from, []string{"StatefulPartitionedCall/Sigmoid"}, "", "", 17, 192, 192); err == nil ||
+		!strings.Contains(err.Error(), "(Sigmoid)") || !errors.Is(err, ErrUnsupported) {
+		t.Fatalf("err = %v, want the Sigmoid node refused", err)
+	}
+}
+
+// TestImportNet translates the convolutional part of each MoveNet model into a nets.Net and checks
+// that the network description, built by package nets with the imported weights as variables,
+// gives the graph's heads (keypoint heatmaps, centres, regressions, offsets; MultiPose's box
+// offsets and scales) on the photo.
 func TestImportNet(t *testing.T) {
-	path := moveNetFile(t, modelstore.MoveNetLightning)
-	m, w, err := ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	g, err := NewGraph(m, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := moveNetHeads
-	heads := []string{h.heatmap, h.center, h.regress, h.offset}
-	part, err := g.ImportNet("movenet-lightning", h.from, heads, h.heatmap, h.center, 17, 192, 192)
-	if err != nil {
-		t.Fatal(err)
-	}
-	counts := map[nets.Op]int{}
-	for _, l := range part.Net.Layers {
-		counts[l.Op]++
-	}
-	t.Logf("%d layers %v, %d variables", len(part.Net.Layers), counts, len(part.Weights))
-
-	want := graphValues(t, m, w, append([]string{h.from}, heads...))
-
-	// The description, built by nets with the weights in a store.
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := partStore(t, part)
-	exec, err := model.NewExec(be, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
-		outs := map[string]*graph.Node{}
-		_, err := nets.BuildWith(scope, part.Net, images, false, nets.BuildOptions{
-			Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
-				y := build()
-				outs[l.Name] = y
-				return y
-			}})
-		if err != nil {
-			panic(err)
-		}
-		var res []*graph.Node
-		for _, n := range heads {
-			res = append(res, outs[part.Layer[n]])
-		}
-		return res
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := exec.Call(tensors.FromFlatDataAndDimensions(want[0].Values, want[0].Shape...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, n := range heads {
-		v, err := tensors.CopyFlatData[float32](got[i])
+	for _, tc := range agreementCases[:3] {
+		path := moveNetFile(t, tc.model)
+		m, w, err := ReadFile(path)
 		if err != nil {
 			t.Fatal(err)
 		}
-		d := maxAbsDiff(v, want[i+1].Values)
-		var scale float64
-		for _, x := range want[i+1].Values {
-			scale = max(scale, float64(x), -float64(x))
+		g, err := NewGraph(m, w)
+		if err != nil {
+			t.Fatal(err)
 		}
-		t.Logf("%s %v: max |nets − graph| %.2g (max |graph| %.3g)", layerName(n), want[i+1].Shape, d, scale)
-		if d > 1e-4*max(1, scale) {
-			t.Errorf("%s: the imported net differs by %.2g", n, d)
+		from := moveNetHeads.from
+		heads := g.Heads(from)
+		part, err := g.ImportNet(tc.model, from, heads, heads[0], "", 0, tc.h, tc.w)
+		if err == nil {
+			t.Fatal("a heatmap head of 0 joints: want an error")
+		}
+		var heatmap string
+		for _, h := range heads {
+			if strings.Contains(h, "kpt_heatmap") {
+				heatmap = h
+			}
+		}
+		if part, err = g.ImportNet(tc.model, from, heads, heatmap, "", 17, tc.h, tc.w); err != nil {
+			t.Fatal(err)
+		}
+		counts := map[nets.Op]int{}
+		for _, l := range part.Net.Layers {
+			counts[l.Op]++
+		}
+		t.Logf("%s: %d layers %v, %d variables", tc.model, len(part.Net.Layers), counts, len(part.Weights))
+		want := graphValues(t, m, w, append([]string{from}, heads...), tc.h, tc.w)
+		store := partStore(t, part)
+		exec, err := model.NewExec(be, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
+			outs := map[string]*graph.Node{}
+			_, err := nets.BuildWith(scope, part.Net, images, false, nets.BuildOptions{
+				Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
+					y := build()
+					outs[l.Name] = y
+					return y
+				}})
+			if err != nil {
+				panic(err)
+			}
+			var res []*graph.Node
+			for _, n := range heads {
+				res = append(res, outs[part.Layer[n]])
+			}
+			return res
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := exec.Call(tensors.FromFlatDataAndDimensions(want[0].Values, want[0].Shape...))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, n := range heads {
+			v, err := tensors.CopyFlatData[float32](got[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := maxAbsDiff(v, want[i+1].Values)
+			var scale float64
+			for _, x := range want[i+1].Values {
+				scale = max(scale, float64(x), -float64(x))
+			}
+			t.Logf("  %s %v: max |nets − graph| %.2g (max |graph| %.3g)", layerName(n), want[i+1].Shape, d, scale)
+			if d > 1e-4*max(1, scale) {
+				t.Errorf("%s %s: the imported net differs by %.2g", tc.model, n, d)
+			}
 		}
 	}
 }
 
-// graphValues runs model m on the photo (192×192) and returns the values of the given nodes.
-func graphValues(t *testing.T, m *Model, w map[string]*Tensor, nodes []string) []Output {
+// graphValues runs model m on the photo (h×w) and returns the values of the given nodes.
+func graphValues(t *testing.T, m *Model, w map[string]*Tensor, nodes []string, h, wd int) []Output {
 	t.Helper()
 	m2 := *m
 	m2.Outputs = nil
@@ -117,8 +176,8 @@ func graphValues(t *testing.T, m *Model, w map[string]*Tensor, nodes []string) [
 	if err != nil {
 		t.Fatal(err)
 	}
-	img := photoInput(t, 192, 192)
-	want, err := goRunner(t, g2).Run(context.Background(), tensors.FromFlatDataAndDimensions(img, 1, 192, 192, 3))
+	img := photoInput(t, h, wd)
+	want, err := goRunner(t, g2).Run(context.Background(), tensors.FromFlatDataAndDimensions(img, 1, h, wd, 3))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +222,7 @@ func TestImportNetONNX(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := graphValues(t, m, w, []string{h.from, h.heatmap, h.center})
+	want := graphValues(t, m, w, []string{h.from, h.heatmap, h.center}, 192, 192)
 	onnx, err := export.ONNX(part.Net, partStore(t, part), export.ONNXOptions{})
 	if err != nil {
 		t.Fatal(err)
