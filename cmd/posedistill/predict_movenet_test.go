@@ -85,7 +85,10 @@ func TestPredictMoveNet(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var stdout bytes.Buffer
+	var stdout, stderr bytes.Buffer
+	if err := runVideo(context.Background(), []string{"--model", "movenet-thunder", "--in", "a.mp4", "--out", "d", "--smooth"}, &stdout, &stderr); !errors.Is(err, errUsage) {
+		t.Errorf("video --smooth with MoveNet: err = %v, want a usage error", err)
+	}
 	if err := predictMoveNet(context.Background(), "movenet-tiny", basketball1, "x.json", "", 1, 256, &stdout); err == nil {
 		t.Error("unknown model: want error")
 	}

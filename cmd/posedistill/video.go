@@ -40,7 +40,12 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if isMoveNetModel(*model) && *in != "" && *out != "" && *frames >= 0 && *pngEvery >= 0 {
+	if isMoveNetModel(*model) {
+		if *in == "" || *out == "" || *frames < 0 || *pngEvery < 0 || *smoothOn || *people != 1 || *detectEvery != 0 || *tile != 0 {
+			fmt.Fprintln(stderr, "video: --in and --out are required; counts are not negative; --smooth, --people, --detect-every and --detect-tile are BlazePose's (MoveNet tracks by itself; movenet-multipose finds everyone)")
+			fs.Usage()
+			return errUsage
+		}
 		return videoMoveNet(ctx, *model, *in, *out, *frames, *pngEvery, *multiPoseSize, stdout)
 	}
 	if *in == "" || *out == "" || !isBlazePoseModel(*model) || *frames < 0 || *people < 1 || *detectEvery < 0 || *tile < 0 || *pngEvery < 0 {
