@@ -24,11 +24,11 @@ type NetPart struct {
 // decoding) into a nets.Net for inputH×inputW inputs, named name, whose heatmap head is the layer
 // of node heatmaps (joints channels) and whose mask head, when mask is not empty, that of node
 // mask. Convolutions (plain, fused with a bias and ReLU, ReLU6 or sigmoid, and depthwise), sums
-// and 2× bilinear upsampling translate; any other node in between is refused by name. A strided
-// 3×3 convolution with TensorFlow's "SAME" padding, which pads only after an even-sized input,
-// becomes a 5×5 convolution with the 3×3 kernel in its last rows and columns (zeros elsewhere): the
-// same values with the description's symmetric padding, for input sizes whose every strided
-// layer sees an even size (multiples of 32 for MoveNet).
+// and 2× bilinear upsampling translate; any other node in between is refused by name.
+// TensorFlow's "SAME" padding, which pads a strided convolution of an even size only after the
+// input, becomes nets.PadSame where it differs from the description's symmetric padding; the
+// description is then exact for the input size given, and for any size whose strided layers see
+// the same parities (multiples of 32 for MoveNet).
 func (g *Graph) ImportNet(name, from string, to []string, heatmaps, mask string, joints, inputH, inputW int) (*NetPart, error) {
 	if _, ok := g.index[from]; !ok {
 		return nil, fmt.Errorf("tfjs import net: %q is not a node", from)
@@ -307,16 +307,18 @@ func (g *Graph) importLayer(n *Node, p *NetPart, size map[string][2]int, chans m
 		return l, fmt.Errorf("kernel %d×%d: %w (only odd square kernels)", kh, kw, ErrUnsupported)
 	}
 	pad := (kh - 1) / 2
-	embed := 0 // rows and columns of zeros before the kernel in a larger one
+	symmetric := win.PadTop == pad && win.PadLeft == pad &&
+		win.OutH == (s[0]+2*pad-kh)/win.Stride+1 && win.OutW == (s[1]+2*pad-kw)/win.Stride+1
+	same := win.OutH == (s[0]+win.Stride-1)/win.Stride && win.OutW == (s[1]+win.Stride-1)/win.Stride &&
+		win.PadTop == max((win.OutH-1)*win.Stride+kh-s[0], 0)/2 && win.PadLeft == max((win.OutW-1)*win.Stride+kw-s[1], 0)/2
 	switch {
-	case win.PadTop == pad && win.PadLeft == pad && win.OutH == (s[0]+2*pad-kh)/win.Stride+1 && win.OutW == (s[1]+2*pad-kw)/win.Stride+1:
-	case kh == 3 && win.Stride == 2 && win.PadTop == 0 && win.PadLeft == 0 && s[0]%2 == 0 && s[1]%2 == 0:
-		embed = 2
+	case symmetric:
+	case same:
+		l.Pad = nets.PadSame
 	default:
 		return l, fmt.Errorf("padding %+v of a %d×%d input: %w", win, s[0], s[1], ErrUnsupported)
 	}
-	side := kh + embed
-	l.Op, l.Inputs, l.Kernel, l.Stride = nets.OpConv, []string{in}, side, win.Stride
+	l.Op, l.Inputs, l.Kernel, l.Stride = nets.OpConv, []string{in}, kh, win.Stride
 	out := co
 	if depthwise {
 		if co != 1 {
@@ -325,18 +327,13 @@ func (g *Graph) importLayer(n *Node, p *NetPart, size map[string][2]int, chans m
 		l.Groups, out = ci, ci
 	}
 	l.Out = out
-	// Kernel in the description's layout [side, side, in/groups, out].
+	// The description's layout [k, k, in/groups, out] is TensorFlow's, and a depthwise filter
+	// [k, k, C, 1] is [k, k, 1, C] in memory.
 	inG := ci
 	if depthwise {
 		inG = 1
 	}
-	wt := &Tensor{DType: Float32, Shape: []int{side, side, inG, out}, Values: make([]float64, side*side*inG*out)}
-	for y := range kh {
-		for x := range kw {
-			src := k.Values[(y*kw+x)*ci*co : (y*kw+x+1)*ci*co]
-			copy(wt.Values[((y+embed)*side+x+embed)*inG*out:], src) // [ci, co] = [1, ci] for depthwise
-		}
-	}
+	wt := &Tensor{DType: Float32, Shape: []int{kh, kw, inG, out}, Values: k.Values}
 	p.Weights["/"+l.Name+"/weights"] = wt
 	if strings.HasPrefix(n.Op, "_Fused") || strings.HasPrefix(n.Op, "FusedDepthwise") {
 		fused, err := n.attrStrings("fused_ops")

@@ -71,7 +71,13 @@ func TestImportNetHeads(t *testing.T) {
 		for _, v := range part.Weights {
 			params += len(v.Values)
 		}
-		t.Logf("%s: %d layers, %d weights (with the zeros of the embedded 5×5 kernels)", tc.model, len(part.Net.Layers), params)
+		same := 0
+		for _, l := range part.Net.Layers {
+			if l.Pad == nets.PadSame {
+				same++
+			}
+		}
+		t.Logf("%s: %d layers (%d with TensorFlow's SAME padding), %d weights", tc.model, len(part.Net.Layers), same, params)
 	}
 	// A part that reaches an untranslatable operation is refused by name.
 	_, g := loadGraph(t, modelstore.MoveNetLightning)

@@ -82,3 +82,12 @@ func MaxPoolWindow(x *graph.Node, w Window) *graph.Node {
 	}
 	return out
 }
+
+// sameWindow returns the window of TensorFlow's "SAME" padding for a k×k kernel with the given
+// stride over an inH×inW input: ⌈in/stride⌉ outputs, the padding the window needs split with
+// the odd row or column after the input.
+func sameWindow(inH, inW, k, stride int) window {
+	outH, outW := (inH+stride-1)/stride, (inW+stride-1)/stride
+	return window{kernelH: k, kernelW: k, stride: stride,
+		padH: max((outH-1)*stride+k-inH, 0) / 2, padW: max((outW-1)*stride+k-inW, 0) / 2, outH: outH, outW: outW}
+}
