@@ -77,7 +77,15 @@ func TestImportNetHeads(t *testing.T) {
 				same++
 			}
 		}
-		t.Logf("%s: %d layers (%d with TensorFlow's SAME padding), %d weights", tc.model, len(part.Net.Layers), same, params)
+		flops, err := part.Net.FLOPs(tc.h, tc.w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(params) != part.Net.Params() {
+			t.Errorf("%s: %d imported weights, the description counts %d parameters", tc.model, params, part.Net.Params())
+		}
+		t.Logf("%s: %d layers (%d with TensorFlow's SAME padding), %.2fM parameters, %.2f GFLOPs at %d×%d",
+			tc.model, len(part.Net.Layers), same, float64(params)/1e6, float64(flops)/1e9, tc.h, tc.w)
 	}
 	// A part that reaches an untranslatable operation is refused by name.
 	_, g := loadGraph(t, modelstore.MoveNetLightning)
