@@ -22,7 +22,7 @@ import (
 // runPredict estimates poses in one image with a trained run.
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("predict", "predict --model RUN --image IMG [--boxes BOXES.json] --out results.json [--overlay out.png] [--flip]", stderr)
-	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt), or blazepose-{lite,full,heavy}")
+	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt), or blazepose-{lite,full,heavy}, movenet-{lightning,thunder,multipose}")
 	imgPath := fs.String("image", "", "image file (JPEG or PNG)")
 	boxesPath := fs.String("boxes", "", "person boxes: a JSON list of [x, y, w, h], or of COCO detections/annotations with \"bbox\" (default: the whole image)")
 	out := fs.String("out", "", "COCO results JSON to write")
@@ -30,6 +30,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	imageID := fs.Int64("image-id", 1, "image_id of the results")
 	flip := fs.Bool("flip", true, "flip test (average with the mirrored crop)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, then go)")
+	multiPoseSize := fs.Int("multipose-size", 256, "movenet-multipose: the longer side the image is resized to (a multiple of 32; larger finds smaller people)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -40,6 +41,9 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if isBlazePoseModel(*runDir) {
 		return predictBlazePose(ctx, *runDir, *imgPath, *out, stdout, stderr)
+	}
+	if isMoveNetModel(*runDir) {
+		return predictMoveNet(ctx, *runDir, *imgPath, *out, *overlay, *imageID, *multiPoseSize, stdout)
 	}
 	if *overlay == "" {
 		*overlay = strings.TrimSuffix(*out, ".json") + ".png"
