@@ -15,6 +15,7 @@ import (
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/rundir"
 	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 )
@@ -41,6 +42,8 @@ type RunOptions struct {
 	// included, it ends with the same weights as an uninterrupted run). The recipe must be the
 	// one the run saved.
 	Resume bool
+	// Overwrite starts afresh in an OutDir that holds a run (train.Options.Overwrite).
+	Overwrite bool
 	// Init initialises the network from a checkpoint before step 0 (see train.Options.Init).
 	Init string
 	// StopAt, when positive, stops after that many steps as an interruption would (no
@@ -96,13 +99,18 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 	tg := rec.Targets()
 	cfg.Targets.Masks = cfg.Targets.Masks || tg.Masks
 	cfg.Targets.Locations = cfg.Targets.Locations || tg.Locations
+	// Lock the folder and refuse one that holds a run unless resumed or overwritten before the
+	// recipe is written (train.Run re-enters the lock and checks the same).
+	rd, err := rundir.Open(opts.OutDir, rundir.Options{Resume: opts.Resume, Overwrite: opts.Overwrite,
+		Markers: []string{train.RunFile, train.ConfigFile, train.NetFile, train.CheckpointFile}})
+	if err != nil {
+		return res, fmt.Errorf("train %s: %w", cfg.Name, err)
+	}
+	defer rd.Release()
 	if opts.Resume {
 		if old, err := ReadRecipe(opts.OutDir); err == nil && !sameRecipe(old, rec) {
 			return res, fmt.Errorf("train %s: --resume with another recipe than %s", cfg.Name, filepath.Join(opts.OutDir, RecipeFile))
 		}
-	}
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return res, fmt.Errorf("train %s: %w", cfg.Name, err)
 	}
 	if err := rec.Save(opts.OutDir); err != nil {
 		return res, err
@@ -131,7 +139,7 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 		before = Hook(att)
 	}
 	sum, err := train.Run(ctx, cfg, train.Options{
-		DataDir: opts.DataDir, OutDir: opts.OutDir, Resume: opts.Resume, Net: net, Init: opts.Init,
+		DataDir: opts.DataDir, OutDir: opts.OutDir, Resume: opts.Resume, Overwrite: opts.Overwrite, Net: net, Init: opts.Init,
 		Loss: &train.Loss{Terms: terms}, BeforeStep: before, Progress: opts.Progress,
 		LogEvery: opts.LogEvery, Backend: be, StopAt: opts.StopAt,
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/rundir"
 	"github.com/posedistill/posedistill/video"
 )
 
@@ -56,7 +57,12 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: the recipe needs two BlazePose teachers")
 	}
 	senior := d.Recipe.Teachers[1].Model
-	var err error
+	// One process at a time writes the pseudo labels and the run (train.Run re-enters the lock).
+	lock, err := rundir.Acquire(d.OutDir)
+	if err != nil {
+		return UnlabeledResult{}, c, err
+	}
+	defer lock.Release()
 	if d.Resume && labelsWritten(d.DataDir) {
 		if c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople, err = countLabels(ctx, d.DataDir); err != nil {
 			return UnlabeledResult{}, c, err

@@ -29,9 +29,11 @@ type UnlabeledOptions struct {
 	// LatencyRuns is how many batch-1 inferences time the student and the senior (0: 20).
 	LatencyRuns int
 	// Resume continues an interrupted run in OutDir (same options).
-	Resume   bool
-	Backend  compute.Backend
-	Progress io.Writer
+	Resume bool
+	// Overwrite starts afresh in an OutDir that holds a run.
+	Overwrite bool
+	Backend   compute.Backend
+	Progress  io.Writer
 }
 
 // UnlabeledResult is the outcome of DistillUnlabeled, also written to OutDir/unlabeled.json.
@@ -81,7 +83,7 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 		}
 		bts[i], opened[ref.Name] = bt, bt
 	}
-	tr, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Teachers: opened, StageTeachers: true, Resume: o.Resume, Backend: o.Backend, Progress: o.Progress})
+	tr, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Teachers: opened, StageTeachers: true, Resume: o.Resume, Overwrite: o.Overwrite, Backend: o.Backend, Progress: o.Progress})
 	if err != nil {
 		return res, err
 	}

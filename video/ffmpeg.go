@@ -41,6 +41,11 @@ func ffmpegPath(tool string) (string, error) {
 	return p, nil
 }
 
+// ffmpegFile returns path as an argument ffmpeg and ffprobe read as a local file and nothing
+// else: a "file:" URL, so that a name like "-report" is not an option and "pipe:0",
+// "concat:…" or "http://…" are not protocols.
+func ffmpegFile(path string) string { return "file:" + path }
+
 // Available reports whether ffmpeg and ffprobe are found (see ffmpegPath).
 func Available() bool {
 	_, err1 := ffmpegPath("ffmpeg")
@@ -58,7 +63,7 @@ func Probe(ctx context.Context, path string) (Info, error) {
 		return Info{}, err
 	}
 	out, err := exec.CommandContext(ctx, probe, "-v", "error", "-select_streams", "v:0",
-		"-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", path).Output()
+		"-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", "-i", ffmpegFile(path)).Output()
 	if err != nil {
 		return Info{}, fmt.Errorf("ffprobe %s: %w%s", path, err, stderrOf(err))
 	}
@@ -111,7 +116,7 @@ func Decode(ctx context.Context, path string, info Info, frames int) (*Decoder, 
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"-v", "error", "-nostdin", "-i", path}
+	args := []string{"-v", "error", "-nostdin", "-i", ffmpegFile(path)}
 	if frames > 0 {
 		args = append(args, "-frames:v", strconv.Itoa(frames))
 	}
@@ -197,7 +202,7 @@ func Encode(ctx context.Context, path string, info Info) (*Encoder, error) {
 	e.cmd = exec.CommandContext(ctx, ff, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
 		"-s", fmt.Sprintf("%dx%d", info.Width, info.Height), "-r", strconv.FormatFloat(info.FPS, 'g', -1, 64),
 		"-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-		"-crf", "23", "-preset", "veryfast", "-f", "mp4", tmp)
+		"-crf", "23", "-preset", "veryfast", "-f", "mp4", ffmpegFile(tmp))
 	e.cmd.Stderr = &e.stderr
 	if e.w, err = e.cmd.StdinPipe(); err != nil {
 		return nil, fmt.Errorf("ffmpeg encode %s: %w", path, err)

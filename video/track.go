@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/smooth"
@@ -65,8 +66,12 @@ func Track(ctx context.Context, o TrackOptions) (TrackResult, error) {
 		return res, err
 	}
 	defer dec.Abort()
+	// The results and the overlay video are replaced together, or neither is.
+	var outputs atomicfile.Group
+	defer outputs.Abort()
+	pngs := map[string]bool{}
 	overlayPath := filepath.Join(o.OutDir, "overlay.mp4")
-	enc, err := Encode(ctx, overlayPath, info)
+	enc, err := Encode(ctx, outputs.Path(overlayPath), info)
 	if err != nil {
 		return res, err
 	}
@@ -108,9 +113,11 @@ func Track(ctx context.Context, o TrackOptions) (TrackResult, error) {
 			return res, err
 		}
 		if o.PNGEvery > 0 && n%o.PNGEvery == 0 {
-			if err := dataset.SaveImage(filepath.Join(o.OutDir, fmt.Sprintf("overlay_%06d.png", n+1)), frame); err != nil {
+			png := filepath.Join(o.OutDir, fmt.Sprintf("overlay_%06d.png", n+1))
+			if err := dataset.SaveImage(outputs.Path(png), frame); err != nil {
 				return res, err
 			}
+			pngs[png] = true
 		}
 		n++
 		if sm != nil {
@@ -124,8 +131,19 @@ func Track(ctx context.Context, o TrackOptions) (TrackResult, error) {
 		return res, err
 	}
 	resultsPath := filepath.Join(o.OutDir, "results.json")
-	if err := blazepose.WriteResults(resultsPath, results); err != nil {
+	if err := blazepose.WriteResults(outputs.Path(resultsPath), results); err != nil {
 		return res, err
+	}
+	if err := outputs.Commit(); err != nil {
+		return res, err
+	}
+	// Overlay frames of an earlier, longer run do not belong to these results.
+	if old, err := filepath.Glob(filepath.Join(o.OutDir, "overlay_*.png")); err == nil {
+		for _, p := range old {
+			if !pngs[p] {
+				os.Remove(p)
+			}
+		}
 	}
 	per := time.Duration(0)
 	if n > 0 {

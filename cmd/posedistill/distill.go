@@ -15,7 +15,7 @@ import (
 // runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD): the flags make a
 // distill.Recipe, which the run saves; --resume reads it and the config back from the run.
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -29,9 +29,9 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	mask := fs.Bool("mask", false, "learn the senior teacher's mask with a light mask head and restrict heatmaps to it")
 	maskWeight := fs.Float64("mask-weight", 0.1, "weight of the mask BCE term")
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
-	steps := fs.Int("steps", 0, "override the config's steps")
-	seed := fs.Uint64("seed", 0, "override the config's seed")
+	overrides := addConfigFlags(fs, "steps", "seed")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint, with the config.json and recipe.json it saved (only --out, and --data or --steps to change them, go with it)")
+	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its files are removed)")
 	initFrom := fs.String("init", "", "initialise the student's weights from this checkpoint (fine-tuning; same layers and shapes)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -58,7 +58,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 				return fmt.Errorf("--resume without --data: %w", err)
 			}
 		}
-		return distillResume(ctx, *data, *out, *steps, stdout, stderr)
+		return distillResume(ctx, *data, *out, overrides, stdout, stderr)
 	}
 	if *configPath == "" || *data == "" || *out == "" || *teacher == "" {
 		fmt.Fprintln(fs.Output(), "posedistill distill: --config, --data, --out and --teacher are required")
@@ -69,11 +69,8 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if *steps > 0 {
-		cfg.Steps = *steps
-	}
-	if *seed > 0 {
-		cfg.Seed = *seed
+	if err := overrides.apply(&cfg); err != nil {
+		return err
 	}
 	rec := distill.Recipe{Alpha: *alpha}
 	if *alphaEnd >= 0 {
@@ -109,18 +106,18 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := rec.Validate(); err != nil {
 		return err
 	}
-	return distillRun(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: *data, OutDir: *out, Init: *initFrom, Progress: stderr}, stdout)
+	return distillRun(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: *data, OutDir: *out, Init: *initFrom, Overwrite: *overwrite, Progress: stderr}, stdout)
 }
 
-// distillResume continues the run in out with the configuration and recipe it saved, to steps
-// when positive (extending the run).
-func distillResume(ctx context.Context, data, out string, steps int, stdout, stderr io.Writer) error {
+// distillResume continues the run in out with the configuration and recipe it saved, to --steps
+// when given (extending the run).
+func distillResume(ctx context.Context, data, out string, overrides *configFlags, stdout, stderr io.Writer) error {
 	cfg, err := train.ReadRunConfig(out)
 	if err != nil {
 		return err
 	}
-	if steps > 0 {
-		cfg.Steps = steps
+	if err := overrides.apply(&cfg); err != nil {
+		return err
 	}
 	rec, err := distill.ReadRecipe(out)
 	if err != nil {

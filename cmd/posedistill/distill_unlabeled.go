@@ -18,7 +18,7 @@ import (
 // frames: the senior's people are the pseudo ground truth, the held-out frames measure how
 // closely the student agrees with it.
 func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N] [--resume]", stderr)
+	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N] [--resume | --overwrite]", stderr)
 	teacher := fs.String("teacher", "blazepose-full", "primary teacher: blazepose-lite, blazepose-full or blazepose-heavy")
 	senior := fs.String("senior", "blazepose-heavy", "senior teacher (its people are the pseudo ground truth, its mask the mask knowledge)")
 	images := fs.String("images", "", "comma-separated images, directories of images and videos (ffmpeg)")
@@ -36,6 +36,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	binarize := fs.Float64("binarize", 0.5, "binarize teacher heatmaps at this fraction of each channel's peak (0: off)")
 	tile := fs.Int("detect-tile", 300, "scan video frames for people in square tiles of `side` pixels (0: whole frame); photos are scanned whole")
 	mask := fs.Bool("mask", true, "learn the senior's segmentation with a light mask head and restrict heatmaps to it")
+	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its run files are removed; pseudo labels are kept)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint with the recipe it saved (to --steps); complete pseudo labels in --data are reused")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -90,7 +91,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	res, n, err := pseudolabel.Run(ctx, pseudolabel.RunOptions{
 		Inputs: strings.Split(*images, ","), Frames: *frames, Stride: *stride, DetectTile: *tile, Holdout: *holdout,
-		Distill: pseudolabel.UnlabeledOptions{Config: cfg, DataDir: *data, OutDir: *out, Recipe: rec, Resume: *resume, Backend: be, Progress: stderr},
+		Distill: pseudolabel.UnlabeledOptions{Config: cfg, DataDir: *data, OutDir: *out, Recipe: rec, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr},
 		Log:     stderr,
 	})
 	if err != nil {

@@ -16,7 +16,7 @@ import (
 // timestamps, and an overlay video.
 func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("video", "video --model blazepose-full --in VIDEO --out DIR [--frames N] [--smooth]", stderr)
-	model := fs.String("model", "blazepose-full", "blazepose-lite, blazepose-full or blazepose-heavy")
+	model := fs.String("model", "blazepose-full", "blazepose-lite, blazepose-full or blazepose-heavy; or movenet-lightning, movenet-thunder, movenet-multipose")
 	in := fs.String("in", "", "input video `file` (anything ffmpeg decodes)")
 	out := fs.String("out", "", "output `directory`: results.json, overlay.mp4 (and overlay PNGs with --png-every)")
 	frames := fs.Int("frames", 0, "process at most `n` frames (0: all)")
@@ -27,8 +27,17 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	detectEvery := fs.Int("detect-every", 0, "also run the detector every `n` frames to find people entering (0: only when a track is lost)")
 	tile := fs.Int("detect-tile", 0, "scan for people in square tiles of `side` pixels (0: the whole frame, as MediaPipe; about 300 finds pedestrians of 100–200 pixels)")
 	pngEvery := fs.Int("png-every", 0, "also write every `n`th overlay frame as PNG (0: none)")
+	multiPoseSize := fs.Int("multipose-size", 256, "movenet-multipose: the longer side frames are resized to (a multiple of 32; larger finds smaller people)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if isMoveNetModel(*model) {
+		if *in == "" || *out == "" || *frames < 0 || *pngEvery < 0 || *smoothOn || *people != 1 || *detectEvery != 0 || *tile != 0 {
+			fmt.Fprintln(stderr, "video: --in and --out are required; counts are not negative; --smooth, --people, --detect-every and --detect-tile are BlazePose's (MoveNet tracks by itself; movenet-multipose finds everyone)")
+			fs.Usage()
+			return errUsage
+		}
+		return videoMoveNet(ctx, *model, *in, *out, *frames, *pngEvery, *multiPoseSize, stdout)
 	}
 	if *in == "" || *out == "" || !isBlazePoseModel(*model) || *frames < 0 || *people < 1 || *detectEvery < 0 || *tile < 0 || *pngEvery < 0 {
 		fmt.Fprintln(stderr, "video: --in and --out are required; --model is blazepose-lite, -full or -heavy; counts are not negative")
