@@ -64,7 +64,8 @@ type TeacherRef struct {
 	// "<Name>/heatmaps", … and its heatmap term "heatmap_<Name>".
 	Name string `json:"name"`
 	// Run is the run directory of a teacher trained here; Model an imported model
-	// (blazepose-lite, blazepose-full or blazepose-heavy). Exactly one is set.
+	// (blazepose-lite, blazepose-full, blazepose-heavy, movenet-lightning or movenet-thunder).
+	// Exactly one is set.
 	Run   string `json:"run,omitempty"`
 	Model string `json:"model,omitempty"`
 	// Binarize, when set, replaces the teacher's heatmaps by their ODKD binarization.

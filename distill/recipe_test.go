@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/posedistill/posedistill/topdown"
 )
 
 // TestRecipeRoundTrip saves a recipe with every field set and reads it back unchanged.
@@ -143,5 +145,13 @@ func TestTrainSavesRecipeAndRefusesAnotherOnResume(t *testing.T) {
 	}
 	if _, err := Train(ctx, RunOptions{Config: cfg, Recipe: Recipe{MaskHead: true}, DataDir: dir, OutDir: out, Backend: be, Resume: true}); err != nil {
 		t.Errorf("resume with the saved recipe: %v", err)
+	}
+}
+
+// TestOpenTeacherRejectsUnknownModels names the imported models a recipe may use.
+func TestOpenTeacherRejectsUnknownModels(t *testing.T) {
+	_, err := OpenTeacher(TeacherRef{Name: PrimaryName, Model: "movenet-multipose"}, nil, topdown.Config{})
+	if err == nil || !strings.Contains(err.Error(), "movenet-lightning") {
+		t.Errorf("a multi-person model as teacher: %v", err)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/movenet"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
@@ -166,19 +167,31 @@ func Hook(teachers []Attached) func(ctx context.Context, step int, b *topdown.Ba
 }
 
 // OpenTeacher opens a recipe's teacher for a student whose crops follow sc: a run trained here
-// (LoadTeacher) or an imported BlazePose model (BlazePoseTeacher, from the model cache, see
-// modelstore.DefaultCacheDir).
+// (LoadTeacher) or an imported model from the model cache (modelstore.DefaultCacheDir):
+// BlazePose (blazepose-lite, -full, -heavy; BlazePoseTeacher) or single-person MoveNet
+// (movenet-lightning, movenet-thunder; MoveNetTeacher).
 func OpenTeacher(ref TeacherRef, be compute.Backend, sc topdown.Config) (Teacher, error) {
 	if ref.Run != "" {
 		return LoadTeacher(ref.Run, be)
 	}
-	file, err := modelstore.BlazePoseLandmark(ref.Model)
-	if err != nil {
-		return nil, fmt.Errorf("teacher %s: %w", ref.Name, err)
-	}
 	cache, err := modelstore.DefaultCacheDir()
 	if err != nil {
 		return nil, err
+	}
+	if m := movenet.Model(ref.Model); m == movenet.Lightning || m == movenet.Thunder {
+		file, err := m.File()
+		if err != nil {
+			return nil, err
+		}
+		t, err := NewMoveNetTeacher(be, modelstore.MoveNetPath(cache, file), m, sc)
+		if err != nil {
+			return nil, fmt.Errorf("teacher %s (%s): %w (run 'posedistill models fetch movenet' first)", ref.Name, ref.Model, err)
+		}
+		return t, nil
+	}
+	file, err := modelstore.BlazePoseLandmark(ref.Model)
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s: %w (or movenet-lightning, movenet-thunder)", ref.Name, err)
 	}
 	t, err := NewBlazePoseTeacher(be, modelstore.BlazePosePath(cache, file), sc)
 	if err != nil {
