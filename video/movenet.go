@@ -3,12 +3,8 @@ package video
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
-	"time"
+	"image"
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/dataset"
@@ -21,80 +17,35 @@ import (
 // the frame, not an identity). It writes COCO results (image_id = frame number from 1, with
 // timestamps) and an overlay video to outDir (and every pngEvery-th overlay frame as PNG).
 func TrackMoveNet(ctx context.Context, e *movenet.Estimator, in, outDir string, frames, pngEvery int) (TrackResult, error) {
-	var res TrackResult
 	info, err := Probe(ctx, in)
 	if err != nil {
-		return res, err
-	}
-	if err := os.MkdirAll(outDir, 0o755); err != nil {
-		return res, fmt.Errorf("video: %w", err)
+		return TrackResult{}, err
 	}
 	tracker := e.NewTracker()
-	dec, err := Decode(ctx, in, info, frames)
-	if err != nil {
-		return res, err
-	}
-	defer dec.Abort()
-	overlayPath := filepath.Join(outDir, "overlay.mp4")
-	enc, err := Encode(ctx, overlayPath, info)
-	if err != nil {
-		return res, err
-	}
-	defer enc.Abort()
 	type timed struct {
 		dataset.Result
 		Timestamp float64 `json:"timestamp"`
 	}
 	results := []timed{}
-	start := time.Now()
-	n := 0
-	for {
-		frame, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return res, err
-		}
+	step := func(n int, ts float64, frame *image.RGBA) error {
 		people, err := tracker.Next(ctx, frame)
 		if err != nil {
-			return res, fmt.Errorf("%s frame %d: %w", in, n, err)
+			return fmt.Errorf("%s frame %d: %w", in, n, err)
 		}
 		for i, p := range people {
 			r := p.Result(int64(n + 1))
 			r.TrackID = int64(i + 1)
-			results = append(results, timed{r, float64(n) / info.FPS})
+			results = append(results, timed{r, ts})
 		}
-		if err := movenet.Draw(frame, people, 0.3); err != nil {
-			return res, err
+		return movenet.Draw(frame, people, 0.3)
+	}
+	res, err := process(ctx, info, in, outDir, frames, pngEvery, step, func(path string) error {
+		b, err := json.MarshalIndent(results, "", " ")
+		if err != nil {
+			return err
 		}
-		if err := enc.Write(frame); err != nil {
-			return res, err
-		}
-		if pngEvery > 0 && n%pngEvery == 0 {
-			if err := dataset.SaveImage(filepath.Join(outDir, fmt.Sprintf("overlay_%06d.png", n+1)), frame); err != nil {
-				return res, err
-			}
-		}
-		n++
-	}
-	if err := dec.Close(); err != nil {
-		return res, err
-	}
-	if err := enc.Finish(); err != nil {
-		return res, err
-	}
-	resultsPath := filepath.Join(outDir, "results.json")
-	b, err := json.MarshalIndent(results, "", " ")
-	if err != nil {
-		return res, err
-	}
-	if err := atomicfile.WriteBytes(resultsPath, append(b, '\n')); err != nil {
-		return res, fmt.Errorf("video: %w", err)
-	}
-	per := time.Duration(0)
-	if n > 0 {
-		per = time.Since(start) / time.Duration(n)
-	}
-	return TrackResult{Frames: n, Poses: len(results), PerFrame: per, ResultsPath: resultsPath, OverlayPath: overlayPath}, nil
+		return atomicfile.WriteBytes(path, append(b, '\n'))
+	})
+	res.Poses = len(results)
+	return res, err
 }

@@ -2,16 +2,11 @@ package video
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
+	"image"
 	"time"
 
-	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
-	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/smooth"
 )
 
@@ -43,113 +38,54 @@ type TrackResult struct {
 // next crop; the detector runs when a track is lost), optional 1€ smoothing per track, and writes
 // COCO results with track ids and timestamps and an overlay video.
 func Track(ctx context.Context, o TrackOptions) (TrackResult, error) {
-	var res TrackResult
 	info, err := Probe(ctx, o.In)
 	if err != nil {
-		return res, err
-	}
-	if err := os.MkdirAll(o.OutDir, 0o755); err != nil {
-		return res, fmt.Errorf("video: %w", err)
+		return TrackResult{}, err
 	}
 	tracker, err := blazepose.NewTracker(o.Pipeline, o.Tracker)
 	if err != nil {
-		return res, err
+		return TrackResult{}, err
 	}
 	var sm *trackSmoother
 	if o.Smooth != nil {
 		if sm, err = newTrackSmoother(*o.Smooth, info.FPS); err != nil {
-			return res, err
+			return TrackResult{}, err
 		}
 	}
-	dec, err := Decode(ctx, o.In, info, o.Frames)
-	if err != nil {
-		return res, err
-	}
-	defer dec.Abort()
-	// The results and the overlay video are replaced together, or neither is.
-	var outputs atomicfile.Group
-	defer outputs.Abort()
-	pngs := map[string]bool{}
-	overlayPath := filepath.Join(o.OutDir, "overlay.mp4")
-	enc, err := Encode(ctx, outputs.Path(overlayPath), info)
-	if err != nil {
-		return res, err
-	}
-	defer enc.Abort()
 	results := []blazepose.Result{}
-	start := time.Now()
-	n, tracks := 0, map[int64]bool{}
-	for {
-		frame, err := dec.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return res, err
-		}
-		ts := float64(n) / info.FPS
+	tracks := map[int64]bool{}
+	step := func(n int, ts float64, frame *image.RGBA) error {
 		found, err := tracker.Step(ctx, frame)
 		if err != nil {
-			return res, fmt.Errorf("%s: %w", o.In, err)
+			return fmt.Errorf("%s: %w", o.In, err)
 		}
 		for _, p := range found {
 			if sm != nil {
 				if err := sm.apply(&p, ts); err != nil {
-					return res, fmt.Errorf("%s frame %d: %w", o.In, n, err)
+					return fmt.Errorf("%s frame %d: %w", o.In, n, err)
 				}
 			}
 			r, err := p.Result(int64(n+1), 1)
 			if err != nil {
-				return res, fmt.Errorf("%s frame %d: %w", o.In, n, err)
+				return fmt.Errorf("%s frame %d: %w", o.In, n, err)
 			}
 			r.TrackID, r.Timestamp = p.TrackID, &ts
 			if err := blazepose.Draw(frame, r, nil, int(p.TrackID-1)); err != nil {
-				return res, err
+				return err
 			}
 			results = append(results, r)
 			tracks[p.TrackID] = true
 		}
-		if err := enc.Write(frame); err != nil {
-			return res, err
-		}
-		if o.PNGEvery > 0 && n%o.PNGEvery == 0 {
-			png := filepath.Join(o.OutDir, fmt.Sprintf("overlay_%06d.png", n+1))
-			if err := dataset.SaveImage(outputs.Path(png), frame); err != nil {
-				return res, err
-			}
-			pngs[png] = true
-		}
-		n++
 		if sm != nil {
 			sm.prune(ts)
 		}
+		return nil
 	}
-	if err := dec.Close(); err != nil {
-		return res, err
-	}
-	if err := enc.Finish(); err != nil {
-		return res, err
-	}
-	resultsPath := filepath.Join(o.OutDir, "results.json")
-	if err := blazepose.WriteResults(outputs.Path(resultsPath), results); err != nil {
-		return res, err
-	}
-	if err := outputs.Commit(); err != nil {
-		return res, err
-	}
-	// Overlay frames of an earlier, longer run do not belong to these results.
-	if old, err := filepath.Glob(filepath.Join(o.OutDir, "overlay_*.png")); err == nil {
-		for _, p := range old {
-			if !pngs[p] {
-				os.Remove(p)
-			}
-		}
-	}
-	per := time.Duration(0)
-	if n > 0 {
-		per = time.Since(start) / time.Duration(n)
-	}
-	return TrackResult{Frames: n, Poses: len(results), Tracks: len(tracks), PerFrame: per, ResultsPath: resultsPath, OverlayPath: overlayPath}, nil
+	res, err := process(ctx, info, o.In, o.OutDir, o.Frames, o.PNGEvery, step, func(path string) error {
+		return blazepose.WriteResults(path, results)
+	})
+	res.Poses, res.Tracks = len(results), len(tracks)
+	return res, err
 }
 
 // trackSmoother applies the 1€ filter to each track's landmarks (x, y, z), in units of the
