@@ -1,15 +1,10 @@
 package main
 
 import (
-	"os"
 	"testing"
 
-	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/internal/testkit"
 )
 
-// TestMain maps the heap headroom the go backend's SIMD loads need before any test allocates
-// (see backend.ReserveHeapHeadroom), as the posedistill command does in main.
-func TestMain(m *testing.M) {
-	backend.ReserveHeapHeadroom()
-	os.Exit(m.Run())
-}
+// TestMain maps the heap headroom the go backend needs before any test allocates.
+func TestMain(m *testing.M) { testkit.Main(m) }

@@ -111,3 +111,12 @@ func BlazePoseCache(t testing.TB) string {
 	}
 	return cache
 }
+
+// Main runs a package's tests after mapping the heap headroom the go backend's SIMD loads need
+// (backend.ReserveHeapHeadroom), as the posedistill command does in main:
+//
+//	func TestMain(m *testing.M) { testkit.Main(m) }
+func Main(m *testing.M) {
+	backend.ReserveHeapHeadroom()
+	os.Exit(m.Run())
+}
