@@ -3,6 +3,7 @@ package distill
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -78,10 +79,11 @@ func SampleConfig(cfg train.Config, training, masks, locations bool) (topdown.Co
 	return cfg.SampleConfigWith(training, train.TargetsConfig{Masks: masks, Locations: locations})
 }
 
-// Train trains opts.Net with the loss terms and teachers by train.Run (which validates it by
-// COCO AP on the val split, checkpoints, logs and resumes), then evaluates 3D poses when the net
-// has a location head and the run has location targets, and writes summary.json. Same options
-// and seed give the same weights, interrupted and resumed or not.
+// Train trains the recipe's network (or opts.Net) with the recipe's loss terms and teachers by
+// train.Run (which validates it by COCO AP on the val split, checkpoints, logs and resumes), then
+// evaluates 3D poses when the net has a location head and the run has location targets, and
+// writes summary.json. The run directory records the recipe (recipe.json) and the dataset
+// (data.json). Same options and seed give the same weights, interrupted and resumed or not.
 func Train(ctx context.Context, opts RunOptions) (Result, error) {
 	cfg := opts.Config
 	res := Result{Name: cfg.Name}
@@ -110,6 +112,11 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 	if opts.Resume {
 		if old, err := ReadRecipe(opts.OutDir); err == nil && !sameRecipe(old, rec) {
 			return res, fmt.Errorf("train %s: --resume with another recipe than %s", cfg.Name, filepath.Join(opts.OutDir, RecipeFile))
+		}
+	}
+	if !opts.Resume { // a new run: no result of an earlier one may survive into it
+		if err := os.Remove(filepath.Join(opts.OutDir, SummaryFile)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return res, fmt.Errorf("train %s: %w", cfg.Name, err)
 		}
 	}
 	if err := rec.Save(opts.OutDir); err != nil {
