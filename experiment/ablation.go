@@ -79,7 +79,8 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 	needP, needS := false, false
 	var variants []string
 	for _, name := range e.Variants {
-		r, err := distill.VariantRecipe(name, e.variantParams("(primary run)", "(senior run)")) // to learn which teachers it needs
+		// Which teachers the variant needs (their runs are not trained yet: placeholders).
+		r, err := distill.VariantRecipe(name, e.variantParams("(primary run)", "(senior run)"))
 		if err != nil {
 			return nil, err
 		}
