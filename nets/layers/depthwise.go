@@ -68,15 +68,19 @@ func convDepthwiseNative(w window, x, kernel *graph.Node, custom bool) *graph.No
 			return nil
 		}
 	}
+	var wrapped *graph.Node // the identity-wrapped input, kept for the filter gradient
 	forward := func(in []*graph.Node, zero *graph.Node) *graph.Node {
 		// GoMLX's own gradient of a grouped ConvGeneral splits it into one convolution per channel: the
 		// StopGradients keep it from being built (see customGradient), the zero keeps in[i] on the path.
-		return graph.Add(conv(graph.StopGradient(in[0]), graph.StopGradient(in[1])), zero)
+		wrapped = graph.StopGradient(in[0])
+		return graph.Add(conv(wrapped, graph.StopGradient(in[1])), zero)
 	}
 	backward := func(in []*graph.Node, v *graph.Node) []*graph.Node {
-		x, k := in[0], in[1]
+		// The filter gradient reads the wrapped input: x itself keeps a single consumer (an identity
+		// node copies an input that has others).
+		k := in[1]
 		dx := graph.ConvGeneral(v, graph.Reverse(k, 0, 1), nhwcAxes, []int{1, 1}, dxPads, strides, nil, c, 1)
-		dk := graph.ConvGeneral(x, v, filterAxes, []int{1, 1}, dkPads, nil, strides, 1, c)
+		dk := graph.ConvGeneral(wrapped, v, filterAxes, []int{1, 1}, dkPads, nil, strides, 1, c)
 		return []*graph.Node{dx, dk}
 	}
 	return customGradient([]*graph.Node{x, kernel}, forward, backward)

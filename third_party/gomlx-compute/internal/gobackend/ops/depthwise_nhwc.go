@@ -188,22 +188,35 @@ func (d *depthwise) forward(backend *gobackend.Backend, x, k, out []float32) {
 }
 
 func (d *depthwise) filterGradient(backend *gobackend.Backend, x, v, out []float32) {
-	maxTaps := d.kh * d.kw
 	rows := d.n * d.oh
 	chunks := numChunks(backend, len(v))
 	partials := make([][]float32, max(chunks, 1))
+	s, lo := d.stride[1], d.lo[1]
 	parallelRows(backend, rows, len(v), func(start, end, chunk int) {
-		xoffs := make([]int, maxTaps)
-		koffs := make([]int, maxTaps)
-		acc := make([]float32, maxTaps*d.c)    // this chunk's sum
-		rowAcc := make([]float32, maxTaps*d.c) // one output row's sum (two-level summation)
+		acc := make([]float32, d.kh*d.kw*d.c)    // this chunk's sum
+		rowAcc := make([]float32, d.kh*d.kw*d.c) // one output row's sum (two-level summation)
 		for row := start; row < end; row++ {
 			b, i := row/d.oh, row%d.oh
 			clear(rowAcc)
-			for j := range d.ow {
-				nt := d.taps(b, i, j, xoffs, koffs)
-				vv := v[((b*d.oh+i)*d.ow+j)*d.c:][:d.c]
-				depthwiseAccumulate(rowAcc, x, vv, xoffs[:nt], koffs[:nt])
+			vrow := v[(b*d.oh+i)*d.ow*d.c:][:d.ow*d.c]
+			for ky := range d.kh {
+				r := d.source(0, i, ky)
+				if r < 0 {
+					continue
+				}
+				xrow := x[(b*d.h+r)*d.w*d.c:][:d.w*d.c]
+				for kx := range d.kw {
+					// Output columns j read input column q = s·j + kx − lo: those with 0 ≤ q < w.
+					j0 := 0
+					if lo > kx {
+						j0 = (lo - kx + s - 1) / s
+					}
+					j1 := min(d.ow, (d.w-1+lo-kx)/s+1) // exclusive
+					if d.w-1+lo-kx < 0 || j1 <= j0 {
+						continue
+					}
+					depthwiseRowDot(rowAcc[(ky*d.kw+kx)*d.c:][:d.c], xrow, vrow[j0*d.c:], j0*s+kx-lo, s, j1-j0, d.c)
+				}
 			}
 			addTo(acc, rowAcc)
 		}

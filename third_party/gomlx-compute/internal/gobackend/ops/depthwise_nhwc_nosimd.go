@@ -16,13 +16,14 @@ func depthwisePixel(o, x, k []float32, xoffs, koffs []int) {
 	}
 }
 
-// depthwiseAccumulate adds x[xoffs[t]+c]·v[c] to acc[koffs[t]+c] for every tap t.
-func depthwiseAccumulate(acc, x, v []float32, xoffs, koffs []int) {
-	for t, xo := range xoffs {
-		xs := x[xo:][:len(v)]
-		a := acc[koffs[t]:][:len(v)]
-		for c := range v {
-			a[c] += xs[c] * v[c]
+// depthwiseRowDot adds Σ_{j<count} x[(q0+j·step)·c + ch]·v[j·c + ch] to acc[ch] for every channel ch < c.
+func depthwiseRowDot(acc, x, v []float32, q0, step, count, c int) {
+	a := acc[:c]
+	for j := range count {
+		xs := x[(q0+j*step)*c:][:c]
+		vs := v[j*c:][:c]
+		for ch := range a {
+			a[ch] += xs[ch] * vs[ch]
 		}
 	}
 }

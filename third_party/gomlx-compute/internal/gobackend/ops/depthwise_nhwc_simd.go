@@ -6,29 +6,35 @@ package ops
 
 import "simd"
 
-// depthwisePixel sets o[c] = Σ_t x[xoffs[t]+c]·k[koffs[t]+c], accumulating in SIMD registers.
+// depthwisePixel sets o[c] = Σ_t x[xoffs[t]+c]·k[koffs[t]+c], accumulating in SIMD registers, up to
+// four vectors of channels at a time.
 func depthwisePixel(o, x, k []float32, xoffs, koffs []int) {
 	c := len(o)
-	vLen := simd.BroadcastFloat32s(0).Len()
+	vl := simd.BroadcastFloat32s(0).Len()
 	cb := 0
-	for ; cb+2*vLen <= c; cb += 2 * vLen {
-		acc0 := simd.BroadcastFloat32s(0)
-		acc1 := acc0
+	for ; cb+4*vl <= c; cb += 4 * vl {
+		a0 := simd.BroadcastFloat32s(0)
+		a1, a2, a3 := a0, a0, a0
 		for t, xo := range xoffs {
-			xs := x[xo+cb:]
-			ks := k[koffs[t]+cb:]
-			acc0 = simd.LoadFloat32s(xs).MulAdd(simd.LoadFloat32s(ks), acc0)
-			acc1 = simd.LoadFloat32s(xs[vLen:]).MulAdd(simd.LoadFloat32s(ks[vLen:]), acc1)
+			xs := x[xo+cb:][:4*vl]
+			ks := k[koffs[t]+cb:][:4*vl]
+			a0 = simd.LoadFloat32s(xs).MulAdd(simd.LoadFloat32s(ks), a0)
+			a1 = simd.LoadFloat32s(xs[vl:]).MulAdd(simd.LoadFloat32s(ks[vl:]), a1)
+			a2 = simd.LoadFloat32s(xs[2*vl:]).MulAdd(simd.LoadFloat32s(ks[2*vl:]), a2)
+			a3 = simd.LoadFloat32s(xs[3*vl:]).MulAdd(simd.LoadFloat32s(ks[3*vl:]), a3)
 		}
-		acc0.Store(o[cb:])
-		acc1.Store(o[cb+vLen:])
+		os := o[cb:][:4*vl]
+		a0.Store(os)
+		a1.Store(os[vl:])
+		a2.Store(os[2*vl:])
+		a3.Store(os[3*vl:])
 	}
-	for ; cb+vLen <= c; cb += vLen {
-		acc := simd.BroadcastFloat32s(0)
+	for ; cb+vl <= c; cb += vl {
+		a := simd.BroadcastFloat32s(0)
 		for t, xo := range xoffs {
-			acc = simd.LoadFloat32s(x[xo+cb:]).MulAdd(simd.LoadFloat32s(k[koffs[t]+cb:]), acc)
+			a = simd.LoadFloat32s(x[xo+cb:]).MulAdd(simd.LoadFloat32s(k[koffs[t]+cb:]), a)
 		}
-		acc.Store(o[cb:])
+		a.Store(o[cb:])
 	}
 	for ; cb < c; cb++ {
 		var s float32
@@ -39,21 +45,50 @@ func depthwisePixel(o, x, k []float32, xoffs, koffs []int) {
 	}
 }
 
-// depthwiseAccumulate adds x[xoffs[t]+c]·v[c] to acc[koffs[t]+c] for every tap t.
-func depthwiseAccumulate(acc, x, v []float32, xoffs, koffs []int) {
-	c := len(v)
-	vLen := simd.BroadcastFloat32s(0).Len()
+// depthwiseRowDot adds Σ_{j<count} x[(q0+j·step)·c + ch]·v[j·c + ch] to acc[ch] for every channel ch < c,
+// accumulating in SIMD registers.
+func depthwiseRowDot(acc, x, v []float32, q0, step, count, c int) {
+	vl := simd.BroadcastFloat32s(0).Len()
+	xstep := step * c
 	cb := 0
-	for ; cb+vLen <= c; cb += vLen {
-		vv := simd.LoadFloat32s(v[cb:])
-		for t, xo := range xoffs {
-			a := acc[koffs[t]+cb:]
-			simd.LoadFloat32s(x[xo+cb:]).MulAdd(vv, simd.LoadFloat32s(a)).Store(a)
+	for ; cb+4*vl <= c; cb += 4 * vl {
+		a0 := simd.BroadcastFloat32s(0)
+		a1, a2, a3 := a0, a0, a0
+		xo, vo := q0*c+cb, cb
+		for jj := 0; jj < count; jj++ {
+			xs := x[xo:][:4*vl]
+			vs := v[vo:][:4*vl]
+			a0 = simd.LoadFloat32s(xs).MulAdd(simd.LoadFloat32s(vs), a0)
+			a1 = simd.LoadFloat32s(xs[vl:]).MulAdd(simd.LoadFloat32s(vs[vl:]), a1)
+			a2 = simd.LoadFloat32s(xs[2*vl:]).MulAdd(simd.LoadFloat32s(vs[2*vl:]), a2)
+			a3 = simd.LoadFloat32s(xs[3*vl:]).MulAdd(simd.LoadFloat32s(vs[3*vl:]), a3)
+			xo += xstep
+			vo += c
 		}
+		as := acc[cb:][:4*vl]
+		a0.Add(simd.LoadFloat32s(as)).Store(as)
+		a1.Add(simd.LoadFloat32s(as[vl:])).Store(as[vl:])
+		a2.Add(simd.LoadFloat32s(as[2*vl:])).Store(as[2*vl:])
+		a3.Add(simd.LoadFloat32s(as[3*vl:])).Store(as[3*vl:])
+	}
+	for ; cb+vl <= c; cb += vl {
+		a := simd.BroadcastFloat32s(0)
+		xo, vo := q0*c+cb, cb
+		for jj := 0; jj < count; jj++ {
+			a = simd.LoadFloat32s(x[xo:]).MulAdd(simd.LoadFloat32s(v[vo:]), a)
+			xo += xstep
+			vo += c
+		}
+		a.Add(simd.LoadFloat32s(acc[cb:])).Store(acc[cb:])
 	}
 	for ; cb < c; cb++ {
-		for t, xo := range xoffs {
-			acc[koffs[t]+cb] += x[xo+cb] * v[cb]
+		var s float32
+		xo, vo := q0*c+cb, cb
+		for jj := 0; jj < count; jj++ {
+			s += x[xo] * v[vo]
+			xo += xstep
+			vo += c
 		}
+		acc[cb] += s
 	}
 }
