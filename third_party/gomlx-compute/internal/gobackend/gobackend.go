@@ -87,7 +87,6 @@ func New(config string) (compute.Backend, error) {
 					"invalid value for %q in Go backend config: needs an int, got %q", key, value)
 			}
 			b.Workers.SetMaxParallelism(vInt)
-			fmt.Printf("Go backend: parallelism set to %d\n", vInt)
 		case "ops_sequential":
 			// This will force the ops to be executed sequentially.
 			// The default is running parallel if it's the only thing executing, otherwise sequentially.
