@@ -51,3 +51,36 @@ func TestWriteMissingDirectory(t *testing.T) {
 		t.Fatal("no error for a missing directory")
 	}
 }
+
+// TestCleanTempsRemovesLeftovers: a writer killed mid-write leaves ".NAME.tmp-NNN"; CleanTemps
+// removes exactly those files and keeps everything else (issue 16).
+func TestCleanTempsRemovesLeftovers(t *testing.T) {
+	dir := t.TempDir()
+	keep := []string{"checkpoint.ckpt", ".lock", "a.tmp-1", ".x.tmp-", ".x.tmp-12a"}
+	for _, n := range append(keep, ".checkpoint.ckpt.tmp-123456", ".metrics.jsonl.tmp-9") {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	removed, err := CleanTemps(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(removed) != 2 {
+		t.Errorf("removed %v, want the two temporary files", removed)
+	}
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s removed: %v", n, err)
+		}
+	}
+	// A real temporary name, as Write makes it, is recognised.
+	f, err := os.CreateTemp(dir, ".out.json"+tempInfix+"*")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if !IsTemp(filepath.Base(f.Name())) {
+		t.Errorf("IsTemp(%q) = false", filepath.Base(f.Name()))
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/gomlx/compute"
+	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/tflite"
 )
 
@@ -22,9 +23,13 @@ type Detector struct {
 
 // NewDetector loads pose_detection.tflite and prepares it for backend.
 func NewDetector(backend compute.Backend, modelPath string) (*Detector, error) {
-	m, err := tflite.ReadFile(modelPath)
+	data, err := modelstore.ReadModel(modelPath)
 	if err != nil {
 		return nil, fmt.Errorf("blazepose detector: %w", err)
+	}
+	m, err := tflite.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("blazepose detector %s: %w", modelPath, err)
 	}
 	net, err := tflite.NewNetwork(m)
 	if err != nil {
@@ -44,6 +49,7 @@ func NewDetector(backend compute.Backend, modelPath string) (*Detector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("blazepose detector %s: %w", modelPath, err)
 	}
+	r.Name = modelPath
 	return &Detector{MinScore: 0.5, NMSThreshold: 0.3, runner: r, anchors: anchors}, nil
 }
 

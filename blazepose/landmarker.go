@@ -6,6 +6,7 @@ import (
 	"reflect"
 
 	"github.com/gomlx/compute"
+	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/tflite"
 )
 
@@ -18,9 +19,13 @@ type Landmarker struct {
 // NewLandmarker loads a pose_landmark_*.tflite model and prepares it for backend. It checks the
 // model's input and outputs have the BlazePose landmark layout.
 func NewLandmarker(backend compute.Backend, modelPath string) (*Landmarker, error) {
-	m, err := tflite.ReadFile(modelPath)
+	data, err := modelstore.ReadModel(modelPath)
 	if err != nil {
 		return nil, fmt.Errorf("blazepose landmarker: %w", err)
+	}
+	m, err := tflite.Parse(data)
+	if err != nil {
+		return nil, fmt.Errorf("blazepose landmarker %s: %w", modelPath, err)
 	}
 	net, err := tflite.NewNetwork(m)
 	if err != nil {
@@ -39,6 +44,7 @@ func NewLandmarker(backend compute.Backend, modelPath string) (*Landmarker, erro
 	if err != nil {
 		return nil, fmt.Errorf("blazepose landmarker %s: %w", modelPath, err)
 	}
+	r.Name = modelPath
 	return &Landmarker{net: net, runner: r}, nil
 }
 

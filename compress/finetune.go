@@ -70,6 +70,7 @@ func FineTune(ctx context.Context, net *nets.Net, store *model.Store, opt FineTu
 	to := train.Options{
 		DataDir: opt.DataDir, OutDir: opt.OutDir, Net: net, Init: init, Loss: loss, BeforeStep: before,
 		Backend: opt.Backend, Progress: opt.Progress, NoValidation: true,
+		Overwrite: true, // a fine-tune's folder is compress's scratch space, rewritten by each run
 	}
 	if opt.Quant != nil {
 		spec := *opt.Quant

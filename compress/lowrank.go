@@ -147,7 +147,7 @@ func LowRank(ctx context.Context, net *nets.Net, store *model.Store, opt LowRank
 		}
 		names[first] = true
 		out.Layers = append(out.Layers,
-			nets.Layer{Name: first, Op: nets.OpConv, Inputs: l.Inputs, Out: r, Kernel: k, Stride: l.Stride, Act: layers.Linear},
+			nets.Layer{Name: first, Op: nets.OpConv, Inputs: l.Inputs, Out: r, Kernel: k, Stride: l.Stride, Pad: l.Pad, Act: layers.Linear},
 			nets.Layer{Name: l.Name, Op: nets.OpConv, Inputs: []string{first}, Out: l.Out, Kernel: 1,
 				BN: l.BN, Bias: l.Bias, Act: l.Act})
 		params = append(params,

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/rundir"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -39,6 +40,12 @@ func TrainOnce(ctx context.Context, opts RunOptions, recipe ...any) (Result, err
 	if err != nil {
 		return Result{}, fmt.Errorf("run %s: key: %w", opts.OutDir, err)
 	}
+	// The folder stays locked from the key's check to the summary (train.Run re-enters the lock).
+	lock, err := rundir.Acquire(opts.OutDir)
+	if err != nil {
+		return Result{}, fmt.Errorf("run: %w", err)
+	}
+	defer lock.Release()
 	keyPath := filepath.Join(opts.OutDir, RunKeyFile)
 	old, err := os.ReadFile(keyPath)
 	if err == nil && strings.TrimSpace(string(old)) == key {
@@ -47,13 +54,11 @@ func TrainOnce(ctx context.Context, opts RunOptions, recipe ...any) (Result, err
 		}
 		_, noCheckpoint := os.Stat(filepath.Join(opts.OutDir, train.CheckpointFile))
 		opts.Resume = noCheckpoint == nil
+		opts.Overwrite = !opts.Resume // stopped before its first checkpoint: start it again
 		return Train(ctx, opts)
 	}
 	// Another run's directory, an older one without a key, or none: start afresh.
-	if err := os.RemoveAll(opts.OutDir); err != nil {
-		return Result{}, fmt.Errorf("run %s: %w", opts.OutDir, err)
-	}
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
+	if err := rundir.Clear(opts.OutDir); err != nil {
 		return Result{}, fmt.Errorf("run %s: %w", opts.OutDir, err)
 	}
 	if err := atomicfile.WriteBytes(keyPath, []byte(key+"\n")); err != nil {

@@ -37,6 +37,8 @@ type RunOptions struct {
 	// Resume continues the run in OutDir from its checkpoint (with the same options, teachers
 	// included, it ends with the same weights as an uninterrupted run).
 	Resume bool
+	// Overwrite starts afresh in an OutDir that holds a run (train.Options.Overwrite).
+	Overwrite bool
 	// Init initialises the network from a checkpoint before step 0 (see train.Options.Init).
 	Init string
 	// StopAt, when positive, stops after that many steps as an interruption would (no
@@ -101,7 +103,7 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 		before = Hook(opts.Teachers)
 	}
 	sum, err := train.Run(ctx, cfg, train.Options{
-		DataDir: opts.DataDir, OutDir: opts.OutDir, Resume: opts.Resume, Net: net, Init: opts.Init,
+		DataDir: opts.DataDir, OutDir: opts.OutDir, Resume: opts.Resume, Overwrite: opts.Overwrite, Net: net, Init: opts.Init,
 		Loss: &train.Loss{Terms: terms}, BeforeStep: before, Progress: opts.Progress,
 		LogEvery: opts.LogEvery, Backend: be, StopAt: opts.StopAt,
 	})

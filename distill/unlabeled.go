@@ -35,9 +35,11 @@ type UnlabeledOptions struct {
 	// LatencyRuns is how many batch-1 inferences time the student and the senior (0: 20).
 	LatencyRuns int
 	// Resume continues an interrupted run in OutDir (same options).
-	Resume   bool
-	Backend  compute.Backend
-	Progress io.Writer
+	Resume bool
+	// Overwrite starts afresh in an OutDir that holds a run.
+	Overwrite bool
+	Backend   compute.Backend
+	Progress  io.Writer
 }
 
 // UnlabeledResult is the outcome of DistillUnlabeled, also written to OutDir/unlabeled.json.
@@ -114,7 +116,7 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 			MaskBCE("mask_senior", SeniorName+SuffixMask, Gated(train.Constant(o.MaskWeight), stages.Senior())),
 			MaskRestriction("mask_restrict", SeniorName+SuffixMaskDilated, Gated(train.Constant(o.RestrictWeight), stages.Senior())))
 	}
-	tr, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: o.DataDir, OutDir: o.OutDir, Terms: terms, Teachers: teachers, Resume: o.Resume, Backend: o.Backend, Progress: o.Progress})
+	tr, err := Train(ctx, RunOptions{Config: cfg, Net: net, DataDir: o.DataDir, OutDir: o.OutDir, Terms: terms, Teachers: teachers, Resume: o.Resume, Overwrite: o.Overwrite, Backend: o.Backend, Progress: o.Progress})
 	if err != nil {
 		return res, err
 	}

@@ -257,8 +257,12 @@ func (b *onnxGraph) layer(store *model.Store, opt ONNXOptions, l *nets.Layer, in
 			wName := b.weight(l.Name, f, kernelOIHW, opt.Int8Weights, 0, f.Dims[3], f.Dims[2], f.Dims[0], f.Dims[1])
 			bName := b.initializer(l.Name+".bias", f.Bias, f.Dims[3])
 			k, p, s := l.KernelSize(), (l.KernelSize()-1)/2, l.StrideSize()
+			pads := intsAttr("pads", p, p, p, p)
+			if l.Pad == nets.PadSame {
+				pads = stringAttr("auto_pad", "SAME_UPPER") // TensorFlow's SAME: the odd row after
+			}
 			out = b.node("Conv", name, []string{ins[0], wName, bName},
-				intsAttr("kernel_shape", k, k), intsAttr("strides", s, s), intsAttr("pads", p, p, p, p),
+				intsAttr("kernel_shape", k, k), intsAttr("strides", s, s), pads,
 				intAttr("group", l.GroupCount()))
 		} else {
 			wName := b.weight(l.Name, f, kernelIOHW, opt.Int8Weights, 1, f.Dims[2], f.Dims[3], 4, 4)

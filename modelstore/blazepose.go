@@ -1,12 +1,11 @@
-// Package modelstore fetches pretrained models that posedistill imports (the MediaPipe BlazePose
-// TFLite models), verifies them against pinned SHA-256 digests and keeps them in a cache directory.
+// Package modelstore fetches pretrained models that posedistill imports (MediaPipe BlazePose as
+// TFLite models, MoveNet as TF.js graph models), verifies them against pinned SHA-256 digests and
+// keeps them in a cache directory.
 package modelstore
 
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
 	"path/filepath"
 )
 
@@ -33,8 +32,12 @@ const (
 	PoseDetection     = "pose_detection.tflite"
 )
 
-// packedAssets is the Emscripten data bundle of @mediapipe/pose that holds pose_detection.tflite.
-const packedAssets = "pose_solution_packed_assets.data"
+// packedAssets is the Emscripten data bundle of @mediapipe/pose that holds pose_detection.tflite,
+// and packedAssetsLoader the script that says where.
+const (
+	packedAssets       = "pose_solution_packed_assets.data"
+	packedAssetsLoader = "pose_solution_packed_assets_loader.js"
+)
 
 // BlazePoseFiles returns the BlazePose model files with their pinned digests (from
 // @mediapipe/pose 0.5.1675469404).
@@ -55,61 +58,21 @@ func BlazePosePath(cacheDir, name string) string {
 // ErrNPMUnavailable reports that the npm client is missing or could not reach its registry.
 var ErrNPMUnavailable = errors.New("npm unavailable")
 
+// BlazePosePack returns the BlazePose model files of @mediapipe/pose 0.5.1675469404 as a Pack.
+func BlazePosePack() Pack {
+	return Pack{
+		Name: BlazePoseDir, NPMPackage: BlazePoseNPMPackage, NPMVersion: BlazePoseNPMVersion,
+		Files: BlazePoseFiles(), extra: []string{packedAssets, packedAssetsLoader},
+	}
+}
+
 // FetchBlazePose makes sure the four BlazePose model files are in cacheDir/blazepose with their
-// pinned digests. Files already cached with the right digest are kept. If from is empty the
-// files come from the pinned @mediapipe/pose npm package (fetched with "npm pack"); otherwise
-// from is a directory holding the files (the .tflite names, or an unpacked @mediapipe/pose
-// package) or the package's .tgz tarball. Errors wrap ErrNPMUnavailable when npm cannot fetch.
+// pinned digests (see Pack.Fetch): from the pinned @mediapipe/pose npm package when from is empty,
+// otherwise from a directory (the .tflite names, or an unpacked @mediapipe/pose package) or the
+// package's .tgz tarball. Errors wrap ErrNPMUnavailable when npm cannot fetch.
 func FetchBlazePose(ctx context.Context, cacheDir, from string) error {
-	dir := filepath.Join(cacheDir, BlazePoseDir)
-	missing := missingFiles(dir)
-	if len(missing) == 0 {
-		return nil
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("fetch blazepose: %w", err)
-	}
-	var src source
-	var err error
-	switch {
-	case from == "":
-		var cleanup func()
-		src, cleanup, err = npmPack(ctx, BlazePoseNPMPackage+"@"+BlazePoseNPMVersion)
-		if cleanup != nil {
-			defer cleanup()
-		}
-	default:
-		src, err = openSource(from)
-	}
-	if err != nil {
-		return fmt.Errorf("fetch blazepose: %w", err)
-	}
-	for _, f := range missing {
-		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("fetch blazepose: %w", err)
-		}
-		data, err := src.get(f.Name)
-		if err != nil {
-			return fmt.Errorf("fetch blazepose %s: %w", f.Name, err)
-		}
-		if err := checkDigest(f, data); err != nil {
-			return fmt.Errorf("fetch blazepose: %w", err)
-		}
-		if err := writeFile(filepath.Join(dir, f.Name), data); err != nil {
-			return fmt.Errorf("fetch blazepose: %w", err)
-		}
-	}
-	return nil
+	return BlazePosePack().Fetch(ctx, cacheDir, from)
 }
 
 // missingFiles lists the files of BlazePoseFiles absent from dir or with a wrong digest.
-func missingFiles(dir string) []File {
-	var out []File
-	for _, f := range BlazePoseFiles() {
-		data, err := os.ReadFile(filepath.Join(dir, f.Name))
-		if err != nil || checkDigest(f, data) != nil {
-			out = append(out, f)
-		}
-	}
-	return out
-}
+func missingFiles(dir string) []File { return BlazePosePack().missing(dir) }

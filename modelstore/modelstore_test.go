@@ -78,7 +78,7 @@ func TestReadTarball(t *testing.T) {
 		"package/README.md":                 []byte("ignored"),
 		"package/" + packedAssets:           append([]byte{4, 0, 0, 0}, []byte("TFL3det")...),
 	})
-	m, err := readTarball(bytes.NewReader(tgz))
+	m, err := readTarball(bytes.NewReader(tgz), BlazePosePack())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func TestReadTarball(t *testing.T) {
 	if _, err := m.get(PoseLandmarkHeavy); err == nil {
 		t.Error("missing member: want error")
 	}
-	if _, err := readTarball(bytes.NewReader([]byte("not gzip"))); err == nil {
+	if _, err := readTarball(bytes.NewReader([]byte("not gzip")), BlazePosePack()); err == nil {
 		t.Error("garbage tarball: want error")
 	}
 }
@@ -152,5 +152,74 @@ func TestFetchBlazePose(t *testing.T) {
 	}
 	if got := missingFiles(filepath.Join(copyTo, BlazePoseDir)); len(got) != 0 {
 		t.Fatalf("missing after --from: %v", got)
+	}
+}
+
+// TestFetchMoveNet fetches the real MoveNet pack (into $POSEDISTILL_CACHE when set, so other tests
+// reuse it), then copies it with --from, from the cache directory and from the package tarball's
+// layout (package/models/), into fresh caches.
+func TestFetchMoveNet(t *testing.T) {
+	p := MoveNetPack()
+	cache, err := DefaultCacheDir()
+	if err != nil || os.Getenv("POSEDISTILL_CACHE") == "" {
+		cache = t.TempDir()
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := p.Fetch(ctx, cache, ""); err != nil {
+		if errors.Is(err, ErrNPMUnavailable) {
+			t.Skipf("npm cannot fetch %s: %v", p.NPMPackage, err)
+		}
+		t.Fatal(err)
+	}
+	if got := p.missing(filepath.Join(cache, p.Name)); len(got) != 0 {
+		t.Fatalf("missing after fetch: %v", got)
+	}
+	unpacked := t.TempDir()
+	models := filepath.Join(unpacked, "package", "models")
+	if err := os.MkdirAll(models, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range p.Files {
+		data, err := os.ReadFile(p.Path(cache, f.Name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(models, f.Name), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, from := range []string{filepath.Join(cache, p.Name), unpacked} {
+		copyTo := t.TempDir()
+		if err := p.Fetch(ctx, copyTo, from); err != nil {
+			t.Fatal(err)
+		}
+		if got := p.missing(filepath.Join(copyTo, p.Name)); len(got) != 0 {
+			t.Fatalf("missing after --from %s: %v", from, got)
+		}
+	}
+}
+
+func TestPacks(t *testing.T) {
+	if got := PackNames(); len(got) != 2 || got[0] != "blazepose" || got[1] != "movenet" {
+		t.Fatalf("PackNames = %v", got)
+	}
+	p, ok := PackNamed("movenet")
+	if !ok || p.NPMVersion != MoveNetNPMVersion || len(p.Files) != 6 {
+		t.Fatalf("PackNamed(movenet) = %+v, %v", p, ok)
+	}
+	if _, ok := PackNamed("nope"); ok {
+		t.Fatal("PackNamed(nope): want false")
+	}
+	tgz := makeTarball(t, map[string][]byte{
+		"package/models/" + MoveNetLightning: []byte("json"),
+		"package/models/other.json":          []byte("ignored"),
+	})
+	m, err := readTarball(bytes.NewReader(tgz), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(m[MoveNetLightning]) != "json" || len(m) != 1 {
+		t.Fatalf("members = %v", m)
 	}
 }

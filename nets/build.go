@@ -94,7 +94,8 @@ func buildLayer(scope *model.Scope, l *Layer, ins []*graph.Node, training, head 
 	switch l.Op {
 	case OpConv:
 		c := layers.Conv(scope, ins[0]).Channels(l.Out).Kernel(l.KernelSize()).Stride(l.StrideSize()).
-			Groups(l.GroupCount()).Bias(l.Bias).BatchNorm(l.BN).Activation(l.Act).Training(training)
+			Groups(l.GroupCount()).Bias(l.Bias).BatchNorm(l.BN).Activation(l.Act).Training(training).
+			SamePadding(l.Pad == PadSame)
 		if head {
 			c = c.InitStd(HeadInitStd)
 		}

@@ -45,7 +45,14 @@ type Layer struct {
 	Bias   bool              `json:"bias,omitempty"`   // learned bias (OpConv / OpDeconv)
 	Act    layers.Activation `json:"act,omitempty"`
 	Resize layers.Resize     `json:"resize,omitempty"` // OpUpsample interpolation
+	// Pad is the padding of an OpConv: "" (Kernel−1)/2 on each side, or PadSame, TensorFlow's
+	// "SAME" (the same output size; a strided convolution of an even size pads only after it), for
+	// networks imported from TensorFlow models.
+	Pad string `json:"pad,omitempty"`
 }
+
+// PadSame is Layer.Pad's TensorFlow "SAME" padding.
+const PadSame = "same"
 
 // Heads names the layers whose outputs are the network's outputs. Heatmaps is required; the others
 // are empty when the network has no such output.
@@ -162,6 +169,9 @@ func layerShape(l *Layer, shapes map[string]Shape) (Shape, error) {
 		if k < 1 || k > MaxKernel || s < 1 || s > MaxStride || g < 1 || l.Out < 1 || l.Out > MaxChannels || k%2 == 0 {
 			return Shape{}, fmt.Errorf("conv needs odd kernel in [1, %d], stride in [1, %d], groups ≥ 1, out in [1, %d] (got %d, %d, %d, %d)",
 				MaxKernel, MaxStride, MaxChannels, k, s, g, l.Out)
+		}
+		if l.Pad != "" && l.Pad != PadSame {
+			return Shape{}, fmt.Errorf("conv padding %q: want \"\" or %q", l.Pad, PadSame)
 		}
 		if in.C%g != 0 || l.Out%g != 0 {
 			return Shape{}, fmt.Errorf("%d input and %d output channels do not split into %d groups", in.C, l.Out, g)

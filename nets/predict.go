@@ -4,9 +4,11 @@ import (
 	"fmt"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/modelcheck"
 )
 
 // ModelFn returns a GoMLX model function for net, in the form train.NewTrainer and model.NewExec
@@ -90,6 +92,17 @@ func (p *Predictor) Predict(images *tensors.Tensor) (Prediction, error) {
 	if err != nil {
 		return Prediction{}, fmt.Errorf("predict %s: %w", p.net.Name, err)
 	}
+	for i, t := range outs {
+		if t.DType() != dtypes.Float32 {
+			continue
+		}
+		var ferr error
+		if err := tensors.ConstFlatData(t, func(flat []float32) {
+			ferr = modelcheck.Float32s(p.net.Name, fmt.Sprintf("%d (%s)", i, outputName(p.net, i)), flat)
+		}); err == nil && ferr != nil {
+			return Prediction{}, fmt.Errorf("predict: %w", ferr)
+		}
+	}
 	pred := Prediction{Heatmaps: outs[0]}
 	i := 1
 	if p.net.Heads.Locations != "" && i < len(outs) {
@@ -100,6 +113,21 @@ func (p *Predictor) Predict(images *tensors.Tensor) (Prediction, error) {
 		pred.Mask = outs[i]
 	}
 	return pred, nil
+}
+
+// outputName names a predictor's i-th output (heatmaps, then locations and mask when present).
+func outputName(net *Net, i int) string {
+	names := []string{"heatmaps"}
+	if net.Heads.Locations != "" {
+		names = append(names, "locations")
+	}
+	if net.Heads.Mask != "" {
+		names = append(names, "mask")
+	}
+	if i < len(names) {
+		return names[i]
+	}
+	return "extra"
 }
 
 // Finalize releases the compiled graphs.

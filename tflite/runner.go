@@ -7,10 +7,14 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/posedistill/posedistill/modelcheck"
 )
 
 // Runner executes a Network on a GoMLX backend. The graph is compiled on the first Run.
 type Runner struct {
+	// Name names the model in errors (e.g. its file); a NaN or infinite output is a
+	// modelcheck.NonFiniteError naming it.
+	Name string
 	net  *Network
 	exec *graph.Exec
 }
@@ -27,7 +31,7 @@ func NewRunner(backend compute.Backend, net *Network) (*Runner, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tflite runner: %w", err)
 	}
-	return &Runner{net: net, exec: exec}, nil
+	return &Runner{Name: "tflite model", net: net, exec: exec}, nil
 }
 
 // Run executes the network on flat float32 inputs (row-major, shaped as Network.Inputs says) and
@@ -59,6 +63,13 @@ func (r *Runner) Run(ctx context.Context, inputs ...[]float32) ([][]float32, err
 		}
 		res[i] = v
 		t.FinalizeAll()
+		name := fmt.Sprint(i)
+		if specs := r.net.Outputs(); i < len(specs) && specs[i].Name != "" {
+			name = specs[i].Name
+		}
+		if err := modelcheck.Float32s(r.Name, name, v); err != nil {
+			return nil, err
+		}
 	}
 	return res, nil
 }

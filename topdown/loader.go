@@ -33,7 +33,9 @@ type LoaderConfig struct {
 	// CacheBytes is the budget of decoded images kept in memory (0: no cache). 640×480 images take
 	// 0.9 MB each.
 	CacheBytes int64
-	// LoadImage decodes an instance's image file (nil: dataset.LoadImage).
+	// LoadImage decodes an instance's image file (nil: dataset.LoadImageContext, the project's
+	// image loader: regular files only, size limit checked before decoding, reads that stop when
+	// the loader's context is cancelled).
 	LoadImage func(path string) (image.Image, error)
 	// LoadMask returns an instance's mask at image resolution when Sample.Mask is set (nil:
 	// rasterize the annotation's segmentation; an instance without one gets mask weight 0).
@@ -48,6 +50,7 @@ type Loader struct {
 	cfg       LoaderConfig
 	instances []Instance
 	cache     *imageCache
+	load      func(ctx context.Context, path string) (image.Image, error)
 	// pixels recycles decoded images' pixel memory when there is no cache.
 	pixels sync.Pool
 }
@@ -72,10 +75,12 @@ func NewLoader(cfg LoaderConfig, instances []Instance) (*Loader, error) {
 	if cfg.Prefetch == 0 {
 		cfg.Prefetch = 2
 	}
-	if cfg.LoadImage == nil {
-		cfg.LoadImage = dataset.LoadImage
-	}
 	l := &Loader{cfg: cfg, instances: instances}
+	if cfg.LoadImage == nil {
+		l.load = dataset.LoadImageContext
+	} else {
+		l.load = func(_ context.Context, path string) (image.Image, error) { return cfg.LoadImage(path) }
+	}
 	if cfg.CacheBytes > 0 {
 		l.cache = newImageCache(cfg.CacheBytes)
 	}
@@ -139,7 +144,7 @@ func (l *Loader) build(ctx context.Context, s *Sample, epoch, pos, idx int) erro
 		return err
 	}
 	inst := l.instances[idx]
-	img, err := l.image(inst.ImagePath)
+	img, err := l.image(ctx, inst.ImagePath)
 	if err != nil {
 		return err
 	}
@@ -165,13 +170,13 @@ func (l *Loader) build(ctx context.Context, s *Sample, epoch, pos, idx int) erro
 }
 
 // image returns the decoded image of path, through the cache when there is one.
-func (l *Loader) image(path string) (*RGB, error) {
+func (l *Loader) image(ctx context.Context, path string) (*RGB, error) {
 	if l.cache != nil {
 		if img, ok := l.cache.get(path); ok {
 			return img, nil
 		}
 	}
-	raw, err := l.cfg.LoadImage(path)
+	raw, err := l.load(ctx, path)
 	if err != nil {
 		return nil, err
 	}

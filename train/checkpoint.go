@@ -3,9 +3,13 @@ package train
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"sort"
@@ -19,8 +23,16 @@ import (
 	"github.com/posedistill/posedistill/nets"
 )
 
-// checkpointMagic starts every checkpoint file.
-const checkpointMagic = "posedistill-checkpoint-v1\n"
+// checkpointMagic starts every checkpoint file SaveCheckpoint writes: the magic, the header's
+// length (uint64, little endian), the JSON header, the variables' bytes in header order, and the
+// SHA-256 of everything before it (32 bytes), which ReadCheckpoint verifies.
+const checkpointMagic = "posedistill-checkpoint-v2\n"
+
+// checkpointMagicV1 starts checkpoints written before the checksum (no trailer); they still load.
+const checkpointMagicV1 = "posedistill-checkpoint-v1\n"
+
+// ErrChecksum is wrapped by the error of a checkpoint whose content does not match its checksum.
+var ErrChecksum = errors.New("checksum mismatch: the file is damaged")
 
 // maxHeaderBytes bounds a checkpoint's JSON header.
 const maxHeaderBytes = 64 << 20
@@ -38,6 +50,9 @@ type CheckpointInfo struct {
 	BestAP float64 `json:"best_ap"`
 	// Terms names the loss terms the run trains with (a resume must give the same).
 	Terms []string `json:"terms,omitempty"`
+	// RunID identifies the run that wrote the checkpoint (see RunFile); a resume refuses a
+	// checkpoint of another run.
+	RunID string `json:"run_id,omitempty"`
 	// Vars lists the stored variables in file order.
 	Vars []checkpointVar `json:"vars"`
 }
@@ -87,7 +102,8 @@ func SaveCheckpoint(path string, store *model.Store, info CheckpointInfo) error 
 		return fmt.Errorf("checkpoint %s: %w", path, err)
 	}
 	return atomicfile.Write(path, func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
+		h := sha256.New()
+		bw := bufio.NewWriter(io.MultiWriter(w, h))
 		bw.WriteString(checkpointMagic)
 		var n [8]byte
 		binary.LittleEndian.PutUint64(n[:], uint64(len(header)))
@@ -98,7 +114,11 @@ func SaveCheckpoint(path string, store *model.Store, info CheckpointInfo) error 
 				return err
 			}
 		}
-		return bw.Flush()
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		_, err := w.Write(h.Sum(nil))
+		return err
 	})
 }
 
@@ -120,19 +140,47 @@ func ReadCheckpoint(path string) (CheckpointInfo, map[string]*tensors.Tensor, er
 	return info, vals, nil
 }
 
-// decodeCheckpoint decodes a checkpoint of size bytes from r. Sizes are checked against size
-// before anything is allocated.
+// decodeCheckpoint decodes a checkpoint of size bytes from r and verifies its checksum (v1
+// checkpoints have none). Sizes are checked against size before anything is allocated.
 func decodeCheckpoint(r io.Reader, size int64) (CheckpointInfo, map[string]*tensors.Tensor, error) {
 	var info CheckpointInfo
 	magic := make([]byte, len(checkpointMagic))
-	if _, err := io.ReadFull(r, magic); err != nil || string(magic) != checkpointMagic {
+	if _, err := io.ReadFull(r, magic); err != nil || (string(magic) != checkpointMagic && string(magic) != checkpointMagicV1) {
 		return info, nil, fmt.Errorf("not a posedistill checkpoint")
 	}
+	var h hash.Hash
+	if string(magic) == checkpointMagic {
+		h = sha256.New()
+		h.Write(magic)
+		r = io.TeeReader(r, h)
+		size -= sha256.Size
+	}
+	info, vals, err := decodeCheckpointBody(r, size)
+	if err != nil || h == nil {
+		return info, vals, err
+	}
+	sum := h.Sum(nil)
+	var trailer [sha256.Size]byte
+	if _, err := io.ReadFull(r, trailer[:]); err != nil {
+		return info, nil, fmt.Errorf("truncated checksum: %w", err)
+	}
+	if !bytes.Equal(sum, trailer[:]) {
+		return info, nil, fmt.Errorf("%w (content SHA-256 %s…, recorded %s…); restore it or train again", ErrChecksum, hex.EncodeToString(sum[:6]), hex.EncodeToString(trailer[:6]))
+	}
+	return info, vals, nil
+}
+
+// decodeCheckpointBody decodes what follows the magic: header length, header, variables.
+func decodeCheckpointBody(r io.Reader, size int64) (CheckpointInfo, map[string]*tensors.Tensor, error) {
+	var info CheckpointInfo
 	var n [8]byte
 	if _, err := io.ReadFull(r, n[:]); err != nil {
 		return info, nil, fmt.Errorf("truncated header: %w", err)
 	}
 	rest := size - int64(len(checkpointMagic)) - 8
+	if rest < 0 {
+		return info, nil, fmt.Errorf("truncated header")
+	}
 	hsize := binary.LittleEndian.Uint64(n[:])
 	if hsize > maxHeaderBytes || int64(hsize) > rest {
 		return info, nil, fmt.Errorf("truncated header: %d bytes announced, %d in the file", hsize, rest)

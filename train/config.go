@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -123,33 +124,76 @@ func DefaultConfig() Config {
 // LoadConfig reads an experiment file (.yaml, .yml or .json) over DefaultConfig. Unknown keys
 // and invalid values are errors that name the file and the key.
 func LoadConfig(path string) (Config, error) {
-	cfg := DefaultConfig()
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return cfg, fmt.Errorf("config %s: %w", path, err)
+		return DefaultConfig(), fmt.Errorf("config %s: %w", path, err)
 	}
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".json":
-		dec := json.NewDecoder(bytes.NewReader(data))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&cfg); err != nil {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
-		}
-	default:
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		dec.KnownFields(true)
-		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) {
-			return cfg, fmt.Errorf("config %s: %w", path, err)
-		}
-	}
-	if err := cfg.Validate(); err != nil {
+	cfg, err := ParseConfig(data, strings.ToLower(filepath.Ext(path)) == ".json")
+	if err != nil {
 		return cfg, fmt.Errorf("config %s: %w", path, err)
 	}
 	return cfg, nil
 }
 
+// ParseConfig decodes an experiment config (JSON, else YAML) over DefaultConfig and validates
+// it. An empty document is an error (it would train the default network without saying so), and
+// so is an explicit YAML "width: 0" (0 stands for "unset", i.e. 1.0, only when left out).
+func ParseConfig(data []byte, isJSON bool) (Config, error) {
+	cfg := DefaultConfig()
+	if isJSON {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&cfg); err != nil {
+			if errors.Is(err, io.EOF) {
+				return cfg, errors.New("empty config: give at least model.arch")
+			}
+			return cfg, err
+		}
+		if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+			return cfg, errors.New("data after the config's JSON object")
+		}
+	} else {
+		dec := yaml.NewDecoder(bytes.NewReader(data))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil {
+			if errors.Is(err, io.EOF) {
+				return cfg, errors.New("empty config: give at least model.arch")
+			}
+			return cfg, err
+		}
+		var probe struct {
+			Model struct {
+				Width *float64 `yaml:"width"`
+			} `yaml:"model"`
+		}
+		if yaml.Unmarshal(data, &probe) == nil && probe.Model.Width != nil && *probe.Model.Width == 0 {
+			return cfg, errors.New("invalid model.width: 0 (a width multiplier > 0; leave it out for 1.0)")
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+// maxInput bounds input_w and input_h (a crop of 4096×4096 is 200 MB of float32 per image).
+const maxInput = 4096
+
 // Validate reports the first invalid value, naming its key.
 func (c *Config) Validate() error {
+	for _, f := range []struct {
+		key string
+		v   float64
+	}{
+		{"model.width", c.Model.Width}, {"sigma", c.Sigma}, {"lr", c.LR}, {"weight_decay", c.WeightDecay},
+		{"min_lr", c.MinLR}, {"step_gamma", c.StepGamma}, {"clip_step", c.ClipStep},
+		{"augment.scale_min", c.Augment.ScaleMin}, {"augment.scale_max", c.Augment.ScaleMax},
+		{"augment.rotate_deg", c.Augment.RotateDeg}, {"augment.shift_factor", c.Augment.ShiftFactor},
+	} {
+		if math.IsNaN(f.v) || math.IsInf(f.v, 0) {
+			return fmt.Errorf("invalid %s: %v (a finite number)", f.key, f.v)
+		}
+	}
 	checks := []struct {
 		ok  bool
 		key string
@@ -158,8 +202,8 @@ func (c *Config) Validate() error {
 		{c.Model.Arch != "", "model.arch", c.Model.Arch},
 		{c.Model.Width >= 0, "model.width", c.Model.Width},
 		{c.Model.HeadChannels >= 0, "model.head_channels", c.Model.HeadChannels},
-		{c.InputW >= 32 && c.InputW%16 == 0, "input_w (a multiple of 16, at least 32)", c.InputW},
-		{c.InputH >= 32 && c.InputH%16 == 0, "input_h (a multiple of 16, at least 32)", c.InputH},
+		{c.InputW >= 32 && c.InputW <= maxInput && c.InputW%16 == 0, "input_w (a multiple of 16, 32 to 4096)", c.InputW},
+		{c.InputH >= 32 && c.InputH <= maxInput && c.InputH%16 == 0, "input_h (a multiple of 16, 32 to 4096)", c.InputH},
 		{c.Codec == "msra" || c.Codec == "unbiased" || c.Codec == "udp", "codec (msra, unbiased or udp)", c.Codec},
 		{c.Sigma > 0, "sigma", c.Sigma},
 		{c.Optimizer == "adam" || c.Optimizer == "adamw", "optimizer (adam or adamw)", c.Optimizer},

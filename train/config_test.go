@@ -54,8 +54,31 @@ func TestLoadConfigOverridesDefaults(t *testing.T) {
 			t.Errorf("%s: got %+v", tc.file, cfg)
 		}
 	}
-	if _, err := LoadConfig(writeFile(t, dir, "empty.yaml", "")); err != nil {
-		t.Errorf("empty file: %v", err)
+}
+
+// TestConfigRefusesSilentDefaults: values that used to pass or be read as something else are
+// refused with a one-line error naming the key (issue 16): lr .inf or NaN, an explicit width 0
+// (which meant 1.0), an empty config (which trained the default network).
+func TestConfigRefusesSilentDefaults(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ name, content, want string }{
+		{"inf.yaml", "model: {arch: movnect}\nlr: .inf\n", "invalid lr: +Inf"},
+		{"nan.yaml", "model: {arch: movnect}\nlr: .nan\n", "invalid lr: NaN"},
+		{"sigma.yaml", "model: {arch: movnect}\nsigma: .inf\n", "invalid sigma"},
+		{"width0.yaml", "model: {arch: movnect, width: 0}\n", "invalid model.width: 0"},
+		{"empty.yaml", "", "empty config"},
+		{"comments.yaml", "# nothing here\n", "empty config"},
+		{"empty.json", "", "empty config"},
+		{"trailing.json", `{"model": {"arch": "movnect"}} {"lr": 5}`, "data after"},
+	} {
+		_, err := LoadConfig(writeFile(t, dir, tc.name, tc.content))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), tc.name) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: error %v, want one line naming the file and %q", tc.name, err, tc.want)
+		}
+	}
+	// A saved run's config.json keeps width 0 for "unset": it still loads.
+	if _, err := LoadConfig(writeFile(t, dir, "config.json", `{"model": {"arch": "movnect", "width": 0}}`)); err != nil {
+		t.Errorf("config.json with width 0: %v", err)
 	}
 }
 

@@ -2,6 +2,7 @@ package train
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,12 +35,48 @@ func FuzzReadCheckpoint(f *testing.F) {
 	}
 	f.Add(valid)
 	f.Add(valid[:len(valid)/2])
+	f.Add(append([]byte(checkpointMagicV1), valid[len(checkpointMagic):len(valid)-32]...))
 	f.Add([]byte(checkpointMagic))
 	f.Add([]byte(checkpointMagic + "\x10\x00\x00\x00\x00\x00\x00\x00{\"net\":{},\"vars\":[]}"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		info, vals, err := decodeCheckpoint(bytes.NewReader(data), int64(len(data)))
 		if err == nil && len(vals) != len(info.Vars) {
 			t.Fatalf("%d variables decoded, %d listed", len(vals), len(info.Vars))
+		}
+	})
+}
+
+// FuzzParseConfig feeds arbitrary YAML and JSON to the experiment config parser (seeded with the
+// shipped configs): it must return an error or a config that validates and survives a JSON round
+// trip (what config.json stores), never panic.
+func FuzzParseConfig(f *testing.F) {
+	paths, _ := filepath.Glob("../configs/*.yaml")
+	for _, p := range paths {
+		if b, err := os.ReadFile(p); err == nil {
+			f.Add(b, false)
+		}
+	}
+	f.Add([]byte("model: {arch: movnect, width: 0.5}\nlr: .inf\n"), false)
+	f.Add([]byte(`{"model": {"arch": "movnect"}, "steps": 3}`), true)
+	f.Add([]byte("model: &a {arch: movnect}\naugment: *a\n"), false)
+	f.Fuzz(func(t *testing.T, data []byte, isJSON bool) {
+		cfg, err := ParseConfig(data, isJSON)
+		if err != nil {
+			return
+		}
+		if err := cfg.Validate(); err != nil {
+			t.Fatalf("accepted config does not validate: %v", err)
+		}
+		b, err := json.Marshal(cfg)
+		if err != nil {
+			t.Fatalf("accepted config does not marshal: %v", err)
+		}
+		back, err := ParseConfig(b, true)
+		if err != nil {
+			t.Fatalf("config.json of an accepted config is refused: %v\n%s", err, b)
+		}
+		if len(ConfigChanges(cfg, back)) != 0 || back.Steps != cfg.Steps {
+			t.Fatalf("round trip changed %v", ConfigChanges(cfg, back))
 		}
 	})
 }

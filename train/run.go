@@ -26,6 +26,7 @@ import (
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/progress"
+	"github.com/posedistill/posedistill/rundir"
 	"github.com/posedistill/posedistill/topdown"
 )
 
@@ -46,8 +47,18 @@ type Options struct {
 	DataDir string
 	// OutDir is the run directory (created if missing).
 	OutDir string
-	// Resume continues from OutDir's checkpoint; otherwise a run starts from scratch.
+	// Resume continues from OutDir's checkpoint; otherwise a run starts from scratch. A resume
+	// refuses a checkpoint of another run, a dataset whose train.json or val.json differ from the
+	// run's, and a config that differs from the run's beyond steps, intervals, workers and backend.
 	Resume bool
+	// Overwrite starts a new run in an OutDir that holds one (its files are removed first);
+	// without it (or Resume) such a folder is refused. See package rundir: the folder is locked
+	// while the run lasts.
+	Overwrite bool
+	// SkipBadImages drops the instances of images that fail the up-front check (missing,
+	// unreadable, another size than the dataset says, outside the dataset folder) with a warning
+	// on Progress, instead of refusing the dataset.
+	SkipBadImages bool
 	// Net, when set, is the network to train instead of cfg.Net() (one with location-map or mask
 	// heads, a pruned or factorized student, …). It is saved as OutDir/net.json, which LoadModel
 	// and a resume without Net read back.
@@ -95,12 +106,23 @@ type Summary struct {
 var ErrNaN = errors.New("loss is not finite")
 
 // Run trains cfg's network (or opts.Net) on opts.DataDir's train split, validating on its val
-// split, writing checkpoints, the metrics log and the curves to opts.OutDir. A cancelled ctx saves
-// a checkpoint and returns ctx's error; a non-finite loss stops the run with an error wrapping
-// ErrNaN and leaves the last good checkpoint in place.
+// split, writing checkpoints, the metrics log and the curves to opts.OutDir. The folder is locked
+// for the run's duration (a second process is refused, naming this one) and a folder holding a
+// run is refused unless opts.Resume or opts.Overwrite. The dataset's images are checked up front
+// (headers only). A cancelled ctx saves a checkpoint and returns ctx's error; a non-finite loss
+// stops the run with an error wrapping ErrNaN that says which checkpoint, if any, is kept.
 func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error) {
 	if err := cfg.Validate(); err != nil {
 		return sum, fmt.Errorf("config: %w", err)
+	}
+	rd, err := rundir.Open(opts.OutDir, rundir.Options{Resume: opts.Resume, Overwrite: opts.Overwrite, Markers: runMarkers})
+	if err != nil {
+		return sum, fmt.Errorf("run: %w", err)
+	}
+	defer rd.Release()
+	dsPrint, err := fingerprintDataset(opts.DataDir)
+	if err != nil {
+		return sum, err
 	}
 	net, err := runNet(cfg, opts)
 	if err != nil {
@@ -113,9 +135,6 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	names, err := loss.Needs()
 	if err != nil {
 		return sum, err
-	}
-	if err := os.MkdirAll(opts.OutDir, 0o755); err != nil {
-		return sum, fmt.Errorf("run directory: %w", err)
 	}
 	trainSC, err := cfg.SampleConfig(true)
 	if err != nil {
@@ -134,6 +153,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	if err != nil {
 		return sum, err
 	}
+	for _, s := range []*Split{trainSplit, valSplit} {
+		if err := checkSplitImages(ctx, s, opts.DataDir, opts.SkipBadImages, opts.Progress); err != nil {
+			return sum, err
+		}
+	}
 	backend := opts.Backend
 	if backend == nil {
 		if backend, err = backends.New(cfg.Backend); err != nil {
@@ -149,7 +173,13 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	}
 	ckptPath := filepath.Join(opts.OutDir, CheckpointFile)
 	start, bestAP, lastLossAtStart := 0, -1.0, 0.0
+	runID := ""
+	// lastSaved is the step of the newest checkpoint on disk (-1: none yet).
+	lastSaved := -1
 	if opts.Resume {
+		if _, err := os.Stat(ckptPath); errors.Is(err, os.ErrNotExist) {
+			return sum, fmt.Errorf("resume %s: the run stopped before its first checkpoint, there is nothing to continue: start it again with --overwrite", opts.OutDir)
+		}
 		info, err := LoadCheckpoint(ckptPath, store, net)
 		if err != nil {
 			return sum, fmt.Errorf("resume: %w", err)
@@ -157,11 +187,26 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		if err := sameTerms(info.Terms, loss); err != nil {
 			return sum, fmt.Errorf("resume %s: %w", ckptPath, err)
 		}
+		if runID, err = checkResume(opts.OutDir, info, cfg, dsPrint); err != nil {
+			return sum, err
+		}
 		start, bestAP = info.Step, info.BestAP
+		if start > cfg.Steps {
+			return sum, fmt.Errorf("resume %s: the checkpoint is at step %d, beyond the %d steps asked", opts.OutDir, start, cfg.Steps)
+		}
+		lastSaved = start
 		if !math.IsNaN(info.Loss) {
 			lastLossAtStart = info.Loss
 		}
 	} else {
+		// Nothing of an earlier run may survive into this one: its checkpoint goes first.
+		if err := clearRun(opts.OutDir); err != nil {
+			return sum, err
+		}
+		runID = newRunID()
+		if err := writeJSON(filepath.Join(opts.OutDir, RunFile), runRecord{ID: runID, Started: time.Now().UTC().Round(time.Second), Dataset: dsPrint}); err != nil {
+			return sum, err
+		}
 		if err := writeJSON(filepath.Join(opts.OutDir, ConfigFile), cfg); err != nil {
 			return sum, err
 		}
@@ -231,7 +276,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	t0 := time.Now()
 	step, lastLoss := start, lastLossAtStart
 	save := func(path string, ap float64) error {
-		return SaveCheckpoint(path, store, CheckpointInfo{Step: step, Net: net, Loss: lastLoss, AP: ap, BestAP: bestAP, Terms: loss.names()})
+		err := SaveCheckpoint(path, store, CheckpointInfo{Step: step, Net: net, Loss: lastLoss, AP: ap, BestAP: bestAP, Terms: loss.names(), RunID: runID})
+		if err == nil && path == ckptPath {
+			lastSaved = step
+		}
+		return err
 	}
 	end := cfg.Steps
 	if opts.StopAt > 0 && opts.StopAt < end {
@@ -268,7 +317,10 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 			return sum, fmt.Errorf("step %d: reading the loss: %v", step, err)
 		}
 		if v := float64(l[0]); math.IsNaN(v) || math.IsInf(v, 0) {
-			return sum, fmt.Errorf("step %d: %w (%v); stopped, the last good checkpoint %s is kept", step, ErrNaN, v, ckptPath)
+			if lastSaved < 0 {
+				return sum, fmt.Errorf("step %d: %w (%v, learning rate %g); stopped before any checkpoint was saved (checkpoint_every %d): lower lr and start again", step, ErrNaN, v, lr, cfg.CheckpointEvery)
+			}
+			return sum, fmt.Errorf("step %d: %w (%v, learning rate %g); stopped, the last good checkpoint %s (step %d) is kept", step, ErrNaN, v, lr, ckptPath, lastSaved)
 		}
 		lastLoss = float64(l[0])
 		terms := make(map[string]float64, len(loss.Terms))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"path/filepath"
 	"time"
 
 	"github.com/posedistill/posedistill/backend"
@@ -65,7 +64,11 @@ func runBlazePose(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		img, err := dataset.LoadImage(filepath.Join(*images, im.FileName))
+		path, err := dataset.ResolveImagePath(*images, im.FileName)
+		if err != nil {
+			return fmt.Errorf("image %d: %w", im.ID, err)
+		}
+		img, err := dataset.LoadImageContext(ctx, path)
 		if err != nil {
 			return err
 		}

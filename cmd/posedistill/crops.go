@@ -57,7 +57,10 @@ func runCrops(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if dir == "" {
 		dir = filepath.Dir(*data)
 	}
-	insts := personInstances(d, dir)
+	insts, err := personInstances(d, dir)
+	if err != nil {
+		return fmt.Errorf("%s: %w", *data, err)
+	}
 	if len(insts) == 0 {
 		return fmt.Errorf("%s: no labelled person", *data)
 	}
@@ -102,7 +105,8 @@ func runCrops(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // personInstances lists the labelled, non-crowd persons of d with a usable box.
-func personInstances(d *dataset.Dataset, dir string) []topdown.Instance {
+// Image paths that leave dir are refused.
+func personInstances(d *dataset.Dataset, dir string) ([]topdown.Instance, error) {
 	images := make(map[int64]dataset.Image, len(d.Images))
 	for _, im := range d.Images {
 		images[im.ID] = im
@@ -113,7 +117,11 @@ func personInstances(d *dataset.Dataset, dir string) []topdown.Instance {
 		if !ok || a.IsCrowd != 0 || a.NumKeypoints == 0 || !(a.BBox[2] > 0 && a.BBox[3] > 0) {
 			continue
 		}
-		out = append(out, topdown.Instance{ImagePath: filepath.Join(dir, im.FileName), Image: im, Annotation: a})
+		path, err := dataset.ResolveImagePath(dir, im.FileName)
+		if err != nil {
+			return nil, fmt.Errorf("image %d: %w", im.ID, err)
+		}
+		out = append(out, topdown.Instance{ImagePath: path, Image: im, Annotation: a})
 	}
-	return out
+	return out, nil
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/rundir"
 )
 
 // runDemo renders a synthetic dataset, trains (or reuses) the teachers, distills and evaluates
@@ -26,9 +26,11 @@ func runDemo(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			dir += "-quick"
 		}
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	lock, err := rundir.Acquire(dir) // one demo at a time in a folder
+	if err != nil {
 		return err
 	}
+	defer lock.Release()
 	path, err := distill.RunDemo(ctx, distill.DemoOptions{OutDir: dir, CacheDir: *cache, Quick: *quick, Progress: stderr})
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if isUnlabeledDistill(args) {
 		return runDistillUnlabeled(ctx, args, stdout, stderr)
 	}
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--resume] [--init CKPT]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--resume | --overwrite] [--init CKPT]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -29,9 +29,9 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	mask := fs.Bool("mask", false, "learn the senior teacher's mask with a light mask head and restrict heatmaps to it")
 	maskWeight := fs.Float64("mask-weight", 0.1, "weight of the mask BCE term")
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
-	steps := fs.Int("steps", 0, "override the config's steps")
-	seed := fs.Uint64("seed", 0, "override the config's seed")
+	overrides := addConfigFlags(fs, "steps", "seed")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same flags and teachers as the interrupted run)")
+	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its files are removed)")
 	initFrom := fs.String("init", "", "initialise the student's weights from this checkpoint (fine-tuning; same layers and shapes)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -45,11 +45,8 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	if *steps > 0 {
-		cfg.Steps = *steps
-	}
-	if *seed > 0 {
-		cfg.Seed = *seed
+	if err := overrides.apply(&cfg); err != nil {
+		return err
 	}
 	a := train.Constant(*alpha)
 	if *alphaEnd >= 0 {
@@ -128,7 +125,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("--init starts a run; --resume continues one: give one of them")
 	}
 	res, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Net: net, DataDir: *data, OutDir: *out, Terms: terms, Teachers: teachers,
-		Resume: *resume, Init: *initFrom, Backend: be, Progress: stderr})
+		Resume: *resume, Overwrite: *overwrite, Init: *initFrom, Backend: be, Progress: stderr})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/distill"
 	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/rundir"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -43,7 +44,7 @@ func isUnlabeledDistill(args []string) bool {
 // frames: the senior's people are the pseudo ground truth, the held-out frames measure how
 // closely the student agrees with it.
 func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N] [--resume]", stderr)
+	fs := newFlagSet("distill", "distill --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N] [--resume | --overwrite]", stderr)
 	teacher := fs.String("teacher", "blazepose-full", "primary teacher: blazepose-lite, blazepose-full or blazepose-heavy")
 	senior := fs.String("senior", "blazepose-heavy", "senior teacher (its people are the pseudo ground truth, its mask the mask knowledge)")
 	images := fs.String("images", "", "comma-separated images, directories of images and videos (ffmpeg)")
@@ -61,6 +62,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	binarize := fs.Float64("binarize", 0.5, "binarize teacher heatmaps at this fraction of each channel's peak (0: off)")
 	tile := fs.Int("detect-tile", 300, "scan video frames for people in square tiles of `side` pixels (0: whole frame); photos are scanned whole")
 	mask := fs.Bool("mask", true, "learn the senior's segmentation with a light mask head and restrict heatmaps to it")
+	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its run files are removed; pseudo labels are kept)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint (give the same flags as the interrupted run); complete pseudo labels in --data are reused")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -88,6 +90,12 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	if *data == "" {
 		*data = filepath.Join(*out, "data")
 	}
+	// One process at a time writes the pseudo labels and the run (train.Run re-enters the lock).
+	lock, err := rundir.Acquire(*out)
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	cache, err := modelstore.DefaultCacheDir()
 	if err != nil {
 		return err
@@ -133,7 +141,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 		Config: cfg, DataDir: *data, OutDir: *out,
 		PrimaryModel: modelstore.BlazePosePath(cache, primaryFile), SeniorModel: modelstore.BlazePosePath(cache, seniorFile),
 		Alpha: *alpha, Binarize: bin, Mask: *mask, MaskWeight: 0.1, RestrictWeight: 1,
-		Resume: *resume, Backend: be, Progress: stderr,
+		Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr,
 	})
 	if err != nil {
 		return err

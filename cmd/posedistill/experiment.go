@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 
 	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/rundir"
 )
 
 // runExperiment runs a distillation ablation: data, cached teachers, every variant × seed,
@@ -34,6 +35,11 @@ func runExperiment(ctx context.Context, args []string, stdout, stderr io.Writer)
 	if dir == "" {
 		dir = filepath.Join("runs", e.Name)
 	}
+	lock, err := rundir.Acquire(dir) // one experiment at a time in a folder
+	if err != nil {
+		return err
+	}
+	defer lock.Release()
 	o, err := distill.RunExperiment(ctx, e, distill.RunnerOptions{OutDir: dir, CacheDir: *cache, Progress: stderr})
 	if err != nil {
 		return err

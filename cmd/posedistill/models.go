@@ -19,7 +19,7 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) > 0 && args[0] == "fetch" {
 		return runModelsFetch(ctx, args[1:], stdout, stderr)
 	}
-	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json] | models fetch blazepose [--cache DIR] [--from PATH]", stderr)
+	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json] | models fetch blazepose|movenet [--cache DIR] [--from PATH]", stderr)
 	input := fs.String("input", "256x192", "input `HxW` (height x width) for the FLOP counts")
 	arch := fs.String("arch", "", "with --out: the architecture `name` whose description to write")
 	out := fs.String("out", "", "write the --arch description (nets.Net as JSON) to this `file`")

@@ -12,6 +12,7 @@ import (
 
 	backends "github.com/posedistill/posedistill/backend"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/render"
 	"github.com/posedistill/posedistill/skeleton"
@@ -21,7 +22,7 @@ import (
 // runPredict estimates poses in one image with a trained run.
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("predict", "predict --model RUN --image IMG [--boxes BOXES.json] --out results.json [--overlay out.png] [--flip]", stderr)
-	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt), or blazepose-{lite,full,heavy}")
+	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt), or blazepose-{lite,full,heavy}, movenet-{lightning,thunder,multipose}")
 	imgPath := fs.String("image", "", "image file (JPEG or PNG)")
 	boxesPath := fs.String("boxes", "", "person boxes: a JSON list of [x, y, w, h], or of COCO detections/annotations with \"bbox\" (default: the whole image)")
 	out := fs.String("out", "", "COCO results JSON to write")
@@ -29,6 +30,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	imageID := fs.Int64("image-id", 1, "image_id of the results")
 	flip := fs.Bool("flip", true, "flip test (average with the mirrored crop)")
 	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, then go)")
+	multiPoseSize := fs.Int("multipose-size", 256, "movenet-multipose: the longer side the image is resized to (a multiple of 32; larger finds smaller people)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -40,6 +42,9 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if isBlazePoseModel(*runDir) {
 		return predictBlazePose(ctx, *runDir, *imgPath, *out, stdout, stderr)
 	}
+	if isMoveNetModel(*runDir) {
+		return predictMoveNet(ctx, *runDir, *imgPath, *out, *overlay, *imageID, *multiPoseSize, stdout)
+	}
 	if *overlay == "" {
 		*overlay = strings.TrimSuffix(*out, ".json") + ".png"
 	}
@@ -50,7 +55,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			return err
 		}
 	}
-	img, err := dataset.LoadImage(*imgPath)
+	img, err := dataset.LoadImageContext(ctx, *imgPath)
 	if err != nil {
 		return err
 	}
@@ -68,7 +73,10 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return fmt.Errorf("%s: %w", *imgPath, err)
 	}
-	if err := dataset.WriteResults(*out, results); err != nil {
+	// The results and the overlay are replaced together, or neither is.
+	var outputs atomicfile.Group
+	defer outputs.Abort()
+	if err := dataset.WriteResults(outputs.Path(*out), results); err != nil {
 		return err
 	}
 	b := img.Bounds()
@@ -84,7 +92,10 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for i, bx := range boxes {
 		render.Box(canvas, bx, st.Bone, render.Palette(i))
 	}
-	if err := dataset.SaveImage(*overlay, canvas); err != nil {
+	if err := dataset.SaveImage(outputs.Path(*overlay), canvas); err != nil {
+		return err
+	}
+	if err := outputs.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%d poses from %s (step %d) → %s, %s\n", len(results), m.Checkpoint, m.Info.Step, *out, *overlay)

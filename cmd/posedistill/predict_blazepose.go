@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
@@ -65,7 +66,7 @@ func predictBlazePose(ctx context.Context, model, image, out string, stdout, std
 	if err != nil {
 		return err
 	}
-	img, err := dataset.LoadImage(image)
+	img, err := dataset.LoadImageContext(ctx, image)
 	if err != nil {
 		return err
 	}
@@ -95,11 +96,17 @@ func predictBlazePose(ctx context.Context, model, image, out string, stdout, std
 		}
 		results = append(results, r)
 	}
-	if err := blazepose.WriteResults(out, results); err != nil {
+	// The results and the overlay are replaced together, or neither is.
+	var outputs atomicfile.Group
+	defer outputs.Abort()
+	if err := blazepose.WriteResults(outputs.Path(out), results); err != nil {
 		return err
 	}
 	overlay := strings.TrimSuffix(out, ".json") + ".png"
-	if err := dataset.SaveImage(overlay, canvas); err != nil {
+	if err := dataset.SaveImage(outputs.Path(overlay), canvas); err != nil {
+		return err
+	}
+	if err := outputs.Commit(); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s on %s: %d people in %v; wrote %s and %s\n", model, image, len(results),

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/synth"
 )
@@ -40,6 +41,9 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bad := func(err error) error {
 		fmt.Fprintf(fs.Output(), "posedistill synth: %v\n", err)
 		return errUsage
+	}
+	if *workers < 1 {
+		return bad(fmt.Errorf("--workers %d: want at least 1", *workers))
 	}
 	var opt synth.Options
 	var err error
@@ -79,15 +83,27 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := wo.Check(); err != nil {
 		return bad(err)
 	}
-	written, err := synth.WriteDataset(ctx, r, wo)
+	// A rerun renders into a new folder that replaces --out only once complete: a run that
+	// fails half way leaves the previous dataset whole, never its JSON over new images.
+	var written []synth.Written
+	err = atomicfile.ReplaceDir(*out, synthOutputs, func(tmp string) error {
+		wo.Dir = tmp
+		var err error
+		written, err = synth.WriteDataset(ctx, r, wo)
+		return err
+	})
 	if err != nil {
 		return err
 	}
 	for _, w := range written {
-		fmt.Fprintf(stdout, "%s: %d images, %d people\n", w.Path, w.Images, w.People)
+		fmt.Fprintf(stdout, "%s: %d images, %d people\n", filepath.Join(*out, filepath.Base(w.Path)), w.Images, w.People)
 	}
 	return nil
 }
+
+// synthOutputs are the names synth writes in its folder; a folder holding anything else is not
+// replaced.
+var synthOutputs = []string{"train.json", "val.json", "sequences.json", "images", "contact_sheet.png"}
 
 // loadPhotos loads every .jpg, .jpeg and .png file of dir, in name order.
 func loadPhotos(dir string) ([]image.Image, error) {

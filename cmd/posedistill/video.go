@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/smooth"
@@ -25,7 +26,7 @@ import (
 // smoothing per track, COCO results with track ids and timestamps, and an overlay video.
 func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("video", "video --model blazepose-full --in VIDEO --out DIR [--frames N] [--smooth]", stderr)
-	model := fs.String("model", "blazepose-full", "blazepose-lite, blazepose-full or blazepose-heavy")
+	model := fs.String("model", "blazepose-full", "blazepose-lite, blazepose-full or blazepose-heavy; or movenet-lightning, movenet-thunder, movenet-multipose")
 	in := fs.String("in", "", "input video `file` (anything ffmpeg decodes)")
 	out := fs.String("out", "", "output `directory`: results.json, overlay.mp4 (and overlay PNGs with --png-every)")
 	frames := fs.Int("frames", 0, "process at most `n` frames (0: all)")
@@ -36,8 +37,17 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	detectEvery := fs.Int("detect-every", 0, "also run the detector every `n` frames to find people entering (0: only when a track is lost)")
 	tile := fs.Int("detect-tile", 0, "scan for people in square tiles of `side` pixels (0: the whole frame, as MediaPipe; about 300 finds pedestrians of 100–200 pixels)")
 	pngEvery := fs.Int("png-every", 0, "also write every `n`th overlay frame as PNG (0: none)")
+	multiPoseSize := fs.Int("multipose-size", 256, "movenet-multipose: the longer side frames are resized to (a multiple of 32; larger finds smaller people)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
+	}
+	if isMoveNetModel(*model) {
+		if *in == "" || *out == "" || *frames < 0 || *pngEvery < 0 || *smoothOn || *people != 1 || *detectEvery != 0 || *tile != 0 {
+			fmt.Fprintln(stderr, "video: --in and --out are required; counts are not negative; --smooth, --people, --detect-every and --detect-tile are BlazePose's (MoveNet tracks by itself; movenet-multipose finds everyone)")
+			fs.Usage()
+			return errUsage
+		}
+		return videoMoveNet(ctx, *model, *in, *out, *frames, *pngEvery, *multiPoseSize, stdout)
 	}
 	if *in == "" || *out == "" || !isBlazePoseModel(*model) || *frames < 0 || *people < 1 || *detectEvery < 0 || *tile < 0 || *pngEvery < 0 {
 		fmt.Fprintln(stderr, "video: --in and --out are required; --model is blazepose-lite, -full or -heavy; counts are not negative")
@@ -70,8 +80,12 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer dec.abort()
+	// The results and the overlay video are replaced together, or neither is.
+	var outputs atomicfile.Group
+	defer outputs.Abort()
+	pngs := map[string]bool{}
 	overlayPath := filepath.Join(*out, "overlay.mp4")
-	enc, err := startEncoder(ctx, overlayPath, info)
+	enc, err := startEncoder(ctx, outputs.Path(overlayPath), info)
 	if err != nil {
 		return err
 	}
@@ -113,9 +127,11 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		if *pngEvery > 0 && n%*pngEvery == 0 {
-			if err := dataset.SaveImage(filepath.Join(*out, fmt.Sprintf("overlay_%06d.png", n+1)), frame); err != nil {
+			png := filepath.Join(*out, fmt.Sprintf("overlay_%06d.png", n+1))
+			if err := dataset.SaveImage(outputs.Path(png), frame); err != nil {
 				return err
 			}
+			pngs[png] = true
 		}
 		n++
 		if sm != nil {
@@ -129,8 +145,19 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	resultsPath := filepath.Join(*out, "results.json")
-	if err := blazepose.WriteResults(resultsPath, results); err != nil {
+	if err := blazepose.WriteResults(outputs.Path(resultsPath), results); err != nil {
 		return err
+	}
+	if err := outputs.Commit(); err != nil {
+		return err
+	}
+	// Overlay frames of an earlier, longer run do not belong to these results.
+	if old, err := filepath.Glob(filepath.Join(*out, "overlay_*.png")); err == nil {
+		for _, p := range old {
+			if !pngs[p] {
+				os.Remove(p)
+			}
+		}
 	}
 	per := time.Duration(0)
 	if n > 0 {
@@ -201,6 +228,11 @@ func ffmpegPath(tool string) (string, error) {
 	return p, nil
 }
 
+// ffmpegFile returns path as an argument ffmpeg and ffprobe read as a local file and nothing
+// else: a "file:" URL, so that a name like "-report" is not an option and "pipe:0",
+// "concat:…" or "http://…" are not protocols.
+func ffmpegFile(path string) string { return "file:" + path }
+
 // probeVideo reads the size and frame rate of the first video stream of path.
 func probeVideo(ctx context.Context, path string) (videoInfo, error) {
 	if _, err := os.Stat(path); err != nil {
@@ -211,7 +243,7 @@ func probeVideo(ctx context.Context, path string) (videoInfo, error) {
 		return videoInfo{}, err
 	}
 	out, err := exec.CommandContext(ctx, probe, "-v", "error", "-select_streams", "v:0",
-		"-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", path).Output()
+		"-show_entries", "stream=width,height,r_frame_rate", "-of", "csv=p=0", "-i", ffmpegFile(path)).Output()
 	if err != nil {
 		return videoInfo{}, fmt.Errorf("ffprobe %s: %w%s", path, err, stderrOf(err))
 	}
@@ -262,7 +294,7 @@ func startDecoder(ctx context.Context, path string, info videoInfo, frames int) 
 	if err != nil {
 		return nil, err
 	}
-	args := []string{"-v", "error", "-nostdin", "-i", path}
+	args := []string{"-v", "error", "-nostdin", "-i", ffmpegFile(path)}
 	if frames > 0 {
 		args = append(args, "-frames:v", strconv.Itoa(frames))
 	}
@@ -347,7 +379,7 @@ func startEncoder(ctx context.Context, path string, info videoInfo) (*encoder, e
 	e.cmd = exec.CommandContext(ctx, ff, "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
 		"-s", fmt.Sprintf("%dx%d", info.width, info.height), "-r", strconv.FormatFloat(info.fps, 'g', -1, 64),
 		"-i", "-", "-vf", "pad=ceil(iw/2)*2:ceil(ih/2)*2", "-c:v", "libx264", "-pix_fmt", "yuv420p",
-		"-crf", "23", "-preset", "veryfast", "-f", "mp4", tmp)
+		"-crf", "23", "-preset", "veryfast", "-f", "mp4", ffmpegFile(tmp))
 	e.cmd.Stderr = &e.stderr
 	if e.w, err = e.cmd.StdinPipe(); err != nil {
 		return nil, fmt.Errorf("ffmpeg encode %s: %w", path, err)

@@ -123,3 +123,44 @@ func FuzzParseProbe(f *testing.F) {
 		}
 	})
 }
+
+// TestVideoNamedLikeAnOption: a video called "-report" (or "pipe:0") is read as a file by ffprobe
+// and ffmpeg, not as an option or protocol (issue 16: ffprobe took "-report" as its option).
+func TestVideoNamedLikeAnOption(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if msg, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", "color=c=red:s=32x24:r=5",
+		"-frames:v", "3", "-pix_fmt", "yuv420p", "-f", "mp4", "file:-report").CombinedOutput(); err != nil {
+		t.Fatalf("make test video: %v: %s", err, msg)
+	}
+	os.Rename("-report", "pipe:0")
+	for _, name := range []string{"pipe:0"} {
+		info, err := probeVideo(context.Background(), name)
+		if err != nil || info.width != 32 || info.height != 24 {
+			t.Fatalf("probe %q: %+v, %v", name, info, err)
+		}
+		dec, err := startDecoder(context.Background(), name, info, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for ; ; n++ {
+			if _, err := dec.next(); err != nil {
+				break
+			}
+		}
+		if err := dec.close(); err != nil || n != 3 {
+			t.Errorf("decode %q: %d frames, %v", name, n, err)
+		}
+	}
+	os.Rename("pipe:0", "-report")
+	if info, err := probeVideo(context.Background(), "-report"); err != nil || info.width != 32 {
+		t.Errorf("probe -report: %+v, %v", info, err)
+	}
+	if logs, _ := filepath.Glob("ffprobe-*.log"); len(logs) > 0 {
+		t.Errorf("ffprobe took -report as an option: %v", logs)
+	}
+}

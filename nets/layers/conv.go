@@ -18,7 +18,7 @@ type ConvBuilder struct {
 	groups, padding          int
 	initStd                  float64
 	bias, bn, training       bool
-	biasSet                  bool
+	biasSet, same            bool
 	act                      Activation
 }
 
@@ -49,6 +49,11 @@ func (b *ConvBuilder) Groups(g int) *ConvBuilder { b.groups = g; return b }
 
 // Padding sets the zero padding on each side; the default is (kernel−1)/2.
 func (b *ConvBuilder) Padding(p int) *ConvBuilder { b.padding = p; return b }
+
+// SamePadding selects TensorFlow's "SAME" padding instead of Padding's (for imported networks):
+// ⌈in/stride⌉ outputs per axis, and the padding the window needs split with the odd row or column
+// after the input (a strided window on an even size pads only after it).
+func (b *ConvBuilder) SamePadding(on bool) *ConvBuilder { b.same = on; return b }
 
 // Bias sets whether a learned bias is added (default: only without batch norm).
 func (b *ConvBuilder) Bias(on bool) *ConvBuilder { b.bias, b.biasSet = on, true; return b }
@@ -82,6 +87,9 @@ func (b *ConvBuilder) Done() *graph.Node {
 		pad = (b.kernel - 1) / 2
 	}
 	w := newWindow(dims[1], dims[2], b.kernel, b.kernel, b.stride, pad, pad)
+	if b.same {
+		w = sameWindow(dims[1], dims[2], b.kernel, b.stride)
+	}
 	if w.outH < 1 || w.outW < 1 {
 		panic(fmt.Sprintf("layers.Conv %s: input %dx%d too small for kernel %d stride %d", b.scope.Scope(), dims[1], dims[2], b.kernel, b.stride))
 	}

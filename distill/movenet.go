@@ -1,0 +1,132 @@
+package distill
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gomlx/compute"
+	"github.com/posedistill/posedistill/codec"
+	"github.com/posedistill/posedistill/movenet"
+	"github.com/posedistill/posedistill/skeleton"
+	"github.com/posedistill/posedistill/topdown"
+)
+
+// MoveNetTeacher is a single-person MoveNet model (Lightning or Thunder) used as a teacher.
+//
+// Conversion to the student's codec: each crop is un-normalised to 0–255 RGB, letterboxed
+// (centred, zero-padded) into a square and resampled bilinearly to the model's input size (the
+// student's crops are already person-centred boxes, so MoveNet's own crop logic is skipped); the
+// 17 COCO keypoints are mapped by name onto the student's joints and from the square back to
+// crop pixels, and re-rendered by the student's own codec with their peak scaled by MoveNet's
+// confidence, as labelled joints when the confidence reaches MinConfidence, else as empty
+// channels.
+type MoveNetTeacher struct {
+	Codec         *codec.Codec
+	Mean, Std     [3]float32
+	MinConfidence float64
+	est           *movenet.Estimator
+	mapping       *skeleton.Mapping
+}
+
+// NewMoveNetTeacher loads MoveNet model m (movenet.Lightning or movenet.Thunder) from its
+// model.json at modelPath for a student whose crops follow sc (codec, normalisation, joints).
+func NewMoveNetTeacher(be compute.Backend, modelPath string, m movenet.Model, sc topdown.Config) (*MoveNetTeacher, error) {
+	if m == movenet.MultiPose {
+		return nil, fmt.Errorf("movenet teacher: %s is not a single-person model", m)
+	}
+	est, err := movenet.New(be, modelPath, m)
+	if err != nil {
+		return nil, err
+	}
+	mp, err := skeleton.NewMapping(skeleton.COCO17(), sc.Joints)
+	if err != nil {
+		return nil, err
+	}
+	return &MoveNetTeacher{Codec: sc.Codec, Mean: sc.Mean, Std: sc.Std, MinConfidence: 0.2, est: est, mapping: mp}, nil
+}
+
+// Close releases nothing: the model's graphs live with its backend.
+func (t *MoveNetTeacher) Close() {}
+
+// Predict runs MoveNet on every crop (see MoveNetTeacher for the conversion).
+func (t *MoveNetTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
+	var out TeacherOutput
+	if len(images.Shape) != 4 || images.Shape[3] != 3 {
+		return out, fmt.Errorf("movenet teacher: images shape %v", images.Shape)
+	}
+	n, h, w := images.Shape[0], images.Shape[1], images.Shape[2]
+	if h != t.Codec.InputH || w != t.Codec.InputW {
+		return out, fmt.Errorf("movenet teacher: crops %dx%d, codec input %dx%d", w, h, t.Codec.InputW, t.Codec.InputH)
+	}
+	k := t.mapping.To.NumJoints()
+	hp := t.Codec.NumHeatPixels()
+	heat := make([]float32, n*hp*k)
+	for i := range n {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		kps, conf, err := t.one(ctx, images.Data[i*h*w*3:(i+1)*h*w*3], h, w)
+		if err != nil {
+			return out, err
+		}
+		weights := make([]float32, k)
+		hm := heat[i*hp*k : (i+1)*hp*k]
+		if err := t.Codec.Encode(kps, hm, weights); err != nil {
+			return out, fmt.Errorf("movenet teacher: %w", err)
+		}
+		for p := range hp {
+			for j := range k {
+				hm[p*k+j] *= float32(conf[j])
+			}
+		}
+	}
+	var err error
+	out.Heatmaps, err = resizeNHWC(heat, n, t.Codec.HeatH, t.Codec.HeatW, k, heatH, heatW)
+	return out, err
+}
+
+// one runs MoveNet on one normalised crop and returns the student's joints in crop pixels (V 2
+// when confident enough, else 0) and their confidences.
+func (t *MoveNetTeacher) one(ctx context.Context, crop []float32, h, w int) ([]codec.Keypoint, []float64, error) {
+	side := max(h, w)
+	oy, ox := (side-h)/2, (side-w)/2
+	square := make([]float32, side*side*3)
+	for y := range h {
+		for x := range w {
+			for c := range 3 {
+				square[((y+oy)*side+x+ox)*3+c] = min(max(crop[(y*w+x)*3+c]*t.Std[c]+t.Mean[c], 0), 255)
+			}
+		}
+	}
+	size := t.est.InputSize()
+	rgb, err := resizeNHWC(square, 1, side, side, 3, size, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	in := make([]int32, len(rgb))
+	for i, v := range rgb {
+		in[i] = int32(v)
+	}
+	raw, err := t.est.Infer(ctx, in, size, size)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(raw) != 3*movenet.NumKeypoints {
+		return nil, nil, fmt.Errorf("movenet teacher: %d output values", len(raw))
+	}
+	k := t.mapping.To.NumJoints()
+	kps := make([]codec.Keypoint, k)
+	conf := make([]float64, k)
+	for j, src := range t.mapping.Source {
+		if src < 0 {
+			continue
+		}
+		y, x, s := float64(raw[3*src]), float64(raw[3*src+1]), float64(raw[3*src+2])
+		kps[j] = codec.Keypoint{X: x*float64(side) - float64(ox), Y: y*float64(side) - float64(oy)}
+		conf[j] = s
+		if s >= t.MinConfidence {
+			kps[j].V = 2
+		}
+	}
+	return kps, conf, nil
+}

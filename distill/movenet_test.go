@@ -1,0 +1,99 @@
+package distill
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"testing"
+	"time"
+
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/movenet"
+	"github.com/posedistill/posedistill/topdown"
+	"github.com/posedistill/posedistill/train"
+)
+
+// TestMoveNetTeacherOnPhoto runs the MoveNet Lightning teacher on a student crop of the standing
+// player of OpenCV's basketball1.png: decoding its heatmaps with the student's codec gives back
+// the keypoints it rendered (within a heatmap pixel), with MoveNet's confidence as the peak, and
+// the nose lands on the player's head.
+func TestMoveNetTeacherOnPhoto(t *testing.T) {
+	const photo = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
+	if _, err := os.Stat(photo); err != nil {
+		t.Skip("opencv-doc photo not installed")
+	}
+	cache, err := modelstore.DefaultCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := modelstore.MoveNetPack().Fetch(ctx, cache, ""); err != nil {
+		if errors.Is(err, modelstore.ErrNPMUnavailable) {
+			t.Skipf("MoveNet models unavailable: %v", err)
+		}
+		t.Fatal(err)
+	}
+	cfg := train.DefaultConfig()
+	cfg.InputW, cfg.InputH = 64, 128
+	sc, err := SampleConfig(cfg, false, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := dataset.LoadImage(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgb, err := topdown.ToRGB(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := topdown.Instance{Annotation: dataset.Annotation{ID: 1, ImageID: 1, BBox: [4]float64{30, 80, 140, 400}, Keypoints: make([]float64, 51)}}
+	s, err := sc.Build(inst, rgb, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewMoveNetTeacher(testBackend(t), "x.json", movenet.MultiPose, sc); err == nil {
+		t.Fatal("MultiPose teacher: want error")
+	}
+	teacher, err := NewMoveNetTeacher(testBackend(t), modelstore.MoveNetPath(cache, modelstore.MoveNetLightning), movenet.Lightning, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kps, conf, err := teacher.one(ctx, s.Image, cfg.InputH, cfg.InputW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sc.Codec
+	out, err := teacher.Predict(ctx, topdown.Tensor{Shape: []int{1, cfg.InputH, cfg.InputW, 3}, Data: s.Image}, c.HeatH, c.HeatW)
+	if err != nil {
+		t.Fatal(err)
+	}
+	preds, err := c.Decode(out.Heatmaps, 17)
+	if err != nil {
+		t.Fatal(err)
+	}
+	visible := 0
+	for j, kp := range kps {
+		if kp.V == 0 {
+			continue
+		}
+		visible++
+		if d := math.Hypot(preds[j].X-kp.X, preds[j].Y-kp.Y); d > float64(cfg.InputW)/float64(c.HeatW) {
+			t.Errorf("joint %d: decoded (%.1f, %.1f), rendered (%.1f, %.1f)", j, preds[j].X, preds[j].Y, kp.X, kp.Y)
+		}
+		if math.Abs(preds[j].Score-conf[j]) > 0.15 {
+			t.Errorf("joint %d: peak %.2f, MoveNet's confidence %.2f", j, preds[j].Score, conf[j])
+		}
+	}
+	if visible < 10 {
+		t.Errorf("only %d joints visible", visible)
+	}
+	// The crop maps x 30–170 → 0–64 (scaled to keep the aspect), the head is near the top centre.
+	if n := kps[0]; n.V == 0 || n.X < 10 || n.X > 54 || n.Y > 40 {
+		t.Errorf("nose at (%.1f, %.1f) V %v, want near the top centre of the crop", n.X, n.Y, n.V)
+	}
+	t.Logf("%d visible joints; nose (%.1f, %.1f) confidence %.2f", visible, kps[0].X, kps[0].Y, conf[0])
+}
