@@ -38,14 +38,22 @@ var filterAxes = graph.ConvolveAxesConfig{
 
 // convDepthwiseNative is the depthwise convolution of x [N, H, W, C] by kernel [kh, kw, 1, C] as one
 // ConvGeneral, with hand-written gradients (two more ConvGenerals) in training mode. It returns nil
-// when a gradient would need a negative padding (a 1×1 stride-2 kernel on an even size), which the
-// lowered path handles.
+// when the convolution or a gradient would need a negative padding (a window that leaves input rows
+// unread, as a 1×1 stride-2 kernel on an even size does), which the lowered path handles.
 func convDepthwiseNative(w window, x, kernel *graph.Node, custom bool) *graph.Node {
 	xd := x.Shape().Dimensions
 	h, wd, c := xd[1], xd[2], xd[3]
 	s := w.stride
 	strides := []int{s, s}
-	pads := [][2]int{{w.padH, w.padH}, {w.padW, w.padW}}
+	// The padding after the input is what the window's output size needs (TensorFlow's SAME windows
+	// pad one more row or column after than before).
+	pads := [][2]int{
+		{w.padH, (w.outH-1)*s + w.kernelH - h - w.padH},
+		{w.padW, (w.outW-1)*s + w.kernelW - wd - w.padW},
+	}
+	if pads[0][1] < 0 || pads[1][1] < 0 {
+		return nil
+	}
 	conv := func(x, k *graph.Node) *graph.Node {
 		return graph.ConvGeneral(x, k, nhwcAxes, strides, pads, nil, nil, c, 1)
 	}

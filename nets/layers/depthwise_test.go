@@ -22,6 +22,7 @@ func TestDepthwiseNativeMatchesLowered(t *testing.T) {
 		{2, 5, 6, 35, 3, 1},
 		{1, 4, 5, 8, 1, 1},
 		{2, 11, 6, 40, 3, 2},
+		{2, 8, 10, 16, 1, 2}, // leaves input rows unread: the lowered path
 	}
 	for i, tc := range cases {
 		t.Run(fmt.Sprintf("%dx%dx%dx%d/k%d/s%d", tc.n, tc.h, tc.w, tc.c, tc.kernel, tc.stride), func(t *testing.T) {
@@ -46,6 +47,32 @@ func TestDepthwiseNativeMatchesLowered(t *testing.T) {
 			for k, name := range []string{"output", "input gradient", "filter gradient"} {
 				t.Run(name, func(t *testing.T) { assertClose(t, native[k], lowered[k], 1e-4) })
 			}
+		})
+	}
+}
+
+// TestDepthwiseWindowNativeMatchesLowered checks the kernel on TensorFlow's SAME windows (one more
+// padding row or column after the input than before) against the lowered taps.
+func TestDepthwiseWindowNativeMatchesLowered(t *testing.T) {
+	backend := goBackend(t)
+	for i, tc := range []struct{ h, w, k, s int }{{8, 8, 3, 2}, {7, 10, 3, 2}, {9, 6, 5, 2}, {6, 6, 3, 1}} {
+		t.Run(fmt.Sprintf("%dx%d/k%d/s%d", tc.h, tc.w, tc.k, tc.s), func(t *testing.T) {
+			x := randomTensor[float32](uint64(90+i), 2, tc.h, tc.w, 12)
+			k := randomTensor[float32](uint64(95+i), tc.k, tc.k, 1, 12)
+			win := sameWindow(tc.h, tc.w, tc.k, tc.s)
+			w := Window{KernelH: tc.k, KernelW: tc.k, Stride: tc.s, PadTop: win.padH, PadLeft: win.padW, OutH: win.outH, OutW: win.outW}
+			get := func(lowered bool) *tensors.Tensor {
+				lowerDepthwise = lowered
+				defer func() { lowerDepthwise = false }()
+				out, err := model.CallOnceN(backend, newStore(1), func(_ *model.Scope, x, k *graph.Node) []*graph.Node {
+					return []*graph.Node{DepthwiseConvWindow(x, k, w)}
+				}, x, k)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out[0]
+			}
+			assertClose(t, get(false), get(true), 1e-4)
 		})
 	}
 }
