@@ -108,7 +108,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	}
 	loss := opts.Loss
 	if loss == nil {
-		loss = HeatmapLoss()
+		c, err := cfg.NewCodec()
+		if err != nil {
+			return sum, fmt.Errorf("config: %w", err)
+		}
+		loss = SupervisedLoss(c)
 	}
 	names, err := loss.Needs()
 	if err != nil {
