@@ -20,6 +20,7 @@ func standingScene(t *testing.T, yaw float64, depths ...float64) (*Renderer, sce
 		p := personSpec{Shape: sampleShape(rng), Look: sampleAppearance(rng), Yaw: yaw}
 		p.Shape.Height = 1700
 		p.Look.HasHair = false
+		p.Look.Skirt = 0 // a long skirt would hide the knees
 		for side := range 2 {
 			p.Pose.Side[side].ShoulderAbd = deg(10)
 		}
