@@ -36,7 +36,7 @@ func testData(t *testing.T) string {
 			return
 		}
 		_, dataErr = synth.WriteDataset(context.Background(), r, synth.WriteOptions{
-			Dir: dir, Seed: 3, Images: 8, ValFraction: 0.25, Format: "png", Workers: 1,
+			Dir: dir, Seed: 8, Images: 8, ValFraction: 0.25, Format: "png", Workers: 1,
 		})
 	})
 	if dataErr != nil {
