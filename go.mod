@@ -33,3 +33,4 @@ require (
 	golang.org/x/text v0.35.0 // indirect
 	k8s.io/klog/v2 v2.140.0 // indirect
 )
+replace github.com/gomlx/compute => ./third_party/gomlx-compute

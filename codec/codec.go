@@ -29,6 +29,12 @@ const (
 	// UDP is Unbiased Data Processing: heatmap = input·(heatmap-1)/(input-1), gaussian centred at
 	// the sub-pixel position, decoded like Unbiased. Its crops use the UDP warp matrix.
 	UDP
+	// Integral is integral regression (Sun et al., "Integral Human Pose Regression"; DSNT): the
+	// network's maps are logits whose spatial softmax is a probability map, and a joint is its
+	// expectation (soft-argmax), trained by an L1 loss on the coordinates (train.IntegralL1). It
+	// is continuous, so its precision does not depend on the map's resolution. UDP's scaling,
+	// targets and warp; decoded by soft-argmax.
+	Integral
 )
 
 // String returns the kind's lower-case name.
@@ -40,11 +46,13 @@ func (k Kind) String() string {
 		return "unbiased"
 	case UDP:
 		return "udp"
+	case Integral:
+		return "integral"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
 
-// ParseKind returns the Kind named s ("msra", "unbiased" or "dark", "udp").
+// ParseKind returns the Kind named s ("msra", "unbiased" or "dark", "udp", "integral").
 func ParseKind(s string) (Kind, error) {
 	switch s {
 	case "msra":
@@ -53,8 +61,10 @@ func ParseKind(s string) (Kind, error) {
 		return Unbiased, nil
 	case "udp":
 		return UDP, nil
+	case "integral":
+		return Integral, nil
 	}
-	return 0, fmt.Errorf("codec: unknown kind %q (want msra, unbiased or udp)", s)
+	return 0, fmt.Errorf("codec: unknown kind %q (want msra, unbiased, udp or integral)", s)
 }
 
 // Refinement selects how Decode refines the integer argmax of a heatmap.
@@ -103,7 +113,7 @@ func (c *Codec) Validate() error {
 	switch {
 	case c == nil:
 		return fmt.Errorf("codec: nil codec")
-	case c.Kind < MSRA || c.Kind > UDP:
+	case c.Kind < MSRA || c.Kind > Integral:
 		return fmt.Errorf("codec: unknown kind %d", int(c.Kind))
 	case c.InputW < 2 || c.InputH < 2 || c.HeatW < 2 || c.HeatH < 2:
 		return fmt.Errorf("codec: sizes input %dx%d heatmap %dx%d must be at least 2x2",
@@ -123,9 +133,13 @@ func (c *Codec) Validate() error {
 // NumHeatPixels returns HeatW·HeatH.
 func (c *Codec) NumHeatPixels() int { return c.HeatW * c.HeatH }
 
+// UDPScale reports whether the codec maps input to heatmap pixels by UDP's (size-1) ratio, and
+// crops with UDP's warp matrix: UDP and Integral do, MSRA and Unbiased do not.
+func (c *Codec) UDPScale() bool { return c.Kind == UDP || c.Kind == Integral }
+
 // scale returns the input-pixels-per-heatmap-pixel factors of the codec's convention.
 func (c *Codec) scale() (sx, sy float64) {
-	if c.Kind == UDP {
+	if c.UDPScale() {
 		return float64(c.InputW-1) / float64(c.HeatW-1), float64(c.InputH-1) / float64(c.HeatH-1)
 	}
 	return float64(c.InputW) / float64(c.HeatW), float64(c.InputH) / float64(c.HeatH)
@@ -136,6 +150,10 @@ func (c *Codec) InputToHeatmap(x, y float64) (hx, hy float64) {
 	sx, sy := c.scale()
 	return x / sx, y / sy
 }
+
+// InputPerHeatPixel returns how many input pixels one heatmap pixel spans, per axis, in the
+// codec's convention (HeatmapToInput's factors).
+func (c *Codec) InputPerHeatPixel() (sx, sy float64) { return c.scale() }
 
 // HeatmapToInput maps a point in heatmap pixels to input-crop pixels.
 func (c *Codec) HeatmapToInput(hx, hy float64) (x, y float64) {

@@ -16,7 +16,8 @@ type Prediction struct {
 }
 
 // Decode returns the K joints of one [h, w, K] heatmap: argmax, refined by the codec's
-// refinement, in input-crop pixels, with the maximum as score. A channel holding a NaN decodes to
+// refinement, in input-crop pixels, with the maximum as score. An Integral codec decodes by
+// soft-argmax instead (see SoftArgmax). A channel holding a NaN decodes to
 // its first maximal finite pixel, a channel with no finite value to (0, 0) with score -Inf.
 func (c *Codec) Decode(heatmaps []float32, k int) ([]Prediction, error) {
 	if err := c.Validate(); err != nil {
@@ -25,6 +26,9 @@ func (c *Codec) Decode(heatmaps []float32, k int) ([]Prediction, error) {
 	if k <= 0 || len(heatmaps) != c.NumHeatPixels()*k {
 		return nil, fmt.Errorf("codec: decode: heatmaps have %d values, want %dx%dx%d",
 			len(heatmaps), c.HeatH, c.HeatW, k)
+	}
+	if c.Kind == Integral {
+		return c.decodeIntegral(heatmaps, k), nil
 	}
 	// One pass over the channel-last heatmap finds every joint's maximum.
 	best := make([]float64, k)
@@ -119,4 +123,62 @@ func sign(v float64) float64 {
 		return -1
 	}
 	return 0
+}
+
+// decodeIntegral decodes one [h, w, K] map of logits by soft-argmax, joint by joint.
+func (c *Codec) decodeIntegral(logits []float32, k int) []Prediction {
+	w, h := c.HeatW, c.HeatH
+	preds := make([]Prediction, k)
+	prob := make([]float64, w*h)
+	for j := range preds {
+		hx, hy, ok := softArgmax(logits, j, k, w, h, prob)
+		if !ok {
+			preds[j] = Prediction{Score: math.Inf(-1)}
+			continue
+		}
+		ix := min(max(int(math.Round(hx)), 0), w-1)
+		iy := min(max(int(math.Round(hy)), 0), h-1)
+		// The score is the probability mass within one pixel of the expectation: near 1 for a
+		// confident, peaked map, low for a spread or multi-modal one.
+		mass := 0.0
+		for y := max(iy-1, 0); y <= min(iy+1, h-1); y++ {
+			for x := max(ix-1, 0); x <= min(ix+1, w-1); x++ {
+				mass += prob[y*w+x]
+			}
+		}
+		x, y := c.HeatmapToInput(hx, hy)
+		preds[j] = Prediction{X: x, Y: y, Score: mass, HX: ix, HY: iy}
+	}
+	return preds
+}
+
+// softArgmax returns the expectation (hx, hy) in heatmap pixels of the spatial softmax of channel
+// j of a [h, w, k] map of logits, leaving the probabilities in prob (len w·h). It reports false
+// when the channel holds no finite value.
+func softArgmax(logits []float32, j, k, w, h int, prob []float64) (hx, hy float64, ok bool) {
+	top := math.Inf(-1)
+	for i := range w * h {
+		if v := float64(logits[i*k+j]); v > top {
+			top = v
+		}
+	}
+	if math.IsInf(top, 0) || math.IsNaN(top) {
+		return 0, 0, false
+	}
+	sum := 0.0
+	for i := range w * h {
+		v := float64(logits[i*k+j])
+		p := 0.0
+		if !math.IsNaN(v) {
+			p = math.Exp(v - top)
+		}
+		prob[i] = p
+		sum += p
+	}
+	for i := range w * h {
+		prob[i] /= sum
+		hx += prob[i] * float64(i%w)
+		hy += prob[i] * float64(i/w)
+	}
+	return hx, hy, true
 }

@@ -33,9 +33,9 @@ func FlipHeatmaps(hm []float32, n, h, w, k int, flipIndex []int, shift bool) ([]
 }
 
 // FlipHeatmaps mirrors an [N, h, w, K] batch of this codec's heatmaps back for a flip test:
-// channels swapped by flipIndex, shifted one pixel right unless the codec is UDP.
+// channels swapped by flipIndex, shifted one pixel right unless the codec scales like UDP.
 func (c *Codec) FlipHeatmaps(hm []float32, n, k int, flipIndex []int) ([]float32, error) {
-	return FlipHeatmaps(hm, n, c.HeatH, c.HeatW, k, flipIndex, c.Kind != UDP)
+	return FlipHeatmaps(hm, n, c.HeatH, c.HeatW, k, flipIndex, !c.UDPScale())
 }
 
 // FlipLocationMaps returns a mirrored copy of an [N, h, w, 3K] batch of location maps (see

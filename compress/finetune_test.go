@@ -35,7 +35,7 @@ func synthData(t *testing.T) string {
 			return
 		}
 		_, synthErr = synth.WriteDataset(context.Background(), r, synth.WriteOptions{
-			Dir: synthDir, Seed: 3, Images: 8, ValFraction: 0.25, Format: "png", Workers: 1,
+			Dir: synthDir, Seed: 8, Images: 8, ValFraction: 0.25, Format: "png", Workers: 1,
 		})
 	})
 	if synthErr != nil {

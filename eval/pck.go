@@ -71,6 +71,8 @@ type PCKPair struct {
 	GT []float64
 	// BBox is the ground-truth box x, y, width, height (used by NormBox).
 	BBox [4]float64
+	// AnnotationID is the ground-truth annotation's id (PairResults sets it; 0 when unknown).
+	AnnotationID int64
 }
 
 // PCKResult is the outcome of PCK.
@@ -234,7 +236,7 @@ func PairResults(gt *dataset.Dataset, results []dataset.Result) ([]PCKPair, erro
 		}
 		for ai, gi := range anns {
 			a := gt.Annotations[gi]
-			pairs = append(pairs, PCKPair{Pred: chosen[ai], GT: a.Keypoints, BBox: a.BBox})
+			pairs = append(pairs, PCKPair{Pred: chosen[ai], GT: a.Keypoints, BBox: a.BBox, AnnotationID: a.ID})
 		}
 	}
 	return pairs, nil

@@ -2,6 +2,7 @@ package nets
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -50,18 +51,43 @@ func BenchmarkStudents(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		b.Run(name+"/train", func(b *testing.B) { benchTrain(b, backend, net) })
+		b.Run(name+"/train", func(b *testing.B) { benchTrain(b, backend, net, benchSize, benchSize) })
 		b.Run(name+"/infer", func(b *testing.B) { benchInfer(b, backend, net) })
 	}
 }
 
-func benchTrain(b *testing.B, backend compute.Backend, net *Net) {
-	shapes, err := net.Shapes(benchSize, benchSize)
+// BenchmarkStudentSizes times the training step of the demo's students at its crop sizes (64×48 and
+// 128×96, batch 16), MoVNect 0.5 (64-channel head, configs/student-movnect-synth.yaml) and 1.0, against
+// the same network in PyTorch, as BenchmarkStudents does.
+func BenchmarkStudentSizes(b *testing.B) {
+	backend, err := backend.New("")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, width := range []float64{0.5, 1} {
+		opt := MoVNectOptions{Width: width}
+		if width == 0.5 {
+			opt.HeadChannels = 64
+		}
+		net, err := MoVNect(opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, size := range [][2]int{{64, 48}, {128, 96}} {
+			b.Run(fmt.Sprintf("movnect-%g/%dx%d", width, size[0], size[1]), func(b *testing.B) {
+				benchTrain(b, backend, net, size[0], size[1])
+			})
+		}
+	}
+}
+
+func benchTrain(b *testing.B, backend compute.Backend, net *Net, h, w int) {
+	shapes, err := net.Shapes(h, w)
 	if err != nil {
 		b.Fatal(err)
 	}
 	hm := shapes[net.Heads.Heatmaps]
-	images := randomBatch(1, benchTrainBatch, benchSize, benchSize, 3)
+	images := randomBatch(1, benchTrainBatch, h, w, 3)
 	labels := []*tensors.Tensor{randomBatch(2, benchTrainBatch, hm.H, hm.W, hm.C)}
 	store := model.NewStore()
 	store.SetParam(model.ParamInitialSeed, int64(1))
@@ -72,7 +98,7 @@ func benchTrain(b *testing.B, backend compute.Backend, net *Net) {
 			b.Fatal(err)
 		}
 	}
-	before := measureTorch(b, net, "train", benchTrainBatch)
+	before := measureTorch(b, net, "train", benchTrainBatch, h, w)
 	b.ResetTimer()
 	cpu := cpuTime()
 	for range b.N {
@@ -81,7 +107,7 @@ func benchTrain(b *testing.B, backend compute.Backend, net *Net) {
 		}
 	}
 	b.StopTimer()
-	reportTorch(b, net, "train", benchTrainBatch, cpuTime()-cpu, before)
+	reportTorch(b, net, "train", benchTrainBatch, h, w, cpuTime()-cpu, before)
 }
 
 func benchInfer(b *testing.B, backend compute.Backend, net *Net) {
@@ -98,7 +124,7 @@ func benchInfer(b *testing.B, backend compute.Backend, net *Net) {
 			b.Fatal(err)
 		}
 	}
-	before := measureTorch(b, net, "infer", 1)
+	before := measureTorch(b, net, "infer", 1, benchSize, benchSize)
 	b.ResetTimer()
 	cpu := cpuTime()
 	for range b.N {
@@ -107,7 +133,7 @@ func benchInfer(b *testing.B, backend compute.Backend, net *Net) {
 		}
 	}
 	b.StopTimer()
-	reportTorch(b, net, "infer", 1, cpuTime()-cpu, before)
+	reportTorch(b, net, "infer", 1, benchSize, benchSize, cpuTime()-cpu, before)
 }
 
 // torchTimes are PyTorch's median wall milliseconds and mean CPU milliseconds per op.
@@ -118,7 +144,7 @@ type torchTimes struct {
 
 // measureTorch runs the same network in PyTorch (testdata/torch_net.py) and returns its times per op,
 // or nil when PyTorch is missing.
-func measureTorch(b *testing.B, net *Net, mode string, batch int) *torchTimes {
+func measureTorch(b *testing.B, net *Net, mode string, batch, h, w int) *torchTimes {
 	if exec.Command("/usr/bin/python3", "-c", "import torch").Run() != nil {
 		return nil
 	}
@@ -130,7 +156,7 @@ func measureTorch(b *testing.B, net *Net, mode string, batch int) *torchTimes {
 		iters = "100"
 	}
 	out, err := exec.Command("/usr/bin/python3", filepath.Join("testdata", "torch_net.py"), mode, path,
-		"--height", strconv.Itoa(benchSize), "--width", strconv.Itoa(benchSize), "--batch", strconv.Itoa(batch),
+		"--height", strconv.Itoa(h), "--width", strconv.Itoa(w), "--batch", strconv.Itoa(batch),
 		"--threads", torchThreads(), "--iters", iters).Output()
 	if err != nil {
 		b.Fatalf("torch_net.py: %v", err)
@@ -146,11 +172,11 @@ func measureTorch(b *testing.B, net *Net, mode string, batch int) *torchTimes {
 // (a measurement taken just before the Go loop, so that both engines see the same average load on a
 // shared machine), and the ratio of this benchmark's time per op to it. It does nothing (but say so)
 // when PyTorch is missing.
-func reportTorch(b *testing.B, net *Net, mode string, batch int, cpu time.Duration, before *torchTimes) {
+func reportTorch(b *testing.B, net *Net, mode string, batch, h, w int, cpu time.Duration, before *torchTimes) {
 	goMS := float64(b.Elapsed().Microseconds()) / 1000 / float64(b.N)
 	goCPU := float64(cpu.Microseconds()) / 1000 / float64(b.N)
 	b.ReportMetric(goCPU, "cpu-ms/op")
-	after := measureTorch(b, net, mode, batch)
+	after := measureTorch(b, net, mode, batch, h, w)
 	if before == nil || after == nil {
 		b.Log("PyTorch not available: no comparison")
 		return

@@ -1,5 +1,7 @@
-// Package progress draws a one-line progress bar on a terminal stream (usually stderr): items done
-// out of a total, the rate in items per second and the estimated time left.
+// Package progress reports the progress of a job on a stream (usually stderr): items done out of
+// a total, the rate in items per second and the estimated time left. On a terminal it is a bar
+// redrawn in place; on anything else (a log file, a pipe) it is a plain line every LogInterval, so
+// that logs stay readable.
 //
 // A Bar is safe for concurrent use: workers call Add from any goroutine. The line is redrawn at
 // most every Interval so that a fast loop does not flood the stream.
@@ -8,13 +10,17 @@ package progress
 import (
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 	"time"
 )
 
-// Interval is the minimum time between two redraws of a bar's line.
+// Interval is the minimum time between two redraws of a bar's line on a terminal.
 const Interval = 100 * time.Millisecond
+
+// LogInterval is the time between two progress lines when the stream is not a terminal.
+const LogInterval = 10 * time.Second
 
 // width is the number of characters of the bar itself.
 const width = 24
@@ -25,6 +31,8 @@ type Bar struct {
 	total int
 	label string
 	now   func() time.Time
+	// tty redraws the line in place; otherwise each report is a line of its own.
+	tty bool
 
 	mu    sync.Mutex
 	done  int
@@ -35,15 +43,25 @@ type Bar struct {
 
 // New returns a bar for total items, labelled label, drawn on w. A nil w draws nothing.
 func New(w io.Writer, total int, label string) *Bar {
-	return newWithClock(w, total, label, time.Now)
+	return newWithClock(w, total, label, time.Now, isTerminal(w))
 }
 
-// newWithClock is New with an injectable clock for tests.
-func newWithClock(w io.Writer, total int, label string, now func() time.Time) *Bar {
+// isTerminal reports whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// newWithClock is New with an injectable clock and terminal mode for tests.
+func newWithClock(w io.Writer, total int, label string, now func() time.Time, tty bool) *Bar {
 	if total < 0 {
 		total = 0
 	}
-	b := &Bar{w: w, total: total, label: label, now: now}
+	b := &Bar{w: w, total: total, label: label, now: now, tty: tty}
 	b.start = now()
 	return b
 }
@@ -61,7 +79,14 @@ func (b *Bar) Add(n int) {
 		b.done = b.total
 	}
 	t := b.now()
-	if t.Sub(b.last) >= Interval || b.done == b.total {
+	every := Interval
+	if !b.tty {
+		every = LogInterval
+		if b.last.IsZero() {
+			b.last = b.start // the first line comes one interval in
+		}
+	}
+	if t.Sub(b.last) >= every || (b.tty && b.done == b.total) {
 		b.last = t
 		b.draw(t, false)
 	}
@@ -89,6 +114,10 @@ func (b *Bar) Done() {
 // draw writes the line; the caller holds mu.
 func (b *Bar) draw(t time.Time, final bool) {
 	if b.w == nil {
+		return
+	}
+	if !b.tty {
+		fmt.Fprintln(b.w, strings.TrimRight(b.line(t, final), " "))
 		return
 	}
 	fmt.Fprint(b.w, "\r"+b.line(t, final))

@@ -33,7 +33,7 @@ func TestLine(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-			b := newWithClock(nil, tc.total, "synth", func() time.Time { return start })
+			b := newWithClock(nil, tc.total, "synth", func() time.Time { return start }, true)
 			b.done = tc.done
 			got := b.line(start.Add(tc.elapsed), tc.final)
 			for _, w := range tc.want {
@@ -47,7 +47,7 @@ func TestLine(t *testing.T) {
 
 func TestConcurrentAddAndDone(t *testing.T) {
 	var buf bytes.Buffer
-	b := newWithClock(&buf, 1000, "x", fakeClock(time.Millisecond))
+	b := newWithClock(&buf, 1000, "x", fakeClock(time.Millisecond), true)
 	var wg sync.WaitGroup
 	for range 4 {
 		wg.Add(1)
@@ -79,9 +79,32 @@ func TestConcurrentAddAndDone(t *testing.T) {
 }
 
 func TestAddClampsToTotal(t *testing.T) {
-	b := newWithClock(nil, 3, "", fakeClock(time.Second))
+	b := newWithClock(nil, 3, "", fakeClock(time.Second), true)
 	b.Add(5)
 	if b.Count() != 3 {
 		t.Errorf("count %d, want 3", b.Count())
+	}
+}
+
+// In a log file (not a terminal) progress is whole lines, one per LogInterval, never carriage
+// returns.
+func TestLogLinesWhenNotATerminal(t *testing.T) {
+	var buf bytes.Buffer
+	b := newWithClock(&buf, 100, "train", fakeClock(time.Second), false)
+	for range 100 {
+		b.Add(1)
+	}
+	b.Done()
+	out := buf.String()
+	if strings.Contains(out, "\r") {
+		t.Fatalf("carriage return in a log: %q", out)
+	}
+	// 100 adds one second apart: a line every 10 s (about 10) and the final one.
+	lines := strings.Split(strings.TrimSuffix(out, "\n"), "\n")
+	if len(lines) < 9 || len(lines) > 12 {
+		t.Errorf("%d lines, want about 11:\n%s", len(lines), out)
+	}
+	if last := lines[len(lines)-1]; !strings.Contains(last, "100/100") || !strings.Contains(last, "in ") {
+		t.Errorf("last line %q lacks the total and the elapsed time", last)
 	}
 }

@@ -37,8 +37,10 @@ type background struct {
 	Salt                 uint32
 }
 
-// sampleBackground draws a background whose colours overlap those of the people.
-func sampleBackground(rng *rand.Rand) background {
+// sampleBackground draws a background whose colours overlap those of the people. Its flat
+// clutter holds rectangles and ellipses, and with limbs also sticks shaped like arms and legs and
+// more skin-coloured shapes.
+func sampleBackground(rng *rand.Rand, limbs bool) background {
 	bg := background{
 		WallZ:      6000 + 20000*rng.Float64(),
 		WallTop:    randomColour(rng),
@@ -61,7 +63,7 @@ func sampleBackground(rng *rand.Rand) background {
 	n := rng.IntN(12)
 	for range n {
 		s := shape2D{
-			Kind: shape2DKind(rng.IntN(3)),
+			Kind: shape2DKind(rng.IntN(2)), // rectangle or ellipse
 			X0:   rng.Float64()*1.2 - 0.1, Y0: rng.Float64()*1.2 - 0.1,
 			Thick: 0.01 + 0.04*rng.Float64(),
 			Mat:   sampleCloth(rng),
@@ -69,7 +71,12 @@ func sampleBackground(rng *rand.Rand) background {
 		size := 0.05 + 0.4*rng.Float64()
 		s.X1 = s.X0 + size*(rng.Float64()*2-1)
 		s.Y1 = s.Y0 + size*(rng.Float64()*2-1)
-		if rng.Float64() < 0.3 { // skin-coloured clutter: people are not the only skin-toned things
+		skin := 0.1
+		if limbs {
+			s.Kind = shape2DKind(rng.IntN(3))
+			skin = 0.3
+		}
+		if rng.Float64() < skin { // skin-coloured clutter: people are not the only skin-toned things
 			s.Mat = material{Base: skinTones[rng.IntN(len(skinTones))], Tex: texPlain}
 		}
 		s.Mat.Period = 4 + 20*rng.Float64() // pixels

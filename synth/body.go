@@ -126,23 +126,32 @@ func buildBody(s *shape, p *pose, a *appearance) body {
 		c := vec3{0, -0.03*s.Height - 0.4*drop, 0}
 		add(newEllipsoid(c, ident, vec3{1.2 * s.Pelvis.X, 0.55*drop + 0.05*s.Height, 1.2 * s.Pelvis.Z}, &ap.Pants), bit(jPelvis, jLHip, jRHip))
 	}
-	add(newEllipsoid(J[jSpine].scale(0.7), t1, s.Belly, &ap.Shirt), bit(jSpine, jPelvis))
+	belly := newEllipsoid(J[jSpine].scale(0.7), t1, s.Belly, &ap.Shirt)
+	belly.Features = frontFeatures(a, s.Belly, false)
+	add(belly, bit(jSpine, jPelvis))
 	// The waist bridges belly and chest so the torso reads as one piece.
 	waist := vec3{0.5 * (s.Belly.X + s.Chest.X), 0.55 * s.Spine2, 0.5 * (s.Belly.Z + s.Chest.Z)}
-	add(newEllipsoid(J[jSpine], t1.mul(half), waist.scale(0.97), &ap.Shirt), bit(jSpine))
+	waistP := newEllipsoid(J[jSpine], t1.mul(half), waist.scale(0.97), &ap.Shirt)
+	waistP.Features = frontFeatures(a, waist.scale(0.97), false)
+	add(waistP, bit(jSpine))
 	chestC := J[jSpine].add(t2.apply(vec3{0, 0.5 * s.Spine2, 0}))
-	add(newEllipsoid(chestC, t2, s.Chest, &ap.Shirt), bit(jSpine, jThorax))
+	chest := newEllipsoid(chestC, t2, s.Chest, &ap.Shirt)
+	chest.Features = frontFeatures(a, s.Chest, true)
+	add(chest, bit(jSpine, jThorax))
 	add(newCapsule(J[jRShoulder], J[jLShoulder], 1.1*s.UpperArmR, t2, shirtArm), bit(jThorax, jLShoulder, jRShoulder))
 	add(newCapsule(J[jThorax], J[jNeck], s.NeckR, t2, &ap.Skin), bit(jThorax, jNeck))
 
 	// Head, hair, nose, ears, eyes and mouth.
 	headP := newEllipsoid(headC, head, hr, &ap.Skin)
-	eyeR := 0.09 * hr.X
+	eyeR := 0.13 * hr.X
 	dark := [3]float64{0.05, 0.04, 0.04}
 	headP.Features = []feature{
 		{Pos: vec3{0.34 * hr.X, 0.13 * hr.Y, surf(0.34, 0.13) * hr.Z}, Radius: eyeR, Colour: dark},
 		{Pos: vec3{-0.34 * hr.X, 0.13 * hr.Y, surf(0.34, 0.13) * hr.Z}, Radius: eyeR, Colour: dark},
-		{Pos: vec3{0, -0.5 * hr.Y, surf(0, 0.5) * hr.Z}, Radius: 0.15 * hr.X, Colour: scaleColour(a.Skin.Base, 0.6)},
+		{Pos: vec3{0, -0.5 * hr.Y, surf(0, 0.5) * hr.Z}, Radius: 0.2 * hr.X, Colour: scaleColour(a.Skin.Base, 0.5)},
+		// Eyebrows: a dark band above each eye.
+		{Pos: vec3{0.34 * hr.X, 0.33 * hr.Y, surf(0.34, 0.33) * hr.Z}, Radius: 0.11 * hr.X, Colour: scaleColour(a.Hair.Base, 0.8)},
+		{Pos: vec3{-0.34 * hr.X, 0.33 * hr.Y, surf(0.34, 0.33) * hr.Z}, Radius: 0.11 * hr.X, Colour: scaleColour(a.Hair.Base, 0.8)},
 	}
 	add(headP, bit(jHeadTop, jLEye, jREye, jNeck))
 	if a.HasHair {
@@ -198,6 +207,38 @@ func buildBody(s *shape, p *pose, a *appearance) body {
 		b.Prims[i] = b.Prims[i].transformed(ident, lift)
 	}
 	return b
+}
+
+// frontFeatures returns the marks on the front (+Z) of a torso part with half-lengths r: the
+// upper body's style of a (chest true: the chest, else belly or waist). Backs stay plain.
+func frontFeatures(a *appearance, r vec3, chest bool) []feature {
+	onFront := func(x, y float64) vec3 {
+		return vec3{x * r.X, y * r.Y, math.Sqrt(math.Max(0, 1-x*x-y*y)) * r.Z}
+	}
+	var fs []feature
+	switch a.Front {
+	case frontPrint:
+		if chest {
+			fs = append(fs, feature{Pos: onFront(0, -0.1), Radius: 0.55 * r.X, Colour: a.FrontColour})
+		}
+	case frontJacket:
+		for _, y := range []float64{-0.7, -0.35, 0, 0.35, 0.7} {
+			fs = append(fs, feature{Pos: onFront(0, y), Radius: 0.28 * r.X, Colour: a.FrontColour})
+		}
+	case frontButton:
+		for _, y := range []float64{-0.6, -0.2, 0.2} {
+			fs = append(fs, feature{Pos: onFront(0, y), Radius: 0.1 * r.X, Colour: a.FrontColour})
+		}
+	}
+	if chest {
+		// A collar or neckline, open at the front.
+		fs = append(fs, feature{Pos: onFront(0, 0.8), Radius: 0.35 * r.X, Colour: a.Skin.Base})
+		if a.Front == frontButton {
+			fs = append(fs, feature{Pos: onFront(0.3, 0.75), Radius: 0.22 * r.X, Colour: a.FrontColour},
+				feature{Pos: onFront(-0.3, 0.75), Radius: 0.22 * r.X, Colour: a.FrontColour})
+		}
+	}
+	return fs
 }
 
 // muscle returns an ellipsoid along the bone from a to b, centred at fraction at of its length

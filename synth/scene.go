@@ -45,7 +45,7 @@ func (s *sceneSpec) sampleLighting(rng *rand.Rand) {
 func sampleStill(rng *rand.Rand, opt *Options, photos []photo) sceneSpec {
 	var s sceneSpec
 	s.Cam = sampleCamera(rng, opt.Width, opt.Height)
-	s.BG = sampleBackground(rng)
+	s.BG = sampleBackground(rng, opt.LimbClutter)
 	s.Photo = samplePhotoCrop(rng, photos, opt.PhotoFraction, opt.Width, opt.Height)
 	s.sampleLighting(rng)
 	n := opt.MinPeople
@@ -67,7 +67,7 @@ func sampleStill(rng *rand.Rand, opt *Options, photos []photo) sceneSpec {
 		p := personSpec{Shape: sampleShape(rng), Look: sampleAppearance(rng)}
 		p.Look.Shirt.Salt, p.Look.Pants.Salt, p.Look.Hair.Salt = rng.Uint32(), rng.Uint32(), rng.Uint32()
 		p.Pose = samplePose(rng, family(rng.IntN(int(numFamilies))))
-		p.Yaw = rng.Float64() * 2 * math.Pi
+		p.Yaw = sampleYaw(rng, opt.backViews())
 		for try := 0; ; try++ {
 			// Full-body pixel height log-uniform over the options' range of image heights.
 			px := float64(opt.Height) * math.Exp(math.Log(hlo)+rng.Float64()*math.Log(hhi/hlo))
@@ -88,8 +88,18 @@ func sampleStill(rng *rand.Rand, opt *Options, photos []photo) sceneSpec {
 		}
 		s.People = append(s.People, p)
 	}
-	s.Clutter = sampleClutter(rng, &s, opt.HeavyOcclusion, opt.LightOcclusion)
+	s.Clutter = sampleClutter(rng, &s, opt.HeavyOcclusion, opt.LightOcclusion, opt.LimbClutter)
 	return s
+}
+
+// sampleYaw draws a person's facing (0 faces away from the camera): with probability back within
+// ±60° of straight away, otherwise uniformly over the front and profile views.
+func sampleYaw(rng *rand.Rand, back float64) float64 {
+	const cone = math.Pi / 3
+	if rng.Float64() < back {
+		return (rng.Float64()*2 - 1) * cone
+	}
+	return cone + rng.Float64()*(2*math.Pi-2*cone)
 }
 
 // clearOf reports whether ground point q is at least d mm from every person already placed.
@@ -104,8 +114,8 @@ func clearOf(q vec3, people []personSpec, d float64) bool {
 
 // sampleClutter places occluding objects (pillars, boxes, balls) in the world, more of them and
 // in front of the people for heavy occlusion, only behind them (beyond the farthest person) for
-// light occlusion.
-func sampleClutter(rng *rand.Rand, s *sceneSpec, heavy, light bool) []prim {
+// light occlusion. Pillars are thick unless limbs is set, which adds poles as thin as arms.
+func sampleClutter(rng *rand.Rand, s *sceneSpec, heavy, light, limbs bool) []prim {
 	var far float64
 	for _, p := range s.People {
 		far = math.Max(far, p.Pos.Z)
@@ -136,6 +146,9 @@ func sampleClutter(rng *rand.Rand, s *sceneSpec, heavy, light bool) []prim {
 		switch rng.IntN(3) {
 		case 0: // pillar or pole
 			r := 40 + 220*rng.Float64()
+			if !limbs {
+				r = 180 + 200*rng.Float64() // a column or trunk, wider than any limb
+			}
 			pr = newCapsule(g.add(vec3{0, -200, 0}), g.add(vec3{0, 1500 + 2500*rng.Float64(), 0}), r, ident, mp)
 		case 1: // box-like block
 			rad := vec3{150 + 500*rng.Float64(), 150 + 600*rng.Float64(), 150 + 400*rng.Float64()}

@@ -76,6 +76,31 @@ type appearance struct {
 	LongHair          bool
 	// Skirt, when above zero, is the length of a skirt or dress below the hips, in thigh lengths.
 	Skirt float64
+	// Front is what marks the front of the upper body (the back stays plain), in FrontColour:
+	// real clothes differ front and back, and that is how facing reads at low resolution.
+	Front       frontStyle
+	FrontColour [3]float64
+}
+
+// frontStyle is the kind of marking on the front of a shirt or jacket.
+type frontStyle int
+
+const (
+	frontPrint  frontStyle = iota // a large print on the chest
+	frontJacket                   // an open jacket: a strip of the shirt beneath down the middle
+	frontButton                   // a collar and a row of buttons
+	numFrontStyles
+)
+
+// contrasting returns a colour that stands out against c: its complement in hue, at the
+// opposite end of the brightness range.
+func contrasting(rng *rand.Rand, c [3]float64) [3]float64 {
+	lum := 0.3*c[0] + 0.59*c[1] + 0.11*c[2]
+	val := 0.85 + 0.15*rng.Float64()
+	if lum > 0.45 {
+		val = 0.05 + 0.2*rng.Float64()
+	}
+	return hsv(rng.Float64(), 0.3+0.7*rng.Float64(), val)
 }
 
 // skinTones spans light to dark skin (linear-ish sRGB, 0–1).
@@ -136,8 +161,10 @@ func sampleAppearance(rng *rand.Rand) appearance {
 		Pants:       sampleCloth(rng),
 		LongSleeves: rng.Float64() < 0.55,
 		LongPants:   rng.Float64() < 0.75,
-		HasHair:     rng.Float64() < 0.9,
+		HasHair:     rng.Float64() < 0.95,
 	}
+	a.Front = frontStyle(rng.IntN(int(numFrontStyles)))
+	a.FrontColour = contrasting(rng, a.Shirt.Base)
 	a.Hair.Alt = scaleColour(a.Hair.Base, 0.7)
 	a.LongHair = a.HasHair && rng.Float64() < 0.35
 	if rng.Float64() < 0.15 {

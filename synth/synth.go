@@ -47,6 +47,28 @@ type Options struct {
 	// height, drawn log-uniformly; zero values mean 0.14–2.5 (small, medium and large COCO
 	// areas, close people cut by the border).
 	MinHeight, MaxHeight float64
+	// BackViews is the share of people whose torso faces away from the camera (within ±60° of
+	// straight away); the others face it or are seen in profile. 0 means DefaultBackViews (real
+	// photographs show people from behind less often than from the front); a negative value
+	// renders no back views.
+	BackViews float64
+	// LimbClutter adds thin poles and sticks, shaped like limbs, to the clutter (harder data: a
+	// model must tell them from arms and legs). Off by default.
+	LimbClutter bool
+}
+
+// DefaultBackViews is the share of people seen from behind when Options.BackViews is 0.
+const DefaultBackViews = 0.25
+
+// backViews returns the share of back views, with the default filled in.
+func (o Options) backViews() float64 {
+	switch {
+	case o.BackViews == 0:
+		return DefaultBackViews
+	case o.BackViews < 0:
+		return 0
+	}
+	return o.BackViews
 }
 
 // heightRange returns the person-height range of o, with the defaults filled in.
@@ -68,6 +90,8 @@ func (o Options) Validate() error {
 		return fmt.Errorf("synth: photo fraction %g outside [0, 1]", o.PhotoFraction)
 	case (o.MinHeight != 0 || o.MaxHeight != 0) && !(o.MinHeight > 0.01 && o.MaxHeight >= o.MinHeight && o.MaxHeight <= 10):
 		return fmt.Errorf("synth: person height range %g-%g invalid (want 0.01 < min <= max <= 10 image heights)", o.MinHeight, o.MaxHeight)
+	case !(o.BackViews <= 1):
+		return fmt.Errorf("synth: back-view share %g above 1", o.BackViews)
 	case o.HeavyOcclusion && o.LightOcclusion:
 		return fmt.Errorf("synth: heavy and light occlusion are exclusive")
 	case o.PhotoFraction > 0 && len(o.Photos) == 0:

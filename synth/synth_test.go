@@ -170,7 +170,7 @@ func TestLabelsAgreeWithMasksAndCamera(t *testing.T) {
 
 func TestAnnotationRoundTrip(t *testing.T) {
 	r := mustRenderer(t, Options{Width: 64, Height: 64, MinPeople: 2, MaxPeople: 2})
-	f, err := r.Still(3, 0)
+	f, err := r.Still(4, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,11 +15,12 @@ func standingScene(t *testing.T, yaw float64, depths ...float64) (*Renderer, sce
 	rng := newRand(1, 99, 0)
 	s := sceneSpec{Ambient: 0.5, Tint: [3]float64{1, 1, 1}, Light: vec3{0, -1, -1}.unit()}
 	s.Cam = newCamera(dataset.Camera{Fx: 150, Fy: 150, Cx: 80, Cy: 80}, 160, 160, 1000, 0)
-	s.BG = sampleBackground(rng)
+	s.BG = sampleBackground(rng, false)
 	for i, z := range depths {
 		p := personSpec{Shape: sampleShape(rng), Look: sampleAppearance(rng), Yaw: yaw}
 		p.Shape.Height = 1700
 		p.Look.HasHair = false
+		p.Look.Skirt = 0 // a long skirt would hide the knees
 		for side := range 2 {
 			p.Pose.Side[side].ShoulderAbd = deg(10)
 		}

@@ -59,7 +59,9 @@ func TestLayersLowering(t *testing.T) {
 		for j := range outs[0] {
 			diff, scale := maxAbsDiff(outs[1][j], outs[0][j])
 			t.Logf("%s output %d: max |layers − own| %.3g (max %.3g)", tc.model, j, diff, scale)
-			if diff > 1e-4*max(1, scale) {
+			// As TestAgainstTFLiteWASM: float32 sums in a different order (and the depthwise kernel's
+			// fused multiply-adds) drift by ~1e-4 relative on the large segmentation logits.
+			if diff > 5e-4*max(1, scale) {
 				t.Errorf("%s output %d: layers lowering differs by %.3g", tc.model, j, diff)
 			}
 		}

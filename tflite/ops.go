@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/compute/gobackend"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors/images"
 )
@@ -288,6 +289,16 @@ func (b *builder) conv(op Operator, x *graph.Node, depthwise bool) (*graph.Node,
 	case layered:
 	case b.net.NativeConv:
 		y = graph.ConvGeneral(x, k, axes, []int{sh, sw}, paddings, nil, []int{dh, dw}, groups, 1)
+	case depthwise && kd[3] == xd[3] && dh == 1 && dw == 1 && b.net.taps == tapsByCrop &&
+		x.Graph().Backend().String() == gobackend.BackendName:
+		// The go backend runs a depthwise ConvGeneral with a [KH, KW, 1, C] kernel in one pass
+		// (posedistill's fork of gomlx/compute, third_party/gomlx-compute/FORK.md).
+		nhwc := compute.ConvolveAxesConfig{
+			InputBatch: 0, InputChannels: 3, InputSpatial: []int{1, 2},
+			KernelSpatial: []int{0, 1}, KernelInputChannels: 2, KernelOutputChannels: 3,
+			OutputBatch: 0, OutputChannels: 3, OutputSpatial: []int{1, 2},
+		}
+		y = graph.ConvGeneral(x, graph.Reshape(k, kd[1], kd[2], 1, kd[3]), nhwc, []int{sh, sw}, paddings, nil, nil, xd[3], 1)
 	case depthwise && kd[3] == xd[3]:
 		kc, ok := b.constant(op.Inputs[1])
 		if !ok {

@@ -151,7 +151,7 @@ func (cfg *Config) build(s *Sample, inst Instance, img *RGB, mask *dataset.Mask,
 		}
 		d = cfg.Augment.sample(rng, d.box, ann.Keypoints, LowerBody(cfg.Joints), aspect)
 	}
-	m := WarpMatrix(d.box, d.rot, c.InputW, c.InputH, c.Kind == codec.UDP)
+	m := WarpMatrix(d.box, d.rot, c.InputW, c.InputH, c.UDPScale())
 	if d.flip {
 		m = m.Then(FlipX(c.InputW))
 	}

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/posedistill/posedistill/codec"
 	"gopkg.in/yaml.v3"
 )
 
@@ -28,7 +29,8 @@ type Config struct {
 	// InputW, InputH are the network input size in pixels; the heatmaps are a quarter of it.
 	InputW int `yaml:"input_w" json:"input_w"`
 	InputH int `yaml:"input_h" json:"input_h"`
-	// Codec is the heatmap convention: msra, unbiased or udp.
+	// Codec is the heatmap convention: msra, unbiased or udp, or integral (soft-argmax regression,
+	// trained by train.IntegralL1).
 	Codec string `yaml:"codec" json:"codec"`
 	// Sigma is the gaussian's standard deviation in heatmap pixels.
 	Sigma float64 `yaml:"sigma" json:"sigma"`
@@ -204,7 +206,7 @@ func (c *Config) Validate() error {
 		{c.Model.HeadChannels >= 0, "model.head_channels", c.Model.HeadChannels},
 		{c.InputW >= 32 && c.InputW <= maxInput && c.InputW%16 == 0, "input_w (a multiple of 16, 32 to 4096)", c.InputW},
 		{c.InputH >= 32 && c.InputH <= maxInput && c.InputH%16 == 0, "input_h (a multiple of 16, 32 to 4096)", c.InputH},
-		{c.Codec == "msra" || c.Codec == "unbiased" || c.Codec == "udp", "codec (msra, unbiased or udp)", c.Codec},
+		{validCodec(c.Codec), "codec (msra, unbiased, udp or integral)", c.Codec},
 		{c.Sigma > 0, "sigma", c.Sigma},
 		{c.Optimizer == "adam" || c.Optimizer == "adamw", "optimizer (adam or adamw)", c.Optimizer},
 		{c.LR > 0, "lr", c.LR},
@@ -249,4 +251,10 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("invalid model: %w", err)
 	}
 	return nil
+}
+
+// validCodec reports whether name is a codec kind (codec.ParseKind's names, "dark" aside).
+func validCodec(name string) bool {
+	_, err := codec.ParseKind(name)
+	return err == nil && name != "dark"
 }

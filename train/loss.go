@@ -5,9 +5,11 @@ import (
 	"math"
 	"slices"
 
+	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/gomlx/gomlx/ml/train/metric"
+	"github.com/posedistill/posedistill/codec"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
 )
@@ -17,6 +19,7 @@ import (
 const (
 	TensorHeatmaps        = "heatmaps"         // [N, h, w, K] GT heatmaps
 	TensorWeights         = "weights"          // [N, K] per-joint target weights
+	TensorKeypoints       = "keypoints"        // [N, K, 3] x, y in input-crop pixels, visibility
 	TensorLocationMaps    = "location_maps"    // [N, h, w, 3J]
 	TensorLocationWeights = "location_weights" // [N, J]
 	TensorMasks           = "masks"            // [N, h, w, 1]
@@ -66,6 +69,71 @@ type Loss struct {
 
 // HeatmapLoss returns the supervised loss: the GT heatmap MSE with target weights.
 func HeatmapLoss() *Loss { return &Loss{Terms: []Term{HeatmapMSE("heatmap_gt", nil)}} }
+
+// SupervisedLoss returns the GT loss that suits codec c: IntegralL1 for an Integral codec, the
+// heatmap MSE otherwise.
+func SupervisedLoss(c *codec.Codec) *Loss {
+	if c.Kind == codec.Integral {
+		return &Loss{Terms: []Term{IntegralL1("integral_gt", TensorKeypoints, c, nil)}}
+	}
+	return HeatmapLoss()
+}
+
+// IntegralL1 is integral regression's loss: the L1 distance between the soft-argmax of the
+// network's maps (read as logits, see codec.Integral) and the keypoints of the batch tensor
+// `keypoints` ([N, K, 3] in input-crop pixels, TensorKeypoints for the GT), in units of the
+// crop's width and height, weighted by the GT target weights and averaged over joints.
+func IntegralL1(name, keypoints string, c *codec.Codec, weight Schedule) Term {
+	return Term{
+		Name: name, Needs: []string{keypoints, TensorWeights}, Weight: weight,
+		Build: func(in TermInputs) *graph.Node {
+			x, y := SoftArgmax(in.Out.Heatmaps, c)
+			kp := in.Tensors[keypoints]
+			tx := graph.Squeeze(graph.Slice(kp, graph.AxisRange(), graph.AxisRange(), graph.AxisElem(0)), -1)
+			ty := graph.Squeeze(graph.Slice(kp, graph.AxisRange(), graph.AxisRange(), graph.AxisElem(1)), -1)
+			dx := graph.DivScalar(graph.Abs(graph.Sub(x, tx)), float64(c.InputW))
+			dy := graph.DivScalar(graph.Abs(graph.Sub(y, ty)), float64(c.InputH))
+			return graph.ReduceAllMean(graph.Mul(graph.Add(dx, dy), in.Tensors[TensorWeights]))
+		},
+	}
+}
+
+// TeacherSoftmaxKL distils integral-regression maps: the KL divergence KL(p_T ‖ p_S) between
+// the spatial softmax of the teacher's logits (the batch's extra tensor `extra`, same shape as
+// the student's maps) and the student's, per joint, weighted by the GT target weights and
+// averaged over joints (DWPose distils SimCC's 1D distributions the same way).
+func TeacherSoftmaxKL(name, extra string, weight Schedule) Term {
+	key := ExtraPrefix + extra
+	return Term{
+		Name: name, Needs: []string{key, TensorWeights}, Weight: weight,
+		Build: func(in TermInputs) *graph.Node {
+			logS, logT := spatialLogSoftmax(in.Out.Heatmaps), spatialLogSoftmax(in.Tensors[key])
+			pT := graph.Exp(logT)
+			kl := graph.ReduceSum(graph.Mul(pT, graph.Sub(logT, logS)), 1) // [N, K]
+			return graph.ReduceAllMean(graph.Mul(kl, in.Tensors[TensorWeights]))
+		},
+	}
+}
+
+// spatialLogSoftmax returns the log-softmax over the pixels of an [N, h, w, K] map, as [N, h·w, K].
+func spatialLogSoftmax(maps *graph.Node) *graph.Node {
+	d := maps.Shape().Dimensions
+	return graph.LogSoftmax(graph.Reshape(maps, d[0], d[1]*d[2], d[3]), 1)
+}
+
+// SoftArgmax returns the expectation of the spatial softmax of [N, h, w, K] logits, in
+// input-crop pixels of codec c: x and y, each [N, K]. It is codec.Codec's Integral decoding
+// inside a graph.
+func SoftArgmax(logits *graph.Node, c *codec.Codec) (x, y *graph.Node) {
+	d := logits.Shape().Dimensions
+	n, h, w, k := d[0], d[1], d[2], d[3]
+	p := graph.Softmax(graph.Reshape(logits, n, h*w, k), 1)
+	grid := shapes.Make(logits.DType(), h, w)
+	sx, sy := c.InputPerHeatPixel()
+	xs := graph.Reshape(graph.MulScalar(graph.Iota(logits.Graph(), grid, 1), sx), 1, h*w, 1)
+	ys := graph.Reshape(graph.MulScalar(graph.Iota(logits.Graph(), grid, 0), sy), 1, h*w, 1)
+	return graph.ReduceSum(graph.Mul(p, xs), 1), graph.ReduceSum(graph.Mul(p, ys), 1)
+}
 
 // HeatmapMSE is MMPose's KeypointMSELoss with target weights against the GT heatmaps: the mean
 // over batch, pixels and joints of weight·(prediction − target)².
@@ -200,6 +268,8 @@ func batchTensor(b *topdown.Batch, name string) (topdown.Tensor, error) {
 		t = b.Heatmaps
 	case TensorWeights:
 		t = b.Weights
+	case TensorKeypoints:
+		t = b.Keypoints
 	case TensorLocationMaps:
 		t = b.LocationMaps
 	case TensorLocationWeights:

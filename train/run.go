@@ -94,12 +94,15 @@ type Options struct {
 
 // Summary is what a finished run reports.
 type Summary struct {
-	Steps     int
-	Loss      float64
-	BestAP    float64
-	Val       *eval.COCOStats
-	Elapsed   time.Duration
-	ImgPerSec float64
+	Steps  int
+	Loss   float64
+	BestAP float64
+	Val    *eval.COCOStats
+	// ValPCK is the last validation's PCK@0.1 (box-normalised) and ValSwap its left/right swap
+	// rate of limb joints (eval.LeftRight).
+	ValPCK, ValSwap float64
+	Elapsed         time.Duration
+	ImgPerSec       float64
 }
 
 // ErrNaN is wrapped by the error of a run whose loss became NaN or infinite.
@@ -130,7 +133,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	}
 	loss := opts.Loss
 	if loss == nil {
-		loss = HeatmapLoss()
+		c, err := cfg.NewCodec()
+		if err != nil {
+			return sum, fmt.Errorf("config: %w", err)
+		}
+		loss = SupervisedLoss(c)
 	}
 	names, err := loss.Needs()
 	if err != nil {
@@ -269,7 +276,16 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		if err := dataset.WriteResults(filepath.Join(opts.OutDir, ValResultsFile), results); err != nil {
 			return nil, err
 		}
-		return &rep.Stats, mlog.write(Record{Step: step, Val: statsMap(rep.Stats)})
+		val := statsMap(rep.Stats)
+		if sum.ValPCK, sum.ValSwap, err = pckAndSwap(valSplit.Data, results); err != nil {
+			return nil, err
+		}
+		for key, v := range map[string]float64{ValPCKKey: sum.ValPCK, ValSwapKey: sum.ValSwap} {
+			if !math.IsNaN(v) { // undefined without labelled joints; JSON has no NaN
+				val[key] = v
+			}
+		}
+		return &rep.Stats, mlog.write(Record{Step: step, Val: val})
 	}
 
 	bar := progress.New(opts.Progress, cfg.Steps-start, cfg.Name)
@@ -413,6 +429,26 @@ func batchLabels(b *topdown.Batch, loss *Loss, names []string, step int) ([]*ten
 }
 
 // statsMap returns the COCO numbers by name for the metrics log.
+// Keys of the validation record beside the COCO stats: PCK@0.1 normalised by the box's longer
+// side, and the left/right swap rate of limb joints.
+const (
+	ValPCKKey  = "PCK@0.1"
+	ValSwapKey = "LRswap"
+)
+
+// pckAndSwap returns the PCK@0.1 (box-normalised) and the left/right swap rate of results on gt.
+func pckAndSwap(gt *dataset.Dataset, results []dataset.Result) (pck, swap float64, err error) {
+	pairs, err := eval.PairResults(gt, results)
+	if err != nil {
+		return 0, 0, err
+	}
+	lr, err := eval.LeftRight(pairs, gt, eval.PCKConfig{Alpha: 0.1, Norm: eval.NormBox})
+	if err != nil {
+		return 0, 0, err
+	}
+	return lr.All.PCK, lr.All.SwapRate, nil
+}
+
 func statsMap(s eval.COCOStats) map[string]float64 {
 	return map[string]float64{
 		"AP": s.AP, "AP50": s.AP50, "AP75": s.AP75, "APm": s.APm, "APl": s.APl,

@@ -26,7 +26,7 @@ func runCrops(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	n := fs.Int("n", 16, "number of samples")
 	seed := fs.Uint64("seed", 1, "seed of the order and of the augmentation")
 	augment := fs.Bool("augment", false, "apply the default training augmentation (flip, half body, shift, scale, rotation)")
-	kind := fs.String("codec", "udp", "heatmap convention: msra, unbiased or udp")
+	kind := fs.String("codec", "udp", "heatmap convention: msra, unbiased, udp or integral")
 	input := fs.String("input", "256x192", "network input `HxW`; heatmaps are a quarter of it")
 	sigma := fs.Float64("sigma", 2, "gaussian sigma in heatmap pixels")
 	if err := parseFlags(fs, args); err != nil {

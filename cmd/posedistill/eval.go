@@ -61,6 +61,20 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := eval.WriteCOCOKeypointTable(stdout, rep.Keypoints); err != nil {
 		return err
 	}
+	pairs, err := eval.PairResults(gt, results)
+	if err != nil {
+		return fmt.Errorf("pair %s with %s: %w", *dtPath, *gtPath, err)
+	}
+	if p.Sigmas == nil || len(p.Sigmas) == skeleton.COCO17().NumJoints() {
+		lr, err := eval.LeftRight(pairs, gt, eval.PCKConfig{Alpha: 0.1, Norm: eval.NormBox})
+		if err != nil {
+			return fmt.Errorf("evaluate %s: %w", *dtPath, err)
+		}
+		fmt.Fprintf(stdout, "\nLeft/right diagnosis of %d people (PCK normalised by the box's longer side; facing from the annotations' joints_3d):\n", len(pairs))
+		if err := eval.WriteLeftRightTable(stdout, lr, 0.1); err != nil {
+			return err
+		}
+	}
 	if *jsonPath != "" {
 		b, err := json.MarshalIndent(rep.Stats, "", "  ")
 		if err != nil {

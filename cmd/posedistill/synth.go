@@ -35,6 +35,8 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	sheet := fs.Int("sheet", 16, "images on the contact sheet (0: none)")
 	photos := fs.String("backgrounds", "", "directory of JPEG/PNG photographs WITHOUT people, used as backgrounds")
 	photoFrac := fs.Float64("photo-fraction", 0.5, "with --backgrounds: fraction of images on a photograph")
+	backViews := fs.Float64("back-views", synth.DefaultBackViews, "share of people seen from behind (0 to 1)")
+	limbClutter := fs.Bool("limb-clutter", false, "add thin poles shaped like limbs to the clutter (harder data)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -55,6 +57,13 @@ func runSynth(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	if opt.MinHeight, opt.MaxHeight, err = parseFloatRange(*height); err != nil {
 		return bad(fmt.Errorf("--person-height: %w", err))
+	}
+	if !(*backViews >= 0 && *backViews <= 1) {
+		return bad(fmt.Errorf("--back-views %g: want a share between 0 and 1", *backViews))
+	}
+	opt.BackViews, opt.LimbClutter = *backViews, *limbClutter
+	if *backViews == 0 {
+		opt.BackViews = -1 // none
 	}
 	switch *occl {
 	case "normal":

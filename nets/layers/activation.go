@@ -46,31 +46,31 @@ func Apply(act Activation, x *graph.Node) *graph.Node {
 
 // activate returns Apply(act, x); with custom set, ReLU and ReLU6 get a hand-written gradient (see
 // customGradient): v where the input is strictly inside the linear range (as PyTorch), else 0, from a
-// 0/1 mask made of the go backend's vectorized ops only (sign, max, multiply): three element-wise
-// passes for ReLU and five for ReLU6, where GoMLX derives Max and Min through sign indicators in about
-// five passes each. The mask is computed from the identity-wrapped input, so that the input keeps a
-// single consumer (an identity node copies an input that has others).
+// 0/1 mask made of the go backend's vectorized ops only. The mask is read off the output r, which has
+// the same linear range (0 < r for ReLU, 0 < r < 6 for ReLU6): sign(r) for ReLU and sign(r·(6 − r)) for
+// ReLU6 (r·(6 − r) ≥ 0 there), two and four element-wise passes with the multiply by v, where GoMLX
+// derives Max and Min through sign indicators in about five passes each. Reading the output keeps the
+// input with a single consumer (an identity node copies an input that has others).
 func activate(act Activation, x *graph.Node, custom bool) *graph.Node {
 	if !custom || (act != ReLU && act != ReLU6) {
 		return Apply(act, x)
 	}
-	var in *graph.Node // the wrapped input
 	forward := func(inputs []*graph.Node, zero *graph.Node) *graph.Node {
-		in = inputs[0]
-		y := graph.Max(in, zero)
+		y := graph.Max(inputs[0], zero)
 		if act == ReLU6 {
 			y = graph.Min(y, graph.AddScalar(zero, 6))
 		}
 		return y
 	}
+	var r *graph.Node // the output, set before GoMLX calls backward
 	backward := func(_ []*graph.Node, v *graph.Node) []*graph.Node {
-		inside := in // ReLU: x > 0
+		inside := r // ReLU: r > 0
 		if act == ReLU6 {
-			// 0 < x < 6 ⟺ x·(6 − x) > 0
-			inside = graph.Mul(in, graph.Sub(graph.Scalar(in.Graph(), in.DType(), 6), in))
+			// 0 < r < 6 ⟺ r·(6 − r) > 0
+			inside = graph.Mul(r, graph.Sub(graph.Scalar(r.Graph(), r.DType(), 6), r))
 		}
-		mask := graph.Sign(graph.MaxScalar(inside, 0))
-		return []*graph.Node{graph.Mul(v, mask)}
+		return []*graph.Node{graph.Mul(v, graph.Sign(inside))}
 	}
-	return customGradient([]*graph.Node{x}, forward, backward)
+	r = customGradient([]*graph.Node{x}, forward, backward)
+	return r
 }

@@ -53,6 +53,11 @@ func convDense(w window, x, kernel *graph.Node, custom bool) *graph.Node {
 // convDepthwise is a depthwise convolution of x [N, H, W, C] by kernel [kh, kw, 1, C]: the sum of the
 // taps, each scaled by its per-channel weight.
 func convDepthwise(w window, x, kernel *graph.Node, custom bool) *graph.Node {
+	if nativeDepthwise(x.Graph()) {
+		if y := convDepthwiseNative(w, x, kernel, custom); y != nil {
+			return y
+		}
+	}
 	xd := x.Shape().Dimensions
 	c := xd[3]
 	g := newGrid(w, xd[0], xd[1], xd[2])

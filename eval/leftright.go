@@ -1,0 +1,227 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/skeleton"
+)
+
+// Facing is which way a person's torso faces the camera.
+type Facing int
+
+const (
+	// FacingUnknown: the annotation has no usable 3D joints.
+	FacingUnknown Facing = iota
+	// FacingFront: the chest is turned towards the camera (within 60°).
+	FacingFront
+	// FacingBack: the back is turned towards the camera (within 60°).
+	FacingBack
+	// FacingProfile: everything between, a side view.
+	FacingProfile
+	numFacings
+)
+
+// String returns the facing's lower-case name.
+func (f Facing) String() string {
+	switch f {
+	case FacingFront:
+		return "front"
+	case FacingBack:
+		return "back"
+	case FacingProfile:
+		return "profile"
+	}
+	return "unknown"
+}
+
+// Facings lists the known facings in report order.
+func Facings() []Facing { return []Facing{FacingFront, FacingProfile, FacingBack} }
+
+// FacingOf classifies a person by its 3D joints (x, y, z in camera coordinates, the joints of
+// skeleton.H36M17 first, as posedistill's synthetic annotations store them): the torso's forward
+// direction, (left shoulder − right shoulder) × (neck − pelvis), against the direction from the
+// person to the camera.
+func FacingOf(joints3D []float64) Facing {
+	h := skeleton.H36M17()
+	if len(joints3D) < 3*h.NumJoints() {
+		return FacingUnknown
+	}
+	at := func(name string) [3]float64 {
+		i := 3 * h.Index(name)
+		return [3]float64{joints3D[i], joints3D[i+1], joints3D[i+2]}
+	}
+	sub := func(a, b [3]float64) [3]float64 { return [3]float64{a[0] - b[0], a[1] - b[1], a[2] - b[2]} }
+	across := sub(at("left_shoulder"), at("right_shoulder"))
+	pelvis := at("pelvis")
+	up := sub(at("neck"), pelvis)
+	fwd := [3]float64{
+		across[1]*up[2] - across[2]*up[1],
+		across[2]*up[0] - across[0]*up[2],
+		across[0]*up[1] - across[1]*up[0],
+	}
+	toCam := [3]float64{-pelvis[0], -pelvis[1], -pelvis[2]}
+	nf := math.Sqrt(fwd[0]*fwd[0] + fwd[1]*fwd[1] + fwd[2]*fwd[2])
+	nc := math.Sqrt(toCam[0]*toCam[0] + toCam[1]*toCam[1] + toCam[2]*toCam[2])
+	if !(nf > 0 && nc > 0) {
+		return FacingUnknown
+	}
+	cos := (fwd[0]*toCam[0] + fwd[1]*toCam[1] + fwd[2]*toCam[2]) / (nf * nc)
+	switch {
+	case cos > 0.5:
+		return FacingFront
+	case cos < -0.5:
+		return FacingBack
+	}
+	return FacingProfile
+}
+
+// LeftRightStats counts left/right confusions among some people.
+type LeftRightStats struct {
+	// People counts the people with at least one labelled left/right limb pair.
+	People int
+	// Joints counts the limb joints judged (both sides of their pair labelled, a prediction
+	// present); Swapped those whose prediction lies nearer the opposite side's joint than its own.
+	Joints, Swapped int
+	// SwapRate is Swapped / Joints (NaN when no joint was judged): 0.5 is a coin toss.
+	SwapRate float64
+	// PCK is the PCK of all labelled joints of these people (same normalisation as the report).
+	PCK float64
+}
+
+// LeftRightReport is the left/right diagnosis of a set of predictions.
+type LeftRightReport struct {
+	// All is every person; ByFacing splits them by Facing (FacingUnknown when no 3D joints).
+	All      LeftRightStats
+	ByFacing map[Facing]LeftRightStats
+	// PerJoint is each joint's PCK over all people (the set's order).
+	PerJoint []float64
+	// Midpoint is the fraction of judged limb joints whose prediction lies nearer the midpoint of
+	// its left/right pair than the joint itself: the signature of a model that averages both sides.
+	Midpoint float64
+}
+
+// limbJoint reports whether COCO-17 joint name is a limb joint (shoulders down), the ones whose
+// side a model must tell from the body's facing.
+func limbJoint(name string) bool {
+	switch name {
+	case "nose", "left_eye", "right_eye", "left_ear", "right_ear":
+		return false
+	}
+	return true
+}
+
+// LeftRight diagnoses left/right confusions of pairs (from PairResults on gt, whose annotations
+// give each person's facing through their 3D joints) on the COCO-17 joints: the swap rate (a
+// left wrist predicted nearer the right wrist than the left, and so on for every limb joint), by
+// facing, with the PCK of cfg (Set is COCO-17 when nil).
+func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightReport, error) {
+	set := cfg.Set
+	if set == nil {
+		set = skeleton.COCO17()
+	}
+	flip := set.FlipIndex()
+	byID := make(map[int64]*dataset.Annotation, len(gt.Annotations))
+	for i := range gt.Annotations {
+		byID[gt.Annotations[i].ID] = &gt.Annotations[i]
+	}
+	groups := make([][]PCKPair, numFacings)
+	var stats [numFacings]LeftRightStats
+	rep := LeftRightReport{ByFacing: map[Facing]LeftRightStats{}}
+	var judged, nearMid int
+	for i, p := range pairs {
+		f := FacingUnknown
+		if a := byID[p.AnnotationID]; a != nil {
+			f = FacingOf(a.Joints3D)
+		}
+		groups[f] = append(groups[f], p)
+		if p.Pred == nil || len(p.GT) != 3*set.NumJoints() || len(p.Pred) != len(p.GT) {
+			if p.Pred != nil {
+				return rep, fmt.Errorf("left/right: pair %d: %d predicted and %d labelled values, want %d", i, len(p.Pred), len(p.GT), 3*set.NumJoints())
+			}
+			continue
+		}
+		counted := false
+		for j, name := range set.Joints {
+			o := flip[j]
+			if o == j || !limbJoint(name) || p.GT[3*j+2] <= 0 || p.GT[3*o+2] <= 0 {
+				continue
+			}
+			px, py := p.Pred[3*j], p.Pred[3*j+1]
+			own := math.Hypot(px-p.GT[3*j], py-p.GT[3*j+1])
+			other := math.Hypot(px-p.GT[3*o], py-p.GT[3*o+1])
+			mid := math.Hypot(px-(p.GT[3*j]+p.GT[3*o])/2, py-(p.GT[3*j+1]+p.GT[3*o+1])/2)
+			stats[f].Joints++
+			judged++
+			if other < own {
+				stats[f].Swapped++
+			}
+			if mid < own {
+				nearMid++
+			}
+			counted = true
+		}
+		if counted {
+			stats[f].People++
+		}
+	}
+	pckOf := func(ps []PCKPair) (PCKResult, error) {
+		if len(ps) == 0 {
+			return PCKResult{PCK: math.NaN()}, nil
+		}
+		return PCK(ps, cfg)
+	}
+	for f := range numFacings {
+		s := stats[f]
+		s.SwapRate = ratio(s.Swapped, s.Joints)
+		r, err := pckOf(groups[f])
+		if err != nil {
+			return rep, fmt.Errorf("left/right: %w", err)
+		}
+		s.PCK = r.PCK
+		if s.People > 0 || len(groups[f]) > 0 {
+			rep.ByFacing[Facing(f)] = s
+		}
+		rep.All.People += s.People
+		rep.All.Joints += s.Joints
+		rep.All.Swapped += s.Swapped
+	}
+	rep.All.SwapRate = ratio(rep.All.Swapped, rep.All.Joints)
+	all, err := pckOf(pairs)
+	if err != nil {
+		return rep, fmt.Errorf("left/right: %w", err)
+	}
+	rep.All.PCK, rep.PerJoint = all.PCK, all.PerJoint
+	rep.Midpoint = ratio(nearMid, judged)
+	return rep, nil
+}
+
+// WriteLeftRightTable writes the report as a small text table: PCK and swap rate for all people
+// and by facing, then the share of predictions nearer a pair's midpoint.
+func WriteLeftRightTable(w io.Writer, rep LeftRightReport, alpha float64) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%-8s %7s %9s %10s\n", "facing", "people", fmt.Sprintf("PCK@%g", alpha), "L/R swap")
+	row := func(name string, s LeftRightStats) {
+		fmt.Fprintf(&b, "%-8s %7d %9s %10s\n", name, s.People, fmtRate(s.PCK), fmtRate(s.SwapRate))
+	}
+	row("all", rep.All)
+	for _, f := range Facings() {
+		if s, ok := rep.ByFacing[f]; ok {
+			row(f.String(), s)
+		}
+	}
+	fmt.Fprintf(&b, "limb predictions nearer their left/right midpoint than their joint: %s\n", fmtRate(rep.Midpoint))
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// fmtRate formats a rate with three decimals, "—" when undefined.
+func fmtRate(v float64) string {
+	if math.IsNaN(v) {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", v)
+}

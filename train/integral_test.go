@@ -1,0 +1,84 @@
+package train
+
+import (
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/posedistill/posedistill/codec"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// The graph's soft-argmax, which integral regression trains, is the codec's Integral decoding,
+// which validation and prediction use: the same coordinates for random logits.
+func TestSoftArgmaxMatchesCodecDecode(t *testing.T) {
+	c, err := codec.New(codec.Integral, 48, 64, 12, 16, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, k = 2, 3
+	rng := rand.New(rand.NewPCG(1, 2))
+	logits := make([]float32, n*c.NumHeatPixels()*k)
+	for i := range logits {
+		logits[i] = float32(3 * rng.NormFloat64())
+	}
+	in := tensors.FromFlatDataAndDimensions(logits, n, c.HeatH, c.HeatW, k)
+	out := graph.MustExecOnceN(testBackend(t), func(x *graph.Node) []*graph.Node {
+		px, py := SoftArgmax(x, c)
+		return []*graph.Node{px, py}
+	}, in)
+	gx, gy := tensors.MustCopyFlatData[float32](out[0]), tensors.MustCopyFlatData[float32](out[1])
+	preds, err := c.DecodeBatch(logits, n, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		for j := range k {
+			p := preds[i][j]
+			if math.Abs(float64(gx[i*k+j])-p.X) > 1e-3 || math.Abs(float64(gy[i*k+j])-p.Y) > 1e-3 {
+				t.Errorf("sample %d joint %d: graph (%.4f, %.4f), codec (%.4f, %.4f)", i, j, gx[i*k+j], gy[i*k+j], p.X, p.Y)
+			}
+		}
+	}
+}
+
+// IntegralL1's gradient with respect to the logits agrees with central finite differences.
+func TestIntegralL1GradientMatchesFiniteDifferences(t *testing.T) {
+	c, err := codec.New(codec.Integral, 16, 16, 4, 4, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n, k = 2, 2
+	rng := rand.New(rand.NewPCG(3, 4))
+	logits := make([]float64, n*c.NumHeatPixels()*k)
+	for i := range logits {
+		logits[i] = rng.NormFloat64()
+	}
+	kps := []float64{3, 9, 2, 12.5, 1, 1, 7, 4, 2, 0.5, 14, 2}
+	weights := []float64{1, 0.5, 1, 1}
+	term := IntegralL1("l1", TensorKeypoints, c, nil)
+	lossAndGrad := func(x []float64) (float64, []float64) {
+		out := graph.MustExecOnceN(testBackend(t), func(l, kp, w *graph.Node) []*graph.Node {
+			v := term.Build(TermInputs{Out: nets.Outputs{Heatmaps: l}, Tensors: map[string]*graph.Node{TensorKeypoints: kp, TensorWeights: w}})
+			return []*graph.Node{v, graph.Gradient(v, l)[0]}
+		}, tensors.FromFlatDataAndDimensions(x, n, c.HeatH, c.HeatW, k),
+			tensors.FromFlatDataAndDimensions(kps, n, k, 3),
+			tensors.FromFlatDataAndDimensions(weights, n, k))
+		return tensors.MustCopyFlatData[float64](out[0])[0], tensors.MustCopyFlatData[float64](out[1])
+	}
+	_, grad := lossAndGrad(logits)
+	const h = 1e-6
+	for i := 0; i < len(logits); i += 3 {
+		plus, minus := append([]float64(nil), logits...), append([]float64(nil), logits...)
+		plus[i] += h
+		minus[i] -= h
+		lp, _ := lossAndGrad(plus)
+		lm, _ := lossAndGrad(minus)
+		fd := (lp - lm) / (2 * h)
+		if math.Abs(fd-grad[i]) > 1e-6+1e-4*math.Abs(fd) {
+			t.Errorf("logit %d: gradient %.8f, finite difference %.8f", i, grad[i], fd)
+		}
+	}
+}
