@@ -38,10 +38,10 @@ async function compare(args) {
 
 async function main() {
   if (process.argv[2] === '--compare') return compare(process.argv.slice(3));
-  const [modelPath, inputPath, dimsPath, outDir, iterArg, threadArg] = process.argv.slice(2);
+  const [modelPath, inputPath, dimsPath, outDir, iterArg, threadArg, optArg] = process.argv.slice(2);
   const iterations = parseInt(iterArg || '0', 10);
   const session = await ort.InferenceSession.create(modelPath, {
-    intraOpNumThreads: parseInt(threadArg || '2', 10), interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    intraOpNumThreads: parseInt(threadArg || '2', 10), interOpNumThreads: 1, graphOptimizationLevel: optArg || 'all',
   });
   const buf = fs.readFileSync(inputPath);
   const data = new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4);

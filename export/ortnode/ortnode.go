@@ -32,6 +32,12 @@ type Runner struct {
 	NodeModules string
 	// Threads is ONNX Runtime's intra-op thread count (0: 2, this project's reference machine).
 	Threads int
+	// Reference runs models with ONNX Runtime's graph optimizations off, so that every node
+	// computes what the ONNX specification says. With them on, a QDQ model's
+	// DequantizeLinear → op → QuantizeLinear units are fused into integer kernels (QLinearConv, …)
+	// that round differently: the right setting for speed, the wrong one for checking what a
+	// quantized model means.
+	Reference bool
 }
 
 // Find locates node ($POSEDISTILL_NODE, else node on PATH) and the node_modules folder holding
@@ -126,6 +132,14 @@ func (r *Runner) threads() int {
 	return r.Threads
 }
 
+// optimization returns ONNX Runtime's graph optimization level for the runner.
+func (r *Runner) optimization() string {
+	if r.Reference {
+		return "disabled"
+	}
+	return "all"
+}
+
 // node runs the node executable with args and returns its standard output.
 func (r *Runner) node(ctx context.Context, args []string) ([]byte, error) {
 	cmd := exec.CommandContext(ctx, r.Node, args...)
@@ -152,7 +166,7 @@ func (r *Runner) Run(ctx context.Context, modelPath string, input []float32, dim
 		return nil, fmt.Errorf("ortnode: %w", err)
 	}
 	stdout, err := r.node(ctx, []string{filepath.Join(dir, "ort.js"), modelPath, filepath.Join(dir, "input.f32"),
-		filepath.Join(dir, "dims.json"), outDir, strconv.Itoa(iterations), strconv.Itoa(r.threads())})
+		filepath.Join(dir, "dims.json"), outDir, strconv.Itoa(iterations), strconv.Itoa(r.threads()), r.optimization()})
 	if err != nil {
 		return nil, fmt.Errorf("run %s: %w", modelPath, err)
 	}

@@ -273,6 +273,7 @@ func exportQDQ(ctx context.Context, cfg train.Config, net *nets.Net, store *mode
 	if err != nil {
 		return err
 	}
+	runner.Reference = true // what the QDQ model means, not how fused integer kernels round it
 	// The check runs on a calibration crop: on inputs unlike the calibration data, activations
 	// saturate and the two integer implementations drift further apart.
 	p, err := q.Predictor(be)
