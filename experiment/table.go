@@ -28,6 +28,19 @@ type Stat struct {
 // String formats the statistic as "mean ± std" with three decimals.
 func (s Stat) String() string { return fmt.Sprintf("%.3f ± %.3f", s.Mean, s.Std) }
 
+// Cell formats the statistic for a table of runs over seeds: "mean ± std" with the given
+// decimals, the mean alone for one seed (a spread of one value is not a spread), and "—" where
+// there is no value (NaN, or pycocotools' −1 for an empty area range).
+func (s Stat) Cell(seeds, decimals int) string {
+	if math.IsNaN(s.Mean) || s.Mean < 0 {
+		return "—"
+	}
+	if seeds <= 1 {
+		return fmt.Sprintf("%.*f", decimals, s.Mean)
+	}
+	return fmt.Sprintf("%.*f ± %.*f", decimals, s.Mean, decimals, s.Std)
+}
+
 // Row is one variant of an experiment summarised over its seeds.
 type Row struct {
 	Variant                  string  `json:"variant"`
@@ -126,13 +139,13 @@ func TableRows(o *Outcome, studentPrefix string) [][]string {
 	line := func(name string, seeds int, st []Stat, pck, mp, pa *Stat, params, flops int64, lat float64) {
 		m, p, k := "—", "—", "—"
 		if mp != nil {
-			m, p = fmt.Sprintf("%.1f ± %.1f", mp.Mean, mp.Std), fmt.Sprintf("%.1f ± %.1f", pa.Mean, pa.Std)
+			m, p = mp.Cell(seeds, 1), pa.Cell(seeds, 1)
 		} else if pck != nil {
-			k = pck.String()
+			k = pck.Cell(seeds, 3)
 		}
 		row := []string{name, fmt.Sprint(seeds)}
 		for _, x := range st {
-			row = append(row, x.String())
+			row = append(row, x.Cell(seeds, 3))
 		}
 		rows = append(rows, append(row, k, m, p, fmt.Sprint(params), fmt.Sprintf("%.1f", float64(flops)/1e6), fmt.Sprintf("%.2f", lat)))
 	}
