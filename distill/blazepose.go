@@ -2,7 +2,6 @@ package distill
 
 import (
 	"context"
-	"fmt"
 	"math"
 
 	"github.com/gomlx/compute"
@@ -54,45 +53,27 @@ func (t *BlazePoseTeacher) Close() {}
 
 // Predict runs BlazePose on every crop (see BlazePoseTeacher for the conversion).
 func (t *BlazePoseTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
-	var out TeacherOutput
-	if len(images.Shape) != 4 || images.Shape[3] != 3 {
-		return out, fmt.Errorf("blazepose teacher: images shape %v", images.Shape)
-	}
-	n, h, w := images.Shape[0], images.Shape[1], images.Shape[2]
-	if h != t.Codec.InputH || w != t.Codec.InputW {
-		return out, fmt.Errorf("blazepose teacher: crops %dx%d, codec input %dx%d", w, h, t.Codec.InputW, t.Codec.InputH)
-	}
-	k := t.mapping.To.NumJoints()
-	hp := t.Codec.NumHeatPixels()
-	heat := make([]float32, n*hp*k)
 	var mask []float32
-	for i := range n {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		kps, seg, err := t.one(ctx, images.Data[i*h*w*3:(i+1)*h*w*3], h, w)
-		if err != nil {
-			return out, err
-		}
-		weights := make([]float32, k)
-		if err := t.Codec.Encode(kps, heat[i*hp*k:(i+1)*hp*k], weights); err != nil {
-			return out, fmt.Errorf("blazepose teacher: %w", err)
-		}
-		m, err := resizeNHWC(seg, 1, blazepose.InputSize, blazepose.InputSize, 1, heatH, heatW)
-		if err != nil {
-			return out, err
-		}
-		for j, v := range m {
-			m[j] = float32(1 / (1 + math.Exp(-float64(v))))
-		}
-		mask = append(mask, m...)
+	heat, err := keypointHeatmaps(ctx, "blazepose teacher", t.Codec, t.mapping.To.NumJoints(), images, heatH, heatW,
+		func(_ int, crop []float32, h, w int) ([]codec.Keypoint, []float64, error) {
+			kps, seg, err := t.one(ctx, crop, h, w)
+			if err != nil {
+				return nil, nil, err
+			}
+			m, err := resizeNHWC(seg, 1, blazepose.InputSize, blazepose.InputSize, 1, heatH, heatW)
+			if err != nil {
+				return nil, nil, err
+			}
+			for j, v := range m {
+				m[j] = float32(1 / (1 + math.Exp(-float64(v))))
+			}
+			mask = append(mask, m...)
+			return kps, nil, nil
+		})
+	if err != nil {
+		return TeacherOutput{}, err
 	}
-	var err error
-	if out.Heatmaps, err = resizeNHWC(heat, n, t.Codec.HeatH, t.Codec.HeatW, k, heatH, heatW); err != nil {
-		return out, err
-	}
-	out.Mask = mask
-	return out, nil
+	return TeacherOutput{Heatmaps: heat, Mask: mask}, nil
 }
 
 // one runs the landmark model on one normalised crop and returns its COCO-17 keypoints in crop

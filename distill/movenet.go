@@ -50,39 +50,11 @@ func (t *MoveNetTeacher) Close() {}
 
 // Predict runs MoveNet on every crop (see MoveNetTeacher for the conversion).
 func (t *MoveNetTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
-	var out TeacherOutput
-	if len(images.Shape) != 4 || images.Shape[3] != 3 {
-		return out, fmt.Errorf("movenet teacher: images shape %v", images.Shape)
-	}
-	n, h, w := images.Shape[0], images.Shape[1], images.Shape[2]
-	if h != t.Codec.InputH || w != t.Codec.InputW {
-		return out, fmt.Errorf("movenet teacher: crops %dx%d, codec input %dx%d", w, h, t.Codec.InputW, t.Codec.InputH)
-	}
-	k := t.mapping.To.NumJoints()
-	hp := t.Codec.NumHeatPixels()
-	heat := make([]float32, n*hp*k)
-	for i := range n {
-		if err := ctx.Err(); err != nil {
-			return out, err
-		}
-		kps, conf, err := t.one(ctx, images.Data[i*h*w*3:(i+1)*h*w*3], h, w)
-		if err != nil {
-			return out, err
-		}
-		weights := make([]float32, k)
-		hm := heat[i*hp*k : (i+1)*hp*k]
-		if err := t.Codec.Encode(kps, hm, weights); err != nil {
-			return out, fmt.Errorf("movenet teacher: %w", err)
-		}
-		for p := range hp {
-			for j := range k {
-				hm[p*k+j] *= float32(conf[j])
-			}
-		}
-	}
-	var err error
-	out.Heatmaps, err = resizeNHWC(heat, n, t.Codec.HeatH, t.Codec.HeatW, k, heatH, heatW)
-	return out, err
+	heat, err := keypointHeatmaps(ctx, "movenet teacher", t.Codec, t.mapping.To.NumJoints(), images, heatH, heatW,
+		func(_ int, crop []float32, h, w int) ([]codec.Keypoint, []float64, error) {
+			return t.one(ctx, crop, h, w)
+		})
+	return TeacherOutput{Heatmaps: heat}, err
 }
 
 // one runs MoveNet on one normalised crop and returns the student's joints in crop pixels (V 2

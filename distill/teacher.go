@@ -10,6 +10,7 @@ import (
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/posedistill/posedistill/codec"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/movenet"
 	"github.com/posedistill/posedistill/nets"
@@ -321,3 +322,43 @@ func (t heatmapTeacher) Predict(_ context.Context, images topdown.Tensor, _, _ i
 
 // Close releases nothing.
 func (heatmapTeacher) Close() {}
+
+// keypointHeatmaps is the Predict of a teacher that gives keypoints, not heatmaps (an imported
+// model): it checks that images [N, InputH, InputW, 3] are crops of codec c, asks each for its k
+// joints in crop pixels (and optionally their confidences, which scale each joint's gaussian),
+// encodes them with c and resizes the [N, HeatH, HeatW, k] result to heatH × heatW. name labels
+// errors.
+func keypointHeatmaps(ctx context.Context, name string, c *codec.Codec, k int, images topdown.Tensor, heatH, heatW int,
+	each func(i int, crop []float32, h, w int) ([]codec.Keypoint, []float64, error)) ([]float32, error) {
+	if len(images.Shape) != 4 || images.Shape[3] != 3 {
+		return nil, fmt.Errorf("%s: images shape %v", name, images.Shape)
+	}
+	n, h, w := images.Shape[0], images.Shape[1], images.Shape[2]
+	if h != c.InputH || w != c.InputW {
+		return nil, fmt.Errorf("%s: crops %dx%d, codec input %dx%d", name, w, h, c.InputW, c.InputH)
+	}
+	hp := c.NumHeatPixels()
+	heat := make([]float32, n*hp*k)
+	weights := make([]float32, k)
+	for i := range n {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		kps, conf, err := each(i, images.Data[i*h*w*3:(i+1)*h*w*3], h, w)
+		if err != nil {
+			return nil, err
+		}
+		hm := heat[i*hp*k : (i+1)*hp*k]
+		if err := c.Encode(kps, hm, weights); err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		if conf != nil {
+			for p := range hp {
+				for j := range k {
+					hm[p*k+j] *= float32(conf[j])
+				}
+			}
+		}
+	}
+	return resizeNHWC(heat, n, c.HeatH, c.HeatW, k, heatH, heatW)
+}
