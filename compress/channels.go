@@ -70,6 +70,11 @@ func newChannelGraph(net *nets.Net) (*channelGraph, error) {
 			for _, name := range l.Inputs {
 				out = append(out, g.atoms[name]...)
 			}
+		case nets.OpPad:
+			// The zero channels appended are a space of their own; pruning keeps the padding's
+			// channels as they are (a removed input channel would shift the zeros' position).
+			out = append(append([]int(nil), in...), g.newSpace(l.Name, l.Out-len(in))...)
+			g.lock(out)
 		default:
 			return nil, fmt.Errorf("layer %s: unknown op %q", l.Name, string(l.Op))
 		}
@@ -78,7 +83,7 @@ func newChannelGraph(net *nets.Net) (*channelGraph, error) {
 		}
 		g.atoms[l.Name] = out
 	}
-	for _, head := range []string{net.Heads.Heatmaps, net.Heads.Locations, net.Heads.Mask} {
+	for _, head := range append([]string{net.Heads.Heatmaps, net.Heads.Locations, net.Heads.Mask}, net.Heads.Extra...) {
 		if head != "" {
 			g.lock(g.atoms[head])
 		}

@@ -48,6 +48,9 @@ func BuildQuantized(scope *model.Scope, net *nets.Net, images *graph.Node, train
 	}
 	all = map[string]*graph.Node{nets.Input: input}
 	heads := map[string]bool{net.Heads.Heatmaps: true, net.Heads.Locations: true, net.Heads.Mask: true}
+	for _, name := range net.Heads.Extra {
+		heads[name] = true
+	}
 	quantLayer := func(s *model.Scope, l *nets.Layer, ins []*graph.Node, build func() *graph.Node) *graph.Node {
 		var restore func()
 		if spec.Weights && (l.Op == nets.OpConv || l.Op == nets.OpDeconv) {

@@ -111,6 +111,24 @@ func (b *onnxGraph) initializer(name string, values []float32, dims ...int) stri
 	return name
 }
 
+// int64Initializer adds an int64 vector constant and returns its name.
+func (b *onnxGraph) int64Initializer(name string, values ...int64) string {
+	name = b.unique(name)
+	raw := make([]byte, 8*len(values))
+	for i, v := range values {
+		for j := range 8 {
+			raw[8*i+j] = byte(uint64(v) >> (8 * j))
+		}
+	}
+	b.g.Initializer = append(b.g.Initializer, &protos.TensorProto{
+		Name: name, DataType: int32(protos.TensorProto_INT64), Dims: []int64{int64(len(values))}, RawData: raw,
+	})
+	return name
+}
+
+// extraName is the name of the ONNX output of the net's i-th extra head (nets.Heads.Extra).
+func extraName(i int) string { return fmt.Sprintf("extra%d", i) }
+
 func intsAttr(name string, v ...int) *protos.AttributeProto {
 	ints := make([]int64, len(v))
 	for i, x := range v {
@@ -176,6 +194,9 @@ func onnxModel(net *nets.Net, store *model.Store, opt ONNXOptions) (*protos.Mode
 	for _, reserved := range []string{nets.Input, "heatmaps", "locations", "mask"} {
 		b.names[reserved] = true // the graph's input and output names
 	}
+	for i := range net.Heads.Extra {
+		b.names[extraName(i)] = true
+	}
 	if opt.NCHW {
 		b.g.Input = []*protos.ValueInfoProto{tensorValue(nets.Input, batch, net.InputChannels, height, width)}
 	} else {
@@ -209,6 +230,9 @@ func onnxModel(net *nets.Net, store *model.Store, opt ONNXOptions) (*protos.Mode
 	}
 	heads := []struct{ name, layer string }{
 		{"heatmaps", net.Heads.Heatmaps}, {"locations", net.Heads.Locations}, {"mask", net.Heads.Mask},
+	}
+	for i, name := range net.Heads.Extra {
+		heads = append(heads, struct{ name, layer string }{extraName(i), name})
 	}
 	for _, hd := range heads {
 		if hd.layer == "" {
@@ -257,6 +281,9 @@ func (b *onnxGraph) layer(store *model.Store, opt ONNXOptions, l *nets.Layer, in
 			wName := b.weight(l.Name, f, kernelOIHW, opt.Int8Weights, 0, f.Dims[3], f.Dims[2], f.Dims[0], f.Dims[1])
 			bName := b.initializer(l.Name+".bias", f.Bias, f.Dims[3])
 			k, p, s := l.KernelSize(), (l.KernelSize()-1)/2, l.StrideSize()
+			if l.Pad == nets.PadValid {
+				p = 0
+			}
 			pads := intsAttr("pads", p, p, p, p)
 			if l.Pad == nets.PadSame {
 				pads = stringAttr("auto_pad", "SAME_UPPER") // TensorFlow's SAME: the odd row after
@@ -284,6 +311,10 @@ func (b *onnxGraph) layer(store *model.Store, opt ONNXOptions, l *nets.Layer, in
 		}
 	case nets.OpConcat:
 		out = b.node("Concat", name, ins, intAttr("axis", 1))
+	case nets.OpPad:
+		// NCHW: zeros after the channels (axis 1); pads are [begin of each axis, end of each axis].
+		pads := b.int64Initializer(l.Name+".pads", 0, 0, 0, 0, 0, int64(l.Out-in), 0, 0)
+		out = b.node("Pad", name, []string{ins[0], pads})
 	case nets.OpMaxPool:
 		k, p, s := l.KernelSize(), (l.KernelSize()-1)/2, l.StrideSize()
 		out = b.node("MaxPool", name, ins[:1], intsAttr("kernel_shape", k, k), intsAttr("strides", s, s), intsAttr("pads", p, p, p, p))

@@ -14,6 +14,7 @@ type Outputs struct {
 	Heatmaps  *graph.Node // [N, H/4, W/4, Joints]
 	Locations *graph.Node // [N, H/4, W/4, 3·Joints]: X maps of all joints, then Y, then Z
 	Mask      *graph.Node // [N, H/4, W/4, 1] segmentation logits
+	Extra     []*graph.Node // the Heads.Extra layers' outputs, in order
 }
 
 // Build adds the network to the graph of images [N, H, W, InputChannels] (float32, NHWC, normalized as
@@ -80,6 +81,9 @@ func BuildWith(scope *model.Scope, net *Net, images *graph.Node, training bool, 
 	if net.Heads.Mask != "" {
 		out.Mask = nodes[net.Heads.Mask]
 	}
+	for _, name := range net.Heads.Extra {
+		out.Extra = append(out.Extra, nodes[name])
+	}
 	return out, nil
 }
 
@@ -96,6 +100,9 @@ func buildLayer(scope *model.Scope, l *Layer, ins []*graph.Node, training, head 
 		c := layers.Conv(scope, ins[0]).Channels(l.Out).Kernel(l.KernelSize()).Stride(l.StrideSize()).
 			Groups(l.GroupCount()).Bias(l.Bias).BatchNorm(l.BN).Activation(l.Act).Training(training).
 			SamePadding(l.Pad == PadSame)
+		if l.Pad == PadValid {
+			c = c.Padding(0)
+		}
 		if head {
 			c = c.InitStd(HeadInitStd)
 		}
@@ -115,11 +122,23 @@ func buildLayer(scope *model.Scope, l *Layer, ins []*graph.Node, training, head 
 		return layers.Apply(l.Act, sum)
 	case OpConcat:
 		return graph.Concatenate(ins, 3)
+	case OpPad:
+		x := ins[0]
+		return graph.Pad(x, graph.ScalarZero(x.Graph(), x.DType()),
+			graph.PadAxis{}, graph.PadAxis{}, graph.PadAxis{}, graph.PadAxis{End: l.Out - x.Shape().Dimensions[3]})
 	}
 	panic(fmt.Sprintf("unknown op %q", string(l.Op)))
 }
 
-// has reports whether the layer called name is one of the heads.
+// has reports whether the layer called name is one of the heads (extra heads included).
 func (h Heads) has(name string) bool {
-	return name != "" && (name == h.Heatmaps || name == h.Locations || name == h.Mask)
+	if name == "" {
+		return false
+	}
+	for _, e := range h.Extra {
+		if name == e {
+			return true
+		}
+	}
+	return name == h.Heatmaps || name == h.Locations || name == h.Mask
 }

@@ -35,6 +35,10 @@ func (n *Net) Params() int64 {
 			channels[l.Name] = l.Out
 			continue
 		}
+		if l.Op == OpPad {
+			channels[l.Name] = l.Out
+			continue
+		}
 		if l.Op == OpAdd && len(l.Inputs) > 0 {
 			in = channels[l.Inputs[0]]
 		}

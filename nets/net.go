@@ -24,8 +24,12 @@ const (
 	OpConcat Op = "concat"
 	// OpUpsample doubles height and width with Resize interpolation.
 	OpUpsample Op = "upsample"
-	// OpMaxPool is a Kernel×Kernel max pooling with Stride and padding (Kernel−1)/2.
+	// OpMaxPool is a Kernel×Kernel max pooling with Stride and padding (Kernel−1)/2 (none for the
+	// 2×2 stride-2 pooling of imported TensorFlow models).
 	OpMaxPool Op = "maxpool"
+	// OpPad appends zero channels to its input up to Out channels (TensorFlow models' channel
+	// padding of a residual shortcut whose block widens the channels).
+	OpPad Op = "pad"
 )
 
 // Input is the name by which layers refer to the network's input image.
@@ -37,7 +41,7 @@ type Layer struct {
 	Name   string            `json:"name"`
 	Op     Op                `json:"op"`
 	Inputs []string          `json:"inputs"`           // names of earlier layers, or Input
-	Out    int               `json:"out,omitempty"`    // output channels (OpConv, OpDeconv)
+	Out    int               `json:"out,omitempty"`    // output channels (OpConv, OpDeconv, OpPad)
 	Kernel int               `json:"kernel,omitempty"` // kernel size (OpConv, OpMaxPool); 0 means 1
 	Stride int               `json:"stride,omitempty"` // stride (OpConv, OpMaxPool); 0 means 1
 	Groups int               `json:"groups,omitempty"` // channel groups (OpConv); 0 means 1
@@ -45,14 +49,21 @@ type Layer struct {
 	Bias   bool              `json:"bias,omitempty"`   // learned bias (OpConv / OpDeconv)
 	Act    layers.Activation `json:"act,omitempty"`
 	Resize layers.Resize     `json:"resize,omitempty"` // OpUpsample interpolation
-	// Pad is the padding of an OpConv: "" (Kernel−1)/2 on each side, or PadSame, TensorFlow's
-	// "SAME" (the same output size; a strided convolution of an even size pads only after it), for
-	// networks imported from TensorFlow models.
+	// Pad is the padding of an OpConv: "" (Kernel−1)/2 on each side, PadSame, TensorFlow's
+	// "SAME" (the same output size; a strided convolution of an even size pads only after it), or
+	// PadValid, none (any kernel size, even ones included), for networks imported from TensorFlow
+	// models.
 	Pad string `json:"pad,omitempty"`
 }
 
-// PadSame is Layer.Pad's TensorFlow "SAME" padding.
-const PadSame = "same"
+// Layer.Pad's paddings besides the default.
+const (
+	// PadSame is TensorFlow's "SAME" padding.
+	PadSame = "same"
+	// PadValid is no padding (TensorFlow's "VALID"): an imported model's 2×2 convolution of a 2×2
+	// feature map into one vector of landmarks.
+	PadValid = "valid"
+)
 
 // Heads names the layers whose outputs are the network's outputs. Heatmaps is required; the others
 // are empty when the network has no such output.
@@ -60,6 +71,11 @@ type Heads struct {
 	Heatmaps  string `json:"heatmaps"`            // [N, H/4, W/4, Joints] heatmaps
 	Locations string `json:"locations,omitempty"` // [N, H/4, W/4, 3·Joints]: X of every joint, then Y, then Z
 	Mask      string `json:"mask,omitempty"`      // [N, H/4, W/4, 1] person segmentation logits
+	// Extra names further outputs whose decoding is model-specific: an imported model's landmark
+	// vectors (BlazePose's 1×1×195 landmarks, 1×1×117 world landmarks, 1×1×1 pose flag), decoded
+	// by the model's own package. Training and compression keep them; the heatmap codec does not
+	// read them.
+	Extra []string `json:"extra,omitempty"`
 }
 
 // Net is a network description: a directed acyclic graph of layers in topological order (every layer's
@@ -128,6 +144,11 @@ func (n *Net) Shapes(inputH, inputW int) (map[string]Shape, error) {
 			return nil, fmt.Errorf("net %s: %s head %q has %d channels, want %d", n.Name, h.kind, h.name, s.C, want)
 		}
 	}
+	for _, name := range n.Heads.Extra {
+		if _, ok := shapes[name]; !ok || name == Input {
+			return nil, fmt.Errorf("net %s: extra head %q is not a layer", n.Name, name)
+		}
+	}
 	return shapes, nil
 }
 
@@ -166,17 +187,20 @@ func layerShape(l *Layer, shapes map[string]Shape) (Shape, error) {
 			return Shape{}, err
 		}
 		k, s, g := l.KernelSize(), l.StrideSize(), l.GroupCount()
-		if k < 1 || k > MaxKernel || s < 1 || s > MaxStride || g < 1 || l.Out < 1 || l.Out > MaxChannels || k%2 == 0 {
-			return Shape{}, fmt.Errorf("conv needs odd kernel in [1, %d], stride in [1, %d], groups ≥ 1, out in [1, %d] (got %d, %d, %d, %d)",
-				MaxKernel, MaxStride, MaxChannels, k, s, g, l.Out)
+		if k < 1 || k > MaxKernel || s < 1 || s > MaxStride || g < 1 || l.Out < 1 || l.Out > MaxChannels || (k%2 == 0 && l.Pad != PadValid) {
+			return Shape{}, fmt.Errorf("conv needs a kernel in [1, %d] (odd unless padding is %q), stride in [1, %d], groups ≥ 1, out in [1, %d] (got %d, %d, %d, %d)",
+				MaxKernel, PadValid, MaxStride, MaxChannels, k, s, g, l.Out)
 		}
-		if l.Pad != "" && l.Pad != PadSame {
-			return Shape{}, fmt.Errorf("conv padding %q: want \"\" or %q", l.Pad, PadSame)
+		if l.Pad != "" && l.Pad != PadSame && l.Pad != PadValid {
+			return Shape{}, fmt.Errorf("conv padding %q: want \"\", %q or %q", l.Pad, PadSame, PadValid)
 		}
 		if in.C%g != 0 || l.Out%g != 0 {
 			return Shape{}, fmt.Errorf("%d input and %d output channels do not split into %d groups", in.C, l.Out, g)
 		}
 		p := (k - 1) / 2
+		if l.Pad == PadValid {
+			p = 0
+		}
 		out := Shape{(in.H+2*p-k)/s + 1, (in.W+2*p-k)/s + 1, l.Out}
 		if out.H < 1 || out.W < 1 {
 			return Shape{}, fmt.Errorf("input %dx%d too small", in.H, in.W)
@@ -188,11 +212,24 @@ func layerShape(l *Layer, shapes map[string]Shape) (Shape, error) {
 			return Shape{}, err
 		}
 		k, s := l.KernelSize(), l.StrideSize()
-		if k < 1 || k > MaxKernel || s < 1 || s > MaxStride || k%2 == 0 {
-			return Shape{}, fmt.Errorf("maxpool needs odd kernel in [1, %d] and stride in [1, %d] (got %d, %d)", MaxKernel, MaxStride, k, s)
+		if k < 1 || k > MaxKernel || s < 1 || s > MaxStride || (k%2 == 0 && k != s) {
+			return Shape{}, fmt.Errorf("maxpool needs a kernel in [1, %d], odd or equal to the stride, and stride in [1, %d] (got %d, %d)", MaxKernel, MaxStride, k, s)
 		}
 		p := (k - 1) / 2
-		return Shape{(in.H+2*p-k)/s + 1, (in.W+2*p-k)/s + 1, in.C}, nil
+		out := Shape{(in.H+2*p-k)/s + 1, (in.W+2*p-k)/s + 1, in.C}
+		if out.H < 1 || out.W < 1 {
+			return Shape{}, fmt.Errorf("input %dx%d too small", in.H, in.W)
+		}
+		return out, nil
+	case OpPad:
+		in, err := one()
+		if err != nil {
+			return Shape{}, err
+		}
+		if l.Out < in.C || l.Out > MaxChannels {
+			return Shape{}, fmt.Errorf("pad needs out in [%d, %d] (its input's channels and up), got %d", in.C, MaxChannels, l.Out)
+		}
+		return Shape{in.H, in.W, l.Out}, nil
 	case OpDeconv:
 		in, err := one()
 		if err != nil {
