@@ -11,9 +11,9 @@ import (
 // Outputs are the graph nodes of a network's heads; Locations and Mask are nil when the network has
 // no such head.
 type Outputs struct {
-	Heatmaps  *graph.Node // [N, H/4, W/4, Joints]
-	Locations *graph.Node // [N, H/4, W/4, 3·Joints]: X maps of all joints, then Y, then Z
-	Mask      *graph.Node // [N, H/4, W/4, 1] segmentation logits
+	Heatmaps  *graph.Node   // [N, H/4, W/4, Joints]
+	Locations *graph.Node   // [N, H/4, W/4, 3·Joints]: X maps of all joints, then Y, then Z
+	Mask      *graph.Node   // [N, H/4, W/4, 1] segmentation logits
 	Extra     []*graph.Node // the Heads.Extra layers' outputs, in order
 }
 
