@@ -1,0 +1,199 @@
+package tflite
+
+import (
+	"context"
+	"errors"
+	"math"
+	"testing"
+	"time"
+
+	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/nets"
+)
+
+// importBlazePose imports the BlazePose landmark model at path: heatmaps are output 3, the
+// segmentation output 2.
+func importBlazePose(t testing.TB, path string) (*Network, *NetPart) {
+	t.Helper()
+	m, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := NewNetwork(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	part, err := net.ImportNet("blazepose", 3, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return net, part
+}
+
+// TestImportNetBlazePose translates each BlazePose landmark model into a nets.Net and checks, on
+// a crop of a real photo, that the network built by package nets from the description and the
+// imported weights gives the model's five outputs as the constant-graph translation and as
+// TFLite itself (XNNPACK, WebAssembly build) do.
+func TestImportNetBlazePose(t *testing.T) {
+	if testing.Short() {
+		t.Skip("model comparison skipped in -short mode")
+	}
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := wasmDir(t)
+	for _, model := range []string{modelstore.PoseLandmarkLite, modelstore.PoseLandmarkFull, modelstore.PoseLandmarkHeavy} {
+		t.Run(model, func(t *testing.T) {
+			path := blazePoseFile(t, model)
+			net, part := importBlazePose(t, path)
+			counts := map[nets.Op]int{}
+			for _, l := range part.Net.Layers {
+				counts[l.Op]++
+			}
+			t.Logf("%d layers %v, %d variables, %.2fM parameters", len(part.Net.Layers), counts, len(part.Weights), float64(part.Net.Params())/1e6)
+			if part.Net.Joints != 39 || len(part.Net.Heads.Extra) != 3 {
+				t.Fatalf("joints %d, extra heads %v: want 39 and the landmarks, flag and world landmarks", part.Net.Joints, part.Net.Heads.Extra)
+			}
+			store, err := part.NewStore()
+			if err != nil {
+				t.Fatal(err)
+			}
+			nr, err := NewNetRunner(be, part, store)
+			if err != nil {
+				t.Fatal(err)
+			}
+			input := personCrop(t, 256)
+			got, err := nr.Run(context.Background(), input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r, err := NewRunner(be, net)
+			if err != nil {
+				t.Fatal(err)
+			}
+			graphOuts, err := r.Run(context.Background(), input)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tfl := runWASM(t, dir, path, input, 1)
+			for i, out := range net.Outputs() {
+				for _, ref := range []struct {
+					name string
+					v    []float32
+				}{{"graph", graphOuts[i]}, {"tflite", tfl.Values[i]}} {
+					if len(got[i]) != len(ref.v) {
+						t.Fatalf("%s: %d values, %s has %d", out.Name, len(got[i]), ref.name, len(ref.v))
+					}
+					diff, scale := maxAbsDiff(got[i], ref.v)
+					t.Logf("%s %v: max |nets − %s| = %.3g (max %.3g)", out.Name, out.Shape, ref.name, diff, scale)
+					// As TestAgainstTFLiteWASM: float32 sums in a different order drift by ~1e-4
+					// relative on the large segmentation logits.
+					if diff > 5e-4*math.Max(1, scale) {
+						t.Errorf("%s: nets differs from %s by %.3g", out.Name, ref.name, diff)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestImportNetErrors checks that models the description cannot express are refused by name.
+func TestImportNetErrors(t *testing.T) {
+	path := blazePoseFile(t, modelstore.PoseDetection)
+	m, err := ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net, err := NewNetwork(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := net.ImportNet("detector", 0, -1); !errors.Is(err, ErrUnsupported) {
+		t.Errorf("the detector (DEPTH_TO_SPACE, CONCATENATION): error %v, want ErrUnsupported", err)
+	} else {
+		t.Log(err)
+	}
+	lm := blazePoseFile(t, modelstore.PoseLandmarkLite)
+	lmm, err := ReadFile(lm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lmNet, err := NewNetwork(lmm)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, heads := range [][2]int{{5, 2}, {3, 3}, {-1, 2}} {
+		if _, err := lmNet.ImportNet("x", heads[0], heads[1]); err == nil {
+			t.Errorf("heads %v: no error", heads)
+		}
+	}
+	if _, err := lmNet.ImportNet("x", 0, 2); err == nil {
+		t.Error("landmarks (195 channels, 1×1) as the heatmap head: no error")
+	}
+}
+
+// BenchmarkImportedNet times each BlazePose landmark model as the constant graph (Runner, the
+// translation before the import) and as the imported description built by nets (NetRunner),
+// alternating in rounds on the same photo crop; nets/graph is the median of the per-round ratios
+// of the medians of 3 inferences (wall clock and process CPU time). Run with -benchtime=1x.
+func BenchmarkImportedNet(b *testing.B) {
+	const rounds, per = 5, 3
+	be, err := backend.New("go")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, model := range []string{modelstore.PoseLandmarkLite, modelstore.PoseLandmarkFull, modelstore.PoseLandmarkHeavy} {
+		b.Run(model, func(b *testing.B) {
+			path := blazePoseFile(b, model)
+			input := personCrop(b, 256)
+			net, part := importBlazePose(b, path)
+			store, err := part.NewStore()
+			if err != nil {
+				b.Fatal(err)
+			}
+			nr, err := NewNetRunner(be, part, store)
+			if err != nil {
+				b.Fatal(err)
+			}
+			gr, err := NewRunner(be, net)
+			if err != nil {
+				b.Fatal(err)
+			}
+			runs := map[string]func() error{
+				"graph": func() error { _, err := gr.Run(context.Background(), input); return err },
+				"nets":  func() error { _, err := nr.Run(context.Background(), input); return err },
+			}
+			timed := func(run func() error) (wall, cpu float64) {
+				var ms, cms []float64
+				for range per {
+					start, c0 := time.Now(), cpuTime(b)
+					if err := run(); err != nil {
+						b.Fatal(err)
+					}
+					ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+					cms = append(cms, float64((cpuTime(b)-c0).Microseconds())/1000)
+				}
+				return median(ms), median(cms)
+			}
+			timed(runs["graph"])
+			timed(runs["nets"])
+			for b.Loop() {
+				var gMs, gCPU, nMs, nCPU, ratios, cpuRatios []float64
+				for range rounds {
+					gm, gc := timed(runs["graph"])
+					nm, nc := timed(runs["nets"])
+					gMs, gCPU, nMs, nCPU = append(gMs, gm), append(gCPU, gc), append(nMs, nm), append(nCPU, nc)
+					ratios, cpuRatios = append(ratios, nm/gm), append(cpuRatios, nc/gc)
+				}
+				b.ReportMetric(median(gMs), "graph-ms")
+				b.ReportMetric(median(gCPU), "graph-cpu-ms")
+				b.ReportMetric(median(nMs), "nets-ms")
+				b.ReportMetric(median(nCPU), "nets-cpu-ms")
+				b.ReportMetric(median(ratios), "nets/graph")
+				b.ReportMetric(median(cpuRatios), "nets/graph-cpu")
+			}
+		})
+	}
+}
