@@ -24,10 +24,6 @@ const (
 	tapsByPad
 	// tapsBySlice builds taps as strided Slices of the padded input.
 	tapsBySlice
-	// tapsByLayers hands regular and depthwise convolutions (equal strides, no dilation) to the
-	// lowering of package nets/layers that built networks and the TF.js importer use (see
-	// layersConv); the others keep the default.
-	tapsByLayers
 )
 
 // crop returns the Pad configuration that takes n values starting at index from of an axis of

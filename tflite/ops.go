@@ -279,14 +279,7 @@ func (b *builder) conv(op Operator, x *graph.Node, depthwise bool) (*graph.Node,
 		paddings = [][2]int{samePadding(xd[1], kd[1], sh, dh), samePadding(xd[2], kd[2], sw, dw)}
 	}
 	var y *graph.Node
-	layered := false
-	if b.net.taps == tapsByLayers && !b.net.NativeConv {
-		if y, layered, err = b.layersConv(op, x, xd, kd, sh, sw, dh, dw, paddings, depthwise); err != nil {
-			return nil, err
-		}
-	}
 	switch {
-	case layered:
 	case b.net.NativeConv:
 		y = graph.ConvGeneral(x, k, axes, []int{sh, sw}, paddings, nil, []int{dh, dw}, groups, 1)
 	case depthwise && kd[3] == xd[3] && dh == 1 && dw == 1 && b.net.taps == tapsByCrop &&
