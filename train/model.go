@@ -1,7 +1,9 @@
 package train
 
 import (
+	"encoding/json"
 	"fmt"
+	"os"
 
 	"github.com/posedistill/posedistill/codec"
 	"github.com/posedistill/posedistill/nets"
@@ -9,10 +11,17 @@ import (
 	"github.com/posedistill/posedistill/topdown"
 )
 
-// Net builds the configured architecture for the COCO-17 keypoints.
+// Net builds the configured architecture for the COCO-17 keypoints, or reads the configured
+// network description file.
 func (c *Config) Net() (*nets.Net, error) {
 	m := c.Model
 	joints := skeleton.COCO17().NumJoints()
+	if m.File != "" {
+		if m.Width != 0 || m.HeadChannels != 0 || m.Depth != 0 || m.DeconvHead {
+			return nil, fmt.Errorf("a network description file (%s) takes no options", m.File)
+		}
+		return readNetFile(m.File)
+	}
 	switch m.Arch {
 	case "mobilenetv2":
 		return nets.MobileNetV2Pose(nets.MobileNetV2Options{Width: m.Width, Joints: joints, HeadChannels: m.HeadChannels, DeconvHead: m.DeconvHead})
@@ -73,4 +82,24 @@ func (c *Config) SampleConfigWith(training bool, t TargetsConfig) (topdown.Confi
 		sc.Augment = &aug
 	}
 	return sc, sc.Validate()
+}
+
+// readNetFile reads a network description (nets.Net as JSON) and validates it.
+func readNetFile(path string) (*nets.Net, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("network description: %w", err)
+	}
+	var net nets.Net
+	if err := json.Unmarshal(b, &net); err != nil {
+		return nil, fmt.Errorf("network description %s: %w", path, err)
+	}
+	if len(net.Layers) == 0 {
+		return nil, fmt.Errorf("network description %s: no layers", path)
+	}
+	m := max(1, net.InputMultiple)
+	if _, err := net.Shapes(m, m); err != nil {
+		return nil, fmt.Errorf("network description %s: %w", path, err)
+	}
+	return &net, nil
 }

