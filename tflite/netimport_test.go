@@ -4,10 +4,14 @@ import (
 	"context"
 	"errors"
 	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/export"
+	"github.com/posedistill/posedistill/export/ortnode"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
 )
@@ -195,5 +199,59 @@ func BenchmarkImportedNet(b *testing.B) {
 				b.ReportMetric(median(cpuRatios), "nets/graph-cpu")
 			}
 		})
+	}
+}
+
+// TestImportNetONNX round-trips BlazePose lite: import → nets.Net → ONNX export (package export)
+// → ONNX Runtime, whose five outputs (heatmaps, mask and the extra heads: landmarks, pose flag,
+// world landmarks) must be the TFLite model's on a real photo, as the constant graph computes
+// them.
+func TestImportNetONNX(t *testing.T) {
+	ort, err := ortnode.Find()
+	if err != nil {
+		t.Skip(err)
+	}
+	path := blazePoseFile(t, modelstore.PoseLandmarkLite)
+	net, part := importBlazePose(t, path)
+	store, err := part.NewStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	onnx, err := export.ONNX(part.Net, store, export.ONNXOptions{Height: 256, Width: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := filepath.Join(t.TempDir(), "blazepose-lite.onnx")
+	if err := os.WriteFile(file, onnx, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	input := personCrop(t, 256)
+	res, err := ort.Run(context.Background(), file, input, []int{1, 256, 256, 3}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRunner(be, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := r.Run(context.Background(), input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Model outputs: landmarks, flag, mask, heatmaps, world landmarks.
+	for i, name := range []string{"extra0", "extra1", "mask", "heatmaps", "extra2"} {
+		got, ok := res.Outputs[name]
+		if !ok {
+			t.Fatalf("ONNX Runtime outputs %v, no %q", res.Dims, name)
+		}
+		diff, scale := maxAbsDiff(got, want[i])
+		t.Logf("%s %v: max |onnxruntime − tflite graph| %.3g (max %.3g)", name, res.Dims[name], diff, scale)
+		if len(got) != len(want[i]) || diff > 5e-4*math.Max(1, scale) {
+			t.Errorf("%s: ONNX Runtime differs by %.3g", name, diff)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/train"
 )
 
 // runModels prints the catalog of architectures with their parameter and GFLOP counts at an input
@@ -19,8 +20,12 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) > 0 && args[0] == "fetch" {
 		return runModelsFetch(ctx, args[1:], stdout, stderr)
 	}
-	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json] | models fetch blazepose|movenet [--cache DIR] [--from PATH]", stderr)
+	if len(args) > 0 && args[0] == "import" {
+		return runModelsImport(ctx, args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json] [--net NET.json] | models fetch blazepose|movenet [--cache DIR] [--from PATH] | models import NAME --out RUN", stderr)
 	input := fs.String("input", "256x192", "input `HxW` (height x width) for the FLOP counts")
+	netFile := fs.String("net", "", "count this network description `file` (nets.Net as JSON, e.g. RUN/net.json) instead of the catalog")
 	arch := fs.String("arch", "", "with --out: the architecture `name` whose description to write")
 	out := fs.String("out", "", "write the --arch description (nets.Net as JSON) to this `file`")
 	if err := parseFlags(fs, args); err != nil {
@@ -35,6 +40,23 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintln(stderr, "models: --arch and --out go together")
 		fs.Usage()
 		return errUsage
+	}
+	if *netFile != "" {
+		if *arch != "" || *out != "" {
+			fmt.Fprintln(stderr, "models: --net goes without --arch and --out")
+			return errUsage
+		}
+		cfg := train.Config{Model: train.ModelConfig{File: *netFile}}
+		net, err := cfg.Net()
+		if err != nil {
+			return err
+		}
+		flops, err := net.FLOPs(h, w)
+		if err != nil {
+			return fmt.Errorf("%s at %dx%d: %w", *netFile, h, w, err)
+		}
+		fmt.Fprintf(stdout, "%s: %d layers, %.2fM parameters, %.3f GFLOPs (MAC) at %dx%d\n", net.Name, len(net.Layers), float64(net.Params())/1e6, float64(flops)/1e9, h, w)
+		return nil
 	}
 	if *arch != "" {
 		net, err := nets.ByName(*arch)

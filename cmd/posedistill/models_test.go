@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ func TestModelsWritesDescription(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Params() != want.Params() || got.Heads != want.Heads || len(got.Layers) != len(want.Layers) {
+	if got.Params() != want.Params() || !reflect.DeepEqual(got.Heads, want.Heads) || len(got.Layers) != len(want.Layers) {
 		t.Errorf("round trip: %d params, heads %+v, %d layers; want %d, %+v, %d", got.Params(), got.Heads, len(got.Layers), want.Params(), want.Heads, len(want.Layers))
 	}
 	if _, err := got.FLOPs(256, 192); err != nil {
