@@ -36,11 +36,6 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		fmt.Fprintf(stderr, "models: --input: %v\n", err)
 		return errUsage
 	}
-	if (*arch == "") != (*out == "") {
-		fmt.Fprintln(stderr, "models: --arch and --out go together")
-		fs.Usage()
-		return errUsage
-	}
 	if *netFile != "" {
 		if *arch != "" || *out != "" {
 			fmt.Fprintln(stderr, "models: --net goes without --arch and --out")
@@ -57,6 +52,11 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 		fmt.Fprintf(stdout, "%s: %d layers, %.2fM parameters, %.3f GFLOPs (MAC) at %dx%d\n", net.Name, len(net.Layers), float64(net.Params())/1e6, float64(flops)/1e9, h, w)
 		return nil
+	}
+	if (*arch == "") != (*out == "") {
+		fmt.Fprintln(stderr, "models: --arch and --out go together")
+		fs.Usage()
+		return errUsage
 	}
 	if *arch != "" {
 		net, err := nets.ByName(*arch)
