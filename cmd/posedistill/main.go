@@ -45,6 +45,7 @@ func commands() []command {
 		{"experiment", "distillation ablation from a config: cached teachers, variants × seeds, table (AP ± std, params, FLOPs, latency) and plot", runExperiment},
 		{"distill", "distill a student from a teacher run (MoVNect/FPD blend) or two (ODKD: order, binarization, mask knowledge)", runDistill},
 		{"distill-unlabeled", "distill a student from two BlazePose models on unlabeled images and video frames (pseudo labels, ODKD order, agreement AP)", runDistillUnlabeled},
+		{"finetune-video", "fine-tune an imported MoveNet (Lightning) on a video's people labelled by a bigger one (Thunder), agreement AP on held-out frames before and after", runFinetuneVideo},
 		{"demo", "end to end: synthetic data, teachers, distilled students, evaluation, HTML report (--quick: smoke run)", runDemo},
 		{"export", "write a trained run as ONNX (folded batch norm, optional int8 weights) and safetensors; check it in ONNX Runtime", runExport},
 		{"compress", "compress a trained run (quantization, channel pruning, low rank, sparsity): size, FLOPs, latency, AP table and Pareto plot", runCompress},

@@ -1,0 +1,68 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/imported"
+	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/movenet"
+)
+
+// runFinetuneVideo implements "posedistill finetune-video": an imported MoveNet fine-tuned on the
+// people of a video's leading frames, labelled by a bigger MoveNet, evaluated on the trailing
+// frames (imported.FineTuneOnVideo).
+func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("finetune-video", "finetune-video --out DIR [--video FILE] [--frames 99 --stride 8 --holdout 0.25] [--student movenet-lightning --teacher movenet-thunder] [--steps 400 --batch 8 --lr 3e-4]", stderr)
+	defCache, err := modelstore.DefaultCacheDir()
+	if err != nil {
+		return err
+	}
+	vid := fs.String("video", "/usr/share/doc/opencv-doc/examples/data/vtest.avi", "video `file` (ffmpeg)")
+	out := fs.String("out", "", "output `directory`: data/, imported/, tuned/, "+imported.ResultFile)
+	frames := fs.Int("frames", 99, "sampled frames used (every --stride-th)")
+	stride := fs.Int("stride", 8, "use every S-th frame")
+	holdout := fs.Float64("holdout", 0.25, "trailing fraction of the sampled frames held out for the agreement AP")
+	boxes := fs.String("boxes", "blazepose-full", "BlazePose model whose people give the boxes (blazepose-lite, -full, -heavy)")
+	tile := fs.Int("detect-tile", 300, "scan frames for people in square tiles of `side` pixels (0: whole frame)")
+	student := fs.String("student", string(movenet.Lightning), "MoveNet model imported and fine-tuned")
+	teacher := fs.String("teacher", string(movenet.Thunder), "MoveNet model whose keypoints are the targets and the ground truth")
+	steps := fs.Int("steps", 400, "fine-tuning steps")
+	batch := fs.Int("batch", 8, "batch size")
+	lr := fs.Float64("lr", 3e-4, "Adam learning rate (constant)")
+	seed := fs.Uint64("seed", 1, "seed")
+	cache := fs.String("cache", defCache, "model cache `directory`")
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		fmt.Fprintln(stderr, "posedistill finetune-video: --out is required")
+		fs.Usage()
+		return errUsage
+	}
+	for _, m := range []string{*student, *teacher} {
+		if mm := movenet.Model(m); mm != movenet.Lightning && mm != movenet.Thunder {
+			return fmt.Errorf("finetune-video: %q: want movenet-lightning or movenet-thunder", m)
+		}
+	}
+	if !modelstore.IsBlazePose(*boxes) {
+		return fmt.Errorf("finetune-video: --boxes %q: want blazepose-lite, blazepose-full or blazepose-heavy", *boxes)
+	}
+	be, err := backend.New("go")
+	if err != nil {
+		return err
+	}
+	res, err := imported.FineTuneOnVideo(ctx, imported.VideoOptions{Video: *vid, Frames: *frames, Stride: *stride, Holdout: *holdout,
+		Boxes: *boxes, DetectTile: *tile, Student: movenet.Model(*student), Teacher: movenet.Model(*teacher), Cache: *cache, OutDir: *out,
+		Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed, Backend: be, Log: stderr})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s on %s's held-out frames (%d people), agreement with %s (OKS AP / AP50 / AP75):\n", res.Student, *vid, res.ValPeople, res.Teacher)
+	fmt.Fprintf(stdout, "  as imported, MoveNet's decoding:  %.3f / %.3f / %.3f\n", res.Native.AP, res.Native.AP50, res.Native.AP75)
+	fmt.Fprintf(stdout, "  as imported, heatmaps (codec):    %.3f / %.3f / %.3f   %.1f ms\n", res.Before.AP, res.Before.AP50, res.Before.AP75, res.StudentMSBefore)
+	fmt.Fprintf(stdout, "  fine-tuned %d steps, heatmaps:   %.3f / %.3f / %.3f   %.1f ms\n", res.Steps, res.After.AP, res.After.AP50, res.After.AP75, res.StudentMSAfter)
+	return nil
+}

@@ -1,0 +1,410 @@
+package imported
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/blazepose"
+	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/eval"
+	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/movenet"
+	"github.com/posedistill/posedistill/pseudolabel"
+	"github.com/posedistill/posedistill/skeleton"
+	"github.com/posedistill/posedistill/train"
+	"github.com/posedistill/posedistill/video"
+)
+
+// VideoOptions configure FineTuneOnVideo.
+type VideoOptions struct {
+	// Video is read through ffmpeg; Frames sampled frames (every Stride-th) are used, the
+	// trailing Holdout fraction of them held out for evaluation.
+	Video          string
+	Frames, Stride int
+	Holdout        float64
+	// Boxes is the BlazePose landmark model (blazepose-lite, -full, -heavy) whose tracked people,
+	// found in square tiles of DetectTile pixels, give the person boxes (package pseudolabel).
+	Boxes      string
+	DetectTile int
+	// Student and Teacher are MoveNet models: the student is imported and fine-tuned on the
+	// teacher's keypoints.
+	Student, Teacher movenet.Model
+	// Cache is the model cache; OutDir receives data/ (the labelled frames), imported/ (the
+	// student as imported), tuned/ (the fine-tuned run) and finetune.json (the result).
+	Cache, OutDir string
+	// Steps, Batch, LR and Seed configure the fine-tuning.
+	Steps, Batch int
+	LR           float64
+	Seed         uint64
+	Backend      compute.Backend
+	Log          io.Writer
+}
+
+// VideoResult is what FineTuneOnVideo measured, also written to OutDir/finetune.json.
+type VideoResult struct {
+	Video                  string  `json:"video"`
+	Student                string  `json:"student"`
+	Teacher                string  `json:"teacher"`
+	TrainImages            int     `json:"train_images"`
+	TrainPeople            int     `json:"train_people"`
+	ValImages              int     `json:"val_images"`
+	ValPeople              int     `json:"val_people"`
+	Steps                  int     `json:"steps"`
+	Batch                  int     `json:"batch"`
+	LR                     float64 `json:"lr"`
+	TrainSeconds           float64 `json:"train_seconds"`
+	// Before and After are the student's OKS AP on the held-out frames with the teacher's
+	// keypoints as ground truth, decoded from its heatmaps by the codec (the training pipeline's
+	// decoding), before and after fine-tuning; Native is the imported student with MoveNet's own
+	// decoding (heatmap, centre, offsets) on the same crops.
+	Before eval.COCOStats `json:"before"`
+	After  eval.COCOStats `json:"after"`
+	Native eval.COCOStats `json:"native"`
+	// StudentMS are median batch-1 wall times of the student's network before and after (the
+	// same description), TeacherMS of the teacher's whole graph on its crop, in the same run.
+	StudentMSBefore float64 `json:"student_ms_before"`
+	StudentMSAfter  float64 `json:"student_ms_after"`
+	TeacherMS       float64 `json:"teacher_ms"`
+}
+
+// ResultFile is the name of FineTuneOnVideo's result in OutDir.
+const ResultFile = "finetune.json"
+
+// FineTuneOnVideo shows an imported model fine-tuned on real footage: the people of the video's
+// sampled frames (boxes from BlazePose, package pseudolabel, the trailing Holdout fraction of the
+// frames held out) are labelled with the teacher's keypoints (the teacher run on a square crop of
+// each box), the imported student is fine-tuned on the leading frames with train.Run (heatmap
+// MSE to the teacher's keypoints: distillation through the teacher's outputs), and its agreement
+// with the teacher on the held-out frames (OKS AP) is measured before and after, with the
+// student's speed.
+func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
+	res := VideoResult{Video: o.Video, Student: string(o.Student), Teacher: string(o.Teacher), Steps: o.Steps, Batch: o.Batch, LR: o.LR}
+	log := o.Log
+	if log == nil {
+		log = io.Discard
+	}
+	if o.Backend == nil || o.Frames < 2 || o.Stride < 1 || !(o.Holdout > 0 && o.Holdout < 1) || o.Steps < 1 || o.Batch < 1 || !(o.LR > 0) {
+		return res, fmt.Errorf("fine-tune on video: bad options (frames ≥ 2, stride ≥ 1, holdout in (0, 1), steps, batch ≥ 1, lr > 0, a backend)")
+	}
+	dataDir := filepath.Join(o.OutDir, "data")
+	if err := labelBoxes(ctx, o, dataDir, log); err != nil {
+		return res, err
+	}
+	teacher, err := movenet.Open(o.Backend, o.Cache, o.Teacher)
+	if err != nil {
+		return res, err
+	}
+	var teacherMS []float64
+	for _, split := range []string{"train.json", "val.json"} {
+		ms, imgs, people, err := relabel(ctx, teacher, dataDir, split)
+		if err != nil {
+			return res, err
+		}
+		teacherMS = append(teacherMS, ms...)
+		if split == "train.json" {
+			res.TrainImages, res.TrainPeople = imgs, people
+		} else {
+			res.ValImages, res.ValPeople = imgs, people
+		}
+	}
+	res.TeacherMS = median(teacherMS)
+	fmt.Fprintf(log, "%s keypoints: train %d frames %d people, held out %d frames %d people (teacher %.0f ms per crop)\n",
+		o.Teacher, res.TrainImages, res.TrainPeople, res.ValImages, res.ValPeople, res.TeacherMS)
+
+	student, err := Import(ctx, o.Backend, o.Cache, string(o.Student))
+	if err != nil {
+		return res, err
+	}
+	importedDir := filepath.Join(o.OutDir, "imported")
+	if err := os.RemoveAll(importedDir); err != nil {
+		return res, err
+	}
+	if err := student.WriteRun(importedDir); err != nil {
+		return res, err
+	}
+	val, err := train.ReadSplit(ctx, dataDir, "val.json")
+	if err != nil {
+		return res, err
+	}
+	if res.Before, res.StudentMSBefore, err = evaluateRun(ctx, o.Backend, importedDir, val); err != nil {
+		return res, err
+	}
+	if res.Native, err = nativeAgreement(ctx, o, dataDir, val); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(log, "%s as imported: agreement AP %.3f (heatmaps decoded by the codec), %.3f (MoveNet's own decoding)\n", o.Student, res.Before.AP, res.Native.AP)
+
+	cfg, err := train.ReadRunConfig(importedDir)
+	if err != nil {
+		return res, err
+	}
+	cfg.Steps, cfg.BatchSize, cfg.LR, cfg.Seed = o.Steps, o.Batch, o.LR, o.Seed
+	cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest = 0, 0, false
+	tunedDir := filepath.Join(o.OutDir, "tuned")
+	start := time.Now()
+	sum, err := train.Run(ctx, cfg, train.Options{DataDir: dataDir, OutDir: tunedDir, Net: student.Net, Overwrite: true,
+		Init: filepath.Join(importedDir, train.CheckpointFile), Progress: log})
+	if err != nil {
+		return res, err
+	}
+	res.TrainSeconds = time.Since(start).Seconds()
+	if res.After, res.StudentMSAfter, err = evaluateRun(ctx, o.Backend, tunedDir, val); err != nil {
+		return res, err
+	}
+	fmt.Fprintf(log, "%s fine-tuned (%d steps, loss %.4g, %.0f s): agreement AP %.3f, before %.3f; %.1f ms before, %.1f ms after\n",
+		o.Student, sum.Steps, sum.Loss, res.TrainSeconds, res.After.AP, res.Before.AP, res.StudentMSBefore, res.StudentMSAfter)
+	b, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return res, err
+	}
+	return res, atomicfile.WriteBytes(filepath.Join(o.OutDir, ResultFile), append(b, '\n'))
+}
+
+// labelBoxes writes dataDir's train.json and val.json with BlazePose's people in the video's
+// sampled frames (the trailing Holdout fraction in val), unless both are there already.
+func labelBoxes(ctx context.Context, o VideoOptions, dataDir string, log io.Writer) error {
+	if _, err := os.Stat(filepath.Join(dataDir, "val.json")); err == nil {
+		if _, err := os.Stat(filepath.Join(dataDir, "train.json")); err == nil {
+			fmt.Fprintf(log, "reusing the labelled frames in %s\n", dataDir)
+			return nil
+		}
+	}
+	file, err := modelstore.BlazePoseLandmark(o.Boxes)
+	if err != nil {
+		return err
+	}
+	pipe, err := blazepose.NewPipeline(o.Backend, o.Cache, file)
+	if err != nil {
+		return fmt.Errorf("%w (run 'posedistill models fetch blazepose' first)", err)
+	}
+	lab, err := pseudolabel.NewPseudoLabeler(pipe, dataDir, pseudolabel.PseudoOptions{DetectTile: o.DetectTile})
+	if err != nil {
+		return err
+	}
+	info, err := video.Probe(ctx, o.Video)
+	if err != nil {
+		return err
+	}
+	dec, err := video.Decode(ctx, o.Video, info, o.Frames*o.Stride)
+	if err != nil {
+		return err
+	}
+	defer dec.Abort()
+	firstHeld := o.Frames - int(float64(o.Frames)*o.Holdout+0.5)
+	base := filepath.Base(o.Video)
+	base = base[:len(base)-len(filepath.Ext(base))]
+	used := 0
+	for i := 0; used < o.Frames; i++ {
+		img, err := dec.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("%s frame %d: %w", o.Video, i, err)
+		}
+		if i%o.Stride != 0 {
+			continue
+		}
+		if _, err := lab.Add(ctx, fmt.Sprintf("%s_%05d", base, i), img, used >= firstHeld); err != nil {
+			return err
+		}
+		used++
+	}
+	if err := dec.Close(); err != nil {
+		return err
+	}
+	if used <= firstHeld {
+		return fmt.Errorf("%s: %d sampled frames, none held out (fewer frames than --frames × --stride)", o.Video, used)
+	}
+	fmt.Fprintf(log, "%s: %d sampled frames (from #%d held out), people boxes from %s\n", o.Video, used, firstHeld, o.Boxes)
+	return lab.Finish()
+}
+
+// boxRegion is the square crop, 1.25 times the box's longer side, centred on box (x, y, w, h), in
+// the normalized coordinates of a w×h image: the crop the training pipeline makes of the box for a
+// square input.
+func boxRegion(box [4]float64, w, h int) movenet.Region {
+	side := 1.25 * max(box[2], box[3])
+	cx, cy := box[0]+box[2]/2, box[1]+box[3]/2
+	return movenet.Region{YMin: (cy - side/2) / float64(h), XMin: (cx - side/2) / float64(w),
+		YMax: (cy + side/2) / float64(h), XMax: (cx + side/2) / float64(w)}
+}
+
+// estimate runs a single-person MoveNet model on the box's crop and returns COCO keypoints in
+// image pixels (x, y, confidence) and the time the model took.
+func estimate(ctx context.Context, e *movenet.Estimator, img image.Image, box [4]float64) ([movenet.NumKeypoints][3]float64, float64, error) {
+	var kps [movenet.NumKeypoints][3]float64
+	b := img.Bounds()
+	r := boxRegion(box, b.Dx(), b.Dy())
+	s := e.InputSize()
+	crop := movenet.CropAndResize(img, r, s, s)
+	start := time.Now()
+	out, err := e.Infer(ctx, crop, s, s)
+	ms := float64(time.Since(start).Microseconds()) / 1000
+	if err != nil {
+		return kps, ms, err
+	}
+	if len(out) != 3*movenet.NumKeypoints {
+		return kps, ms, fmt.Errorf("%s gives %d values, want %d", e.Model(), len(out), 3*movenet.NumKeypoints)
+	}
+	for k := range movenet.NumKeypoints {
+		y, x := float64(out[3*k]), float64(out[3*k+1])
+		kps[k] = [3]float64{(r.XMin + x*(r.XMax-r.XMin)) * float64(b.Dx()), (r.YMin + y*(r.YMax-r.YMin)) * float64(b.Dy()), float64(out[3*k+2])}
+	}
+	return kps, ms, nil
+}
+
+// teacherMinScore is the teacher confidence from which a keypoint is labelled (MoveNet's demos
+// draw keypoints above 0.3).
+const teacherMinScore = 0.3
+
+// relabel replaces the keypoints of every person of dataDir/split by the teacher's on the
+// person's box (labelled v = 2 where the teacher's confidence reaches teacherMinScore, else
+// unlabelled; people left with none are dropped), and returns the teacher's times and the split's
+// images and people.
+func relabel(ctx context.Context, teacher *movenet.Estimator, dataDir, split string) (ms []float64, images, people int, err error) {
+	path := filepath.Join(dataDir, split)
+	d, err := dataset.Read(ctx, path, dataset.ReadOptions{})
+	if err != nil {
+		return nil, 0, 0, err
+	}
+	files := map[int64]string{}
+	for _, im := range d.Images {
+		files[im.ID] = im.FileName
+	}
+	var kept []dataset.Annotation
+	var cur int64 = -1
+	var img image.Image
+	withPeople := map[int64]bool{}
+	for _, a := range d.Annotations {
+		if a.ImageID != cur {
+			if img, err = dataset.LoadImage(filepath.Join(dataDir, files[a.ImageID])); err != nil {
+				return nil, 0, 0, err
+			}
+			cur = a.ImageID
+		}
+		kps, t, err := estimate(ctx, teacher, img, a.BBox)
+		if err != nil {
+			return nil, 0, 0, fmt.Errorf("%s annotation %d: %w", path, a.ID, err)
+		}
+		ms = append(ms, t)
+		a.Keypoints, a.NumKeypoints = make([]float64, 3*movenet.NumKeypoints), 0
+		for k, p := range kps {
+			if p[2] >= teacherMinScore {
+				a.Keypoints[3*k], a.Keypoints[3*k+1], a.Keypoints[3*k+2] = p[0], p[1], 2
+				a.NumKeypoints++
+			}
+		}
+		if a.NumKeypoints > 0 {
+			kept = append(kept, a)
+			withPeople[a.ImageID] = true
+		}
+	}
+	d.Annotations = kept
+	d.Info = map[string]any{"description": "people boxes from BlazePose, keypoints from " + string(teacher.Model()) + " (posedistill finetune-video)"}
+	if err := dataset.Write(path, d); err != nil {
+		return nil, 0, 0, err
+	}
+	return ms, len(withPeople), len(kept), nil
+}
+
+// evaluateRun returns a run's OKS AP stats on split (heatmaps decoded by the run's codec, no flip)
+// and its median batch-1 inference time.
+func evaluateRun(ctx context.Context, be compute.Backend, runDir string, split *train.Split) (eval.COCOStats, float64, error) {
+	run, err := train.LoadTrained(runDir)
+	if err != nil {
+		return eval.COCOStats{}, 0, err
+	}
+	pred, err := run.Predictor(be)
+	if err != nil {
+		return eval.COCOStats{}, 0, err
+	}
+	defer pred.Finalize()
+	sc, err := run.SampleConfig()
+	if err != nil {
+		return eval.COCOStats{}, 0, err
+	}
+	_, rep, err := train.Validate(ctx, train.PredictorHeatmaps(pred), sc, split, 8, false)
+	if err != nil {
+		return eval.COCOStats{}, 0, err
+	}
+	cfg := run.Config
+	x := tensors.FromFlatDataAndDimensions(make([]float32, cfg.InputH*cfg.InputW*3), 1, cfg.InputH, cfg.InputW, 3)
+	var ms []float64
+	for i := range 21 {
+		start := time.Now()
+		p, err := pred.Predict(x)
+		if err != nil {
+			return eval.COCOStats{}, 0, err
+		}
+		if i > 0 { // the first call compiles
+			ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+		}
+		p.Heatmaps.FinalizeAll()
+	}
+	return rep.Stats, median(ms), nil
+}
+
+// nativeAgreement is the student as MoveNet runs it (its whole graph, its own decoding) on the same
+// square crops of the held-out people, scored against the teacher's keypoints.
+func nativeAgreement(ctx context.Context, o VideoOptions, dataDir string, val *train.Split) (eval.COCOStats, error) {
+	e, err := movenet.Open(o.Backend, o.Cache, o.Student)
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	files := map[int64]string{}
+	for _, im := range val.Data.Images {
+		files[im.ID] = im.FileName
+	}
+	var results []dataset.Result
+	var cur int64 = -1
+	var img image.Image
+	for _, a := range val.Data.Annotations {
+		if a.ImageID != cur {
+			if img, err = dataset.LoadImage(filepath.Join(dataDir, files[a.ImageID])); err != nil {
+				return eval.COCOStats{}, err
+			}
+			cur = a.ImageID
+		}
+		kps, _, err := estimate(ctx, e, img, a.BBox)
+		if err != nil {
+			return eval.COCOStats{}, err
+		}
+		r := dataset.Result{ImageID: a.ImageID, CategoryID: a.CategoryID}
+		var score float64
+		for _, p := range kps {
+			r.Keypoints = append(r.Keypoints, p[0], p[1], p[2])
+			score += p[2] / movenet.NumKeypoints
+		}
+		r.Score = score
+		results = append(results, r)
+	}
+	params, err := eval.COCOParamsFor(skeleton.COCO17())
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	rep, err := eval.EvaluateCOCO(ctx, val.Data, results, params)
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	return rep.Stats, nil
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
