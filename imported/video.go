@@ -148,7 +148,10 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 	if err != nil {
 		return res, err
 	}
-	cfg.Steps, cfg.BatchSize, cfg.LR, cfg.Seed = o.Steps, o.Batch, o.LR, o.Seed
+	// Adam moves every weight by about the learning rate in its first steps: a warmup over a
+	// tenth of the run keeps the pretrained weights from being thrown off (3e-4 without one took
+	// the agreement AP of a smoke run from 0.72 to 0 in two steps).
+	cfg.Steps, cfg.BatchSize, cfg.LR, cfg.Seed, cfg.WarmupSteps = o.Steps, o.Batch, o.LR, o.Seed, o.Steps/10
 	cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest = 0, 0, false
 	tunedDir := filepath.Join(o.OutDir, "tuned")
 	start := time.Now()

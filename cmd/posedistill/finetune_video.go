@@ -15,23 +15,23 @@ import (
 // people of a video's leading frames, labelled by a bigger MoveNet, evaluated on the trailing
 // frames (imported.FineTuneOnVideo).
 func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("finetune-video", "finetune-video --out DIR [--video FILE] [--frames 99 --stride 8 --holdout 0.25] [--student movenet-lightning --teacher movenet-thunder] [--steps 400 --batch 8 --lr 3e-4]", stderr)
+	fs := newFlagSet("finetune-video", "finetune-video --out DIR [--video FILE] [--frames 40 --stride 20 --holdout 0.25] [--student movenet-lightning --teacher movenet-thunder] [--steps 150 --batch 8 --lr 5e-5]", stderr)
 	defCache, err := modelstore.DefaultCacheDir()
 	if err != nil {
 		return err
 	}
 	vid := fs.String("video", "/usr/share/doc/opencv-doc/examples/data/vtest.avi", "video `file` (ffmpeg)")
 	out := fs.String("out", "", "output `directory`: data/, imported/, tuned/, "+imported.ResultFile)
-	frames := fs.Int("frames", 99, "sampled frames used (every --stride-th)")
-	stride := fs.Int("stride", 8, "use every S-th frame")
+	frames := fs.Int("frames", 40, "sampled frames used (every --stride-th)")
+	stride := fs.Int("stride", 20, "use every S-th frame")
 	holdout := fs.Float64("holdout", 0.25, "trailing fraction of the sampled frames held out for the agreement AP")
 	boxes := fs.String("boxes", "blazepose-full", "BlazePose model whose people give the boxes (blazepose-lite, -full, -heavy)")
 	tile := fs.Int("detect-tile", 300, "scan frames for people in square tiles of `side` pixels (0: whole frame)")
 	student := fs.String("student", string(movenet.Lightning), "MoveNet model imported and fine-tuned")
 	teacher := fs.String("teacher", string(movenet.Thunder), "MoveNet model whose keypoints are the targets and the ground truth")
-	steps := fs.Int("steps", 400, "fine-tuning steps")
+	steps := fs.Int("steps", 150, "fine-tuning steps")
 	batch := fs.Int("batch", 8, "batch size")
-	lr := fs.Float64("lr", 3e-4, "Adam learning rate (constant)")
+	lr := fs.Float64("lr", 5e-5, "Adam learning rate (constant after a warmup over a tenth of the steps)")
 	seed := fs.Uint64("seed", 1, "seed")
 	cache := fs.String("cache", defCache, "model cache `directory`")
 	if err := parseFlags(fs, args); err != nil {
