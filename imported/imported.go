@@ -144,15 +144,9 @@ func ImportMoveNet(ctx context.Context, backend compute.Backend, path string, m 
 			l.Act = layers.Sigmoid
 		}
 	}
-	store := model.NewStore()
-	for p, v := range part.Weights {
-		f := make([]float32, len(v.Values))
-		for i, x := range v.Values {
-			f[i] = float32(x)
-		}
-		if _, err := store.CreateVariable(p, tensors.FromFlatDataAndDimensions(f, v.Shape...)); err != nil {
-			return nil, fmt.Errorf("import %s: %w", path, err)
-		}
+	store, err := part.NewStore()
+	if err != nil {
+		return nil, fmt.Errorf("import %s: %w", path, err)
 	}
 	a, b, err := moveNetNormalization(ctx, backend, mdl, w, from, size)
 	if err != nil {

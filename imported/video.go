@@ -52,17 +52,17 @@ type VideoOptions struct {
 
 // VideoResult is what FineTuneOnVideo measured, also written to OutDir/finetune.json.
 type VideoResult struct {
-	Video                  string  `json:"video"`
-	Student                string  `json:"student"`
-	Teacher                string  `json:"teacher"`
-	TrainImages            int     `json:"train_images"`
-	TrainPeople            int     `json:"train_people"`
-	ValImages              int     `json:"val_images"`
-	ValPeople              int     `json:"val_people"`
-	Steps                  int     `json:"steps"`
-	Batch                  int     `json:"batch"`
-	LR                     float64 `json:"lr"`
-	TrainSeconds           float64 `json:"train_seconds"`
+	Video        string  `json:"video"`
+	Student      string  `json:"student"`
+	Teacher      string  `json:"teacher"`
+	TrainImages  int     `json:"train_images"`
+	TrainPeople  int     `json:"train_people"`
+	ValImages    int     `json:"val_images"`
+	ValPeople    int     `json:"val_people"`
+	Steps        int     `json:"steps"`
+	Batch        int     `json:"batch"`
+	LR           float64 `json:"lr"`
+	TrainSeconds float64 `json:"train_seconds"`
 	// Before and After are the student's OKS AP on the held-out frames with the teacher's
 	// keypoints as ground truth, decoded from its heatmaps by the codec (the training pipeline's
 	// decoding), before and after fine-tuning; Native is the imported student with MoveNet's own

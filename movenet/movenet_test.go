@@ -2,18 +2,16 @@ package movenet
 
 import (
 	"context"
-	"errors"
 	"image"
 	"image/draw"
 	"math"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/dataset"
-	"github.com/posedistill/posedistill/modelstore"
+	"github.com/posedistill/posedistill/internal/testkit"
 )
 
 // Photos of people from the Debian package opencv-doc: Messi kicking a ball; a standing player
@@ -27,18 +25,7 @@ const (
 // when npm cannot fetch it.
 func open(t testing.TB, m Model) *Estimator {
 	t.Helper()
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := modelstore.MoveNetPack().Fetch(ctx, cache, ""); err != nil {
-		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("MoveNet models unavailable: %v", err)
-		}
-		t.Fatal(err)
-	}
+	cache := testkit.MoveNetCache(t)
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)

@@ -12,9 +12,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"testing"
-	"time"
 
 	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/internal/peers"
 	"github.com/posedistill/posedistill/modelstore"
 )
 
@@ -26,30 +26,10 @@ var poseDetectionPackages = []string{"@tensorflow/tfjs@4.22.0", "@tensorflow/tfj
 // npm packages under the cache the first time; it skips the test when node or npm cannot.
 func poseDetectionModules(t testing.TB) string {
 	t.Helper()
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Skip("node is not installed: no pose-detection to compare with")
-	}
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	prefix := filepath.Join(cache, "npm", "pose-detection-2.1.3")
-	dir := filepath.Join(prefix, "node_modules")
-	if _, err := os.Stat(filepath.Join(dir, "@tensorflow-models", "pose-detection", "dist", "movenet", "detector.js")); err == nil {
-		return dir
-	}
-	if err := os.MkdirAll(prefix, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
 	// --legacy-peer-deps: pose-detection names the MediaPipe runtime and the WebGL/WebGPU
 	// backends as peers; the MoveNet detector needs none of them.
-	args := append([]string{"install", "--prefix", prefix, "--no-audit", "--no-fund", "--ignore-scripts", "--legacy-peer-deps", "--loglevel=error"}, poseDetectionPackages...)
-	if out, err := exec.CommandContext(ctx, "npm", args...).CombinedOutput(); err != nil {
-		t.Skipf("npm cannot install %v: %v: %s", poseDetectionPackages, err, bytes.TrimSpace(out))
-	}
-	return dir
+	return peers.NPM{Dir: "pose-detection-2.1.3", Packages: poseDetectionPackages, Flags: []string{"--legacy-peer-deps"},
+		Probes: []string{"@tensorflow-models/pose-detection/dist/movenet/detector.js"}}.Modules(t)
 }
 
 type jsPose struct {

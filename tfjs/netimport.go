@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/nets/layers"
 )
@@ -366,4 +368,20 @@ func (g *Graph) importLayer(n *Node, p *NetPart, size map[string][2]int, chans m
 	}
 	size[n.Name], chans[n.Name] = [2]int{win.OutH, win.OutW}, out
 	return l, nil
+}
+
+// NewStore returns a store holding the imported weights, as float32, as the description's
+// variables.
+func (p *NetPart) NewStore() (*model.Store, error) {
+	store := model.NewStore()
+	for path, v := range p.Weights {
+		f := make([]float32, len(v.Values))
+		for i, x := range v.Values {
+			f[i] = float32(x)
+		}
+		if _, err := store.CreateVariable(path, tensors.FromFlatDataAndDimensions(f, v.Shape...)); err != nil {
+			return nil, fmt.Errorf("tfjs import net %s: variable %s: %w", p.Net.Name, path, err)
+		}
+	}
+	return store, nil
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/export"
 	"github.com/posedistill/posedistill/export/ortnode"
+	"github.com/posedistill/posedistill/internal/peers"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
 )
@@ -201,15 +202,9 @@ func graphValues(t *testing.T, m *Model, w map[string]*Tensor, nodes []string, h
 // partStore returns a store holding the imported weights as variables.
 func partStore(t testing.TB, part *NetPart) *model.Store {
 	t.Helper()
-	store := model.NewStore()
-	for p, v := range part.Weights {
-		f := make([]float32, len(v.Values))
-		for i, x := range v.Values {
-			f[i] = float32(x)
-		}
-		if _, err := store.CreateVariable(p, tensors.FromFlatDataAndDimensions(f, v.Shape...)); err != nil {
-			t.Fatal(err)
-		}
+	store, err := part.NewStore()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return store
 }
@@ -419,7 +414,7 @@ func BenchmarkImportedNet(b *testing.B) {
 			}
 			ms = append(ms, float64(time.Since(start).Microseconds())/1000)
 		}
-		return median(ms)
+		return peers.Median(ms)
 	}
 	run(graphExec.Call)
 	run(func(a ...any) ([]*tensors.Tensor, error) { return netExec.Call(a...) })
@@ -430,8 +425,8 @@ func BenchmarkImportedNet(b *testing.B) {
 			nm := run(func(a ...any) ([]*tensors.Tensor, error) { return netExec.Call(a...) })
 			gms, nms, ratios = append(gms, gm), append(nms, nm), append(ratios, nm/gm)
 		}
-		b.ReportMetric(median(gms), "graph-ms")
-		b.ReportMetric(median(nms), "nets-ms")
-		b.ReportMetric(median(ratios), "nets/graph")
+		b.ReportMetric(peers.Median(gms), "graph-ms")
+		b.ReportMetric(peers.Median(nms), "nets-ms")
+		b.ReportMetric(peers.Median(ratios), "nets/graph")
 	}
 }

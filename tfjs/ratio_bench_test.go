@@ -2,12 +2,10 @@ package tfjs
 
 import (
 	"context"
-	"sort"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/posedistill/posedistill/internal/peers"
 )
 
 // BenchmarkMoveNetRatio measures this package on the go backend against TensorFlow.js's
@@ -31,42 +29,19 @@ func BenchmarkMoveNetRatio(b *testing.B) {
 			for b.Loop() {
 				var goMs, goCPU, wasmMs, wasmCPU, ratios, cpuRatios []float64
 				for range rounds {
-					var ms, cms []float64
-					for range per {
-						start, c0 := time.Now(), cpuTime(b)
-						if _, err := r.Run(context.Background(), input); err != nil {
-							b.Fatal(err)
-						}
-						ms = append(ms, float64(time.Since(start).Microseconds())/1000)
-						cms = append(cms, float64((cpuTime(b)-c0).Microseconds())/1000)
-					}
-					gm, gc := median(ms), median(cms)
+					gm, gc := peers.Timed(b, per, func() error { _, err := r.Run(context.Background(), input); return err })
 					w := runTFJS(b, mods, path, img, tc.h, tc.w, "wasm", per+1)
-					wm, wc := median(append([]float64(nil), w.Ms[1:]...)), median(append([]float64(nil), w.CPUMs[1:]...))
+					wm, wc := peers.Median(append([]float64(nil), w.Ms[1:]...)), peers.Median(append([]float64(nil), w.CPUMs[1:]...))
 					goMs, goCPU, wasmMs, wasmCPU = append(goMs, gm), append(goCPU, gc), append(wasmMs, wm), append(wasmCPU, wc)
 					ratios, cpuRatios = append(ratios, gm/wm), append(cpuRatios, gc/wc)
 				}
-				b.ReportMetric(median(goMs), "go-ms")
-				b.ReportMetric(median(goCPU), "go-cpu-ms")
-				b.ReportMetric(median(wasmMs), "wasm-ms")
-				b.ReportMetric(median(wasmCPU), "wasm-cpu-ms")
-				b.ReportMetric(median(ratios), "go/wasm")
-				b.ReportMetric(median(cpuRatios), "go/wasm-cpu")
+				b.ReportMetric(peers.Median(goMs), "go-ms")
+				b.ReportMetric(peers.Median(goCPU), "go-cpu-ms")
+				b.ReportMetric(peers.Median(wasmMs), "wasm-ms")
+				b.ReportMetric(peers.Median(wasmCPU), "wasm-cpu-ms")
+				b.ReportMetric(peers.Median(ratios), "go/wasm")
+				b.ReportMetric(peers.Median(cpuRatios), "go/wasm-cpu")
 			}
 		})
 	}
-}
-
-// cpuTime is the process's user + system CPU time so far.
-func cpuTime(b testing.TB) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func median(v []float64) float64 {
-	sort.Float64s(v)
-	return v[len(v)/2]
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/internal/peers"
 )
 
 // Example parses a TFLite model (here a tiny one written in memory: x → CONV_2D 1×1 with
@@ -12,7 +13,7 @@ import (
 func Example() {
 	data := miniModel([]tspec{
 		{shape: []int{1, 1, 1, 2}, typ: Float32},
-		{shape: []int{2, 1, 1, 2}, typ: Float32, data: floatsToBytes([]float32{1, 2, 3, -4})},
+		{shape: []int{2, 1, 1, 2}, typ: Float32, data: peers.Float32Bytes([]float32{1, 2, 3, -4})},
 		{shape: []int{1, 1, 1, 2}, typ: Float32},
 	}, []mop{{code: OpConv2D, in: []int{0, 1, -1}, out: []int{2}, optType: optConv2D,
 		opts: fbTable{0: fbU8(PaddingValid), 1: fbI32(1), 2: fbI32(1), 3: fbU8(ActRelu)}}})

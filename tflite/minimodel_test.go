@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/internal/peers"
 )
 
 // tspec is one tensor of a test model: data nil makes it a graph input (fed from values).
@@ -141,7 +142,7 @@ func constF32(rng *rand.Rand, shape ...int) tspec {
 	for i := range v {
 		v[i] = rng.Float32()*2 - 1
 	}
-	return tspec{shape: shape, typ: Float32, data: floatsToBytes(v), values: v}
+	return tspec{shape: shape, typ: Float32, data: peers.Float32Bytes(v), values: v}
 }
 
 func constI32(vals ...int32) tspec {

