@@ -83,8 +83,8 @@ type ModelConfig struct {
 	// Arch is mobilenetv2, movnect or simplebaseline, or any name of nets.Catalog() (then the
 	// options below must be zero).
 	Arch string `yaml:"arch" json:"arch"`
-	// File, instead of Arch, is a network description (nets.Net as JSON): the net.json of a run
-	// written by "posedistill models import" (an imported pretrained model) or of any run. The
+	// File, when set, replaces Arch: a network description (nets.Net as JSON), the net.json of a
+	// run written by "posedistill models import" (an imported pretrained model) or of any run. The
 	// options below must then be zero.
 	File string `yaml:"file" json:"file,omitempty"`
 	// Width is the channel width multiplier (0 means 1).
@@ -205,7 +205,7 @@ func (c *Config) Validate() error {
 		key string
 		val any
 	}{
-		{(c.Model.Arch != "") != (c.Model.File != ""), "model.arch or model.file (one of them)", c.Model.Arch + c.Model.File},
+		{c.Model.Arch != "" || c.Model.File != "", "model.arch or model.file", c.Model.Arch},
 		{c.Model.Width >= 0, "model.width", c.Model.Width},
 		{c.Model.HeadChannels >= 0, "model.head_channels", c.Model.HeadChannels},
 		{c.InputW >= 32 && c.InputW <= maxInput && c.InputW%16 == 0, "input_w (a multiple of 16, 32 to 4096)", c.InputW},

@@ -23,6 +23,9 @@ func TestLoadConfigErrorsNameFileAndKey(t *testing.T) {
 		{"milestones", "i.yaml", "schedule: step\nstep_milestones: [100, 50]\n", []string{"i.yaml", "step_milestones"}},
 		{"json unknown key", "j.json", `{"lr": 0.1, "bogus": 1}`, []string{"j.json", "bogus"}},
 		{"syntax", "k.yaml", "lr: [\n", []string{"k.yaml"}},
+		{"no network", "l.yaml", "model: {arch: \"\"}\n", []string{"l.yaml", "model.arch or model.file"}},
+		{"missing net file", "m.yaml", "model: {file: /nonexistent/net.json}\n", []string{"m.yaml", "/nonexistent/net.json"}},
+		{"net file with options", "n.yaml", "model: {file: /nonexistent/net.json, width: 0.5}\n", []string{"n.yaml", "takes no options"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
