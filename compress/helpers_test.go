@@ -42,6 +42,27 @@ func allOpsNet() *nets.Net {
 	}
 }
 
+// importedLikeNet has the layer kinds of networks imported from TensorFlow models (BlazePose):
+// TensorFlow SAME padding, a shortcut through 2×2 stride-2 max pooling and channel padding into a
+// residual sum, and a 4×4 VALID convolution of the last feature map into a vector (an extra head).
+func importedLikeNet() *nets.Net {
+	return &nets.Net{
+		Name: "imported-like", InputChannels: 3, InputMultiple: 16, Joints: 5,
+		Layers: []nets.Layer{
+			{Name: "stem", Op: nets.OpConv, Inputs: []string{nets.Input}, Out: 8, Kernel: 3, Stride: 2, Bias: true, Act: layers.ReLU6, Pad: nets.PadSame},
+			{Name: "dw", Op: nets.OpConv, Inputs: []string{"stem"}, Out: 8, Kernel: 3, Stride: 2, Groups: 8, Bias: true, Act: layers.ReLU6, Pad: nets.PadSame},
+			{Name: "pw", Op: nets.OpConv, Inputs: []string{"dw"}, Out: 12, Kernel: 1, Bias: true},
+			{Name: "pool", Op: nets.OpMaxPool, Inputs: []string{"stem"}, Kernel: 2, Stride: 2},
+			{Name: "widen", Op: nets.OpPad, Inputs: []string{"pool"}, Out: 12},
+			{Name: "sum", Op: nets.OpAdd, Inputs: []string{"widen", "pw"}, Act: layers.ReLU6},
+			{Name: "mid", Op: nets.OpConv, Inputs: []string{"sum"}, Out: 10, Kernel: 3, Bias: true, Act: layers.ReLU},
+			{Name: "heatmaps", Op: nets.OpConv, Inputs: []string{"mid"}, Out: 5, Kernel: 1, Bias: true},
+			{Name: "vector", Op: nets.OpConv, Inputs: []string{"mid"}, Out: 6, Kernel: 4, Pad: nets.PadValid, Bias: true},
+		},
+		Heads: nets.Heads{Heatmaps: "heatmaps", Extra: []string{"vector"}},
+	}
+}
+
 // testCase is a network and the input size to run it at.
 type testCase struct {
 	net  *nets.Net
@@ -51,7 +72,7 @@ type testCase struct {
 // testNets returns allOpsNet and small configurations of the catalog architectures.
 func testNets(t testing.TB) map[string]testCase {
 	t.Helper()
-	out := map[string]testCase{"allops": {allOpsNet(), 16, 16}}
+	out := map[string]testCase{"allops": {allOpsNet(), 16, 16}, "imported-like": {importedLikeNet(), 16, 16}}
 	must := func(name string, h, w int, n *nets.Net, err error) {
 		if err != nil {
 			t.Fatal(err)

@@ -1,8 +1,8 @@
 // Package imported turns pretrained models posedistill imports — MediaPipe BlazePose (TFLite) and
 // Google's MoveNet (TF.js graph models) — into trainable networks: a nets.Net description with the
 // model's weights as its variables, fed the crops posedistill's training pipeline makes, and saved
-// as a run directory that the existing commands (train --init, distill, export, compress, eval,
-// predict) take like any trained run.
+// as a run directory that the commands which load runs (train.LoadTrained: export, eval,
+// compress, train's and distill's --init) take like a trained one.
 //
 // The description starts with one 1×1 convolution, "input_affine", that maps the pipeline's
 // ImageNet-normalized crops to the value range the model was trained on (MoveNet: [−1, 1],

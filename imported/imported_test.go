@@ -213,3 +213,52 @@ func TestImportedModelQuantizes(t *testing.T) {
 		t.Errorf("int8 weights moved the heatmaps by %.3g, want (0, 0.05]", d)
 	}
 }
+
+// TestEstimateOnBox runs Lightning on the square crop around a person's box in a real photo (the
+// crop the teacher labels and the training pipeline makes): the keypoints, mapped back to image
+// pixels, are where MoveNet's own pipeline (crop and track) puts them.
+func TestEstimateOnBox(t *testing.T) {
+	if _, err := os.Stat(photo); err != nil {
+		t.Skipf("test photo absent (Debian package opencv-doc): %v", err)
+	}
+	img, err := dataset.LoadImage(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := movenet.Open(testkit.Backend(t), testkit.MoveNetCache(t), movenet.Lightning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	people, err := e.Estimate(context.Background(), img)
+	if err != nil || len(people) != 1 {
+		t.Fatalf("Estimate: %d people, %v", len(people), err)
+	}
+	x0, y0, x1, y1 := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, p := range people[0].Keypoints {
+		x0, y0, x1, y1 = math.Min(x0, p[0]), math.Min(y0, p[1]), math.Max(x1, p[0]), math.Max(y1, p[1])
+	}
+	box := [4]float64{x0, y0, x1 - x0, y1 - y0}
+	r := boxRegion(box, img.Bounds().Dx(), img.Bounds().Dy())
+	if side := (r.YMax - r.YMin) * float64(img.Bounds().Dy()); math.Abs(side-1.25*max(box[2], box[3])) > 1e-6 {
+		t.Errorf("crop side %g px, want 1.25 × %g", side, max(box[2], box[3]))
+	}
+	kps, _, err := estimate(context.Background(), e, img, box)
+	if err != nil {
+		t.Fatal(err)
+	}
+	confident := 0
+	for k, p := range kps {
+		q := people[0].Keypoints[k]
+		if p[2] < teacherMinScore || q[2] < teacherMinScore {
+			continue
+		}
+		confident++
+		if d := math.Hypot(p[0]-q[0], p[1]-q[1]); d > 0.05*max(box[2], box[3]) {
+			t.Errorf("keypoint %d at (%.0f, %.0f), MoveNet's pipeline says (%.0f, %.0f)", k, p[0], p[1], q[0], q[1])
+		}
+	}
+	t.Logf("box %.0f; %d keypoints confident in both", box, confident)
+	if confident < 8 {
+		t.Errorf("%d keypoints confident in both, want most of 17", confident)
+	}
+}
