@@ -19,6 +19,7 @@ import (
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/movenet"
+	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/pseudolabel"
 	"github.com/posedistill/posedistill/skeleton"
 	"github.com/posedistill/posedistill/train"
@@ -71,7 +72,8 @@ type VideoResult struct {
 	After  eval.COCOStats `json:"after"`
 	Native eval.COCOStats `json:"native"`
 	// StudentMS are median batch-1 wall times of the student's network before and after (the
-	// same description), TeacherMS of the teacher's whole graph on its crop, in the same run.
+	// same description; TimeRuns, alternating), TeacherMS of the teacher's whole graph on its crop
+	// while it labels (the first inference, which compiles, included).
 	StudentMSBefore float64 `json:"student_ms_before"`
 	StudentMSAfter  float64 `json:"student_ms_after"`
 	TeacherMS       float64 `json:"teacher_ms"`
@@ -136,7 +138,7 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 	if err != nil {
 		return res, err
 	}
-	if res.Before, res.StudentMSBefore, err = evaluateRun(ctx, o.Backend, importedDir, val); err != nil {
+	if res.Before, err = evaluateRun(ctx, o.Backend, importedDir, val); err != nil {
 		return res, err
 	}
 	if res.Native, err = nativeAgreement(ctx, o, dataDir, val); err != nil {
@@ -161,9 +163,14 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 		return res, err
 	}
 	res.TrainSeconds = time.Since(start).Seconds()
-	if res.After, res.StudentMSAfter, err = evaluateRun(ctx, o.Backend, tunedDir, val); err != nil {
+	if res.After, err = evaluateRun(ctx, o.Backend, tunedDir, val); err != nil {
 		return res, err
 	}
+	ms, err := TimeRuns(o.Backend, importedDir, tunedDir)
+	if err != nil {
+		return res, err
+	}
+	res.StudentMSBefore, res.StudentMSAfter = ms[0], ms[1]
 	fmt.Fprintf(log, "%s fine-tuned (%d steps, loss %.4g, %.0f s): agreement AP %.3f, before %.3f; %.1f ms before, %.1f ms after\n",
 		o.Student, sum.Steps, sum.Loss, res.TrainSeconds, res.After.AP, res.Before.AP, res.StudentMSBefore, res.StudentMSAfter)
 	b, err := json.MarshalIndent(res, "", "  ")
@@ -321,41 +328,83 @@ func relabel(ctx context.Context, teacher *movenet.Estimator, dataDir, split str
 	return ms, len(withPeople), len(kept), nil
 }
 
-// evaluateRun returns a run's OKS AP stats on split (heatmaps decoded by the run's codec, no flip)
-// and its median batch-1 inference time.
-func evaluateRun(ctx context.Context, be compute.Backend, runDir string, split *train.Split) (eval.COCOStats, float64, error) {
+// evaluateRun returns a run's OKS AP stats on split (heatmaps decoded by the run's codec, no flip).
+func evaluateRun(ctx context.Context, be compute.Backend, runDir string, split *train.Split) (eval.COCOStats, error) {
 	run, err := train.LoadTrained(runDir)
 	if err != nil {
-		return eval.COCOStats{}, 0, err
+		return eval.COCOStats{}, err
 	}
 	pred, err := run.Predictor(be)
 	if err != nil {
-		return eval.COCOStats{}, 0, err
+		return eval.COCOStats{}, err
 	}
 	defer pred.Finalize()
 	sc, err := run.SampleConfig()
 	if err != nil {
-		return eval.COCOStats{}, 0, err
+		return eval.COCOStats{}, err
 	}
 	_, rep, err := train.Validate(ctx, train.PredictorHeatmaps(pred), sc, split, 8, false)
 	if err != nil {
-		return eval.COCOStats{}, 0, err
+		return eval.COCOStats{}, err
 	}
-	cfg := run.Config
-	x := tensors.FromFlatDataAndDimensions(make([]float32, cfg.InputH*cfg.InputW*3), 1, cfg.InputH, cfg.InputW, 3)
-	var ms []float64
-	for i := range 21 {
-		start := time.Now()
-		p, err := pred.Predict(x)
-		if err != nil {
-			return eval.COCOStats{}, 0, err
+	return rep.Stats, nil
+}
+
+// TimeRuns returns the median batch-1 inference wall times, in milliseconds, of the runs in dirs,
+// measured in rounds that alternate between them (5 rounds of 5 inferences each, after one that
+// compiles), so that a change in the machine's load weighs on all alike.
+func TimeRuns(be compute.Backend, dirs ...string) ([]float64, error) {
+	type timed struct {
+		pred interface {
+			Predict(*tensors.Tensor) (nets.Prediction, error)
 		}
-		if i > 0 { // the first call compiles
-			ms = append(ms, float64(time.Since(start).Microseconds())/1000)
+		x  *tensors.Tensor
+		ms []float64
+	}
+	runs := make([]*timed, len(dirs))
+	for i, d := range dirs {
+		run, err := train.LoadTrained(d)
+		if err != nil {
+			return nil, err
+		}
+		pred, err := run.Predictor(be)
+		if err != nil {
+			return nil, err
+		}
+		defer pred.Finalize()
+		cfg := run.Config
+		runs[i] = &timed{pred: pred, x: tensors.FromFlatDataAndDimensions(make([]float32, cfg.InputH*cfg.InputW*3), 1, cfg.InputH, cfg.InputW, 3)}
+	}
+	once := func(r *timed) (float64, error) {
+		start := time.Now()
+		p, err := r.pred.Predict(r.x)
+		if err != nil {
+			return 0, err
 		}
 		p.Heatmaps.FinalizeAll()
+		return float64(time.Since(start).Microseconds()) / 1000, nil
 	}
-	return rep.Stats, median(ms), nil
+	for _, r := range runs {
+		if _, err := once(r); err != nil { // compiles
+			return nil, err
+		}
+	}
+	for range 5 {
+		for _, r := range runs {
+			for range 5 {
+				ms, err := once(r)
+				if err != nil {
+					return nil, err
+				}
+				r.ms = append(r.ms, ms)
+			}
+		}
+	}
+	out := make([]float64, len(runs))
+	for i, r := range runs {
+		out[i] = median(r.ms)
+	}
+	return out, nil
 }
 
 // nativeAgreement is the student as MoveNet runs it (its whole graph, its own decoding) on the same
@@ -410,4 +459,27 @@ func median(v []float64) float64 {
 	s := append([]float64(nil), v...)
 	sort.Float64s(s)
 	return s[len(s)/2]
+}
+
+// RetimeVideoResult times the student of a finished FineTuneOnVideo in outDir before and after
+// (TimeRuns) and updates the result file with the times.
+func RetimeVideoResult(be compute.Backend, outDir string) (before, after float64, err error) {
+	path := filepath.Join(outDir, ResultFile)
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0, fmt.Errorf("retime: %w", err)
+	}
+	var res VideoResult
+	if err := json.Unmarshal(b, &res); err != nil {
+		return 0, 0, fmt.Errorf("retime: %s: %w", path, err)
+	}
+	ms, err := TimeRuns(be, filepath.Join(outDir, "imported"), filepath.Join(outDir, "tuned"))
+	if err != nil {
+		return 0, 0, fmt.Errorf("retime: %w", err)
+	}
+	res.StudentMSBefore, res.StudentMSAfter = ms[0], ms[1]
+	if b, err = json.MarshalIndent(res, "", "  "); err != nil {
+		return 0, 0, err
+	}
+	return ms[0], ms[1], atomicfile.WriteBytes(path, append(b, '\n'))
 }

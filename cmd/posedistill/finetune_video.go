@@ -34,6 +34,7 @@ func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writ
 	lr := fs.Float64("lr", 5e-5, "Adam learning rate (constant after a warmup over a tenth of the steps)")
 	seed := fs.Uint64("seed", 1, "seed")
 	cache := fs.String("cache", defCache, "model cache `directory`")
+	timeOnly := fs.Bool("time", false, "only time the student before and after (--out holds a finished run), alternating, and update "+imported.ResultFile)
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -41,6 +42,18 @@ func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writ
 		fmt.Fprintln(stderr, "posedistill finetune-video: --out is required")
 		fs.Usage()
 		return errUsage
+	}
+	if *timeOnly {
+		be, err := backend.New("go")
+		if err != nil {
+			return err
+		}
+		before, after, err := imported.RetimeVideoResult(be, *out)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(stdout, "student batch-1 median wall time, alternating: %.1f ms as imported, %.1f ms fine-tuned\n", before, after)
+		return nil
 	}
 	for _, m := range []string{*student, *teacher} {
 		if mm := movenet.Model(m); mm != movenet.Lightning && mm != movenet.Thunder {
