@@ -34,7 +34,7 @@ type Config struct {
 	Codec string `yaml:"codec" json:"codec"`
 	// Sigma is the gaussian's standard deviation in heatmap pixels.
 	Sigma float64 `yaml:"sigma" json:"sigma"`
-	// DistWeight, for the integral codec, adds GaussianKL (the maps' spatial softmax pulled towards
+	// DistWeight, for the integral codec, adds TargetKL (the maps' spatial softmax pulled towards
 	// the GT gaussians) to the GT loss with this weight; 0 leaves it out.
 	DistWeight float64 `yaml:"dist_weight" json:"dist_weight"`
 	// Augment configures the training augmentation.

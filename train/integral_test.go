@@ -83,10 +83,10 @@ func TestIntegralL1GradientMatchesFiniteDifferences(t *testing.T) {
 	}
 }
 
-// GaussianKL is KL(q ‖ softmax(logits)) against the normalised GT gaussians, computed here
+// TargetKL is KL(q ‖ softmax(logits)) against the normalised GT gaussians, computed here
 // directly; it vanishes when the logits are the log of the target, and an unlabelled joint
 // (weight 0, empty map) adds nothing.
-func TestGaussianKLMatchesDirectComputation(t *testing.T) {
+func TestTargetKLMatchesDirectComputation(t *testing.T) {
 	c, err := codec.New(codec.Integral, 32, 32, 8, 8, 1)
 	if err != nil {
 		t.Fatal(err)
@@ -125,7 +125,7 @@ func TestGaussianKLMatchesDirectComputation(t *testing.T) {
 		}
 		return kl / k // averaged over joints; joint 1 has weight 0
 	}
-	term := GaussianKL("kl", nil)
+	term := TargetKL("kl", TensorHeatmaps, nil)
 	for _, tc := range []struct {
 		name   string
 		logits []float64
@@ -143,10 +143,10 @@ func TestGaussianKLMatchesDirectComputation(t *testing.T) {
 		got := tensors.MustCopyFlatData[float64](out)[0]
 		want := direct(tc.logits)
 		if math.Abs(got-want) > 1e-6 {
-			t.Errorf("%s: GaussianKL %.8f, direct %.8f", tc.name, got, want)
+			t.Errorf("%s: TargetKL %.8f, direct %.8f", tc.name, got, want)
 		}
 		if tc.name == "at target" && math.Abs(got) > 1e-6 {
-			t.Errorf("at target: GaussianKL %.8f, want 0", got)
+			t.Errorf("at target: TargetKL %.8f, want 0", got)
 		}
 	}
 }
