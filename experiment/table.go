@@ -46,7 +46,7 @@ type Row struct {
 	Variant                  string  `json:"variant"`
 	Seeds                    int     `json:"seeds"`
 	AP, AP50, AP75, APm, APl Stat    `json:"-"`
-	Stats                    []Stat  `json:"stats"`         // AP, AP50, AP75, APm, APl
+	Stats                    []Stat  `json:"stats"`          // AP, AP50, AP75, APm, APl
 	PCK                      *Stat   `json:"pck,omitempty"`  // PCK@0.1, box-normalised (2D runs)
 	Swap                     *Stat   `json:"swap,omitempty"` // left/right swap rate of limb joints (2D runs)
 	MPJPE                    *Stat   `json:"mpjpe,omitempty"`
