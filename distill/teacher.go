@@ -65,8 +65,21 @@ func LoadTeacher(runDir string, backend compute.Backend) (*NetTeacher, error) {
 // Close releases the compiled graphs.
 func (t *NetTeacher) Close() { t.predictor.Finalize() }
 
-// Predict runs the network on the crops (see Teacher).
-func (t *NetTeacher) Predict(_ context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
+// Predict runs the network on the crops (see Teacher): Outputs, with an integral teacher's maps
+// turned into probability maps.
+func (t *NetTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
+	out, err := t.Outputs(ctx, images, heatH, heatW)
+	if err == nil && t.Integral {
+		n := images.Shape[0]
+		probabilityMaps(out.Heatmaps, n, heatH*heatW, len(out.Heatmaps)/(n*heatH*heatW))
+	}
+	return out, err
+}
+
+// Outputs runs the network on the crops and returns its outputs resampled to heatH×heatW: the
+// maps as the network gives them (in its own codec: integral logits stay logits, for decoding),
+// the mask as a probability.
+func (t *NetTeacher) Outputs(_ context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
 	var out TeacherOutput
 	if len(images.Shape) != 4 || images.Shape[3] != 3 {
 		return out, fmt.Errorf("teacher %s: images shape %v", t.Net.Name, images.Shape)
@@ -93,9 +106,6 @@ func (t *NetTeacher) Predict(_ context.Context, images topdown.Tensor, heatH, he
 	}
 	if out.Heatmaps, err = resize(pred.Heatmaps); err != nil {
 		return out, fmt.Errorf("teacher %s heatmaps: %w", t.Net.Name, err)
-	}
-	if t.Integral {
-		probabilityMaps(out.Heatmaps, n, heatH*heatW, len(out.Heatmaps)/(n*heatH*heatW))
 	}
 	if pred.Locations != nil {
 		if out.Locations, err = resize(pred.Locations); err != nil {

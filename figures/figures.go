@@ -73,7 +73,11 @@ func HeatmapFigure(ctx context.Context, path string, sc topdown.Config, insts []
 			cells = append(cells, img)
 		}
 	}
-	return writeGrid(path, cells, len(heat), sc.Codec.InputW*2, sc.Codec.InputH*2)
+	labels := []string{"GT"}
+	for _, m := range models {
+		labels = append(labels, m.Name)
+	}
+	return writeGrid(path, cells, len(heat), sc.Codec.InputW*2, sc.Codec.InputH*2, labels...)
 }
 
 // clamp01 returns a copy of v clamped to [0, 1].
@@ -117,22 +121,34 @@ func OverlayFigure(ctx context.Context, path string, sc topdown.Config, split *t
 		return fmt.Errorf("overlay figure: no images")
 	}
 	b := cells[0].Bounds()
-	return writeGrid(path, cells, len(models), b.Dx()*2, b.Dy()*2)
+	labels := make([]string, len(models))
+	for i, m := range models {
+		labels[i] = m.Name
+	}
+	return writeGrid(path, cells, len(models), b.Dx()*2, b.Dy()*2, labels...)
 }
 
-// heatmapFunc adapts a teacher to train.HeatmapFunc at the codec's heatmap size.
+// heatmapFunc adapts a trained network to train.HeatmapFunc at the codec's heatmap size, with its
+// own outputs (which sc's codec decodes).
 func heatmapFunc(ctx context.Context, t *distill.NetTeacher, sc topdown.Config) train.HeatmapFunc {
 	return func(images topdown.Tensor) ([]float32, error) {
-		out, err := t.Predict(ctx, images, sc.Codec.HeatH, sc.Codec.HeatW)
+		out, err := t.Outputs(ctx, images, sc.Codec.HeatH, sc.Codec.HeatW)
 		return out.Heatmaps, err
 	}
 }
 
-// writeGrid lays cells out in cols columns and writes the PNG atomically.
-func writeGrid(path string, cells []image.Image, cols, cw, ch int) error {
-	g, err := render.Grid(cells, cols, cw, ch, 4, color.RGBA{255, 255, 255, 255})
+// writeGrid lays cells out in cols columns, under a header naming the columns when labels are
+// given, and writes the PNG atomically.
+func writeGrid(path string, cells []image.Image, cols, cw, ch int, labels ...string) error {
+	white := color.RGBA{255, 255, 255, 255}
+	g, err := render.Grid(cells, cols, cw, ch, 4, white)
 	if err != nil {
 		return err
+	}
+	if len(labels) > 0 {
+		if g, err = render.LabelColumns(g, labels, cw, 4, white); err != nil {
+			return err
+		}
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, g) })
 }
