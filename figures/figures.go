@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/eval"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -89,8 +90,8 @@ func clamp01(v []float32) []float32 {
 	return out
 }
 
-// OverlayFigure writes a PNG grid: one row per held-out image (the first n images with people),
-// one column per model, each model's top-down predictions (on the GT boxes) drawn over the image.
+// OverlayFigure writes a PNG grid: one row per held-out image (n images, front, side and back
+// views in turn, see firstImages), one column per model, each model's top-down predictions (on the GT boxes) drawn over the image.
 func OverlayFigure(ctx context.Context, path string, sc topdown.Config, split *train.Split, n int, models []Model) error {
 	order, byImage := firstImages(split, n)
 	var cells []image.Image
@@ -205,16 +206,32 @@ func metricsPath(path string) string {
 	return path
 }
 
-// firstImages returns the IDs of the first n images of a split (in instance order) and each
-// image's instances.
+// firstImages returns up to n images of the split with their instances, in the split's order
+// but taking front, side and back views in turn (by eval.FacingOf of an image's first person)
+// where the annotations carry 3D joints, so that a figure shows every facing.
 func firstImages(split *train.Split, n int) ([]int64, map[int64][]topdown.Instance) {
 	byImage := map[int64][]topdown.Instance{}
-	var order []int64
+	byFacing := map[eval.Facing][]int64{}
+	var all []int64
 	for _, in := range split.Instances {
 		if _, ok := byImage[in.Image.ID]; !ok {
-			order = append(order, in.Image.ID)
+			all = append(all, in.Image.ID)
+			f := eval.FacingOf(in.Annotation.Joints3D)
+			byFacing[f] = append(byFacing[f], in.Image.ID)
 		}
 		byImage[in.Image.ID] = append(byImage[in.Image.ID], in)
 	}
-	return order[:min(n, len(order))], byImage
+	if len(byFacing[eval.FacingUnknown]) == len(all) {
+		return all[:min(n, len(all))], byImage
+	}
+	var order []int64
+	for len(order) < min(n, len(all)) {
+		for _, f := range append(eval.Facings(), eval.FacingUnknown) {
+			if len(order) < n && len(byFacing[f]) > 0 {
+				order = append(order, byFacing[f][0])
+				byFacing[f] = byFacing[f][1:]
+			}
+		}
+	}
+	return order, byImage
 }
