@@ -29,9 +29,10 @@ type Run struct {
 	Dir     string         `json:"dir"`
 	Result  distill.Result `json:"result"`
 	Latency float64        `json:"latency_ms"` // median batch-1 inference on this machine
-	// PCK and Swap are the run's ValScores (2D runs).
-	PCK  float64 `json:"pck"`
-	Swap float64 `json:"swap"`
+	// PCK, Swap and PerJoint are the run's ValScores (2D runs).
+	PCK      float64   `json:"pck"`
+	Swap     float64   `json:"swap"`
+	PerJoint []float64 `json:"per_joint_pck,omitempty"`
 }
 
 // Scores are the keypoint diagnostics of a run's val predictions besides COCO AP.
@@ -42,6 +43,8 @@ type Scores struct {
 	// Swap is the share of limb joints predicted nearer the opposite side's joint (eval.LeftRight):
 	// 0.5 is a coin toss between left and right; −1 when no joint was judged (as COCO's −1).
 	Swap float64
+	// PerJoint is each COCO-17 joint's PCK@0.1 (NaN-free: −1 for a joint never labelled).
+	PerJoint []float64
 }
 
 // ValScores returns the Scores of the predictions a run saved for the val split
@@ -65,9 +68,15 @@ func ValScores(gt *dataset.Dataset, runDir string) (Scores, error) {
 	if err != nil {
 		return Scores{}, fmt.Errorf("%s: %w", path, err)
 	}
-	sc := Scores{PCK: r.PCK, Swap: lr.All.SwapRate}
+	sc := Scores{PCK: r.PCK, Swap: lr.All.SwapRate, PerJoint: make([]float64, len(lr.PerJoint))}
 	if math.IsNaN(sc.Swap) {
 		sc.Swap = -1
+	}
+	for i, v := range lr.PerJoint {
+		sc.PerJoint[i] = v
+		if math.IsNaN(v) {
+			sc.PerJoint[i] = -1
+		}
 	}
 	return sc, nil
 }
@@ -175,7 +184,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		if err != nil {
 			return nil, err
 		}
-		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: res.Seed, Dir: dir, Result: res.Result, Latency: lat, PCK: sc.PCK, Swap: sc.Swap})
+		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: res.Seed, Dir: dir, Result: res.Result, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
 		if teachers[tt.name], err = distill.LoadTeacher(dir, be); err != nil {
 			return nil, err
 		}
@@ -222,7 +231,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			if err != nil {
 				return nil, err
 			}
-			out.Runs = append(out.Runs, Run{Variant: v, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap})
+			out.Runs = append(out.Runs, Run{Variant: v, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
 			if err := atomicfile.WriteJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
 				return nil, err
 			}
@@ -272,7 +281,7 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 		if err != nil {
 			return "", err
 		}
-		out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap})
+		out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
 		return train.RunCheckpoint(dir), nil
 	}
 	if e.PretrainSteps <= 0 {
@@ -295,7 +304,7 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 	if err != nil {
 		return "", err
 	}
-	out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap})
+	out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
 	return filepath.Join(dir, train.CheckpointFile), nil
 }
 

@@ -162,7 +162,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 				"Each variant continues the pretrained student for the same steps on this dataset's training split. gt: GT only (soft-argmax L1); primary: α·GT + (1−α)·primary teacher (L1 to the centre of the teacher's map, α = 0.5, MoVNect/FPD); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction. " +
 				"3d_gt / 3d_movnect: MoVNect 3D students (64×48 heatmaps, location maps, GT-heatmap-masked location loss, bone-length loss) without and with a 3D teacher, all trained from scratch here.",
 		},
-		Tables: []report.Table{tbl},
+		Tables: []report.Table{tbl, PerJointTable(o, "student ")},
 		Images: []report.Image{{Path: "ablation.png", Caption: "PCK@0.1 per 2D variant (bars: mean, whiskers: ±1 std over seeds; dashed: teachers and the pretrained student)"}},
 	})
 	curves := map[string]string{}

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/report"
+	"github.com/posedistill/posedistill/skeleton"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -167,6 +169,43 @@ func TableRows(o *Outcome, studentPrefix string) [][]string {
 		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, pck, swap, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
 	}
 	return rows
+}
+
+// PerJointTable returns the per-joint PCK@0.1 of the teachers and of the first seed of every 2D
+// variant: one row per COCO-17 joint, one column per model ("—" where a joint is never labelled).
+func PerJointTable(o *Outcome, studentPrefix string) report.Table {
+	set := skeleton.COCO17()
+	var cols []Run
+	for _, t := range o.Teachers {
+		if len(t.PerJoint) == set.NumJoints() {
+			cols = append(cols, t)
+		}
+	}
+	seen := map[string]bool{}
+	header := []string{"joint"}
+	for _, c := range cols {
+		header = append(header, teacherLabel(c.Variant))
+	}
+	for _, r := range o.Runs {
+		if !seen[r.Variant] && len(r.PerJoint) == set.NumJoints() {
+			seen[r.Variant] = true
+			cols = append(cols, r)
+			header = append(header, studentPrefix+r.Variant)
+		}
+	}
+	t := report.Table{Caption: "PCK@0.1 per joint on the held-out split (first seed of each variant): limbs that the models miss, and sides they confuse, show here first", Header: header}
+	for j, name := range set.Joints {
+		row := []string{name}
+		for _, c := range cols {
+			cell := "—"
+			if v := c.PerJoint[j]; v >= 0 {
+				cell = fmt.Sprintf("%.3f", v)
+			}
+			row = append(row, cell)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }
 
 // FormatTable returns the experiment's markdown table (TableRows).
