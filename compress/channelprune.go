@@ -284,8 +284,8 @@ func atomScores(net *nets.Net, store *model.Store, opt ChannelOptions, g *channe
 	for i := range net.Layers {
 		l := &net.Layers[i]
 		s, ok := g.spaceOf[l.Name]
-		if !ok {
-			continue
+		if !ok || (l.Op != nets.OpConv && l.Op != nets.OpDeconv) {
+			continue // a channel padding's zeros have no weights to rank (and are locked)
 		}
 		base := g.offset[s]
 		switch opt.Criterion {

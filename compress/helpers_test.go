@@ -51,11 +51,11 @@ func importedLikeNet() *nets.Net {
 		Layers: []nets.Layer{
 			{Name: "stem", Op: nets.OpConv, Inputs: []string{nets.Input}, Out: 8, Kernel: 3, Stride: 2, Bias: true, Act: layers.ReLU6, Pad: nets.PadSame},
 			{Name: "dw", Op: nets.OpConv, Inputs: []string{"stem"}, Out: 8, Kernel: 3, Stride: 2, Groups: 8, Bias: true, Act: layers.ReLU6, Pad: nets.PadSame},
-			{Name: "pw", Op: nets.OpConv, Inputs: []string{"dw"}, Out: 12, Kernel: 1, Bias: true},
+			{Name: "pw", Op: nets.OpConv, Inputs: []string{"dw"}, Out: 12, Kernel: 1, BN: true},
 			{Name: "pool", Op: nets.OpMaxPool, Inputs: []string{"stem"}, Kernel: 2, Stride: 2},
 			{Name: "widen", Op: nets.OpPad, Inputs: []string{"pool"}, Out: 12},
 			{Name: "sum", Op: nets.OpAdd, Inputs: []string{"widen", "pw"}, Act: layers.ReLU6},
-			{Name: "mid", Op: nets.OpConv, Inputs: []string{"sum"}, Out: 10, Kernel: 3, Bias: true, Act: layers.ReLU},
+			{Name: "mid", Op: nets.OpConv, Inputs: []string{"sum"}, Out: 12, Kernel: 3, BN: true, Act: layers.ReLU},
 			{Name: "heatmaps", Op: nets.OpConv, Inputs: []string{"mid"}, Out: 5, Kernel: 1, Bias: true},
 			{Name: "vector", Op: nets.OpConv, Inputs: []string{"mid"}, Out: 6, Kernel: 4, Pad: nets.PadValid, Bias: true},
 		},
