@@ -5,6 +5,7 @@ import (
 	"image"
 	"math"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
@@ -131,7 +132,7 @@ func TestAgreesWithTFJS(t *testing.T) {
 		if len(cpu.Values) != 1 || len(wasm.Values) != 1 || len(outs) != 1 {
 			t.Fatalf("%s: %d, %d and %d outputs", tc.model, len(outs), len(cpu.Values), len(wasm.Values))
 		}
-		if !equalInts(outs[0].Shape, cpu.Outputs[0].Shape) || len(outs[0].Values) != len(cpu.Values[0]) {
+		if !slices.Equal(outs[0].Shape, cpu.Outputs[0].Shape) || len(outs[0].Values) != len(cpu.Values[0]) {
 			t.Fatalf("%s: shape %v, TF.js %v", tc.model, outs[0].Shape, cpu.Outputs[0].Shape)
 		}
 		dCPU, dWASM, dTF := maxAbsDiff(outs[0].Values, cpu.Values[0]), maxAbsDiff(outs[0].Values, wasm.Values[0]),

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 
@@ -149,7 +150,7 @@ func TestTinyModel(t *testing.T) {
 		t.Fatal(err)
 	}
 	// …reshaped to [H, −1] by the folded shape arithmetic.
-	if !equalInts(outs[0].Shape, []int{h, wd * 3}) {
+	if !slices.Equal(outs[0].Shape, []int{h, wd * 3}) {
 		t.Fatalf("shape %v, want [%d %d]", outs[0].Shape, h, wd*3)
 	}
 	if d := maxAbsDiff(outs[0].Values, want); d > 1e-6 {

@@ -3,6 +3,7 @@ package tfjs
 import (
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/gomlx/core/graph"
@@ -241,7 +242,7 @@ func opPack(b *builder, n *Node, in []value) ([]value, error) {
 	dims := append(append(append([]int{}, s[:axis]...), 1), s[axis:]...)
 	parts := make([]value, len(in))
 	for i, v := range in {
-		if !equalInts(v.shape(), s) || v.dtype() != in[0].dtype() {
+		if !slices.Equal(v.shape(), s) || v.dtype() != in[0].dtype() {
 			return nil, fmt.Errorf("input %d is %s%v, input 0 %s%v", i, v.dtype(), v.shape(), in[0].dtype(), s)
 		}
 		if parts[i], err = reshapeTo(v, dims); err != nil {
@@ -546,7 +547,7 @@ func opSelect(b *builder, n *Node, in []value) ([]value, error) {
 // broadcastTo broadcasts x to shape (NumPy rules: leading axes added).
 func broadcastTo(x *graph.Node, shape []int) *graph.Node {
 	d := x.Shape().Dimensions
-	if equalInts(d, shape) {
+	if slices.Equal(d, shape) {
 		return x
 	}
 	if len(d) < len(shape) {
@@ -558,16 +559,4 @@ func broadcastTo(x *graph.Node, shape []int) *graph.Node {
 		x = graph.Reshape(x, full...)
 	}
 	return graph.BroadcastToDims(x, shape...)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

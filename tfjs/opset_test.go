@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"testing"
 
@@ -221,7 +222,7 @@ func TestOpsAgreeWithTFJS(t *testing.T) {
 			t.Errorf("%s: not among TF.js's outputs %v", info.Name, ref.Outputs)
 			continue
 		}
-		if !equalInts(outs[i].Shape, ref.Outputs[j].Shape) {
+		if !slices.Equal(outs[i].Shape, ref.Outputs[j].Shape) {
 			t.Errorf("%s: shape %v, TF.js %v", info.Name, outs[i].Shape, ref.Outputs[j].Shape)
 			continue
 		}

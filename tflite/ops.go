@@ -2,6 +2,7 @@ package tflite
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/gobackend"
@@ -207,25 +208,13 @@ func broadcastAdd(x, y *graph.Node) (*graph.Node, error) {
 			return nil, fmt.Errorf("cannot broadcast shapes %v and %v", x.Shape().Dimensions, y.Shape().Dimensions)
 		}
 	}
-	if !equalInts(x.Shape().Dimensions, dims) {
+	if !slices.Equal(x.Shape().Dimensions, dims) {
 		x = graph.BroadcastToDims(x, dims...)
 	}
-	if !equalInts(y.Shape().Dimensions, dims) {
+	if !slices.Equal(y.Shape().Dimensions, dims) {
 		y = graph.BroadcastToDims(y, dims...)
 	}
 	return graph.Add(x, y), nil
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // samePadding returns TFLite's SAME padding (before, after) for one spatial dimension.
