@@ -3,7 +3,6 @@ package imported
 import (
 	"context"
 	"math"
-	"os"
 	"path/filepath"
 	"testing"
 
@@ -11,7 +10,6 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/compress"
-	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/movenet"
@@ -68,14 +66,8 @@ func maxAbsDiff(a, b []float32) float64 {
 // makes (ImageNet-normalized), gives the keypoint heatmaps MoveNet's own graph gives on the raw
 // image (its Sigmoid node).
 func TestImportMoveNetMatchesGraph(t *testing.T) {
-	if _, err := os.Stat(photo); err != nil {
-		t.Skipf("test photo absent (Debian package opencv-doc): %v", err)
-	}
+	img := testkit.Photo(t, photo)
 	m := lightning(t)
-	img, err := dataset.LoadImage(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
 	b := img.Bounds()
 	raw := movenet.CropAndResize(img, movenet.InitCropRegion(b.Dy(), b.Dx()), 192, 192)
 	norm := make([]float32, len(raw))
@@ -218,13 +210,7 @@ func TestImportedModelQuantizes(t *testing.T) {
 // crop the teacher labels and the training pipeline makes): the keypoints, mapped back to image
 // pixels, are where MoveNet's own pipeline (crop and track) puts them.
 func TestEstimateOnBox(t *testing.T) {
-	if _, err := os.Stat(photo); err != nil {
-		t.Skipf("test photo absent (Debian package opencv-doc): %v", err)
-	}
-	img, err := dataset.LoadImage(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
+	img := testkit.Photo(t, photo)
 	e, err := movenet.Open(testkit.Backend(t), testkit.MoveNetCache(t), movenet.Lightning)
 	if err != nil {
 		t.Fatal(err)

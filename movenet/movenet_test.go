@@ -39,14 +39,7 @@ func open(t testing.TB, m Model) *Estimator {
 
 func loadPhoto(t testing.TB) image.Image {
 	t.Helper()
-	if _, err := os.Stat(photo); err != nil {
-		t.Skipf("test photo absent (Debian package opencv-doc): %v", err)
-	}
-	img, err := dataset.LoadImage(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return testkit.Photo(t, photo)
 }
 
 // overlay writes the people drawn on img to $MOVENET_OVERLAYS/name.png when that is set (to look

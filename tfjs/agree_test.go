@@ -4,13 +4,12 @@ import (
 	"context"
 	"image"
 	"math"
-	"os"
 	"slices"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/posedistill/posedistill/backend"
-	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
 )
 
@@ -21,14 +20,7 @@ const photo = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
 // sampled bilinearly; it skips the test when the photo is absent.
 func photoInput(t testing.TB, h, w int) []int32 {
 	t.Helper()
-	if _, err := os.Stat(photo); err != nil {
-		t.Skipf("test photo absent (Debian package opencv-doc): %v", err)
-	}
-	img, err := dataset.LoadImage(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return letterbox(img, h, w)
+	return letterbox(testkit.Photo(t, photo), h, w)
 }
 
 func letterbox(img image.Image, h, w int) []int32 {

@@ -9,6 +9,7 @@ package testkit
 import (
 	"context"
 	"errors"
+	"image"
 	"math/rand/v2"
 	"os"
 	"sync"
@@ -19,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/synth"
 )
@@ -123,6 +125,20 @@ func packCache(t testing.TB, pack modelstore.Pack, what string) string {
 		t.Fatal(err)
 	}
 	return cache
+}
+
+// Photo loads a real photo the tests use (Debian package opencv-doc, python3-skimage), skipping
+// the test when it is absent.
+func Photo(t testing.TB, path string) image.Image {
+	t.Helper()
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("test photo absent (Debian package opencv-doc): %v", err)
+	}
+	img, err := dataset.LoadImage(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }
 
 // Main runs a package's tests after mapping the heap headroom the go backend's SIMD loads need
