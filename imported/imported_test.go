@@ -248,3 +248,28 @@ func TestEstimateOnBox(t *testing.T) {
 		t.Errorf("%d keypoints confident in both, want most of 17", confident)
 	}
 }
+
+// TestImportedBlazePosePrunes plans and applies channel pruning to BlazePose heavy, whose
+// shortcuts widen through channel padding (kept whole), and checks the smaller description is
+// valid at the model's input size. (Its values are checked on Lightning above: heavy is slow.)
+func TestImportedBlazePosePrunes(t *testing.T) {
+	m, err := Import(context.Background(), testkit.Backend(t), testkit.BlazePoseCache(t), "blazepose-heavy")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := compress.PlanChannels(m.Net, m.Store, compress.ChannelOptions{Criterion: compress.L1Norm, Ratio: 0.25, MinChannels: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, _, err := plan.Prune(m.Store, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := small.Shapes(256, 256); err != nil {
+		t.Fatalf("pruned description: %v", err)
+	}
+	t.Logf("%d channels removed: %.2fM → %.2fM parameters", plan.Count(), float64(m.Net.Params())/1e6, float64(small.Params())/1e6)
+	if plan.Count() == 0 || small.Params() >= m.Net.Params() {
+		t.Error("nothing pruned")
+	}
+}
