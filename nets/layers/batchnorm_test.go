@@ -12,8 +12,9 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 )
 
-// TestBatchNormNativeMatchesPlain checks the go backend's BatchNormForTraining and BatchNormGradient
-// (posedistill's fork of gomlx/compute) against batch norm built from plain ops: the output, the
+// TestBatchNormNativeMatchesPlain checks the go backend's BatchNormForTraining and BatchNormGradient,
+// followed by its FusedActivation (ReLU, or the fork's ReLU6), against batch norm and activations
+// built from plain ops (posedistill's fork of gomlx/compute): the output, the
 // gradients with respect to the input, scale and offset, and the updated running statistics, for
 // channel counts around the SIMD width (whole vectors, a scalar tail of rows, channels that are not a
 // multiple of it), in float32 and float64, with a large mean that a one-pass variance would lose.
@@ -31,8 +32,9 @@ func TestBatchNormNativeMatchesPlain(t *testing.T) {
 		{[]int{1, 1, 3, 8}, 0},
 	}
 	for i, tc := range cases {
-		for _, f64 := range []bool{false, true} {
-			name := fmt.Sprintf("%v/shift%g", tc.dims, tc.shift)
+		for k, f64 := range []bool{false, true} {
+			act := []Activation{ReLU6, ReLU}[(i+k)%2]
+			name := fmt.Sprintf("%v/shift%g/%s", tc.dims, tc.shift, act)
 			if f64 {
 				name += "/float64"
 			}
@@ -49,8 +51,8 @@ func TestBatchNormNativeMatchesPlain(t *testing.T) {
 						x = graph.AddScalar(x, tc.shift)
 						c := tc.dims[3]
 						v := newBNVariables(scope.At("layer"), shapes.Make(x.DType(), c))
-						v.scale.SetValue(scale) // away from 1, so that the scale's role is tested
-						y := v.train(x)
+						v.scale.SetValue(scale)                                  // away from 1, so that the scale's role is tested
+						y := activate(act, graph.MulScalar(v.train(x), 4), true) // ×4: some values above 6
 						weights := graph.Sin(graph.AddScalar(graph.IotaFull(g, y.Shape()), 0.5))
 						loss := graph.ReduceAllSum(graph.Mul(graph.Mul(y, y), weights))
 						grads := graph.Gradient(loss, x, v.scale.NodeValue(g), v.offset.NodeValue(g))
