@@ -17,12 +17,15 @@ func init() {
 	RegisterVJPKernel[float32]("simd:vjp_relu6", compute.ActivationRelu6, vjpRelu6Float32SIMD, PrioritySIMD)
 }
 
+// relu6Float32SIMD keeps NaNs (as the scalar kernel and GoMLX's Max/Min do): the vector Min of a
+// NaN and 6 can be 6, so NaN lanes are put back explicitly.
 func relu6Float32SIMD(in, out []float32) {
 	zero, six := simd.BroadcastFloat32s(0), simd.BroadcastFloat32s(6)
 	vl := zero.Len()
 	i := 0
 	for ; i+vl <= len(in); i += vl {
-		simd.LoadFloat32s(in[i:]).Max(zero).Min(six).Store(out[i:])
+		x := simd.LoadFloat32s(in[i:])
+		selectFloat32s(x.NotEqual(x), x, x.Max(zero).Min(six)).Store(out[i:])
 	}
 	relu6NoSIMD(in[i:], out[i:len(in)])
 }
