@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
@@ -60,7 +61,7 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 	if senior == "" {
 		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: no senior model (it labels the inputs)")
 	}
-	manifest := labelsManifest{Version: 1, Senior: senior, Frames: o.Frames, Stride: o.Stride, DetectTile: o.DetectTile, Holdout: o.Holdout}
+	manifest := labelsManifest{Version: 2, Senior: senior, Frames: o.Frames, Stride: o.Stride, DetectTile: o.DetectTile, Holdout: o.Holdout}
 	for _, in := range o.Inputs {
 		if in = strings.TrimSpace(in); in != "" {
 			abs, err := filepath.Abs(in)
@@ -242,6 +243,28 @@ func labelVideo(ctx context.Context, lab *PseudoLabeler, path, base string, fram
 	}
 	defer dec.Abort()
 	firstHeld := frames - int(float64(frames)*holdout+0.5)
+	// The video's people are tracked from frame to frame, as MediaPipe does: each landmark crop
+	// is placed by the previous frame's landmarks, and the (tiled) detector runs on the first
+	// sampled frame, whenever a track is lost, and every 8th sampled frame for newcomers.
+	o := lab.Options.withDefaults()
+	tr, err := blazepose.NewTracker(lab.Pipeline, blazepose.TrackerConfig{MinPoseScore: o.MinScore, MaxPeople: o.MaxPeople, DetectTile: o.DetectTile, DetectEvery: 8})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if lab.Find == nil {
+		lab.Find = func(ctx context.Context, img image.Image) ([]blazepose.Person, error) {
+			tracked, err := tr.Step(ctx, img)
+			if err != nil {
+				return nil, err
+			}
+			people := make([]blazepose.Person, len(tracked))
+			for i, p := range tracked {
+				people[i] = p.Person
+			}
+			return people, nil
+		}
+		defer func() { lab.Find = nil }()
+	}
 	used, people := 0, 0
 	for i := 0; used < frames; i++ {
 		img, err := dec.Next()

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/posedistill/posedistill/blazepose"
+	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -31,6 +32,10 @@ type UnlabeledOptions struct {
 	// empty ones are the recipe's first and last teachers. Recipe's teachers may be both, one of
 	// them or none (the pseudo-GT-only variant).
 	Primary, Senior string
+	// Baseline, when set, is a BlazePose model (blazepose-lite) scored on the held-out people
+	// as the student is (TeacherAgreement), its outputs cached in TeacherCache (or a cache
+	// directory under OutDir).
+	Baseline string
 	// LatencyRuns is how many batch-1 inferences time the student and the senior (0: 20).
 	LatencyRuns int
 	// TeacherCache is the directory of the teachers' cached outputs (distill.RecordCache: each
@@ -55,6 +60,11 @@ type UnlabeledResult struct {
 	// StudentMS and SeniorMS, PrimaryMS are median batch-1 wall times, measured in the same run:
 	// the student on its crop, the BlazePose landmark models on their 256×256 crop.
 	StudentMS float64 `json:"student_ms"`
+	// Baseline and BaselineAgreement are Options.Baseline and its agreement with the senior on
+	// the held-out people; BaselineMS its batch-1 time.
+	Baseline          string         `json:"baseline,omitempty"`
+	BaselineAgreement eval.COCOStats `json:"baseline_agreement"`
+	BaselineMS        float64        `json:"baseline_ms,omitempty"`
 	PrimaryMS float64 `json:"primary_ms"`
 	SeniorMS  float64 `json:"senior_ms"`
 }
@@ -140,6 +150,27 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	}
 	if res.SeniorMS, err = landmarkLatency(ctx, bts[1].Landmarker(), o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("senior latency: %w", err)
+	}
+	if o.Baseline != "" {
+		bt, err := open(o.Baseline)
+		if err != nil {
+			return res, err
+		}
+		val, err := train.ReadSplit(ctx, o.DataDir, "val.json")
+		if err != nil {
+			return res, err
+		}
+		dir := o.TeacherCache
+		if dir == "" {
+			dir = filepath.Join(o.OutDir, "teacher-records")
+		}
+		res.Baseline = o.Baseline
+		if res.BaselineAgreement, err = TeacherAgreement(ctx, bt, val, sc, &distill.RecordCache{Dir: dir}); err != nil {
+			return res, err
+		}
+		if res.BaselineMS, err = landmarkLatency(ctx, bt.Landmarker(), o.LatencyRuns); err != nil {
+			return res, fmt.Errorf("baseline latency: %w", err)
+		}
 	}
 	return res, atomicfile.WriteJSON(filepath.Join(o.OutDir, "unlabeled.json"), res)
 }
