@@ -35,6 +35,8 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	alpha := fs.Float64("alpha", 0.5, "pseudo-GT share of the heatmap loss; the teacher in its stage has 1 − alpha")
 	binarize := fs.Float64("binarize", 0.5, "binarize teacher heatmaps at this fraction of each channel's peak (0: off)")
 	tile := fs.Int("detect-tile", 300, "scan video frames for people in square tiles of `side` pixels (0: whole frame); photos are scanned whole")
+	latencyRuns := fs.Int("latency-runs", 20, "batch-1 inferences timed per model (median)")
+	baseline := fs.String("baseline", "blazepose-lite", "BlazePose model scored on the held-out people as the student is, for comparison (empty: none)")
 	variant := fs.String("variant", "odkd", "who teaches: odkd (primary then senior in ODKD's order, with the senior's mask), primary (the primary alone), senior (the senior alone), pseudo-gt (no teacher, the senior's pseudo labels only); every variant has the same network (mask head included)")
 	mask := fs.Bool("mask", true, "learn the senior's segmentation with a light mask head and restrict heatmaps to it")
 	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its run files are removed; pseudo labels are kept)")
@@ -112,13 +114,16 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	res, n, err := pseudolabel.Run(ctx, pseudolabel.RunOptions{
 		Inputs: strings.Split(*images, ","), Frames: *frames, Stride: *stride, DetectTile: *tile, Holdout: *holdout,
-		Distill: pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, DataDir: *data, OutDir: *out, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr},
+		Distill: pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, Baseline: *baseline, LatencyRuns: *latencyRuns, DataDir: *data, OutDir: *out, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr},
 		Log:     stderr,
 	})
 	if err != nil {
 		return err
 	}
 	v := res.Train.Val
+	if res.Baseline != "" {
+		fmt.Fprintf(stdout, "baseline %s on the same held-out people: AP %.3f AP50 %.3f AP75 %.3f, batch-1 %.2f ms\n", res.Baseline, res.BaselineAgreement.AP, res.BaselineAgreement.AP50, res.BaselineAgreement.AP75, res.BaselineMS)
+	}
 	fmt.Fprintf(stdout, "%s: %d steps, loss %.4g; agreement with %s on %d held-out people: AP %.3f AP50 %.3f AP75 %.3f; batch-1 ms: student %.2f, %s %.2f, %s %.2f (%s)\n",
 		cfg.Name, res.Train.Steps, res.Train.Loss, *senior, n.ValPeople, v.AP, v.AP50, v.AP75, res.StudentMS, *teacher, res.PrimaryMS, *senior, res.SeniorMS, *out)
 	return nil
