@@ -65,8 +65,8 @@ type UnlabeledResult struct {
 	Baseline          string         `json:"baseline,omitempty"`
 	BaselineAgreement eval.COCOStats `json:"baseline_agreement"`
 	BaselineMS        float64        `json:"baseline_ms,omitempty"`
-	PrimaryMS float64 `json:"primary_ms"`
-	SeniorMS  float64 `json:"senior_ms"`
+	PrimaryMS         float64        `json:"primary_ms"`
+	SeniorMS          float64        `json:"senior_ms"`
 }
 
 // DistillUnlabeled trains the student on the pseudo-labelled crops: the primary BlazePose teacher
