@@ -18,19 +18,6 @@ const (
 	SuffixMaskDilated = "/mask_dilated"
 )
 
-// HeatmapTerms returns MoVNect/FPD's heatmap loss α·‖H − H_GT‖² + (1−α)·‖H − H_T‖² as two
-// terms, "heatmap_gt" weighted by alpha and "<name>" weighted by 1−alpha, against the teacher
-// heatmaps extra tensor (e.g. "primary/heatmaps").
-func HeatmapTerms(name, extra string, alpha train.Schedule) []train.Term {
-	if alpha == nil {
-		alpha = train.Constant(0.5)
-	}
-	return []train.Term{
-		train.HeatmapMSE("heatmap_gt", alpha),
-		train.TeacherHeatmapMSE(name, extra, func(step int) float64 { return 1 - alpha(step) }),
-	}
-}
-
 // MaskBCE is the segmentation-knowledge term: binary cross-entropy between the student's mask
 // logits and the teacher's mask probability in the extra tensor `extra` ([N, h, w, 1]).
 func MaskBCE(name, extra string, weight train.Schedule) train.Term {
