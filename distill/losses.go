@@ -47,6 +47,30 @@ func MaskRestriction(name, extra string, weight train.Schedule) train.Term {
 	}
 }
 
+// MaskMassRestriction is MaskRestriction for integral-regression students, whose maps are logits:
+// the share of each joint's probability (the spatial softmax) that lies outside the teacher's
+// dilated mask, mean(w[n,k]·Σ_pixels p·(1 − mask)). Squared logits would penalise a softmax's
+// shift, which does not change it, and overwhelm the coordinate terms.
+func MaskMassRestriction(name, extra string, weight train.Schedule) train.Term {
+	key := train.ExtraPrefix + extra
+	return train.Term{
+		Name: name, Needs: []string{key, train.TensorWeights}, Weight: weight,
+		Build: func(in train.TermInputs) *graph.Node {
+			return maskMassRestriction(in.Out.Heatmaps, in.Tensors[key], in.Tensors[train.TensorWeights])
+		},
+	}
+}
+
+// maskMassRestriction is mean(w[n,k]·Σ_pixels softmax(L)[n,·,k]·(1 − mask)) with logits L
+// [N,h,w,K], mask [N,h,w,1], w [N,K].
+func maskMassRestriction(logits, mask, weights *graph.Node) *graph.Node {
+	d := logits.Shape().Dimensions
+	p := graph.Softmax(graph.Reshape(logits, d[0], d[1]*d[2], d[3]), 1)
+	outside := graph.Reshape(graph.OneMinus(mask), d[0], d[1]*d[2], 1)
+	off := graph.ReduceSum(graph.Mul(p, outside), 1) // [N, K]
+	return graph.ReduceAllMean(graph.Mul(off, weights))
+}
+
 // maskRestriction is mean(w[n,k]·H²·(1 − mask)) with H [N,h,w,K], mask [N,h,w,1], w [N,K].
 func maskRestriction(heat, mask, weights *graph.Node) *graph.Node {
 	dims := weights.Shape().Dimensions

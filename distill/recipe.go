@@ -194,7 +194,7 @@ func (r Recipe) Terms(cfg train.Config) ([]train.Term, error) {
 		if r.Mask {
 			terms = append(terms,
 				MaskBCE("mask_"+s.Name, s.Name+SuffixMask, Gated(train.Constant(r.MaskWeight), st.Senior())),
-				MaskRestriction("mask_restrict", s.Name+SuffixMaskDilated, Gated(train.Constant(r.RestrictWeight), st.Senior())))
+				two.restrict("mask_restrict", s.Name+SuffixMaskDilated, Gated(train.Constant(r.RestrictWeight), st.Senior())))
 		}
 	}
 	if r.GTMaskWeight > 0 {
@@ -243,6 +243,15 @@ func (t targets2D) teacher(name, extra string, w train.Schedule) []train.Term {
 		terms = append(terms, train.TargetKL("dist_"+name, train.ExtraPrefix+extra, t.scaled(w)))
 	}
 	return terms
+}
+
+// restrict returns the mask restriction term against the dilated mask `extra`: on the heatmaps
+// (MaskRestriction) or, with the integral codec, on the maps' probability mass (MaskMassRestriction).
+func (t targets2D) restrict(name, extra string, w train.Schedule) train.Term {
+	if t.integral == nil {
+		return MaskRestriction(name, extra, w)
+	}
+	return MaskMassRestriction(name, extra, w)
 }
 
 // scaled returns w × dist (w nil: 1).

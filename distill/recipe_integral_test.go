@@ -14,7 +14,6 @@ import (
 func TestIntegralTeacherTermsPullStudentToTeacher(t *testing.T) {
 	ctx := context.Background()
 	dir := testData(t)
-	be := testBackend(t)
 	tmp := t.TempDir()
 	tcfg := tinyConfig("teacher", 0.5, 16)
 	tcfg.Codec, tcfg.DistWeight, tcfg.Steps, tcfg.Seed = "integral", 1, 30, 9
@@ -43,15 +42,7 @@ func TestIntegralTeacherTermsPullStudentToTeacher(t *testing.T) {
 		cfg.Steps = 80
 		sdir := filepath.Join(tmp, fmt.Sprintf("student-%g", alpha))
 		rec := Recipe{Teachers: []TeacherRef{{Name: "teacher", Run: filepath.Join(tmp, "teacher")}}, Alpha: alpha}
-		if _, err := Train(ctx, RunOptions{Config: cfg, Recipe: rec, DataDir: dir, OutDir: sdir,
-			Teachers: map[string]Teacher{"teacher": teacher}, Backend: be}); err != nil {
-			t.Fatal(err)
-		}
-		s, err := LoadTeacher(sdir, be)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := distillStudent(t, cfg, rec, teacher, sdir)
 		got, err := s.Predict(ctx, b.Images, h, w)
 		if err != nil {
 			t.Fatal(err)
