@@ -373,7 +373,8 @@ func (e *Estimator) estimateOne(ctx context.Context, img image.Image, r region) 
 		if pose.Score < e.opts.MinPoseScore {
 			return Person{}, false, nil
 		}
-		return fromBlazePose(bp, r.score)
+		q, err := FromBlazePose(bp, r.score)
+		return q, err == nil, err
 	case kindMoveNet:
 		p, err := e.moveNetRegion(ctx, img, r.roi)
 		if err != nil || p.Score < e.opts.MinPoseScore {
@@ -407,20 +408,24 @@ func (e *Estimator) estimateOne(ctx context.Context, img image.Image, r region) 
 	}
 }
 
-// fromBlazePose converts BlazePose's output; score is the detection score.
-func fromBlazePose(bp blazepose.Person, score float64) (Person, bool, error) {
+// FromBlazePose converts BlazePose's output (landmarks in image pixels) into a Person whose
+// score is the pose flag times detScore (the detection score; 1 for a tracked person).
+func FromBlazePose(bp blazepose.Person, detScore float64) (Person, error) {
+	if bp.Pose == nil {
+		return Person{}, fmt.Errorf("blazepose person without a pose")
+	}
 	kp, err := bp.Keypoints(skeleton.COCO17())
 	if err != nil {
-		return Person{}, false, err
+		return Person{}, err
 	}
 	p, err := fromKeypoints(kp)
 	if err != nil {
-		return Person{}, false, err
+		return Person{}, err
 	}
-	p.Score = bp.Pose.Score * score
+	p.Score = bp.Pose.Score * detScore
 	p.Box, _ = blazepose.BBox(bp.Landmarks, 0)
 	p.BlazePose = &bp
-	return p, true, nil
+	return p, nil
 }
 
 // fromKeypoints builds a person from COCO-17 [x, y, score] values: its score is the mean keypoint
