@@ -134,7 +134,7 @@ func TestSuppress(t *testing.T) {
 func standing(x, y, w, h, score float64) Person {
 	p := Person{Keypoints: make([]Keypoint, 17), Score: score}
 	for i := range p.Keypoints {
-		fx := float64(i%2) // left and right alternate
+		fx := float64(i % 2) // left and right alternate
 		p.Keypoints[i] = Keypoint{X: x + fx*w, Y: y + float64(i)/16*h, Score: 0.9}
 	}
 	p.Box = keypointBox(p.Keypoints)
