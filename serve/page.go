@@ -10,7 +10,8 @@ import (
 )
 
 // pageTemplate is the web page: pick an image, it is POSTed to /v1/pose and drawn on a canvas
-// with the skeletons of the people found (left side green, right orange, middle blue).
+// with the skeletons of the people found (left side green, right orange, middle blue). The query
+// parameter image=/path estimates an image from the same origin at once.
 var pageTemplate = template.Must(template.New("page").Parse(`<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>posedistill: {{.Model}}</title>
 <style>
@@ -53,9 +54,8 @@ function draw(img, people) {
     });
   });
 }
-document.getElementById("file").addEventListener("change", async ev => {
-  const f = ev.target.files[0], status = document.getElementById("status");
-  if (!f) return;
+async function estimate(f) {
+  const status = document.getElementById("status");
   status.className = ""; status.textContent = "Estimating…";
   const img = new Image();
   img.src = URL.createObjectURL(f);
@@ -67,7 +67,13 @@ document.getElementById("file").addEventListener("change", async ev => {
   draw(img, body);
   status.textContent = body.length + (body.length == 1 ? " person" : " people") + " in " + Math.round(performance.now() - t0) + " ms.";
   document.body.dataset.people = body.length;
-});
+}
+document.getElementById("file").addEventListener("change", ev => { if (ev.target.files[0]) estimate(ev.target.files[0]); });
+// ?image=/path estimates an image of this server's origin (links and tests).
+const start = new URLSearchParams(location.search).get("image");
+if (start && start.startsWith("/") && !start.startsWith("//")) {
+  fetch(start).then(r => r.blob()).then(estimate).catch(e => { const s = document.getElementById("status"); s.className = "error"; s.textContent = String(e); });
+}
 </script>
 </body></html>
 `))
