@@ -37,6 +37,8 @@ type PoseOptions struct {
 	PNGEvery int
 	// Progress, when not nil, receives a progress bar.
 	Progress io.Writer
+	// OnFrame, when set, is called after each frame with its index (from 0) and its people.
+	OnFrame func(n int, people []pose.Person)
 }
 
 // PoseResult is what TrackPose did.
@@ -152,6 +154,9 @@ func TrackPose(ctx context.Context, o PoseOptions) (PoseResult, error) {
 			if err := dataset.SaveImage(outputs.Path(png), frame); err != nil {
 				return res, err
 			}
+		}
+		if o.OnFrame != nil {
+			o.OnFrame(n, people)
 		}
 		n++
 		if bar != nil {
