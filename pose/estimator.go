@@ -53,6 +53,9 @@ type Person struct {
 	// BlazePose holds BlazePose's full output (33 landmarks, world landmarks, segmentation) when
 	// the model is BlazePose; nil otherwise.
 	BlazePose *blazepose.Person
+
+	crop   [4]float64 // the person box the pose was estimated in (tracking)
+	square bool       // crop is the detector's square body box
 }
 
 // Result returns the person as a COCO keypoint result for imageID (v = confidence), with its
@@ -351,6 +354,7 @@ func (e *Estimator) estimate(ctx context.Context, img image.Image, regions []reg
 			return nil, fmt.Errorf("pose: person %d: %w", i, err)
 		}
 		if ok {
+			p.crop, p.square = r.box, r.detected
 			out = append(out, p)
 		}
 	}

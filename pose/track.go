@@ -17,10 +17,11 @@ type TrackerConfig struct {
 	// from their pose in the previous frame.
 	DetectEvery int
 	// MinScore is the pose score below which a followed person is lost (0 : the Estimator's
-	// MinPoseScore, and 0.3 for a run directory, whose poses carry no presence flag).
+	// MinPoseScore). A run directory's poses carry no presence flag: its people are kept between
+	// detections and dropped when a detection does not confirm them.
 	MinScore float64
 	// Memory is how many frames a lost track's id is kept: a person found again within that many
-	// frames near where the track was last seen (box IoU above 0.3, or centres closer than half
+	// frames near where the track was last seen (box IoU above 0.3, or centres closer than 0.6 ×
 	// the box height) gets the id back (30 when zero; negative: never).
 	Memory int
 }
@@ -60,9 +61,6 @@ func (e *Estimator) NewTracker(cfg TrackerConfig) (*Tracker, error) {
 	}
 	if cfg.MinScore == 0 {
 		cfg.MinScore = e.opts.MinPoseScore
-		if e.kind == kindTrained {
-			cfg.MinScore = max(cfg.MinScore, 0.3)
-		}
 	}
 	return &Tracker{e: e, cfg: cfg, nextID: 1}, nil
 }
@@ -108,7 +106,21 @@ func (t *Tracker) Step(ctx context.Context, img image.Image) ([]Person, error) {
 		if err != nil {
 			return nil, fmt.Errorf("frame %d: %w", t.frame, err)
 		}
-		dets = skipTracked(dets, followed)
+		dets, confirmed := skipTracked(dets, followed)
+		if e.kind == kindTrained {
+			// A run's poses carry no presence flag: a followed person the detector does not
+			// see any more is gone.
+			kept := followed[:0]
+			for i, p := range followed {
+				if confirmed[i] {
+					kept = append(kept, p)
+				}
+			}
+			followed = kept
+			lost = lost || len(followed) < len(people)
+			people = followed
+		}
+		t.loseUnfollowed(followed)
 		found, err := e.estimateDetections(ctx, img, dets, followed)
 		if err != nil {
 			return nil, fmt.Errorf("frame %d: %w", t.frame, err)
@@ -124,27 +136,54 @@ func (t *Tracker) Step(ctx context.Context, img image.Image) ([]Person, error) {
 	return people, nil
 }
 
-// skipTracked drops the detections whose hip centre lies in the box of a followed person (they
-// are that person again), saving their landmark inference.
-func skipTracked(dets []Detection, followed []Person) []Detection {
+// sameAsTracked is the IoU of a detection's body box with a followed person's crop box above
+// which the detection is that person again.
+const sameAsTracked = 0.3
+
+// near reports whether boxes a and b are one person seen some frames apart: their centres are
+// closer than 0.6 × the larger box's height and their heights differ by less than half.
+func near(a, b [4]float64) bool {
+	h := max(a[3], b[3])
+	d := math.Hypot(a[0]+a[2]/2-b[0]-b[2]/2, a[1]+a[3]/2-b[1]-b[3]/2)
+	return d < 0.6*h && math.Abs(a[3]-b[3]) < 0.5*h
+}
+
+// skipTracked drops the detections that are a followed person again (body box overlapping or
+// near the person's crop box), saving their pose inference; it also returns, for each followed
+// person, whether a detection confirmed them.
+func skipTracked(dets []Detection, followed []Person) ([]Detection, []bool) {
 	var out []Detection
+	confirmed := make([]bool, len(followed))
 	for _, d := range dets {
-		cx, cy := d.ROI.CX, d.ROI.CY
 		dup := false
-		for _, p := range followed {
-			b := p.Box
-			// The hips lie in the middle of a person's box: its central half, horizontally.
-			if cx > b[0]+b[2]/4 && cx < b[0]+3*b[2]/4 && cy > b[1] && cy < b[1]+b[3] &&
-				math.Abs(d.Box[3]-b[3]) < 0.5*max(d.Box[3], b[3]) {
-				dup = true
-				break
+		for i, p := range followed {
+			if blazepose.IoU(d.Box, p.crop) > sameAsTracked || near(d.Box, p.crop) {
+				dup, confirmed[i] = true, true
 			}
 		}
 		if !dup {
 			out = append(out, d)
 		}
 	}
-	return out
+	return out, confirmed
+}
+
+// loseUnfollowed moves the tracks not among followed to the lost list, so that the people the
+// detector finds in this frame can take their ids back.
+func (t *Tracker) loseUnfollowed(followed []Person) {
+	seen := map[int64]bool{}
+	for _, p := range followed {
+		seen[p.TrackID] = true
+	}
+	kept := t.tracks[:0]
+	for _, tr := range t.tracks {
+		if seen[tr.id] {
+			kept = append(kept, tr)
+		} else {
+			t.gone = append(t.gone, tr)
+		}
+	}
+	t.tracks = kept
 }
 
 // update replaces the tracks by the people of this frame; tracks not seen go to the lost list.
@@ -155,11 +194,7 @@ func (t *Tracker) update(people []Person) {
 		seen[p.TrackID] = true
 		tracks = append(tracks, track{id: p.TrackID, last: p, frame: t.frame})
 	}
-	for _, tr := range t.tracks {
-		if !seen[tr.id] {
-			t.gone = append(t.gone, tr)
-		}
-	}
+	t.loseUnfollowed(people)
 	t.tracks = tracks
 	keep := t.gone[:0]
 	for _, g := range t.gone {
@@ -178,17 +213,18 @@ const reidIoU = 0.3
 // forgets that track), or a new id.
 func (t *Tracker) reidentify(p Person) int64 {
 	best, bestIoU := -1, reidIoU
+	pb := trackBox(p)
 	for i, g := range t.gone {
-		if iou := blazepose.IoU(p.Box, g.last.Box); iou > bestIoU {
+		if iou := blazepose.IoU(pb, trackBox(g.last)); iou > bestIoU {
 			best, bestIoU = i, iou
 		}
 	}
-	if best < 0 { // no overlap: the nearest lost track within half a box height
+	if best < 0 { // no overlap: the nearest lost track near enough (see near)
 		bestDist := math.Inf(1)
 		for i, g := range t.gone {
-			b := g.last.Box
-			d := math.Hypot(p.Box[0]+p.Box[2]/2-b[0]-b[2]/2, p.Box[1]+p.Box[3]/2-b[1]-b[3]/2)
-			if d < 0.5*max(b[3], p.Box[3]) && d < bestDist {
+			b := trackBox(g.last)
+			d := math.Hypot(pb[0]+pb[2]/2-b[0]-b[2]/2, pb[1]+pb[3]/2-b[1]-b[3]/2)
+			if near(pb, b) && d < bestDist {
 				best, bestDist = i, d
 			}
 		}
@@ -200,6 +236,16 @@ func (t *Tracker) reidentify(p Person) int64 {
 	id := t.gone[best].id
 	t.gone = append(t.gone[:best], t.gone[best+1:]...)
 	return id
+}
+
+// trackBox is the box identities are matched by: the crop box the pose was estimated in (the
+// detector's or the previous frame's: stable even when a weak model's keypoints are not), else
+// the keypoints' box.
+func trackBox(p Person) [4]float64 {
+	if p.crop[2] > 0 && p.crop[3] > 0 {
+		return p.crop
+	}
+	return p.Box
 }
 
 // associate gives the people of a frame (MultiPose) the ids of the previous frame's tracks they
@@ -237,7 +283,11 @@ func (t *Tracker) associate(people []Person) []Person {
 }
 
 // nextRegion returns where to look for a person in the next frame: BlazePose's crop from its
-// alignment points; for other models the box of its keypoints, enlarged by a tenth.
+// alignment points; for MoveNet the crop box of this frame, moved to the centre of the confident
+// keypoints (at least 4 above 0.3; else not moved), its size the detector's until the next
+// detection. A run's crop stays where the detector put it until the next detection: the
+// students trained here on synthetic people give keypoints on real video too weak to steer it
+// (measured on vtest.avi: recentring on them replaced every track at every detection).
 func (e *Estimator) nextRegion(p Person) (region, bool) {
 	if p.BlazePose != nil {
 		roi, ok := p.BlazePose.LandmarksROI()
@@ -247,10 +297,19 @@ func (e *Estimator) nextRegion(p Person) (region, bool) {
 		body := roi.W / blazepose.ROIScale
 		return region{box: [4]float64{roi.CX - body/2, roi.CY - body/2, body, body}, roi: roi, score: 1}, true
 	}
-	b := p.Box
+	b := p.crop
 	if !(b[2] > 1 && b[3] > 1) || !finite(b[:]...) {
 		return region{}, false
 	}
-	b = [4]float64{b[0] - b[2]*0.05, b[1] - b[3]*0.05, b[2] * 1.1, b[3] * 1.1}
-	return region{box: b, roi: roiFromBox(b), score: 1}, true
+	var sx, sy float64
+	n := 0
+	for _, k := range p.Keypoints {
+		if k.Score >= 0.3 && finite(k.X, k.Y) {
+			sx, sy, n = sx+k.X, sy+k.Y, n+1
+		}
+	}
+	if n >= 4 && e.kind != kindTrained {
+		b[0], b[1] = sx/float64(n)-b[2]/2, sy/float64(n)-b[3]/2
+	}
+	return region{box: b, roi: roiFromBox(b), score: 1, detected: p.square}, true
 }
