@@ -46,7 +46,6 @@ func mse(a, b []float32) float64 {
 func TestTeacherTermPullsStudentToTeacher(t *testing.T) {
 	ctx := context.Background()
 	dir := testData(t)
-	be := testBackend(t)
 	tmp := t.TempDir()
 	tcfg := tinyConfig("teacher", 0.5, 16)
 	tcfg.Steps, tcfg.Seed = 30, 9
@@ -64,15 +63,7 @@ func TestTeacherTermPullsStudentToTeacher(t *testing.T) {
 		cfg.Steps = steps
 		sdir := filepath.Join(tmp, fmt.Sprintf("student-%g-%d", alpha, steps))
 		rec := Recipe{Teachers: []TeacherRef{{Name: "teacher", Run: filepath.Join(tmp, "teacher")}}, Alpha: alpha}
-		if _, err := Train(ctx, RunOptions{Config: cfg, Recipe: rec, DataDir: dir, OutDir: sdir,
-			Teachers: map[string]Teacher{"teacher": teacher}, Backend: be}); err != nil {
-			t.Fatal(err)
-		}
-		s, err := LoadTeacher(sdir, be)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer s.Close()
+		s := distillStudent(t, cfg, rec, teacher, sdir)
 		got, err := s.Predict(ctx, b.Images, h, w)
 		if err != nil {
 			t.Fatal(err)

@@ -46,3 +46,20 @@ func trainTeacher(t *testing.T, cfg train.Config, dir string) *NetTeacher {
 	t.Cleanup(teacher.Close)
 	return teacher
 }
+
+// distillStudent trains cfg from the one teacher of rec (opened as `teacher`, named "teacher")
+// on the test data into dir and loads the student, closed when the test ends.
+func distillStudent(t *testing.T, cfg train.Config, rec Recipe, teacher Teacher, dir string) *NetTeacher {
+	t.Helper()
+	be := testBackend(t)
+	if _, err := Train(context.Background(), RunOptions{Config: cfg, Recipe: rec, DataDir: testData(t), OutDir: dir,
+		Teachers: map[string]Teacher{"teacher": teacher}, Backend: be}); err != nil {
+		t.Fatal(err)
+	}
+	s, err := LoadTeacher(dir, be)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}

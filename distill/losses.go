@@ -18,19 +18,6 @@ const (
 	SuffixMaskDilated = "/mask_dilated"
 )
 
-// HeatmapTerms returns MoVNect/FPD's heatmap loss α·‖H − H_GT‖² + (1−α)·‖H − H_T‖² as two
-// terms, "heatmap_gt" weighted by alpha and "<name>" weighted by 1−alpha, against the teacher
-// heatmaps extra tensor (e.g. "primary/heatmaps").
-func HeatmapTerms(name, extra string, alpha train.Schedule) []train.Term {
-	if alpha == nil {
-		alpha = train.Constant(0.5)
-	}
-	return []train.Term{
-		train.HeatmapMSE("heatmap_gt", alpha),
-		train.TeacherHeatmapMSE(name, extra, func(step int) float64 { return 1 - alpha(step) }),
-	}
-}
-
 // MaskBCE is the segmentation-knowledge term: binary cross-entropy between the student's mask
 // logits and the teacher's mask probability in the extra tensor `extra` ([N, h, w, 1]).
 func MaskBCE(name, extra string, weight train.Schedule) train.Term {
@@ -58,6 +45,30 @@ func MaskRestriction(name, extra string, weight train.Schedule) train.Term {
 			return maskRestriction(in.Out.Heatmaps, in.Tensors[key], in.Tensors[train.TensorWeights])
 		},
 	}
+}
+
+// MaskMassRestriction is MaskRestriction for integral-regression students, whose maps are logits:
+// the share of each joint's probability (the spatial softmax) that lies outside the teacher's
+// dilated mask, mean(w[n,k]·Σ_pixels p·(1 − mask)). Squared logits would penalise a softmax's
+// shift, which does not change it, and overwhelm the coordinate terms.
+func MaskMassRestriction(name, extra string, weight train.Schedule) train.Term {
+	key := train.ExtraPrefix + extra
+	return train.Term{
+		Name: name, Needs: []string{key, train.TensorWeights}, Weight: weight,
+		Build: func(in train.TermInputs) *graph.Node {
+			return maskMassRestriction(in.Out.Heatmaps, in.Tensors[key], in.Tensors[train.TensorWeights])
+		},
+	}
+}
+
+// maskMassRestriction is mean(w[n,k]·Σ_pixels softmax(L)[n,·,k]·(1 − mask)) with logits L
+// [N,h,w,K], mask [N,h,w,1], w [N,K].
+func maskMassRestriction(logits, mask, weights *graph.Node) *graph.Node {
+	d := logits.Shape().Dimensions
+	p := graph.Softmax(graph.Reshape(logits, d[0], d[1]*d[2], d[3]), 1)
+	outside := graph.Reshape(graph.OneMinus(mask), d[0], d[1]*d[2], 1)
+	off := graph.ReduceSum(graph.Mul(p, outside), 1) // [N, K]
+	return graph.ReduceAllMean(graph.Mul(off, weights))
 }
 
 // maskRestriction is mean(w[n,k]·H²·(1 − mask)) with H [N,h,w,K], mask [N,h,w,1], w [N,K].

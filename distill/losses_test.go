@@ -106,6 +106,35 @@ func TestMaskRestrictionHandComputed(t *testing.T) {
 	}
 }
 
+// TestMaskMassRestrictionHandComputed: an integral student pays the share of each joint's
+// softmax outside the mask, whatever constant its logits are shifted by.
+func TestMaskMassRestrictionHandComputed(t *testing.T) {
+	e := math.Exp
+	off0, off1 := e(3)/(e(2)+e(3)), e(0.5)/(e(1)+e(0.5)) // pixel 1's share of joints 0 and 1
+	cases := []struct {
+		name    string
+		shift   float32
+		mask    []float32
+		weights []float32
+		want    float64
+	}{
+		{"all inside", 0, []float32{1, 1}, []float32{1, 1}, 0},
+		{"pixel 1 outside", 0, []float32{1, 0}, []float32{1, 1}, (off0 + off1) / 2},
+		{"shifted logits", 40, []float32{1, 0}, []float32{1, 1}, (off0 + off1) / 2},
+		{"joint 0 weightless", 0, []float32{1, 0}, []float32{0, 1}, off1 / 2},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			heat := []float32{2 + c.shift, 1 + c.shift, 3 + c.shift, 0.5 + c.shift} // [1,2,1,2]
+			got := run1(t, func(in []*graph.Node) *graph.Node { return maskMassRestriction(in[0], in[1], in[2]) },
+				tensor(heat, 1, 2, 1, 2), tensor(c.mask, 1, 2, 1, 1), tensor(c.weights, 1, 2))
+			if math.Abs(got-c.want) > 1e-5 {
+				t.Errorf("loss %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 // TestMaskBCEMatchesFormula compares the mask term with −t·log σ(x) − (1−t)·log(1−σ(x)).
 func TestMaskBCEMatchesFormula(t *testing.T) {
 	logits := []float32{-3, -0.5, 0, 2, 8}

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 
 	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/codec"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
@@ -149,47 +150,118 @@ func (t TeacherRef) extra() string {
 	return t.Name + SuffixHeatmaps
 }
 
-// Terms builds the loss terms of a run of the given number of steps.
-func (r Recipe) Terms(steps int) ([]train.Term, error) {
+// Terms builds the loss terms of a run of cfg (its steps, codec and dist_weight). With a heatmap
+// codec every 2D term is a heatmap MSE (the forms above); with the integral codec each target —
+// the GT and every teacher — gives a soft-argmax L1 term ("integral_<source>": the GT keypoints, the
+// centre of mass of the teacher's map) and, when cfg.DistWeight > 0, a KL term towards its map
+// ("dist_<source>", weight × dist_weight), under the same weights and schedules.
+func (r Recipe) Terms(cfg train.Config) ([]train.Term, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}
+	two, err := newTargets2D(cfg)
+	if err != nil {
+		return nil, err
+	}
+	steps := cfg.Steps
 	if r.Pose3D != nil {
+		if two.integral != nil {
+			return nil, fmt.Errorf("recipe: 3D terms read joints under heatmaps and do not support codec integral yet; use msra, unbiased or udp")
+		}
 		if len(r.Teachers) == 0 {
 			return Terms3D("", nil, r.Pose3D.BoneWeight), nil
 		}
 		return Terms3D(r.Teachers[0].Name, r.alpha(steps), r.Pose3D.BoneWeight), nil
 	}
 	var terms []train.Term
+	a := r.alpha(steps)
+	share := train.Schedule(func(step int) float64 { return 1 - a(step) })
 	switch len(r.Teachers) {
 	case 0:
-		terms = []train.Term{train.HeatmapMSE("heatmap_gt", nil)}
+		terms = two.gt(nil)
 	case 1:
 		t := r.Teachers[0]
-		terms = HeatmapTerms("heatmap_"+t.Name, t.extra(), r.alpha(steps))
+		terms = append(two.gt(a), two.teacher(t.Name, t.extra(), share)...)
 	case 2:
-		a := r.alpha(steps)
 		st := r.Stages()
-		share := train.Schedule(func(step int) float64 { return 1 - a(step) })
 		if st.Order == Unordered {
 			share = func(step int) float64 { return (1 - a(step)) / 2 }
 		}
 		p, s := r.Teachers[0], r.Teachers[1]
-		terms = []train.Term{
-			train.HeatmapMSE("heatmap_gt", a),
-			train.TeacherHeatmapMSE("heatmap_"+p.Name, p.extra(), Gated(share, st.Primary())),
-			train.TeacherHeatmapMSE("heatmap_"+s.Name, s.extra(), Gated(share, st.Senior())),
-		}
+		terms = two.gt(a)
+		terms = append(terms, two.teacher(p.Name, p.extra(), Gated(share, st.Primary()))...)
+		terms = append(terms, two.teacher(s.Name, s.extra(), Gated(share, st.Senior()))...)
 		if r.Mask {
 			terms = append(terms,
 				MaskBCE("mask_"+s.Name, s.Name+SuffixMask, Gated(train.Constant(r.MaskWeight), st.Senior())),
-				MaskRestriction("mask_restrict", s.Name+SuffixMaskDilated, Gated(train.Constant(r.RestrictWeight), st.Senior())))
+				two.restrict("mask_restrict", s.Name+SuffixMaskDilated, Gated(train.Constant(r.RestrictWeight), st.Senior())))
 		}
 	}
 	if r.GTMaskWeight > 0 {
 		terms = append(terms, GTMaskBCE("mask_gt", train.Constant(r.GTMaskWeight)))
 	}
 	return terms, nil
+}
+
+// targets2D builds the 2D keypoint terms of one target (the GT or a teacher) in a run's codec.
+type targets2D struct {
+	integral *codec.Codec // the integral codec, nil for heatmap codecs
+	dist     float64      // the KL terms' share with the integral codec
+}
+
+func newTargets2D(cfg train.Config) (targets2D, error) {
+	c, err := cfg.NewCodec()
+	if err != nil {
+		return targets2D{}, fmt.Errorf("recipe: %w", err)
+	}
+	if c.Kind != codec.Integral {
+		return targets2D{}, nil
+	}
+	return targets2D{integral: c, dist: cfg.DistWeight}, nil
+}
+
+// gt returns the GT terms with weight w (nil: 1).
+func (t targets2D) gt(w train.Schedule) []train.Term {
+	if t.integral == nil {
+		return []train.Term{train.HeatmapMSE("heatmap_gt", w)}
+	}
+	terms := []train.Term{train.IntegralL1("integral_gt", train.TensorKeypoints, t.integral, w)}
+	if t.dist > 0 {
+		terms = append(terms, train.TargetKL("dist_gt", train.TensorHeatmaps, t.scaled(w)))
+	}
+	return terms
+}
+
+// teacher returns the terms of the teacher `name` whose maps are the extra tensor `extra`, with
+// weight w.
+func (t targets2D) teacher(name, extra string, w train.Schedule) []train.Term {
+	if t.integral == nil {
+		return []train.Term{train.TeacherHeatmapMSE("heatmap_"+name, extra, w)}
+	}
+	terms := []train.Term{train.TeacherIntegralL1("integral_"+name, extra, t.integral, w)}
+	if t.dist > 0 {
+		terms = append(terms, train.TargetKL("dist_"+name, train.ExtraPrefix+extra, t.scaled(w)))
+	}
+	return terms
+}
+
+// restrict returns the mask restriction term against the dilated mask `extra`: on the heatmaps
+// (MaskRestriction) or, with the integral codec, on the maps' probability mass (MaskMassRestriction).
+func (t targets2D) restrict(name, extra string, w train.Schedule) train.Term {
+	if t.integral == nil {
+		return MaskRestriction(name, extra, w)
+	}
+	return MaskMassRestriction(name, extra, w)
+}
+
+// scaled returns w × dist (w nil: 1).
+func (t targets2D) scaled(w train.Schedule) train.Schedule {
+	return func(step int) float64 {
+		if w == nil {
+			return t.dist
+		}
+		return t.dist * w(step)
+	}
 }
 
 // Net returns the network a run of cfg with this recipe trains: cfg's (the 3D MoVNect with

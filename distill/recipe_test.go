@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/posedistill/posedistill/topdown"
+	"github.com/posedistill/posedistill/train"
 )
 
 // TestRecipeRoundTrip saves a recipe with every field set and reads it back unchanged.
@@ -77,8 +78,8 @@ func TestRecipeHashCoversEveryWeight(t *testing.T) {
 // TestRecipeTerms checks the one term builder against the forms the CLI, the ablation and the
 // label-free distillation used to build by hand.
 func TestRecipeTerms(t *testing.T) {
-	names := func(r Recipe) string {
-		terms, err := r.Terms(100)
+	names := func(r Recipe, cfg train.Config) string {
+		terms, err := r.Terms(cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,11 +102,28 @@ func TestRecipeTerms(t *testing.T) {
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}}, "heatmap_gt location_gt bone_length"},
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}, Teachers: []TeacherRef{{Name: "teacher3d", Run: "t"}}, Alpha: 0.5}, "heatmap_gt heatmap_teacher3d location_gt location_teacher3d bone_length"},
 	} {
-		if got := names(c.r); got != c.want {
+		if got := names(c.r, stepsConfig(100)); got != c.want {
 			t.Errorf("%+v: terms %q, want %q", c.r, got, c.want)
 		}
 	}
-	terms, err := Recipe{Teachers: two, Alpha: 0.5, Switch: 50}.Terms(100)
+	integral := stepsConfig(100)
+	integral.Codec = "integral"
+	if got, want := names(Recipe{}, integral), "integral_gt"; got != want {
+		t.Errorf("integral, no teacher: terms %q, want %q", got, want)
+	}
+	integral.DistWeight = 0.5
+	if got, want := names(Recipe{Teachers: two, Alpha: 0.5, Switch: 50}, integral), "integral_gt dist_gt integral_primary dist_primary integral_senior dist_senior"; got != want {
+		t.Errorf("integral, two teachers: terms %q, want %q", got, want)
+	}
+	if terms, err := (Recipe{Teachers: two, Alpha: 0.25, Switch: 50}).Terms(integral); err != nil {
+		t.Fatal(err)
+	} else if terms[1].Weight(0) != 0.125 || terms[3].Weight(49) != 0.375 || terms[5].Weight(49) != 0 || terms[5].Weight(50) != 0.375 {
+		t.Error("integral: KL terms are not the L1 terms' weights × dist_weight, or do not follow the switch")
+	}
+	if _, err := (Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}}).Terms(integral); err == nil || !strings.Contains(err.Error(), "integral") {
+		t.Errorf("3D terms with codec integral: error %v, want a refusal naming the codec", err)
+	}
+	terms, err := Recipe{Teachers: two, Alpha: 0.5, Switch: 50}.Terms(stepsConfig(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +137,7 @@ func TestRecipeTerms(t *testing.T) {
 		{Teachers: append(two, TeacherRef{Name: "c", Run: "x"})},
 		{Alpha: 1.5},
 	} {
-		if _, err := bad.Terms(100); err == nil {
+		if _, err := bad.Terms(stepsConfig(100)); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}
 	}
@@ -154,4 +172,11 @@ func TestOpenTeacherRejectsUnknownModels(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "movenet-lightning") {
 		t.Errorf("a multi-person model as teacher: %v", err)
 	}
+}
+
+// stepsConfig is the default configuration with the given number of steps.
+func stepsConfig(steps int) train.Config {
+	c := train.DefaultConfig()
+	c.Steps = steps
+	return c
 }

@@ -79,7 +79,7 @@ func TestVariantWeights(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		terms, err := r.Terms(100)
+		terms, err := r.Terms(stepsConfig(100))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -36,11 +36,15 @@ type Teacher interface {
 
 // NetTeacher is a network trained here (a checkpoint of Train or of train.Run) used as a teacher.
 // Crops are resampled bilinearly to its input size when it differs from the student's, and its
-// outputs resampled to the student's heatmap size.
+// outputs resampled to the student's heatmap size. The maps of an integral teacher (logits) are
+// given as its probabilities scaled to a peak of 1 (see probabilityMaps), so that every teacher's
+// maps are non-negative blobs whatever the student's codec.
 type NetTeacher struct {
 	Net            *nets.Net
 	InputW, InputH int
-	predictor      *nets.Predictor
+	// Integral marks a teacher trained with the integral codec.
+	Integral  bool
+	predictor *nets.Predictor
 }
 
 // LoadTeacher loads the teacher of a run directory (train.LoadTrained: its best checkpoint, else
@@ -54,14 +58,28 @@ func LoadTeacher(runDir string, backend compute.Backend) (*NetTeacher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
 	}
-	return &NetTeacher{Net: t.Net, InputW: t.Config.InputW, InputH: t.Config.InputH, predictor: p}, nil
+	return &NetTeacher{Net: t.Net, InputW: t.Config.InputW, InputH: t.Config.InputH,
+		Integral: t.Config.Codec == "integral", predictor: p}, nil
 }
 
 // Close releases the compiled graphs.
 func (t *NetTeacher) Close() { t.predictor.Finalize() }
 
-// Predict runs the network on the crops (see Teacher).
-func (t *NetTeacher) Predict(_ context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
+// Predict runs the network on the crops (see Teacher): Outputs, with an integral teacher's maps
+// turned into probability maps.
+func (t *NetTeacher) Predict(ctx context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
+	out, err := t.Outputs(ctx, images, heatH, heatW)
+	if err == nil && t.Integral {
+		n := images.Shape[0]
+		probabilityMaps(out.Heatmaps, n, heatH*heatW, len(out.Heatmaps)/(n*heatH*heatW))
+	}
+	return out, err
+}
+
+// Outputs runs the network on the crops and returns its outputs resampled to heatH×heatW: the
+// maps as the network gives them (in its own codec: integral logits stay logits, for decoding),
+// the mask as a probability.
+func (t *NetTeacher) Outputs(_ context.Context, images topdown.Tensor, heatH, heatW int) (TeacherOutput, error) {
 	var out TeacherOutput
 	if len(images.Shape) != 4 || images.Shape[3] != 3 {
 		return out, fmt.Errorf("teacher %s: images shape %v", t.Net.Name, images.Shape)
@@ -103,6 +121,23 @@ func (t *NetTeacher) Predict(_ context.Context, images topdown.Tensor, heatH, he
 		}
 	}
 	return out, nil
+}
+
+// probabilityMaps replaces n samples of [pix, k] logits, in place, by each joint's spatial softmax
+// divided by its maximum: the integral codec's distribution with a peak of 1.
+func probabilityMaps(maps []float32, n, pix, k int) {
+	for s := range n {
+		m := maps[s*pix*k : (s+1)*pix*k]
+		for c := range k {
+			top := float32(math.Inf(-1))
+			for p := range pix {
+				top = max(top, m[p*k+c])
+			}
+			for p := range pix {
+				m[p*k+c] = float32(math.Exp(float64(m[p*k+c] - top))) // peak exp(0) = 1
+			}
+		}
+	}
 }
 
 // Attached is a teacher under the name its extra tensors carry ("<Name>/heatmaps", …).

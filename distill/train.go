@@ -88,12 +88,7 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 	cfg := opts.Config
 	res := Result{Name: cfg.Name}
 	rec := opts.Recipe
-	if cfg.Codec == "integral" {
-		// Recipe.Terms builds heatmap MSE terms, which would train integral logits towards
-		// gaussians: refuse rather than train something else than asked.
-		return res, fmt.Errorf("train %s: distillation recipes do not support codec integral yet (train.IntegralL1 and train.TeacherSoftmaxKL exist; Recipe.Terms does not use them): train with codec msra, unbiased or udp, or train without teachers (posedistill train)", cfg.Name)
-	}
-	terms, err := rec.Terms(cfg.Steps)
+	terms, err := rec.Terms(cfg)
 	if err != nil {
 		return res, fmt.Errorf("train %s: %w", cfg.Name, err)
 	}

@@ -2,7 +2,12 @@ package experiment
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"math"
+	"os"
 	"path/filepath"
 	"time"
 
@@ -24,28 +29,56 @@ type Run struct {
 	Dir     string         `json:"dir"`
 	Result  distill.Result `json:"result"`
 	Latency float64        `json:"latency_ms"` // median batch-1 inference on this machine
-	// PCK is the fraction of labelled val joints within 0.1 × the GT box's longer side (see
-	// ValPCK): it separates models whose COCO AP is still near zero.
-	PCK float64 `json:"pck"`
+	// PCK, Swap and PerJoint are the run's ValScores (2D runs).
+	PCK      float64   `json:"pck"`
+	Swap     float64   `json:"swap"`
+	PerJoint []float64 `json:"per_joint_pck,omitempty"`
 }
 
-// ValPCK returns PCK@0.1 (box-normalised) of the predictions a run saved for the val split
+// Scores are the keypoint diagnostics of a run's val predictions besides COCO AP.
+type Scores struct {
+	// PCK is the fraction of labelled val joints within 0.1 × the GT box's longer side: it
+	// separates models whose COCO AP is still near zero.
+	PCK float64
+	// Swap is the share of limb joints predicted nearer the opposite side's joint (eval.LeftRight):
+	// 0.5 is a coin toss between left and right; −1 when no joint was judged (as COCO's −1).
+	Swap float64
+	// PerJoint is each COCO-17 joint's PCK@0.1 (NaN-free: −1 for a joint never labelled).
+	PerJoint []float64
+}
+
+// ValScores returns the Scores of the predictions a run saved for the val split
 // (RUN/val_results.json) against the split's ground truth gt.
-func ValPCK(gt *dataset.Dataset, runDir string) (float64, error) {
+func ValScores(gt *dataset.Dataset, runDir string) (Scores, error) {
 	path := filepath.Join(runDir, train.ValResultsFile)
 	results, err := dataset.ReadResults(path)
 	if err != nil {
-		return 0, err
+		return Scores{}, err
 	}
 	pairs, err := eval.PairResults(gt, results)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+		return Scores{}, fmt.Errorf("%s: %w", path, err)
 	}
-	r, err := eval.PCK(pairs, eval.PCKConfig{Alpha: 0.1, Norm: eval.NormBox})
+	cfg := eval.PCKConfig{Alpha: 0.1, Norm: eval.NormBox}
+	r, err := eval.PCK(pairs, cfg)
 	if err != nil {
-		return 0, fmt.Errorf("%s: %w", path, err)
+		return Scores{}, fmt.Errorf("%s: %w", path, err)
 	}
-	return r.PCK, nil
+	lr, err := eval.LeftRight(pairs, gt, cfg)
+	if err != nil {
+		return Scores{}, fmt.Errorf("%s: %w", path, err)
+	}
+	sc := Scores{PCK: r.PCK, Swap: lr.All.SwapRate, PerJoint: make([]float64, len(lr.PerJoint))}
+	if math.IsNaN(sc.Swap) {
+		sc.Swap = -1
+	}
+	for i, v := range lr.PerJoint {
+		sc.PerJoint[i] = v
+		if math.IsNaN(v) {
+			sc.PerJoint[i] = -1
+		}
+	}
+	return sc, nil
 }
 
 // Outcome is everything an experiment produced.
@@ -99,7 +132,9 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		clock.all++
 		clock.total += e.senior.Steps
 	}
-	if e.PretrainSteps > 0 {
+	if e.PretrainRun != "" {
+		clock.all++
+	} else if e.PretrainSteps > 0 {
 		clock.all++
 		clock.total += e.PretrainSteps
 	}
@@ -136,30 +171,31 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		if !tt.need {
 			continue
 		}
-		spec := e.teacherSpec(tt.name)
-		clock.begin("teacher "+tt.name, spec.Config.Steps)
-		dir, res, err := distill.EnsureTeacher(ctx, spec, out.DataDir, cache, be, opts.Progress)
+		dir, res, resultsDir, err := e.ensureTeacher(ctx, tt.name, out.DataDir, cache, be, clock, opts)
 		if err != nil {
-			return nil, fmt.Errorf("teacher %s: %w", tt.name, err)
+			return nil, err
 		}
-		clock.end(spec.Config.Steps)
 		dirs[tt.name] = dir
 		lat, err := distill.RunLatency(be, dir, e.LatencyRuns)
 		if err != nil {
 			return nil, err
 		}
-		pck, err := ValPCK(valGT, dir)
+		sc, err := ValScores(valGT, resultsDir)
 		if err != nil {
 			return nil, err
 		}
-		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: spec.Config.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
+		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: res.Seed, Dir: dir, Result: res.Result, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
 		if teachers[tt.name], err = distill.LoadTeacher(dir, be); err != nil {
 			return nil, err
 		}
 		if !opts.NoTeacherCache {
 			// Variants sharing a seed see the same crops: read the teacher's outputs back
 			// (BenchmarkTeacherOutputs: far cheaper than a forward pass).
-			cached[tt.name] = &distill.DiskCached{ID: dir, Dir: filepath.Join(cache, "teacher_outputs", filepath.Base(dir)), Teacher: teachers[tt.name]}
+			id, err := checkpointID(dir)
+			if err != nil {
+				return nil, err
+			}
+			cached[tt.name] = &distill.DiskCached{ID: id, Dir: filepath.Join(cache, "teacher_outputs", filepath.Base(dir)), Teacher: teachers[tt.name]}
 		}
 	}
 	initCkpt, err := pretrainStudent(ctx, e, out, valGT, cache, be, clock, opts)
@@ -191,11 +227,11 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			if err != nil {
 				return nil, err
 			}
-			pck, err := ValPCK(valGT, dir)
+			sc, err := ValScores(valGT, dir)
 			if err != nil {
 				return nil, err
 			}
-			out.Runs = append(out.Runs, Run{Variant: v, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
+			out.Runs = append(out.Runs, Run{Variant: v, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
 			if err := atomicfile.WriteJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
 				return nil, err
 			}
@@ -228,6 +264,26 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 // e.PretrainSteps, records it among the outcome's teachers as "pretrain", and returns its final
 // checkpoint, from which every variant starts; without PretrainSteps it returns "".
 func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *dataset.Dataset, cache string, be compute.Backend, clock *stageClock, opts RunnerOptions) (string, error) {
+	if e.PretrainRun != "" {
+		dir := e.resolve(e.PretrainRun)
+		clock.begin("evaluate the pretrained student "+dir, 0)
+		evalDir := filepath.Join(opts.OutDir, "teachers", distill.PretrainName)
+		res, err := distill.EvaluateRun(ctx, dir, out.DataDir, evalDir, be)
+		if err != nil {
+			return "", fmt.Errorf("pretrained student: %w", err)
+		}
+		clock.end(0)
+		lat, err := distill.RunLatency(be, dir, e.LatencyRuns)
+		if err != nil {
+			return "", err
+		}
+		sc, err := ValScores(valGT, evalDir)
+		if err != nil {
+			return "", err
+		}
+		out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
+		return train.RunCheckpoint(dir), nil
+	}
 	if e.PretrainSteps <= 0 {
 		return "", nil
 	}
@@ -244,12 +300,64 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 	if err != nil {
 		return "", err
 	}
-	pck, err := ValPCK(valGT, dir)
+	sc, err := ValScores(valGT, dir)
 	if err != nil {
 		return "", err
 	}
-	out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: pck})
+	out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
 	return filepath.Join(dir, train.CheckpointFile), nil
+}
+
+// trainedTeacher is a teacher of an experiment, trained by it or given as a run directory.
+type trainedTeacher struct {
+	distill.Result
+	Seed uint64
+}
+
+// ensureTeacher returns the run directory of the primary or senior teacher, its result on the
+// val split and the directory holding its val predictions: the given run (PrimaryRun, SeniorRun)
+// evaluated on the experiment's data, else the teacher trained (or found in the cache) from its
+// configuration.
+func (e *Experiment) ensureTeacher(ctx context.Context, name, dataDir, cache string, be compute.Backend, clock *stageClock, opts RunnerOptions) (string, trainedTeacher, string, error) {
+	run := e.PrimaryRun
+	if name == distill.SeniorName {
+		run = e.SeniorRun
+	}
+	if run != "" {
+		dir := e.resolve(run)
+		clock.begin("evaluate teacher "+name+" ("+dir+")", 0)
+		evalDir := filepath.Join(opts.OutDir, "teachers", name)
+		res, err := distill.EvaluateRun(ctx, dir, dataDir, evalDir, be)
+		if err != nil {
+			return "", trainedTeacher{}, "", fmt.Errorf("teacher %s: %w", name, err)
+		}
+		clock.end(0)
+		return dir, trainedTeacher{Result: res}, evalDir, nil
+	}
+	spec := e.teacherSpec(name)
+	clock.begin("teacher "+name, spec.Config.Steps)
+	dir, res, err := distill.EnsureTeacher(ctx, spec, dataDir, cache, be, opts.Progress)
+	if err != nil {
+		return "", trainedTeacher{}, "", fmt.Errorf("teacher %s: %w", name, err)
+	}
+	clock.end(spec.Config.Steps)
+	return dir, trainedTeacher{Result: res, Seed: spec.Config.Seed}, dir, nil
+}
+
+// checkpointID names a run's weights for the teacher-output cache: its directory and the SHA-256
+// of the checkpoint it loads, so that retrained weights never read stale outputs.
+func checkpointID(dir string) (string, error) {
+	path := train.RunCheckpoint(dir)
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("teacher %s: %w", dir, err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", fmt.Errorf("teacher %s: %w", path, err)
+	}
+	return dir + "@" + hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // variantParams returns what the variants share, with the teachers' run directories.

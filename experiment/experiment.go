@@ -50,6 +50,14 @@ type Experiment struct {
 	// by MPJPE with and without the teacher.
 	Teacher3D string `yaml:"teacher_3d" json:"teacher_3d"`
 	Student3D string `yaml:"student_3d" json:"student_3d"`
+	// PrimaryRun, SeniorRun and PretrainRun, when set, are trained run directories (models of
+	// the zoo, trained on other data) used as the primary teacher, the senior teacher and the
+	// pretrained student instead of training them from Primary, Senior and PretrainSteps; they
+	// are evaluated on the experiment's val split. The senior's mask head, if it has one, teaches
+	// segmentation.
+	PrimaryRun  string `yaml:"primary_run" json:"primary_run,omitempty"`
+	SeniorRun   string `yaml:"senior_run" json:"senior_run,omitempty"`
+	PretrainRun string `yaml:"pretrain_run" json:"pretrain_run,omitempty"`
 	// Seeds of the student runs (each variant runs once per seed).
 	Seeds []uint64 `yaml:"seeds" json:"seeds"`
 	// Variants to run, by name (see VariantNames).
@@ -140,9 +148,13 @@ func (e *Experiment) load() error {
 	for _, c := range []struct {
 		path string
 		dst  *train.Config
-	}{{e.Student, &e.student}, {e.Primary, &e.primary}, {e.Senior, &e.senior}} {
+		run  string
+	}{{e.Student, &e.student, ""}, {e.Primary, &e.primary, e.PrimaryRun}, {e.Senior, &e.senior, e.SeniorRun}} {
+		if c.path == "" && c.run != "" {
+			continue // a trained run: its own configuration
+		}
 		if c.path == "" {
-			return fmt.Errorf("student, primary and senior configurations are required")
+			return fmt.Errorf("student, primary and senior configurations (or primary_run, senior_run) are required")
 		}
 		if *c.dst, err = train.LoadConfig(e.resolve(c.path)); err != nil {
 			return err

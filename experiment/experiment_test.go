@@ -95,7 +95,7 @@ func TestAggregate(t *testing.T) {
 
 func valAP(ap float64) eval.COCOStats { return eval.COCOStats{AP: ap} }
 
-// TestValPCK checks PCK@0.1 of saved val predictions against hand-counted joints: one person
+// TestValPCK checks ValScores' PCK@0.1 of saved val predictions against hand-counted joints: one person
 // with a 200×50 box (threshold 20 px), two of its three labelled joints within 20 px.
 func TestValPCK(t *testing.T) {
 	dir := t.TempDir()
@@ -117,14 +117,14 @@ func TestValPCK(t *testing.T) {
 	if err := dataset.WriteResults(filepath.Join(run, train.ValResultsFile), []dataset.Result{{ImageID: 1, CategoryID: 1, Keypoints: pred, Score: 1}}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ValPCK(gt, run)
+	sc, err := ValScores(gt, run)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 2.0 / 3; math.Abs(got-want) > 1e-12 {
+	if got, want := sc.PCK, 2.0/3; math.Abs(got-want) > 1e-12 {
 		t.Errorf("PCK %v, want %v", got, want)
 	}
-	if _, err := ValPCK(gt, filepath.Join(dir, "missing")); err == nil {
+	if _, err := ValScores(gt, filepath.Join(dir, "missing")); err == nil {
 		t.Error("missing run: no error")
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/report"
+	"github.com/posedistill/posedistill/skeleton"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -46,8 +48,9 @@ type Row struct {
 	Variant                  string  `json:"variant"`
 	Seeds                    int     `json:"seeds"`
 	AP, AP50, AP75, APm, APl Stat    `json:"-"`
-	Stats                    []Stat  `json:"stats"`         // AP, AP50, AP75, APm, APl
-	PCK                      *Stat   `json:"pck,omitempty"` // PCK@0.1, box-normalised (2D runs)
+	Stats                    []Stat  `json:"stats"`          // AP, AP50, AP75, APm, APl
+	PCK                      *Stat   `json:"pck,omitempty"`  // PCK@0.1, box-normalised (2D runs)
+	Swap                     *Stat   `json:"swap,omitempty"` // left/right swap rate of limb joints (2D runs)
 	MPJPE                    *Stat   `json:"mpjpe,omitempty"`
 	PAMPJPE                  *Stat   `json:"pa_mpjpe,omitempty"`
 	Params                   int64   `json:"params"`
@@ -101,10 +104,10 @@ func Aggregate(runs []Run) []Row {
 	rows := make([]Row, 0, len(order))
 	for _, name := range order {
 		rs := by[name]
-		var ap, ap50, ap75, apm, apl, mp, pa, lat, pck []float64
+		var ap, ap50, ap75, apm, apl, mp, pa, lat, pck, swap []float64
 		for _, r := range rs {
 			if r.Result.Pose3D == nil {
-				pck = append(pck, r.PCK)
+				pck, swap = append(pck, r.PCK), append(swap, r.Swap)
 			}
 			v := r.Result.Val
 			ap, ap50, ap75, apm, apl = append(ap, v.AP), append(ap50, v.AP50), append(ap75, v.AP75), append(apm, v.APm), append(apl, v.APl)
@@ -117,8 +120,8 @@ func Aggregate(runs []Run) []Row {
 			Params: rs[0].Result.Params, FLOPs: rs[0].Result.FLOPs, Latency: median(lat)}
 		row.Stats = []Stat{row.AP, row.AP50, row.AP75, row.APm, row.APl}
 		if len(pck) > 0 {
-			k := meanStd(pck)
-			row.PCK = &k
+			k, sw := meanStd(pck), meanStd(swap)
+			row.PCK, row.Swap = &k, &sw
 		}
 		if len(mp) > 0 {
 			m, p := meanStd(mp), meanStd(pa)
@@ -130,39 +133,79 @@ func Aggregate(runs []Run) []Row {
 }
 
 // TableHeader names the columns of TableRows.
-var TableHeader = []string{"model", "seeds", "AP", "AP50", "AP75", "APm", "APl", "PCK@0.1", "MPJPE (mm)", "PA-MPJPE (mm)", "params", "MFLOPs", "latency (ms)"}
+var TableHeader = []string{"model", "seeds", "AP", "AP50", "AP75", "APm", "APl", "PCK@0.1", "L/R swap", "MPJPE (mm)", "PA-MPJPE (mm)", "params", "MFLOPs", "latency (ms)"}
 
 // TableRows returns the experiment's table as text cells: students by variant (named
 // studentPrefix + variant), then the teachers and the pretrained student.
 func TableRows(o *Outcome, studentPrefix string) [][]string {
 	var rows [][]string
-	line := func(name string, seeds int, st []Stat, pck, mp, pa *Stat, params, flops int64, lat float64) {
-		m, p, k := "—", "—", "—"
+	line := func(name string, seeds int, st []Stat, pck, swap, mp, pa *Stat, params, flops int64, lat float64) {
+		m, p, k, sw := "—", "—", "—", "—"
 		if mp != nil {
 			m, p = mp.Cell(seeds, 1), pa.Cell(seeds, 1)
 		} else if pck != nil {
 			k = pck.Cell(seeds, 3)
 		}
+		if swap != nil && swap.Mean >= 0 {
+			sw = swap.Cell(seeds, 3)
+		}
 		row := []string{name, fmt.Sprint(seeds)}
 		for _, x := range st {
 			row = append(row, x.Cell(seeds, 3))
 		}
-		rows = append(rows, append(row, k, m, p, fmt.Sprint(params), fmt.Sprintf("%.1f", float64(flops)/1e6), fmt.Sprintf("%.2f", lat)))
+		rows = append(rows, append(row, k, sw, m, p, fmt.Sprint(params), fmt.Sprintf("%.1f", float64(flops)/1e6), fmt.Sprintf("%.2f", lat)))
 	}
 	for _, r := range o.Rows {
-		line(studentPrefix+r.Variant, r.Seeds, r.Stats, r.PCK, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
+		line(studentPrefix+r.Variant, r.Seeds, r.Stats, r.PCK, r.Swap, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
 	}
 	for _, t := range o.Teachers {
 		v := t.Result.Val
-		var mp, pa, pck *Stat
+		var mp, pa, pck, swap *Stat
 		if t.Result.Pose3D != nil {
 			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
 		} else {
-			pck = &Stat{Mean: t.PCK}
+			pck, swap = &Stat{Mean: t.PCK}, &Stat{Mean: t.Swap}
 		}
-		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, pck, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
+		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, pck, swap, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
 	}
 	return rows
+}
+
+// PerJointTable returns the per-joint PCK@0.1 of the teachers and of the first seed of every 2D
+// variant: one row per COCO-17 joint, one column per model ("—" where a joint is never labelled).
+func PerJointTable(o *Outcome, studentPrefix string) report.Table {
+	set := skeleton.COCO17()
+	var cols []Run
+	for _, t := range o.Teachers {
+		if len(t.PerJoint) == set.NumJoints() {
+			cols = append(cols, t)
+		}
+	}
+	seen := map[string]bool{}
+	header := []string{"joint"}
+	for _, c := range cols {
+		header = append(header, teacherLabel(c.Variant))
+	}
+	for _, r := range o.Runs {
+		if !seen[r.Variant] && len(r.PerJoint) == set.NumJoints() {
+			seen[r.Variant] = true
+			cols = append(cols, r)
+			header = append(header, studentPrefix+r.Variant)
+		}
+	}
+	t := report.Table{Caption: "PCK@0.1 per joint on the held-out split (first seed of each variant): limbs that the models miss, and sides they confuse, show here first", Header: header}
+	for j, name := range set.Joints {
+		row := []string{name}
+		for _, c := range cols {
+			cell := "—"
+			if v := c.PerJoint[j]; v >= 0 {
+				cell = fmt.Sprintf("%.3f", v)
+			}
+			row = append(row, cell)
+		}
+		t.Rows = append(t.Rows, row)
+	}
+	return t
 }
 
 // FormatTable returns the experiment's markdown table (TableRows).

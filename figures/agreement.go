@@ -60,5 +60,5 @@ func AgreementFigure(ctx context.Context, path string, sc topdown.Config, split 
 		return fmt.Errorf("agreement figure %s: no held-out images", path)
 	}
 	b := cells[0].Bounds()
-	return writeGrid(path, cells, 2, b.Dx(), b.Dy())
+	return writeGrid(path, cells, 2, b.Dx(), b.Dy(), "teacher (pseudo-GT)", "student")
 }

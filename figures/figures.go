@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 
 	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/eval"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -73,7 +74,11 @@ func HeatmapFigure(ctx context.Context, path string, sc topdown.Config, insts []
 			cells = append(cells, img)
 		}
 	}
-	return writeGrid(path, cells, len(heat), sc.Codec.InputW*2, sc.Codec.InputH*2)
+	labels := []string{"GT"}
+	for _, m := range models {
+		labels = append(labels, m.Name)
+	}
+	return writeGrid(path, cells, len(heat), sc.Codec.InputW*2, sc.Codec.InputH*2, labels...)
 }
 
 // clamp01 returns a copy of v clamped to [0, 1].
@@ -85,8 +90,8 @@ func clamp01(v []float32) []float32 {
 	return out
 }
 
-// OverlayFigure writes a PNG grid: one row per held-out image (the first n images with people),
-// one column per model, each model's top-down predictions (on the GT boxes) drawn over the image.
+// OverlayFigure writes a PNG grid: one row per held-out image (n images, front, side and back
+// views in turn, see firstImages), one column per model, each model's top-down predictions (on the GT boxes) drawn over the image.
 func OverlayFigure(ctx context.Context, path string, sc topdown.Config, split *train.Split, n int, models []Model) error {
 	order, byImage := firstImages(split, n)
 	var cells []image.Image
@@ -117,22 +122,34 @@ func OverlayFigure(ctx context.Context, path string, sc topdown.Config, split *t
 		return fmt.Errorf("overlay figure: no images")
 	}
 	b := cells[0].Bounds()
-	return writeGrid(path, cells, len(models), b.Dx()*2, b.Dy()*2)
+	labels := make([]string, len(models))
+	for i, m := range models {
+		labels[i] = m.Name
+	}
+	return writeGrid(path, cells, len(models), b.Dx()*2, b.Dy()*2, labels...)
 }
 
-// heatmapFunc adapts a teacher to train.HeatmapFunc at the codec's heatmap size.
+// heatmapFunc adapts a trained network to train.HeatmapFunc at the codec's heatmap size, with its
+// own outputs (which sc's codec decodes).
 func heatmapFunc(ctx context.Context, t *distill.NetTeacher, sc topdown.Config) train.HeatmapFunc {
 	return func(images topdown.Tensor) ([]float32, error) {
-		out, err := t.Predict(ctx, images, sc.Codec.HeatH, sc.Codec.HeatW)
+		out, err := t.Outputs(ctx, images, sc.Codec.HeatH, sc.Codec.HeatW)
 		return out.Heatmaps, err
 	}
 }
 
-// writeGrid lays cells out in cols columns and writes the PNG atomically.
-func writeGrid(path string, cells []image.Image, cols, cw, ch int) error {
-	g, err := render.Grid(cells, cols, cw, ch, 4, color.RGBA{255, 255, 255, 255})
+// writeGrid lays cells out in cols columns, under a header naming the columns when labels are
+// given, and writes the PNG atomically.
+func writeGrid(path string, cells []image.Image, cols, cw, ch int, labels ...string) error {
+	white := color.RGBA{255, 255, 255, 255}
+	g, err := render.Grid(cells, cols, cw, ch, 4, white)
 	if err != nil {
 		return err
+	}
+	if len(labels) > 0 {
+		if g, err = render.LabelColumns(g, labels, cw, 4, white); err != nil {
+			return err
+		}
 	}
 	return atomicfile.Write(path, func(w io.Writer) error { return png.Encode(w, g) })
 }
@@ -189,16 +206,32 @@ func metricsPath(path string) string {
 	return path
 }
 
-// firstImages returns the IDs of the first n images of a split (in instance order) and each
-// image's instances.
+// firstImages returns up to n images of the split with their instances, in the split's order
+// but taking front, side and back views in turn (by eval.FacingOf of an image's first person)
+// where the annotations carry 3D joints, so that a figure shows every facing.
 func firstImages(split *train.Split, n int) ([]int64, map[int64][]topdown.Instance) {
 	byImage := map[int64][]topdown.Instance{}
-	var order []int64
+	byFacing := map[eval.Facing][]int64{}
+	var all []int64
 	for _, in := range split.Instances {
 		if _, ok := byImage[in.Image.ID]; !ok {
-			order = append(order, in.Image.ID)
+			all = append(all, in.Image.ID)
+			f := eval.FacingOf(in.Annotation.Joints3D)
+			byFacing[f] = append(byFacing[f], in.Image.ID)
 		}
 		byImage[in.Image.ID] = append(byImage[in.Image.ID], in)
 	}
-	return order[:min(n, len(order))], byImage
+	if len(byFacing[eval.FacingUnknown]) == len(all) {
+		return all[:min(n, len(all))], byImage
+	}
+	var order []int64
+	for len(order) < min(n, len(all)) {
+		for _, f := range append(eval.Facings(), eval.FacingUnknown) {
+			if len(order) < n && len(byFacing[f]) > 0 {
+				order = append(order, byFacing[f][0])
+				byFacing[f] = byFacing[f][1:]
+			}
+		}
+	}
+	return order, byImage
 }

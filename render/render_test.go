@@ -157,3 +157,44 @@ func TestGrid(t *testing.T) {
 		t.Error("empty grid accepted")
 	}
 }
+
+// LabelColumns adds a header of labelHeight pixels with dark text above each column only, and
+// keeps the grid below it unchanged.
+func TestLabelColumns(t *testing.T) {
+	cell := blank(20, 10)
+	g, err := Grid([]image.Image{cell, cell}, 2, 60, 10, 2, color.RGBA{255, 255, 255, 255})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := LabelColumns(g, []string{"gt", "a very long label"}, 60, 2, color.RGBA{255, 255, 255, 255})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Bounds().Dy() != g.Bounds().Dy()+labelHeight || out.Bounds().Dx() != g.Bounds().Dx() {
+		t.Fatalf("labelled grid %v, grid %v", out.Bounds(), g.Bounds())
+	}
+	dark := func(x0, x1 int) int {
+		n := 0
+		for y := range labelHeight {
+			for x := x0; x < x1; x++ {
+				if red(out, x, y) < 128 {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	if dark(2, 62) == 0 || dark(64, 124) == 0 {
+		t.Error("a column has no label")
+	}
+	if dark(0, 2) != 0 || dark(62, 64) != 0 {
+		t.Error("label text spills into the gaps between columns")
+	}
+	for y := range g.Bounds().Dy() {
+		for x := range g.Bounds().Dx() {
+			if out.RGBAAt(x, y+labelHeight) != g.RGBAAt(x, y) {
+				t.Fatalf("grid pixel (%d, %d) changed under the header", x, y)
+			}
+		}
+	}
+}

@@ -34,6 +34,9 @@ type Config struct {
 	Codec string `yaml:"codec" json:"codec"`
 	// Sigma is the gaussian's standard deviation in heatmap pixels.
 	Sigma float64 `yaml:"sigma" json:"sigma"`
+	// DistWeight, for the integral codec, adds TargetKL (the maps' spatial softmax pulled towards
+	// the GT gaussians) to the GT loss with this weight; 0 leaves it out.
+	DistWeight float64 `yaml:"dist_weight" json:"dist_weight"`
 	// Augment configures the training augmentation.
 	Augment AugmentConfig `yaml:"augment" json:"augment"`
 	// Optimizer is adam or adamw.
@@ -187,7 +190,7 @@ func (c *Config) Validate() error {
 		key string
 		v   float64
 	}{
-		{"model.width", c.Model.Width}, {"sigma", c.Sigma}, {"lr", c.LR}, {"weight_decay", c.WeightDecay},
+		{"model.width", c.Model.Width}, {"sigma", c.Sigma}, {"dist_weight", c.DistWeight}, {"lr", c.LR}, {"weight_decay", c.WeightDecay},
 		{"min_lr", c.MinLR}, {"step_gamma", c.StepGamma}, {"clip_step", c.ClipStep},
 		{"augment.scale_min", c.Augment.ScaleMin}, {"augment.scale_max", c.Augment.ScaleMax},
 		{"augment.rotate_deg", c.Augment.RotateDeg}, {"augment.shift_factor", c.Augment.ShiftFactor},
@@ -208,6 +211,8 @@ func (c *Config) Validate() error {
 		{c.InputH >= 32 && c.InputH <= maxInput && c.InputH%16 == 0, "input_h (a multiple of 16, 32 to 4096)", c.InputH},
 		{validCodec(c.Codec), "codec (msra, unbiased, udp or integral)", c.Codec},
 		{c.Sigma > 0, "sigma", c.Sigma},
+		{c.DistWeight >= 0, "dist_weight", c.DistWeight},
+		{c.DistWeight == 0 || c.Codec == "integral", "dist_weight (only with codec integral)", c.DistWeight},
 		{c.Optimizer == "adam" || c.Optimizer == "adamw", "optimizer (adam or adamw)", c.Optimizer},
 		{c.LR > 0, "lr", c.LR},
 		{c.WeightDecay >= 0, "weight_decay", c.WeightDecay},

@@ -82,3 +82,71 @@ func TestIntegralL1GradientMatchesFiniteDifferences(t *testing.T) {
 		}
 	}
 }
+
+// TargetKL is KL(q ‖ softmax(logits)) against the normalised GT gaussians, computed here
+// directly; it vanishes when the logits are the log of the target, and an unlabelled joint
+// (weight 0, empty map) adds nothing.
+func TestTargetKLMatchesDirectComputation(t *testing.T) {
+	c, err := codec.New(codec.Integral, 32, 32, 8, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const k = 2
+	hw := c.NumHeatPixels()
+	gt := make([]float32, hw*k)
+	weights := make([]float32, k)
+	if err := c.Encode([]codec.Keypoint{{X: 10, Y: 13, V: 2}, {V: 0}}, gt, weights); err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	random := make([]float64, hw*k)
+	for i := range random {
+		random[i] = rng.NormFloat64()
+	}
+	// q, the normalised target of joint 0, and logits equal to log q (−30 where q is 0).
+	var sum float64
+	for p := range hw {
+		sum += float64(gt[p*k])
+	}
+	atTarget := make([]float64, hw*k)
+	for p := range hw {
+		atTarget[p*k] = math.Log(max(float64(gt[p*k])/sum, math.Exp(-30)))
+	}
+	direct := func(logits []float64) float64 {
+		var z float64
+		for p := range hw {
+			z += math.Exp(logits[p*k])
+		}
+		var kl float64
+		for p := range hw {
+			if q := float64(gt[p*k]) / sum; q > 0 {
+				kl += q * (math.Log(q) - (logits[p*k] - math.Log(z)))
+			}
+		}
+		return kl / k // averaged over joints; joint 1 has weight 0
+	}
+	term := TargetKL("kl", TensorHeatmaps, nil)
+	for _, tc := range []struct {
+		name   string
+		logits []float64
+	}{{"random", random}, {"at target", atTarget}} {
+		gt64 := make([]float64, len(gt))
+		for i, v := range gt {
+			gt64[i] = float64(v)
+		}
+		w64 := []float64{float64(weights[0]), float64(weights[1])}
+		out := graph.MustExecOnce(testBackend(t), func(l, h, w *graph.Node) *graph.Node {
+			return term.Build(TermInputs{Out: nets.Outputs{Heatmaps: l}, Tensors: map[string]*graph.Node{TensorHeatmaps: h, TensorWeights: w}})
+		}, tensors.FromFlatDataAndDimensions(tc.logits, 1, c.HeatH, c.HeatW, k),
+			tensors.FromFlatDataAndDimensions(gt64, 1, c.HeatH, c.HeatW, k),
+			tensors.FromFlatDataAndDimensions(w64, 1, k))
+		got := tensors.MustCopyFlatData[float64](out)[0]
+		want := direct(tc.logits)
+		if math.Abs(got-want) > 1e-6 {
+			t.Errorf("%s: TargetKL %.8f, direct %.8f", tc.name, got, want)
+		}
+		if tc.name == "at target" && math.Abs(got) > 1e-6 {
+			t.Errorf("at target: TargetKL %.8f, want 0", got)
+		}
+	}
+}

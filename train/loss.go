@@ -70,11 +70,15 @@ type Loss struct {
 // HeatmapLoss returns the supervised loss: the GT heatmap MSE with target weights.
 func HeatmapLoss() *Loss { return &Loss{Terms: []Term{HeatmapMSE("heatmap_gt", nil)}} }
 
-// SupervisedLoss returns the GT loss that suits codec c: IntegralL1 for an Integral codec, the
-// heatmap MSE otherwise.
-func SupervisedLoss(c *codec.Codec) *Loss {
+// SupervisedLoss returns the GT loss that suits codec c: IntegralL1 for an Integral codec (plus
+// TargetKL towards the GT gaussians with weight distWeight when it is > 0), the heatmap MSE otherwise.
+func SupervisedLoss(c *codec.Codec, distWeight float64) *Loss {
 	if c.Kind == codec.Integral {
-		return &Loss{Terms: []Term{IntegralL1("integral_gt", TensorKeypoints, c, nil)}}
+		l := &Loss{Terms: []Term{IntegralL1("integral_gt", TensorKeypoints, c, nil)}}
+		if distWeight > 0 {
+			l.Terms = append(l.Terms, TargetKL("dist_gt", TensorHeatmaps, Constant(distWeight)))
+		}
+		return l
 	}
 	return HeatmapLoss()
 }
@@ -98,21 +102,57 @@ func IntegralL1(name, keypoints string, c *codec.Codec, weight Schedule) Term {
 	}
 }
 
-// TeacherSoftmaxKL distils integral-regression maps: the KL divergence KL(p_T ‖ p_S) between
-// the spatial softmax of the teacher's logits (the batch's extra tensor `extra`, same shape as
-// the student's maps) and the student's, per joint, weighted by the GT target weights and
-// averaged over joints (DWPose distils SimCC's 1D distributions the same way).
-func TeacherSoftmaxKL(name, extra string, weight Schedule) Term {
+// TeacherIntegralL1 is IntegralL1 against a teacher: the L1 distance, in units of the crop's
+// width and height, between the soft-argmax of the student's maps and the centre of mass of the
+// teacher's map in the batch's extra tensor `extra` (non-negative maps of the student's shape:
+// gaussians, binarized discs or an integral teacher's probabilities), with the GT target weights.
+func TeacherIntegralL1(name, extra string, c *codec.Codec, weight Schedule) Term {
 	key := ExtraPrefix + extra
 	return Term{
 		Name: name, Needs: []string{key, TensorWeights}, Weight: weight,
 		Build: func(in TermInputs) *graph.Node {
-			logS, logT := spatialLogSoftmax(in.Out.Heatmaps), spatialLogSoftmax(in.Tensors[key])
-			pT := graph.Exp(logT)
-			kl := graph.ReduceSum(graph.Mul(pT, graph.Sub(logT, logS)), 1) // [N, K]
+			x, y := SoftArgmax(in.Out.Heatmaps, c)
+			q, present := normalizedMaps(in.Tensors[key])
+			tx, ty := expectation(q, in.Tensors[key].Shape().Dimensions, c)
+			dx := graph.DivScalar(graph.Abs(graph.Sub(x, graph.StopGradient(tx))), float64(c.InputW))
+			dy := graph.DivScalar(graph.Abs(graph.Sub(y, graph.StopGradient(ty))), float64(c.InputH))
+			w := graph.Mul(in.Tensors[TensorWeights], present) // a joint the teacher left empty has no target
+			return graph.ReduceAllMean(graph.Mul(graph.Add(dx, dy), w))
+		},
+	}
+}
+
+// TargetKL trains integral-regression maps towards target maps: the KL divergence KL(q ‖ p_S)
+// between the batch tensor `target` ([N, h, w, K], non-negative: the GT gaussians TensorHeatmaps,
+// or a teacher's maps ExtraPrefix+name), normalised per joint to sum 1, and the spatial softmax
+// p_S of the student's logits; weighted by the GT target weights and averaged over joints.
+// Against the GT it is DSNT's distribution regularisation: soft-argmax alone constrains only a
+// map's mean, this gives every pixel a target. Against an integral teacher (whose maps are its
+// probabilities) it is the KL between the two softmax distributions, as DWPose distils SimCC.
+func TargetKL(name, target string, weight Schedule) Term {
+	return Term{
+		Name: name, Needs: []string{target, TensorWeights}, Weight: weight,
+		Build: func(in TermInputs) *graph.Node {
+			logS := spatialLogSoftmax(in.Out.Heatmaps)
+			q, _ := normalizedMaps(in.Tensors[target])
+			q = graph.StopGradient(q)
+			logQ := graph.Log(graph.AddScalar(q, 1e-12))
+			kl := graph.ReduceSum(graph.Mul(q, graph.Sub(logQ, logS)), 1) // [N, K]
 			return graph.ReduceAllMean(graph.Mul(kl, in.Tensors[TensorWeights]))
 		},
 	}
+}
+
+// normalizedMaps returns [N, h, w, K] non-negative maps as [N, h·w, K] distributions (each joint's
+// map divided by its sum; negative values count as 0; an all-zero map stays 0), and [N, K] with 1
+// where a joint's map has mass and 0 where it is empty.
+func normalizedMaps(maps *graph.Node) (q, present *graph.Node) {
+	d := maps.Shape().Dimensions
+	g, dt := maps.Graph(), maps.DType()
+	q = graph.Reshape(graph.Max(maps, graph.ScalarZero(g, dt)), d[0], d[1]*d[2], d[3])
+	sum := graph.ReduceSum(q, 1)
+	present = graph.ConvertDType(graph.GreaterThan(sum, graph.Scalar(g, dt, 1e-6)), dt)
+	return graph.Div(q, graph.ExpandAxes(graph.AddScalar(sum, 1e-12), 1)), present
 }
 
 // spatialLogSoftmax returns the log-softmax over the pixels of an [N, h, w, K] map, as [N, h·w, K].
@@ -126,12 +166,17 @@ func spatialLogSoftmax(maps *graph.Node) *graph.Node {
 // inside a graph.
 func SoftArgmax(logits *graph.Node, c *codec.Codec) (x, y *graph.Node) {
 	d := logits.Shape().Dimensions
-	n, h, w, k := d[0], d[1], d[2], d[3]
-	p := graph.Softmax(graph.Reshape(logits, n, h*w, k), 1)
-	grid := shapes.Make(logits.DType(), h, w)
+	return expectation(graph.Softmax(graph.Reshape(logits, d[0], d[1]*d[2], d[3]), 1), d, c)
+}
+
+// expectation returns the mean position, in input-crop pixels of codec c, of [N, h·w, K]
+// distributions over the pixels of maps of dimensions dims ([N, h, w, K]).
+func expectation(p *graph.Node, dims []int, c *codec.Codec) (x, y *graph.Node) {
+	h, w := dims[1], dims[2]
+	grid := shapes.Make(p.DType(), h, w)
 	sx, sy := c.InputPerHeatPixel()
-	xs := graph.Reshape(graph.MulScalar(graph.Iota(logits.Graph(), grid, 1), sx), 1, h*w, 1)
-	ys := graph.Reshape(graph.MulScalar(graph.Iota(logits.Graph(), grid, 0), sy), 1, h*w, 1)
+	xs := graph.Reshape(graph.MulScalar(graph.Iota(p.Graph(), grid, 1), sx), 1, h*w, 1)
+	ys := graph.Reshape(graph.MulScalar(graph.Iota(p.Graph(), grid, 0), sy), 1, h*w, 1)
 	return graph.ReduceSum(graph.Mul(p, xs), 1), graph.ReduceSum(graph.Mul(p, ys), 1)
 }
 

@@ -137,7 +137,7 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		if err != nil {
 			return sum, fmt.Errorf("config: %w", err)
 		}
-		loss = SupervisedLoss(c)
+		loss = SupervisedLoss(c, cfg.DistWeight)
 	}
 	names, err := loss.Needs()
 	if err != nil {

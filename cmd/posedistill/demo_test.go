@@ -18,7 +18,7 @@ func TestDemoQuick(t *testing.T) {
 	}
 	dir := t.TempDir()
 	var stdout, stderr bytes.Buffer
-	code := run(context.Background(), []string{"demo", "--quick", "--out", filepath.Join(dir, "out"), "--cache", filepath.Join(dir, "cache")}, &stdout, &stderr)
+	code := run(context.Background(), []string{"demo", "--quick", "--out", filepath.Join(dir, "out"), "--cache", filepath.Join(dir, "cache"), "--zoo", filepath.Join("..", "..", "zoo")}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
 	}
@@ -55,6 +55,7 @@ func TestDistillCommandErrors(t *testing.T) {
 		{"experiment missing file", []string{"experiment", "--config", filepath.Join(dir, "none.yaml")}, 1, "none.yaml"},
 		{"experiment bad scale", []string{"experiment", "--config", "../../configs/odkd_ablation.yaml", "--scale", "-1"}, 1, "scale"},
 		{"demo extra argument", []string{"demo", "now"}, 2, "unexpected"},
+		{"demo without its zoo", []string{"demo", "--quick", "--out", filepath.Join(dir, "demo"), "--zoo", filepath.Join(dir, "nozoo")}, 1, "pretrained models are missing"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
