@@ -2,6 +2,7 @@ package distill
 
 import (
 	"context"
+	"fmt"
 	"math"
 
 	"github.com/gomlx/compute"
@@ -23,12 +24,17 @@ import (
 // MinVisibility, else as empty channels. BlazePose's own 64×64 heatmaps are not used: their
 // scale and spread follow another convention. The segmentation logits are resampled to the
 // student's heatmap size and passed through a sigmoid.
+//
+// Look (RegionTeacher), what training uses, gives it instead its own 256×256 square crop of the
+// original image around the student's region (View.TeacherCrop, MediaPipe's pixel centres) and
+// returns the landmarks in image pixels with a 64×64 pooled mask.
 type BlazePoseTeacher struct {
 	Codec         *codec.Codec
 	Mean, Std     [3]float32
 	MinVisibility float64
 	lm            *blazepose.Landmarker
 	mapping       *skeleton.Mapping
+	digest        string
 }
 
 // NewBlazePoseTeacher loads a pose_landmark_*.tflite model for a student whose crops follow sc
@@ -42,7 +48,63 @@ func NewBlazePoseTeacher(be compute.Backend, modelPath string, sc topdown.Config
 	if err != nil {
 		return nil, err
 	}
-	return &BlazePoseTeacher{Codec: sc.Codec, Mean: sc.Mean, Std: sc.Std, MinVisibility: 0.5, lm: lm, mapping: m}, nil
+	d, err := fileDigest(modelPath)
+	if err != nil {
+		return nil, err
+	}
+	return &BlazePoseTeacher{Codec: sc.Codec, Mean: sc.Mean, Std: sc.Std, MinVisibility: 0.5, lm: lm, mapping: m, digest: d}, nil
+}
+
+// ID names the model file (its SHA-256), the visibility threshold and the joints.
+func (t *BlazePoseTeacher) ID() string {
+	return fmt.Sprintf("blazepose-%s-v%g-%s", t.digest[:16], t.MinVisibility, t.mapping.To.Name)
+}
+
+// blazeMaskPool is the factor the 256×256 segmentation is pooled by in records (64×64 masks).
+const blazeMaskPool = 4
+
+// Look runs BlazePose on its own crop of each view's region (see RegionTeacher).
+func (t *BlazePoseTeacher) Look(ctx context.Context, views []View) ([]Record, error) {
+	recs := make([]Record, len(views))
+	const size = blazepose.InputSize
+	for i, v := range views {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		crop, t2i, err := v.TeacherCrop(size, size, 0.5)
+		if err != nil {
+			return nil, fmt.Errorf("blazepose teacher: %w", err)
+		}
+		for p := range crop {
+			crop[p] /= 255
+		}
+		pose, err := t.lm.Run(ctx, crop)
+		if err != nil {
+			return nil, err
+		}
+		rec := Record{Keypoints: make([]codec.Keypoint, t.mapping.To.NumJoints()), Mirrored: v.Flipped}
+		for j, src := range t.mapping.Source {
+			if src < 0 {
+				continue
+			}
+			lm := pose.Landmarks[src]
+			x, y := t2i.Apply(lm.X, lm.Y)
+			rec.Keypoints[j] = codec.Keypoint{X: x, Y: y}
+			if lm.Visibility >= t.MinVisibility {
+				rec.Keypoints[j].V = 2
+			}
+		}
+		seg := make([]float32, len(pose.Segmentation))
+		for p, l := range pose.Segmentation {
+			seg[p] = float32(1 / (1 + math.Exp(-float64(l))))
+		}
+		f := float64(blazeMaskPool)
+		rec.Mask, rec.MaskW, rec.MaskH = poolMask(seg, size, blazeMaskPool), size/blazeMaskPool, size/blazeMaskPool
+		// Pooled pixel i covers crop pixels [i·f, (i+1)·f), whose centres are at teacher coordinate i·f + f/2.
+		rec.MaskToImage = topdown.Affine{f, 0, f / 2, 0, f, f / 2}.Then(t2i)
+		recs[i] = rec
+	}
+	return recs, nil
 }
 
 // Landmarker returns the BlazePose landmark model the teacher runs.

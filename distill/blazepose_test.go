@@ -85,3 +85,113 @@ func TestBlazePoseTeacherOnPhoto(t *testing.T) {
 	}
 	t.Logf("%d visible joints; mask column sums: centre %.1f, edges %.1f", visible, centre, edge/2)
 }
+
+// TestBlazePoseTeacherLooksAtOriginal runs the BlazePose teacher (RegionTeacher.Look) on the
+// standing player of basketball1.png through plain and augmented (rotated, scaled, flipped)
+// views of the same box: since it always sees the original photo at 256×256, its landmarks in
+// image pixels must agree across views (within 6% of the box height for joints visible in both),
+// with joint labels swapped where the view is mirrored (rotations are kept to 10°: BlazePose
+// expects upright people, MediaPipe turns its ROI to make them so; at 30° its hips moved 34 px);
+// rendered for the student (Render), each
+// visible joint's target peak lies where the record puts it.
+func TestBlazePoseTeacherLooksAtOriginal(t *testing.T) {
+	const photo = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
+	if _, err := os.Stat(photo); err != nil {
+		t.Skip("opencv-doc photo not installed")
+	}
+	cache := testkit.BlazePoseCache(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cfg := train.DefaultConfig()
+	cfg.InputW, cfg.InputH = 64, 96
+	sc, err := SampleConfig(cfg, false, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := dataset.LoadImage(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgb, err := topdown.ToRGB(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := topdown.Instance{Annotation: dataset.Annotation{ID: 1, ImageID: 1, BBox: [4]float64{30, 80, 140, 400}, Keypoints: make([]float64, 51)}}
+	teacher, err := NewBlazePoseTeacher(testBackend(t), modelstore.BlazePosePath(cache, modelstore.PoseLandmarkLite), sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain, err := PlainView(inst, rgb, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := sc.Codec
+	box := topdown.BoxFromXYWH(inst.Annotation.BBox, float64(c.InputW)/float64(c.InputH), sc.Padding)
+	views := []View{plain}
+	for _, aug := range []struct {
+		rot, scale float64
+		flip       bool
+	}{{10, 1, false}, {0, 1.2, true}, {-10, 0.9, true}} {
+		b := box
+		b.W, b.H = b.W*aug.scale, b.H*aug.scale
+		m := topdown.WarpMatrix(b, aug.rot, c.InputW, c.InputH, false)
+		if aug.flip {
+			m = m.Then(topdown.FlipX(c.InputW))
+		}
+		toImage, err := m.Inverse()
+		if err != nil {
+			t.Fatal(err)
+		}
+		views = append(views, View{Image: rgb, ToImage: toImage, CropW: c.InputW, CropH: c.InputH, Flipped: aug.flip})
+	}
+	recs, err := teacher.Look(ctx, views)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fi := sc.Joints.FlipIndex()
+	visible := 0
+	for j, p := range recs[0].Keypoints {
+		if p.V > 0 {
+			visible++
+		}
+		for i, r := range recs[1:] {
+			q := r.Keypoints[j]
+			if r.Mirrored {
+				q = r.Keypoints[fi[j]]
+			}
+			if p.V == 0 || q.V == 0 {
+				continue
+			}
+			if d := math.Hypot(p.X-q.X, p.Y-q.Y); d > 0.06*400 {
+				t.Errorf("view %d joint %d: at (%.0f, %.0f), plain view (%.0f, %.0f): %.0f px apart", i+1, j, q.X, q.Y, p.X, p.Y, d)
+			}
+		}
+	}
+	if visible < 8 {
+		t.Errorf("only %d joints visible in the plain view", visible)
+	}
+	for i, r := range recs {
+		if r.Mask == nil || r.MaskW != 64 {
+			t.Fatalf("view %d: mask %dx%d", i, r.MaskW, r.MaskH)
+		}
+		tg, err := Render(r, views[i], c, 17, fi)
+		if err != nil {
+			t.Fatal(err)
+		}
+		preds, err := c.Decode(tg.Heatmaps, 17)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toCrop, _ := views[i].ToImage.Inverse()
+		for j, p := range r.Keypoints {
+			x, y := toCrop.Apply(p.X, p.Y)
+			hx, hy := c.InputToHeatmap(x, y)
+			if p.V == 0 || hx < 1 || hy < 1 || hx > float64(c.HeatW-2) || hy > float64(c.HeatH-2) {
+				continue
+			}
+			if d := math.Hypot(preds[j].X-x, preds[j].Y-y); d > 1.5*float64(c.InputW)/float64(c.HeatW) {
+				t.Errorf("view %d joint %d: rendered peak (%.1f, %.1f), record at (%.1f, %.1f) in the crop", i, j, preds[j].X, preds[j].Y, x, y)
+			}
+		}
+	}
+}

@@ -1,11 +1,14 @@
 package distill
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/gob"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -105,4 +108,88 @@ func decodeOutput(b []byte) (TeacherOutput, error) {
 		return TeacherOutput{}, fmt.Errorf("teacher cache: %d trailing bytes", len(b))
 	}
 	return TeacherOutput{Heatmaps: arrs[0], Locations: arrs[1], Mask: arrs[2]}, nil
+}
+
+// fileDigest returns the hex SHA-256 of the files' contents, in order.
+func fileDigest(paths ...string) (string, error) {
+	h := sha256.New()
+	for _, p := range paths {
+		f, err := os.Open(p)
+		if err != nil {
+			return "", fmt.Errorf("digest: %w", err)
+		}
+		_, err = io.Copy(h, f)
+		f.Close()
+		if err != nil {
+			return "", fmt.Errorf("digest %s: %w", p, err)
+		}
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// RecordCache stores what region teachers (RegionTeacher) say about each person, on disk under
+// Dir: one file per teacher ID, image content (SHA-256 of the file), person box and crop
+// geometry (aspect and padding), holding the teacher's Record of the un-augmented crop. Training
+// reads the records and warps them to each augmented crop (Render), so each teacher runs once
+// per person, whatever the number of steps, seeds and variants; a later run on the same images
+// with the same teacher reuses them.
+type RecordCache struct {
+	Dir string
+	// Hits and Misses count lookups.
+	Hits, Misses int
+	// digests memoises image file digests by path.
+	digests map[string]string
+}
+
+// recordFormat opens every record file (a change of the record's layout changes it).
+const recordFormat = "posedistill-teacher-record-v1\n"
+
+// recordKey is the cache file of a person.
+func (c *RecordCache) recordKey(teacherID, imageDigest string, box [4]float64, aspect, padding float64) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s|%s|%s|%v|%v|%v", CacheVersion, teacherID, imageDigest, box, aspect, padding)
+	s := hex.EncodeToString(h.Sum(nil))
+	return filepath.Join(c.Dir, "records", s[:2], s+".gob")
+}
+
+// imageDigest returns the SHA-256 of an image file, memoised.
+func (c *RecordCache) imageDigest(path string) (string, error) {
+	if d, ok := c.digests[path]; ok {
+		return d, nil
+	}
+	d, err := fileDigest(path)
+	if err != nil {
+		return "", err
+	}
+	if c.digests == nil {
+		c.digests = map[string]string{}
+	}
+	c.digests[path] = d
+	return d, nil
+}
+
+// load reads a record file; ok is false when it is missing or unreadable (it is then recomputed).
+func (c *RecordCache) load(path string) (Record, bool) {
+	var r Record
+	b, err := os.ReadFile(path)
+	if err != nil || !bytes.HasPrefix(b, []byte(recordFormat)) {
+		return r, false
+	}
+	if err := gob.NewDecoder(bytes.NewReader(b[len(recordFormat):])).Decode(&r); err != nil {
+		return r, false
+	}
+	return r, true
+}
+
+// store writes a record file atomically.
+func (c *RecordCache) store(path string, r Record) error {
+	var buf bytes.Buffer
+	buf.WriteString(recordFormat)
+	if err := gob.NewEncoder(&buf).Encode(r); err != nil {
+		return fmt.Errorf("teacher record cache: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("teacher record cache: %w", err)
+	}
+	return atomicfile.WriteBytes(path, buf.Bytes())
 }

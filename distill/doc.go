@@ -1,5 +1,5 @@
 // Package distill is posedistill's knowledge distillation library: teachers (checkpoints trained
-// here, imported BlazePose models, run on the student's own augmented crops), the distillation
+// here, imported BlazePose and MoveNet models, each on its own crop of the original image), the distillation
 // loss terms of MoVNect/FPD (heatmap blend α·‖H−H_GT‖² + (1−α)·‖H−H_T‖², location maps masked by
 // the GT heatmaps, bone lengths) and of ODKD (orderly dual-teacher schedule, binarized teacher
 // heatmaps, segmentation knowledge), all described by a Recipe, a JSON value saved with every
@@ -11,12 +11,18 @@
 // package experiment, pseudo-labelling and label-free distillation in package pseudolabel,
 // pictures of models in package figures.
 //
-// Teachers see the student's own augmented crops: NetTeacher (a run trained here; crops resampled
-// to its input size), BlazePoseTeacher (MediaPipe landmarks re-rendered in the student's codec,
-// its segmentation as the mask). DiskCached stores a teacher's outputs by the SHA-256 of the
-// crops, so variants sharing a seed (the same augmentation stream) compute them once;
-// BenchmarkTeacherOutputs measured a warm read at 8 ms against 615 ms for the primary teacher's
-// forward pass per batch of 12 on this (loaded) machine, so experiments use it by default.
+// Teachers see the original image. A View is where a student crop lies in its image (the
+// augmentation's affine, flip included); a RegionTeacher (BlazePoseTeacher, MoveNetTeacher,
+// NetTeacher) renders the same region at its own input size and aspect (View.TeacherCrop: a
+// square for BlazePose and MoveNet, as MediaPipe's ROI; the network's own aspect for a run
+// trained here) and returns a Record in image coordinates (keypoints with confidence, soft maps,
+// mask). Render warps a record to any augmented crop of the same person and re-renders it in the
+// student's codec, so a teacher needs to run only once per person: CacheRecords computes each
+// record on the person's un-augmented crop and stores it in a RecordCache (keyed by the model
+// file's SHA-256, the image file's SHA-256, the box and the crop geometry), and RegionHook warps
+// the records to each batch (or, without records, runs the teachers live on their own crops).
+// Teachers that are only Teachers (HeatmapTeacher, DiskCached) still see the student's crops
+// through Predict; DiskCached stores their outputs by the SHA-256 of the crops.
 //
 // # Loss rules
 //

@@ -3,6 +3,8 @@ package distill
 import (
 	"context"
 	"fmt"
+	"path/filepath"
+	"strings"
 
 	"github.com/gomlx/compute"
 	"github.com/posedistill/posedistill/codec"
@@ -26,6 +28,7 @@ type MoveNetTeacher struct {
 	MinConfidence float64
 	est           *movenet.Estimator
 	mapping       *skeleton.Mapping
+	digest        string
 }
 
 // NewMoveNetTeacher loads MoveNet model m (movenet.Lightning or movenet.Thunder) from its
@@ -42,7 +45,60 @@ func NewMoveNetTeacher(be compute.Backend, modelPath string, m movenet.Model, sc
 	if err != nil {
 		return nil, err
 	}
-	return &MoveNetTeacher{Codec: sc.Codec, Mean: sc.Mean, Std: sc.Std, MinConfidence: 0.2, est: est, mapping: mp}, nil
+	d, err := fileDigest(modelPath, strings.TrimSuffix(modelPath, filepath.Ext(modelPath))+".bin")
+	if err != nil {
+		return nil, err
+	}
+	return &MoveNetTeacher{Codec: sc.Codec, Mean: sc.Mean, Std: sc.Std, MinConfidence: 0.2, est: est, mapping: mp, digest: d}, nil
+}
+
+// ID names the model files (their SHA-256), the confidence threshold and the joints.
+func (t *MoveNetTeacher) ID() string {
+	return fmt.Sprintf("movenet-%s-c%g-%s", t.digest[:16], t.MinConfidence, t.mapping.To.Name)
+}
+
+// Look runs MoveNet on its own square crop of each view's region at the model's input size
+// (View.TeacherCrop; MoveNet's normalised coordinates put pixel centres at +0.5) and returns the
+// keypoints in image pixels with their confidences (see RegionTeacher).
+func (t *MoveNetTeacher) Look(ctx context.Context, views []View) ([]Record, error) {
+	size := t.est.InputSize()
+	recs := make([]Record, len(views))
+	for i, v := range views {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		crop, t2i, err := v.TeacherCrop(size, size, 0.5)
+		if err != nil {
+			return nil, fmt.Errorf("movenet teacher: %w", err)
+		}
+		in := make([]int32, len(crop))
+		for p, c := range crop {
+			in[p] = int32(c + 0.5)
+		}
+		raw, err := t.est.Infer(ctx, in, size, size)
+		if err != nil {
+			return nil, err
+		}
+		if len(raw) != 3*movenet.NumKeypoints {
+			return nil, fmt.Errorf("movenet teacher: %d output values", len(raw))
+		}
+		k := t.mapping.To.NumJoints()
+		rec := Record{Keypoints: make([]codec.Keypoint, k), Confidence: make([]float64, k), Mirrored: v.Flipped}
+		for j, src := range t.mapping.Source {
+			if src < 0 {
+				continue
+			}
+			y, x, s := float64(raw[3*src]), float64(raw[3*src+1]), float64(raw[3*src+2])
+			px, py := t2i.Apply(x*float64(size), y*float64(size))
+			rec.Keypoints[j] = codec.Keypoint{X: px, Y: py}
+			rec.Confidence[j] = s
+			if s >= t.MinConfidence {
+				rec.Keypoints[j].V = 2
+			}
+		}
+		recs[i] = rec
+	}
+	return recs, nil
 }
 
 // Close releases nothing: the model's graphs live with its backend.

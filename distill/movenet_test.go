@@ -96,4 +96,36 @@ func TestMoveNetTeacherOnPhoto(t *testing.T) {
 		t.Errorf("nose at (%.1f, %.1f) V %v, want near the top centre of the crop", n.X, n.Y, n.V)
 	}
 	t.Logf("%d visible joints; nose (%.1f, %.1f) confidence %.2f", visible, kps[0].X, kps[0].Y, conf[0])
+
+	// Look: MoveNet's own square crop of the original photo, plain and mirrored; the keypoints
+	// come back in image pixels, the same joints within 6% of the box height once the mirrored
+	// view's labels are swapped back, the nose on the head.
+	plain, err := PlainView(inst, rgb, sc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	toCrop, err := plain.ToImage.Inverse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mirrored := plain
+	mirrored.ToImage, err = toCrop.Then(topdown.FlipX(c.InputW)).Inverse()
+	if err != nil {
+		t.Fatal(err)
+	}
+	mirrored.Flipped = true
+	recs, err := teacher.Look(ctx, []View{plain, mirrored})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := recs[0].Keypoints[0]; n.V == 0 || n.X < 30 || n.X > 170 || n.Y < 60 || n.Y > 180 {
+		t.Errorf("Look: nose at (%.0f, %.0f) V %v in the photo, want on the player's head", n.X, n.Y, n.V)
+	}
+	fi := sc.Joints.FlipIndex()
+	for j, p := range recs[0].Keypoints {
+		q := recs[1].Keypoints[fi[j]]
+		if p.V > 0 && q.V > 0 && math.Hypot(p.X-q.X, p.Y-q.Y) > 0.06*400 {
+			t.Errorf("Look joint %d: plain (%.0f, %.0f), mirrored view (%.0f, %.0f)", j, p.X, p.Y, q.X, q.Y)
+		}
+	}
 }

@@ -39,12 +39,19 @@ type Teacher interface {
 // outputs resampled to the student's heatmap size. The maps of an integral teacher (logits) are
 // given as its probabilities scaled to a peak of 1 (see probabilityMaps), so that every teacher's
 // maps are non-negative blobs whatever the student's codec.
+//
+// Look (RegionTeacher), what training uses, renders instead its own crop of the original image
+// at its input size and aspect (View.TeacherCrop) and returns its soft heatmaps (probability
+// maps for an integral teacher) and mask warped to image coordinates.
 type NetTeacher struct {
 	Net            *nets.Net
 	InputW, InputH int
 	// Integral marks a teacher trained with the integral codec.
 	Integral  bool
 	predictor *nets.Predictor
+	// sample is the teacher's own crop configuration (codec, normalisation), id its weights.
+	sample topdown.Config
+	id     string
 }
 
 // LoadTeacher loads the teacher of a run directory (train.LoadTrained: its best checkpoint, else
@@ -58,8 +65,89 @@ func LoadTeacher(runDir string, backend compute.Backend) (*NetTeacher, error) {
 	if err != nil {
 		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
 	}
+	sc, err := t.Config.SampleConfigWith(false, train.TargetsConfig{})
+	if err != nil {
+		p.Finalize()
+		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
+	}
+	d, err := fileDigest(t.Checkpoint)
+	if err != nil {
+		p.Finalize()
+		return nil, fmt.Errorf("teacher %s: %w", runDir, err)
+	}
 	return &NetTeacher{Net: t.Net, InputW: t.Config.InputW, InputH: t.Config.InputH,
-		Integral: t.Config.Codec == "integral", predictor: p}, nil
+		Integral: t.Config.Codec == "integral", predictor: p, sample: sc, id: "net-" + d[:16]}, nil
+}
+
+// ID names the teacher's checkpoint (its SHA-256).
+func (t *NetTeacher) ID() string { return t.id }
+
+// Look runs the network on its own crop of each view's region (see RegionTeacher): soft
+// heatmaps at its heatmap size and, with a mask head, the mask probabilities, both placed in
+// the image through its codec's heatmap-to-input mapping. Location maps are not carried (a 3D
+// network teacher goes through Predict).
+func (t *NetTeacher) Look(ctx context.Context, views []View) ([]Record, error) {
+	if t.sample.Codec == nil {
+		return nil, fmt.Errorf("teacher %s: no crop configuration (load it with LoadTeacher)", t.Net.Name)
+	}
+	n := len(views)
+	if n == 0 {
+		return nil, nil
+	}
+	w, h := t.InputW, t.InputH
+	data := make([]float32, 0, n*h*w*3)
+	t2is := make([]topdown.Affine, n)
+	for i, v := range views {
+		crop, t2i, err := v.TeacherCrop(w, h, 0)
+		if err != nil {
+			return nil, fmt.Errorf("teacher %s: %w", t.Net.Name, err)
+		}
+		if err := topdown.Normalize(crop, t.sample.Mean, t.sample.Std); err != nil {
+			return nil, err
+		}
+		data, t2is[i] = append(data, crop...), t2i
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	pred, err := t.predictor.Predict(tensors.FromFlatDataAndDimensions(data, n, h, w, 3))
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s: %w", t.Net.Name, err)
+	}
+	hm, err := tensors.CopyFlatData[float32](pred.Heatmaps)
+	if err != nil {
+		return nil, fmt.Errorf("teacher %s: %w", t.Net.Name, err)
+	}
+	d := pred.Heatmaps.Shape().Dimensions
+	hh, hw, k := d[1], d[2], d[3]
+	if t.Integral {
+		probabilityMaps(hm, n, hh*hw, k)
+	}
+	var mask []float32
+	if pred.Mask != nil {
+		if mask, err = tensors.CopyFlatData[float32](pred.Mask); err != nil {
+			return nil, fmt.Errorf("teacher %s: %w", t.Net.Name, err)
+		}
+		if len(mask) != n*hh*hw {
+			return nil, fmt.Errorf("teacher %s: mask of %d values for %d×%d×%d", t.Net.Name, len(mask), n, hh, hw)
+		}
+	}
+	sx, sy := t.sample.Codec.InputPerHeatPixel()
+	heatToCrop := topdown.Affine{sx, 0, 0, 0, sy, 0}
+	recs := make([]Record, n)
+	for i, v := range views {
+		per := hh * hw * k
+		m2i := heatToCrop.Then(t2is[i])
+		recs[i] = Record{Maps: append([]float32(nil), hm[i*per:(i+1)*per]...), MapW: hw, MapH: hh, MapToImage: m2i, Mirrored: v.Flipped}
+		if mask != nil {
+			m := make([]float32, hh*hw)
+			for p, l := range mask[i*hh*hw : (i+1)*hh*hw] {
+				m[p] = float32(1 / (1 + math.Exp(-float64(l))))
+			}
+			recs[i].Mask, recs[i].MaskW, recs[i].MaskH, recs[i].MaskToImage = m, hw, hh, m2i
+		}
+	}
+	return recs, nil
 }
 
 // Close releases the compiled graphs.
@@ -175,31 +263,43 @@ func Hook(teachers []Attached) func(ctx context.Context, step int, b *topdown.Ba
 			if err != nil {
 				return fmt.Errorf("teacher %s: %w", a.Name, err)
 			}
-			if len(out.Heatmaps) != n*h*w*k {
-				return fmt.Errorf("teacher %s: %d heatmap values, want %d×%d×%d×%d", a.Name, len(out.Heatmaps), n, h, w, k)
-			}
-			b.Extra[a.Name+SuffixHeatmaps] = topdown.Tensor{Shape: []int{n, h, w, k}, Data: out.Heatmaps}
-			if a.Binarize != nil {
-				bin := make([]float32, len(out.Heatmaps))
-				if err := a.Binarize.Apply(bin, out.Heatmaps, n, k); err != nil {
-					return fmt.Errorf("teacher %s: %w", a.Name, err)
-				}
-				b.Extra[a.Name+SuffixBinary] = topdown.Tensor{Shape: []int{n, h, w, k}, Data: bin}
-			}
-			if out.Locations != nil {
-				b.Extra[a.Name+SuffixLocations] = topdown.Tensor{Shape: []int{n, h, w, 3 * k}, Data: out.Locations}
-			}
-			if out.Mask != nil {
-				d := make([]float32, len(out.Mask))
-				if err := DilateMask(d, out.Mask, n, h, w); err != nil {
-					return fmt.Errorf("teacher %s: %w", a.Name, err)
-				}
-				b.Extra[a.Name+SuffixMask] = topdown.Tensor{Shape: []int{n, h, w, 1}, Data: out.Mask}
-				b.Extra[a.Name+SuffixMaskDilated] = topdown.Tensor{Shape: []int{n, h, w, 1}, Data: d}
+			if err := addOutputs(b, a, out, n, h, w, k); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
+}
+
+// addOutputs adds one teacher's outputs for the n samples of b to b.Extra: heatmaps, binarized
+// heatmaps when asked, location maps, the mask probability and its DilateMask dilation.
+func addOutputs(b *topdown.Batch, a Attached, out TeacherOutput, n, h, w, k int) error {
+	if len(out.Heatmaps) != n*h*w*k {
+		return fmt.Errorf("teacher %s: %d heatmap values, want %d×%d×%d×%d", a.Name, len(out.Heatmaps), n, h, w, k)
+	}
+	b.Extra[a.Name+SuffixHeatmaps] = topdown.Tensor{Shape: []int{n, h, w, k}, Data: out.Heatmaps}
+	if a.Binarize != nil {
+		bin := make([]float32, len(out.Heatmaps))
+		if err := a.Binarize.Apply(bin, out.Heatmaps, n, k); err != nil {
+			return fmt.Errorf("teacher %s: %w", a.Name, err)
+		}
+		b.Extra[a.Name+SuffixBinary] = topdown.Tensor{Shape: []int{n, h, w, k}, Data: bin}
+	}
+	if out.Locations != nil {
+		b.Extra[a.Name+SuffixLocations] = topdown.Tensor{Shape: []int{n, h, w, 3 * k}, Data: out.Locations}
+	}
+	if out.Mask != nil {
+		if len(out.Mask) != n*h*w {
+			return fmt.Errorf("teacher %s: %d mask values, want %d×%d×%d", a.Name, len(out.Mask), n, h, w)
+		}
+		d := make([]float32, len(out.Mask))
+		if err := DilateMask(d, out.Mask, n, h, w); err != nil {
+			return fmt.Errorf("teacher %s: %w", a.Name, err)
+		}
+		b.Extra[a.Name+SuffixMask] = topdown.Tensor{Shape: []int{n, h, w, 1}, Data: out.Mask}
+		b.Extra[a.Name+SuffixMaskDilated] = topdown.Tensor{Shape: []int{n, h, w, 1}, Data: d}
+	}
+	return nil
 }
 
 // OpenTeacher opens a recipe's teacher for a student whose crops follow sc: a run trained here

@@ -36,6 +36,11 @@ type RunOptions struct {
 	// Teachers are the recipe's teachers already opened, by name (e.g. behind a DiskCached);
 	// Train opens the others itself (OpenTeacher) and closes them when it returns.
 	Teachers map[string]Teacher
+	// TeacherRecords, when set, caches what the teachers that see the original image
+	// (RegionTeacher: imported models, runs trained here) say about each training person before
+	// training (CacheRecords), and warps the records to each augmented crop; nil runs them on
+	// every batch, each on its own crop of the original image (RegionHook).
+	TeacherRecords *RecordCache
 	// StageTeachers runs each of two ordered or reversed teachers only in its own stage (their
 	// terms weigh nothing outside it, so the result is the same at half the teacher cost).
 	StageTeachers bool
@@ -143,7 +148,9 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 			return res, fmt.Errorf("train %s: %w", cfg.Name, err)
 		}
 		defer closeAll()
-		before = Hook(att)
+		if before, err = teacherHook(ctx, att, opts, sc); err != nil {
+			return res, fmt.Errorf("train %s: %w", cfg.Name, err)
+		}
 	}
 	sum, err := train.Run(ctx, cfg, train.Options{
 		DataDir: opts.DataDir, OutDir: opts.OutDir, Resume: opts.Resume, Overwrite: opts.Overwrite, Net: net, Init: opts.Init,

@@ -60,6 +60,9 @@ func (o PseudoOptions) withDefaults() PseudoOptions {
 type PseudoLabeler struct {
 	Pipeline *blazepose.Pipeline
 	Options  PseudoOptions
+	// Find, when set, finds the people of an image instead of FindPeople (the one place a
+	// whole-image detector is called: swap it for another).
+	Find PeopleFinder
 	// Dir is the dataset directory.
 	Dir        string
 	train, val dataset.Dataset
@@ -95,11 +98,13 @@ func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, h
 		img = rgba
 	}
 	o := l.Options.withDefaults()
-	tr, err := blazepose.NewTracker(l.Pipeline, blazepose.TrackerConfig{MinPoseScore: o.MinScore, MaxPeople: o.MaxPeople, DetectTile: o.DetectTile})
-	if err != nil {
-		return 0, fmt.Errorf("pseudo labels %s: %w", name, err)
+	find := l.Find
+	if find == nil {
+		find = func(ctx context.Context, img image.Image) ([]blazepose.Person, error) {
+			return FindPeople(ctx, l.Pipeline, img, o)
+		}
 	}
-	people, err := tr.Step(ctx, img)
+	people, err := find(ctx, img)
 	if err != nil {
 		return 0, fmt.Errorf("pseudo labels %s: %w", name, err)
 	}
@@ -108,7 +113,7 @@ func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, h
 	im := dataset.Image{ID: l.nextImage, FileName: filepath.Join("images", name+".png"), Width: b.Dx(), Height: b.Dy()}
 	var anns []dataset.Annotation
 	for _, p := range people {
-		a, ok, err := l.annotate(p.Person, im, o)
+		a, ok, err := l.annotate(p, im, o)
 		if err != nil {
 			return 0, fmt.Errorf("pseudo labels %s: %w", name, err)
 		}
@@ -131,6 +136,28 @@ func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, h
 	d.Images = append(d.Images, im)
 	d.Annotations = append(d.Annotations, anns...)
 	return len(anns), nil
+}
+
+// PeopleFinder finds the people of an image with their landmarks and masks.
+type PeopleFinder func(ctx context.Context, img image.Image) ([]blazepose.Person, error)
+
+// FindPeople is the default PeopleFinder: the BlazePose pipeline's detector over the whole image
+// or, with o.DetectTile, over square tiles (blazepose.Tracker's first frame), then its landmark
+// model on each person found, up to o.MaxPeople with a pose score of at least o.MinScore.
+func FindPeople(ctx context.Context, pipe *blazepose.Pipeline, img image.Image, o PseudoOptions) ([]blazepose.Person, error) {
+	tr, err := blazepose.NewTracker(pipe, blazepose.TrackerConfig{MinPoseScore: o.MinScore, MaxPeople: o.MaxPeople, DetectTile: o.DetectTile})
+	if err != nil {
+		return nil, err
+	}
+	tracked, err := tr.Step(ctx, img)
+	if err != nil {
+		return nil, err
+	}
+	people := make([]blazepose.Person, len(tracked))
+	for i, p := range tracked {
+		people[i] = p.Person
+	}
+	return people, nil
 }
 
 // annotate turns one person into an annotation of im; ok is false when the person is too

@@ -2,13 +2,17 @@ package pseudolabel
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"image"
 	"io"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 
+	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/modelstore"
@@ -53,21 +57,31 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 	if d.Backend == nil {
 		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: no backend")
 	}
-	if len(d.Recipe.Teachers) != 2 {
-		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: the recipe needs two BlazePose teachers")
+	senior := d.seniorModel()
+	if senior == "" {
+		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: no senior model (it labels the inputs)")
 	}
-	senior := d.Recipe.Teachers[1].Model
+	manifest := labelsManifest{Version: 2, Senior: senior, Frames: o.Frames, Stride: o.Stride, DetectTile: o.DetectTile, Holdout: o.Holdout}
+	for _, in := range o.Inputs {
+		if in = strings.TrimSpace(in); in != "" {
+			abs, err := filepath.Abs(in)
+			if err != nil {
+				return UnlabeledResult{}, c, fmt.Errorf("input %s: %w", in, err)
+			}
+			manifest.Inputs = append(manifest.Inputs, abs)
+		}
+	}
 	// One process at a time writes the pseudo labels and the run (train.Run re-enters the lock).
 	lock, err := rundir.Acquire(d.OutDir)
 	if err != nil {
 		return UnlabeledResult{}, c, err
 	}
 	defer lock.Release()
-	if d.Resume && labelsWritten(d.DataDir) {
+	if labelsWritten(d.DataDir) && (d.Resume || sameManifest(d.DataDir, manifest)) {
 		if c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople, err = countLabels(ctx, d.DataDir); err != nil {
 			return UnlabeledResult{}, c, err
 		}
-		fmt.Fprintf(log, "resume: reusing the pseudo labels in %s\n", d.DataDir)
+		fmt.Fprintf(log, "reusing the pseudo labels in %s (same inputs and labelling options)\n", d.DataDir)
 	} else {
 		file, err := modelstore.BlazePoseLandmark(senior)
 		if err != nil {
@@ -91,11 +105,42 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 		if err := lab.Finish(); err != nil {
 			return UnlabeledResult{}, c, err
 		}
+		if err := atomicfile.WriteJSON(filepath.Join(d.DataDir, LabelsManifest), manifest); err != nil {
+			return UnlabeledResult{}, c, err
+		}
 		c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople = lab.Counts()
 	}
 	fmt.Fprintf(log, "pseudo labels (%s): train %d images %d people, held out %d images %d people (%s)\n", senior, c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople, d.DataDir)
 	res, err := DistillUnlabeled(ctx, d)
 	return res, c, err
+}
+
+// LabelsManifest is the file, in a pseudo-labelled dataset directory, that records the inputs
+// and options it was labelled with: a later run with the same ones reuses the labels.
+const LabelsManifest = "labels.json"
+
+// labelsManifest is LabelsManifest's content.
+type labelsManifest struct {
+	Version    int      `json:"version"`
+	Senior     string   `json:"senior"`
+	Inputs     []string `json:"inputs"`
+	Frames     int      `json:"frames"`
+	Stride     int      `json:"stride"`
+	DetectTile int      `json:"detect_tile"`
+	Holdout    float64  `json:"holdout"`
+}
+
+// sameManifest reports whether dir's LabelsManifest is m.
+func sameManifest(dir string, m labelsManifest) bool {
+	b, err := os.ReadFile(filepath.Join(dir, LabelsManifest))
+	if err != nil {
+		return false
+	}
+	var old labelsManifest
+	if json.Unmarshal(b, &old) != nil {
+		return false
+	}
+	return reflect.DeepEqual(old, m)
 }
 
 // labelsWritten reports whether dir holds both splits of a finished PseudoLabeler (Finish
@@ -198,6 +243,28 @@ func labelVideo(ctx context.Context, lab *PseudoLabeler, path, base string, fram
 	}
 	defer dec.Abort()
 	firstHeld := frames - int(float64(frames)*holdout+0.5)
+	// The video's people are tracked from frame to frame, as MediaPipe does: each landmark crop
+	// is placed by the previous frame's landmarks, and the (tiled) detector runs on the first
+	// sampled frame, whenever a track is lost, and every 8th sampled frame for newcomers.
+	o := lab.Options.withDefaults()
+	tr, err := blazepose.NewTracker(lab.Pipeline, blazepose.TrackerConfig{MinPoseScore: o.MinScore, MaxPeople: o.MaxPeople, DetectTile: o.DetectTile, DetectEvery: 8})
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if lab.Find == nil {
+		lab.Find = func(ctx context.Context, img image.Image) ([]blazepose.Person, error) {
+			tracked, err := tr.Step(ctx, img)
+			if err != nil {
+				return nil, err
+			}
+			people := make([]blazepose.Person, len(tracked))
+			for i, p := range tracked {
+				people[i] = p.Person
+			}
+			return people, nil
+		}
+		defer func() { lab.Find = nil }()
+	}
 	used, people := 0, 0
 	for i := 0; used < frames; i++ {
 		img, err := dec.Next()

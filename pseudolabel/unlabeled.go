@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/posedistill/posedistill/blazepose"
+	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -26,8 +27,22 @@ type UnlabeledOptions struct {
 	// Recipe names the two BlazePose teachers (TeacherRef.Model, primary then senior) and the
 	// ODKD terms; a zero Switch means half the run.
 	Recipe distill.Recipe
+	// Primary and Senior are the BlazePose models of the ODKD pair (blazepose-lite, -full,
+	// -heavy): the senior labels the inputs and is the reference of the agreement and the speed;
+	// empty ones are the recipe's first and last teachers. Recipe's teachers may be both, one of
+	// them or none (the pseudo-GT-only variant).
+	Primary, Senior string
+	// Baseline, when set, is a BlazePose model (blazepose-lite) scored on the held-out people
+	// as the student is (TeacherAgreement), its outputs cached in TeacherCache (or a cache
+	// directory under OutDir).
+	Baseline string
 	// LatencyRuns is how many batch-1 inferences time the student and the senior (0: 20).
 	LatencyRuns int
+	// TeacherCache is the directory of the teachers' cached outputs (distill.RecordCache: each
+	// teacher runs once per person of the training frames, on its own crop of the original
+	// frame, and the records are warped to every augmented crop). Empty runs both teachers on
+	// every batch instead (each on its own crop of the original frame).
+	TeacherCache string
 	// Resume continues an interrupted run in OutDir (same options).
 	Resume bool
 	// Overwrite starts afresh in an OutDir that holds a run.
@@ -45,13 +60,19 @@ type UnlabeledResult struct {
 	// StudentMS and SeniorMS, PrimaryMS are median batch-1 wall times, measured in the same run:
 	// the student on its crop, the BlazePose landmark models on their 256×256 crop.
 	StudentMS float64 `json:"student_ms"`
-	PrimaryMS float64 `json:"primary_ms"`
-	SeniorMS  float64 `json:"senior_ms"`
+	// Baseline and BaselineAgreement are Options.Baseline and its agreement with the senior on
+	// the held-out people; BaselineMS its batch-1 time.
+	Baseline          string         `json:"baseline,omitempty"`
+	BaselineAgreement eval.COCOStats `json:"baseline_agreement"`
+	BaselineMS        float64        `json:"baseline_ms,omitempty"`
+	PrimaryMS         float64        `json:"primary_ms"`
+	SeniorMS          float64        `json:"senior_ms"`
 }
 
 // DistillUnlabeled trains the student on the pseudo-labelled crops: the primary BlazePose teacher
-// teaches the first PrimarySteps steps, the senior the rest (ODKD's order), each only running in
-// its own stage, then measures agreement on val, draws it (AgreementFile) and times the student
+// teaches the first PrimarySteps steps, the senior the rest (ODKD's order), each looking at its
+// own crop of the original frame (from the cache when TeacherCache is set, else live in its own
+// stage only), then measures agreement on val, draws it (AgreementFile) and times the student
 // and the teachers.
 func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult, error) {
 	var res UnlabeledResult
@@ -64,26 +85,54 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 		return res, err
 	}
 	rec := o.Recipe
-	if len(rec.Teachers) != 2 || rec.Teachers[0].Model == "" || rec.Teachers[1].Model == "" {
-		return res, fmt.Errorf("distill unlabeled: the recipe needs two imported teachers (primary and senior models)")
-	}
-	if rec.Switch == 0 && (rec.Order == "" || rec.Order == distill.Ordered) {
+	if len(rec.Teachers) == 2 && rec.Switch == 0 && (rec.Order == "" || rec.Order == distill.Ordered) {
 		rec.Switch = cfg.Steps / 2
 	}
-	var bts [2]*distill.BlazePoseTeacher
-	opened := map[string]distill.Teacher{}
-	for i, ref := range rec.Teachers {
-		t, err := distill.OpenTeacher(ref, o.Backend, sc)
+	primary, senior := o.primaryModel(), o.seniorModel()
+	if senior == "" {
+		return res, fmt.Errorf("distill unlabeled: no senior model")
+	}
+	// The primary and the senior BlazePose models are opened for the latencies; the recipe's
+	// teachers (none, one or both of them, as the variant says) are opened by model.
+	byModel := map[string]*distill.BlazePoseTeacher{}
+	open := func(model string) (*distill.BlazePoseTeacher, error) {
+		if t, ok := byModel[model]; ok || model == "" {
+			return t, nil
+		}
+		t, err := distill.OpenTeacher(distill.TeacherRef{Name: model, Model: model}, o.Backend, sc)
 		if err != nil {
-			return res, err
+			return nil, err
 		}
 		bt, ok := t.(*distill.BlazePoseTeacher)
 		if !ok {
-			return res, fmt.Errorf("distill unlabeled: teacher %s is not a BlazePose model", ref.Name)
+			return nil, fmt.Errorf("distill unlabeled: teacher %s is not a BlazePose model", model)
 		}
-		bts[i], opened[ref.Name] = bt, bt
+		byModel[model] = bt
+		return bt, nil
 	}
-	tr, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Teachers: opened, StageTeachers: true, Resume: o.Resume, Overwrite: o.Overwrite, Backend: o.Backend, Progress: o.Progress})
+	var bts [2]*distill.BlazePoseTeacher
+	for i, m := range []string{primary, senior} {
+		if bts[i], err = open(m); err != nil {
+			return res, err
+		}
+	}
+	opened := map[string]distill.Teacher{}
+	for _, ref := range rec.Teachers {
+		if ref.Model == "" {
+			return res, fmt.Errorf("distill unlabeled: teacher %s is not an imported model", ref.Name)
+		}
+		bt, err := open(ref.Model)
+		if err != nil {
+			return res, err
+		}
+		opened[ref.Name] = bt
+	}
+	var records *distill.RecordCache
+	if o.TeacherCache != "" {
+		records = &distill.RecordCache{Dir: o.TeacherCache}
+	}
+	tr, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Teachers: opened, StageTeachers: true,
+		TeacherRecords: records, Resume: o.Resume, Overwrite: o.Overwrite, Backend: o.Backend, Progress: o.Progress})
 	if err != nil {
 		return res, err
 	}
@@ -94,11 +143,34 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	if err := agreementFigure(ctx, o, cfg); err != nil {
 		return res, err
 	}
-	if res.PrimaryMS, err = landmarkLatency(ctx, bts[0].Landmarker(), o.LatencyRuns); err != nil {
-		return res, fmt.Errorf("primary latency: %w", err)
+	if bts[0] != nil {
+		if res.PrimaryMS, err = landmarkLatency(ctx, bts[0].Landmarker(), o.LatencyRuns); err != nil {
+			return res, fmt.Errorf("primary latency: %w", err)
+		}
 	}
 	if res.SeniorMS, err = landmarkLatency(ctx, bts[1].Landmarker(), o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("senior latency: %w", err)
+	}
+	if o.Baseline != "" {
+		bt, err := open(o.Baseline)
+		if err != nil {
+			return res, err
+		}
+		val, err := train.ReadSplit(ctx, o.DataDir, "val.json")
+		if err != nil {
+			return res, err
+		}
+		dir := o.TeacherCache
+		if dir == "" {
+			dir = filepath.Join(o.OutDir, "teacher-records")
+		}
+		res.Baseline = o.Baseline
+		if res.BaselineAgreement, err = TeacherAgreement(ctx, bt, val, sc, &distill.RecordCache{Dir: dir}); err != nil {
+			return res, err
+		}
+		if res.BaselineMS, err = landmarkLatency(ctx, bt.Landmarker(), o.LatencyRuns); err != nil {
+			return res, fmt.Errorf("baseline latency: %w", err)
+		}
 	}
 	return res, atomicfile.WriteJSON(filepath.Join(o.OutDir, "unlabeled.json"), res)
 }
@@ -137,4 +209,20 @@ func landmarkLatency(ctx context.Context, lm *blazepose.Landmarker, runs int) (f
 		_, err := lm.Run(ctx, crop)
 		return err
 	})
+}
+
+// primaryModel returns Primary, else the recipe's first of two teachers.
+func (o UnlabeledOptions) primaryModel() string {
+	if o.Primary != "" || len(o.Recipe.Teachers) != 2 {
+		return o.Primary
+	}
+	return o.Recipe.Teachers[0].Model
+}
+
+// seniorModel returns Senior, else the recipe's last teacher.
+func (o UnlabeledOptions) seniorModel() string {
+	if o.Senior != "" || len(o.Recipe.Teachers) == 0 {
+		return o.Senior
+	}
+	return o.Recipe.Teachers[len(o.Recipe.Teachers)-1].Model
 }

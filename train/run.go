@@ -103,6 +103,9 @@ type Summary struct {
 	ValPCK, ValSwap float64
 	Elapsed         time.Duration
 	ImgPerSec       float64
+	// StepTime is the part of Elapsed spent in training steps (the rest: waiting for data,
+	// logging, checkpoints, validation); Steps·batch/StepTime is the run's bound in samples/s.
+	StepTime time.Duration
 }
 
 // ErrNaN is wrapped by the error of a run whose loss became NaN or infinite.
@@ -198,6 +201,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 			return sum, err
 		}
 		start, bestAP = info.Step, info.BestAP
+		// A validation started at the checkpoint's own step finishes after the checkpoint is saved
+		// (it runs in the background): its best checkpoint, if any, holds its AP.
+		if best, _, err := ReadCheckpoint(filepath.Join(opts.OutDir, BestFile)); err == nil && best.Step <= start && best.AP > bestAP {
+			bestAP = best.AP
+		}
 		if start > cfg.Steps {
 			return sum, fmt.Errorf("resume %s: the checkpoint is at step %d, beyond the %d steps asked", opts.OutDir, start, cfg.Steps)
 		}
@@ -261,22 +269,25 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		logEvery = 10
 	}
 
-	validate := func(step int) (*eval.COCOStats, error) {
+	// evaluate predicts on the val split with the weights in st and evaluates the results. It reads
+	// only st and the run's fixed inputs, so it may run beside training (see startValidation).
+	evaluate := func(ctx context.Context, st *model.Store) ([]dataset.Result, *eval.COCOReport, error) {
 		// A fresh predictor each time: a nets.Predictor kept across training steps was seen to
 		// return the outputs of the weights it first ran with.
-		predictor, err := nets.NewPredictor(backend, store, net)
+		predictor, err := nets.NewPredictor(backend, st, net)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		defer predictor.Finalize()
-		results, rep, err := Validate(ctx, PredictorHeatmaps(predictor), evalSC, valSplit, cfg.BatchSize, cfg.FlipTest)
-		if err != nil {
-			return nil, err
-		}
+		return Validate(ctx, PredictorHeatmaps(predictor), evalSC, valSplit, cfg.BatchSize, cfg.FlipTest)
+	}
+	// record writes a validation's results, its metrics record and the summary's PCK and swap rate.
+	record := func(step int, results []dataset.Result, rep *eval.COCOReport) (*eval.COCOStats, error) {
 		if err := dataset.WriteResults(filepath.Join(opts.OutDir, ValResultsFile), results); err != nil {
 			return nil, err
 		}
 		val := statsMap(rep.Stats)
+		var err error
 		if sum.ValPCK, sum.ValSwap, err = pckAndSwap(valSplit.Data, results); err != nil {
 			return nil, err
 		}
@@ -291,12 +302,58 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	bar := progress.New(opts.Progress, cfg.Steps-start, cfg.Name)
 	t0 := time.Now()
 	step, lastLoss := start, lastLossAtStart
-	save := func(path string, ap float64) error {
-		err := SaveCheckpoint(path, store, CheckpointInfo{Step: step, Net: net, Loss: lastLoss, AP: ap, BestAP: bestAP, Terms: loss.names(), RunID: runID})
+	// saveStore writes st (the weights at step atStep, whose loss was lossAt) as a checkpoint.
+	saveStore := func(path string, st *model.Store, atStep int, lossAt, ap float64) error {
+		err := SaveCheckpoint(path, st, CheckpointInfo{Step: atStep, Net: net, Loss: lossAt, AP: ap, BestAP: bestAP, Terms: loss.names(), RunID: runID})
 		if err == nil && path == ckptPath {
-			lastSaved = step
+			lastSaved = atStep
 		}
 		return err
+	}
+	save := func(path string, ap float64) error { return saveStore(path, store, step, lastLoss, ap) }
+
+	// Mid-run validations run in the background on a snapshot of the weights, so that training does
+	// not wait for them (issue 17: each stopped training for about 3 s, mostly compiling a fresh
+	// predictor). At most one runs at a time; finishing one records it and, when its AP is the best
+	// yet, writes the best checkpoint from its snapshot. Every regular checkpoint is saved after the
+	// validations of earlier steps are finished, so its best AP is the same as in a run that waits.
+	var pending *backgroundValidation
+	finish := func(wait bool) error {
+		if pending == nil || (!wait && !pending.ready()) {
+			return nil
+		}
+		p := pending
+		pending = nil
+		<-p.done
+		if p.err != nil {
+			return fmt.Errorf("step %d: validation: %w", p.step, p.err)
+		}
+		st, err := record(p.step, p.results, p.report)
+		if err != nil {
+			return fmt.Errorf("step %d: %w", p.step, err)
+		}
+		sum.Val = st
+		if st.AP > bestAP {
+			bestAP = st.AP
+			if err := saveStore(filepath.Join(opts.OutDir, BestFile), p.store, p.step, p.loss, st.AP); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	defer func() { // on every return: no validation outlives the run
+		if pending != nil {
+			<-pending.done
+		}
+	}()
+	startValidation := func() error {
+		snap, err := snapshotStore(store)
+		if err != nil {
+			return fmt.Errorf("step %d: validation: %w", step, err)
+		}
+		// Not cancelled with ctx: an interrupted run records the validation it started.
+		pending = startBackgroundValidation(context.WithoutCancel(ctx), step, lastLoss, snap, evaluate)
+		return nil
 	}
 	end := cfg.Steps
 	if opts.StopAt > 0 && opts.StopAt < end {
@@ -324,7 +381,9 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 			return sum, fmt.Errorf("step %d: learning rate: %w", step, err)
 		}
 		images := tensors.FromFlatDataAndDimensions(b.Images.Data, b.Images.Shape...)
+		stepStart := time.Now()
 		metrics, err := trainer.TrainStep(gtrain.Batch{Inputs: []*tensors.Tensor{images}, Labels: labels})
+		sum.StepTime += time.Since(stepStart)
 		if err != nil {
 			return sum, fmt.Errorf("step %d: %w", step, err)
 		}
@@ -355,24 +414,28 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 				return sum, err
 			}
 		}
-		if !opts.NoValidation && cfg.ValidateEvery > 0 && step%cfg.ValidateEvery == 0 && step < cfg.Steps {
-			st, err := validate(step)
-			if err != nil {
-				return sum, fmt.Errorf("step %d: %w", step, err)
-			}
-			if st.AP > bestAP {
-				bestAP = st.AP
-				if err := save(filepath.Join(opts.OutDir, BestFile), st.AP); err != nil {
-					return sum, err
-				}
-			}
-			sum.Val = st
+		if err := finish(false); err != nil {
+			return sum, err
 		}
 		if cfg.CheckpointEvery > 0 && step%cfg.CheckpointEvery == 0 && step < cfg.Steps {
+			if err := finish(true); err != nil {
+				return sum, err
+			}
 			if err := save(ckptPath, -1); err != nil {
 				return sum, err
 			}
 		}
+		if !opts.NoValidation && cfg.ValidateEvery > 0 && step%cfg.ValidateEvery == 0 && step < cfg.Steps {
+			if err := finish(true); err != nil {
+				return sum, err
+			}
+			if err := startValidation(); err != nil {
+				return sum, err
+			}
+		}
+	}
+	if err := finish(true); err != nil {
+		return sum, err
 	}
 	bar.Done()
 	sum.Elapsed = time.Since(t0)
@@ -389,7 +452,11 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	if step < cfg.Steps || opts.NoValidation {
 		return sum, save(ckptPath, -1)
 	}
-	st, err := validate(step)
+	results, rep, err := evaluate(ctx, store)
+	if err != nil {
+		return sum, fmt.Errorf("final validation: %w", err)
+	}
+	st, err := record(step, results, rep)
 	if err != nil {
 		return sum, fmt.Errorf("final validation: %w", err)
 	}

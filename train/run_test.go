@@ -92,13 +92,20 @@ func TestRunLowersLossAndResumesBitForBit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var losses []float64
+	var validated []int // the steps with a validation record: the mid-run one runs in the background
 	for _, r := range recs {
+		if len(r.Val) > 0 {
+			validated = append(validated, r.Step)
+		}
 		if r.Loss > 0 {
 			losses = append(losses, r.Loss)
 			if gt := r.Terms["heatmap_gt"]; math.Abs(gt-r.Loss) > 1e-6*r.Loss {
 				t.Errorf("step %d: term heatmap_gt %v, loss %v (its only term, weight 1)", r.Step, gt, r.Loss)
 			}
 		}
+	}
+	if !slices.Equal(validated, []int{5, 10}) {
+		t.Errorf("validation records at steps %v, want [5 10]", validated)
 	}
 	n := len(losses)
 	if n != cfg.Steps || !((losses[n-1]+losses[n-2]+losses[n-3])/3 < 0.8*(losses[0]+losses[1])/2) {

@@ -18,7 +18,7 @@ import (
 // frames: the senior's people are the pseudo ground truth, the held-out frames measure how
 // closely the student agrees with it.
 func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--frames N] [--stride S] [--holdout F] [--steps N] [--resume | --overwrite]", stderr)
+	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--data DIR] [--variant odkd|primary|senior|pseudo-gt] [--frames N] [--stride S] [--holdout F] [--steps N] [--seed N] [--teacher-cache=false] [--resume | --overwrite]", stderr)
 	teacher := fs.String("teacher", "blazepose-full", "primary teacher: blazepose-lite, blazepose-full or blazepose-heavy")
 	senior := fs.String("senior", "blazepose-heavy", "senior teacher (its people are the pseudo ground truth, its mask the mask knowledge)")
 	images := fs.String("images", "", "comma-separated images, directories of images and videos (ffmpeg)")
@@ -35,8 +35,12 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	alpha := fs.Float64("alpha", 0.5, "pseudo-GT share of the heatmap loss; the teacher in its stage has 1 − alpha")
 	binarize := fs.Float64("binarize", 0.5, "binarize teacher heatmaps at this fraction of each channel's peak (0: off)")
 	tile := fs.Int("detect-tile", 300, "scan video frames for people in square tiles of `side` pixels (0: whole frame); photos are scanned whole")
+	latencyRuns := fs.Int("latency-runs", 20, "batch-1 inferences timed per model (median)")
+	baseline := fs.String("baseline", "blazepose-lite", "BlazePose model scored on the held-out people as the student is, for comparison (empty: none)")
+	variant := fs.String("variant", "odkd", "who teaches: odkd (primary then senior in ODKD's order, with the senior's mask), primary (the primary alone), senior (the senior alone), pseudo-gt (no teacher, the senior's pseudo labels only); every variant has the same network (mask head included)")
 	mask := fs.Bool("mask", true, "learn the senior's segmentation with a light mask head and restrict heatmaps to it")
 	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its run files are removed; pseudo labels are kept)")
+	teacherCache := fs.Bool("teacher-cache", true, "run each teacher once per training person and cache its outputs (in the model cache's teacher-records/), warped to each augmented crop; false runs both teachers on every batch")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint with the recipe it saved (to --steps); complete pseudo labels in --data are reused")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,6 +69,14 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	if *data == "" {
 		*data = filepath.Join(*out, "data")
 	}
+	var recordDir string
+	if *teacherCache {
+		cache, err := modelstore.DefaultCacheDir()
+		if err != nil {
+			return err
+		}
+		recordDir = filepath.Join(cache, "teacher-records")
+	}
 	be, err := backend.New(cfg.Backend)
 	if err != nil {
 		return err
@@ -74,12 +86,23 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	if *binarize > 0 {
 		bin = &distill.Binarization{Threshold: *binarize, Floor: distill.DefaultBinarization().Floor}
 	}
-	rec := distill.Recipe{
-		Teachers: []distill.TeacherRef{{Name: distill.PrimaryName, Model: *teacher, Binarize: bin}, {Name: distill.SeniorName, Model: *senior, Binarize: bin}},
-		Alpha:    *alpha, Order: distill.Ordered, Switch: cfg.Steps / 2,
-	}
-	if *mask {
-		rec.Mask, rec.MaskWeight, rec.RestrictWeight = true, 0.1, 1
+	primaryRef := distill.TeacherRef{Name: distill.PrimaryName, Model: *teacher, Binarize: bin}
+	seniorRef := distill.TeacherRef{Name: distill.SeniorName, Model: *senior, Binarize: bin}
+	rec := distill.Recipe{Alpha: *alpha, MaskHead: true}
+	switch *variant {
+	case "odkd":
+		rec.Teachers, rec.Order, rec.Switch = []distill.TeacherRef{primaryRef, seniorRef}, distill.Ordered, cfg.Steps/2
+		if *mask {
+			rec.Mask, rec.MaskWeight, rec.RestrictWeight = true, 0.1, 1
+		}
+	case "primary":
+		rec.Teachers = []distill.TeacherRef{primaryRef}
+	case "senior":
+		rec.Teachers = []distill.TeacherRef{seniorRef}
+	case "pseudo-gt":
+		rec.Alpha = 1
+	default:
+		return fmt.Errorf("--variant %q: want odkd, primary, senior or pseudo-gt", *variant)
 	}
 	if *resume {
 		if rec, err = distill.ReadRecipe(*out); err != nil {
@@ -91,13 +114,16 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	res, n, err := pseudolabel.Run(ctx, pseudolabel.RunOptions{
 		Inputs: strings.Split(*images, ","), Frames: *frames, Stride: *stride, DetectTile: *tile, Holdout: *holdout,
-		Distill: pseudolabel.UnlabeledOptions{Config: cfg, DataDir: *data, OutDir: *out, Recipe: rec, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr},
+		Distill: pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, Baseline: *baseline, LatencyRuns: *latencyRuns, DataDir: *data, OutDir: *out, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr},
 		Log:     stderr,
 	})
 	if err != nil {
 		return err
 	}
 	v := res.Train.Val
+	if res.Baseline != "" {
+		fmt.Fprintf(stdout, "baseline %s on the same held-out people: AP %.3f AP50 %.3f AP75 %.3f, batch-1 %.2f ms\n", res.Baseline, res.BaselineAgreement.AP, res.BaselineAgreement.AP50, res.BaselineAgreement.AP75, res.BaselineMS)
+	}
 	fmt.Fprintf(stdout, "%s: %d steps, loss %.4g; agreement with %s on %d held-out people: AP %.3f AP50 %.3f AP75 %.3f; batch-1 ms: student %.2f, %s %.2f, %s %.2f (%s)\n",
 		cfg.Name, res.Train.Steps, res.Train.Loss, *senior, n.ValPeople, v.AP, v.AP50, v.AP75, res.StudentMS, *teacher, res.PrimaryMS, *senior, res.SeniorMS, *out)
 	return nil

@@ -4,46 +4,105 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/draw"
 	"io"
 	"os"
+	"strconv"
 	"strings"
-
-	backends "github.com/posedistill/posedistill/backend"
+	"time"
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/dataset"
-	"github.com/posedistill/posedistill/render"
-	"github.com/posedistill/posedistill/skeleton"
-	"github.com/posedistill/posedistill/train"
+	"github.com/posedistill/posedistill/pose"
 )
 
-// runPredict estimates poses in one image with a trained run.
+// poseFlags are the flags of every command that opens a pose.Estimator (predict, video, serve).
+type poseFlags struct {
+	model, backend, tiles    string
+	minScore, minPoseScore   float64
+	maxPeople, multiPoseSize int
+	noFlip                   bool
+}
+
+// register adds the flags to fs.
+func (f *poseFlags) register(fs interface {
+	StringVar(*string, string, string, string)
+	Float64Var(*float64, string, float64, string)
+	IntVar(*int, string, int, string)
+	BoolVar(*bool, string, bool, string)
+}, defaultModel string) {
+	fs.StringVar(&f.model, "model", defaultModel, "run directory of posedistill train or distill, or blazepose-{lite,full,heavy}, movenet-{lightning,thunder,multipose}")
+	fs.StringVar(&f.backend, "backend", "", "GoMLX backend of a run directory (default $GOMLX_BACKEND, then go)")
+	fs.Float64Var(&f.minScore, "min-score", 0.5, "people detector: lowest detection score kept, in (0, 1)")
+	fs.Float64Var(&f.minPoseScore, "min-pose-score", 0, "drop poses less confident than this (0: the model's default: BlazePose's pose flag 0.5, MoveNet 0.25, run directories keep every detected person)")
+	fs.IntVar(&f.maxPeople, "max-people", 20, "at most this many people per image")
+	fs.StringVar(&f.tiles, "detect-tiles", "auto", "people detector: comma-separated sides (pixels) of the tiles scanned besides the whole image; auto: a half, a quarter and a sixth of the longer side, each when at least 128 pixels; none: the whole image only")
+	fs.BoolVar(&f.noFlip, "no-flip", false, "run directories: no flip test (it averages with the mirrored crop, twice the work)")
+	fs.IntVar(&f.multiPoseSize, "multipose-size", 256, "movenet-multipose: the longer side the image is resized to (a multiple of 32; larger finds smaller people)")
+}
+
+// options turns the flags into pose.Options, or a usage error naming the bad flag.
+func (f *poseFlags) options() (pose.Options, error) {
+	o := pose.Options{Backend: f.backend, MinPoseScore: f.minPoseScore, MaxPeople: f.maxPeople,
+		NoFlip: f.noFlip, MultiPoseSize: f.multiPoseSize, Detector: pose.DetectorConfig{MinScore: f.minScore}}
+	if !(f.minScore > 0 && f.minScore < 1) {
+		return o, fmt.Errorf("--min-score %v is not in (0, 1)", f.minScore)
+	}
+	if f.maxPeople < 1 {
+		return o, fmt.Errorf("--max-people %d is not positive", f.maxPeople)
+	}
+	if f.minPoseScore < 0 || f.minPoseScore >= 1 {
+		return o, fmt.Errorf("--min-pose-score %v is not in [0, 1)", f.minPoseScore)
+	}
+	if f.multiPoseSize < 32 || f.multiPoseSize%32 != 0 || f.multiPoseSize > 4096 {
+		return o, fmt.Errorf("--multipose-size %d is not a multiple of 32 in 32–4096", f.multiPoseSize)
+	}
+	switch f.tiles {
+	case "auto":
+	case "none":
+		o.Detector.Tiles = []int{}
+	default:
+		for _, s := range strings.Split(f.tiles, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(s))
+			if err != nil || n < 32 {
+				return o, fmt.Errorf("--detect-tiles %q: want auto, none or sides of at least 32 pixels", f.tiles)
+			}
+			o.Detector.Tiles = append(o.Detector.Tiles, n)
+		}
+	}
+	return o, nil
+}
+
+// open opens the estimator the flags describe.
+func (f *poseFlags) open() (*pose.Estimator, error) {
+	o, err := f.options()
+	if err != nil {
+		return nil, err
+	}
+	return pose.Open(f.model, o)
+}
+
+// runPredict finds the people in one image and their poses with any model (pose.Estimator):
+// COCO results JSON and an overlay PNG.
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("predict", "predict --model RUN --image IMG [--boxes BOXES.json] --out results.json [--overlay out.png] [--flip]", stderr)
-	runDir := fs.String("model", "", "run directory of posedistill train (best.ckpt, else checkpoint.ckpt), or blazepose-{lite,full,heavy}, movenet-{lightning,thunder,multipose}")
+	fs := newFlagSet("predict", "predict --model MODEL --image IMG [--boxes BOXES.json] --out results.json [--overlay out.png]", stderr)
+	var pf poseFlags
+	pf.register(fs, "")
 	imgPath := fs.String("image", "", "image file (JPEG or PNG)")
-	boxesPath := fs.String("boxes", "", "person boxes: a JSON list of [x, y, w, h], or of COCO detections/annotations with \"bbox\" (default: the whole image)")
-	out := fs.String("out", "", "COCO results JSON to write")
+	boxesPath := fs.String("boxes", "", "person boxes, skipping detection: a JSON list of [x, y, w, h], or of COCO detections/annotations with \"bbox\" (those with an image_id other than --image-id's are skipped)")
+	out := fs.String("out", "", "results JSON to write (COCO results; BlazePose adds its 33 landmarks)")
 	overlay := fs.String("overlay", "", "overlay PNG to write (default: --out with .png)")
-	imageID := fs.Int64("image-id", 1, "image_id of the results")
-	flip := fs.Bool("flip", true, "flip test (average with the mirrored crop)")
-	backendName := fs.String("backend", "", "GoMLX backend (default $GOMLX_BACKEND, then go)")
-	multiPoseSize := fs.Int("multipose-size", 256, "movenet-multipose: the longer side the image is resized to (a multiple of 32; larger finds smaller people)")
+	imageID := fs.Int64("image-id", 1, "image_id of the results (and of the --boxes entries used)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if *runDir == "" || *imgPath == "" || *out == "" {
+	if pf.model == "" || *imgPath == "" || *out == "" {
 		fmt.Fprintln(fs.Output(), "posedistill predict: --model, --image and --out are required")
 		fs.Usage()
 		return errUsage
 	}
-	if isBlazePoseModel(*runDir) {
-		return predictBlazePose(ctx, *runDir, *imgPath, *out, stdout, stderr)
-	}
-	if isMoveNetModel(*runDir) {
-		return predictMoveNet(ctx, *runDir, *imgPath, *out, *overlay, *imageID, *multiPoseSize, stdout)
+	if _, err := pf.options(); err != nil {
+		fmt.Fprintln(fs.Output(), "posedistill predict:", err)
+		return errUsage
 	}
 	if *overlay == "" {
 		*overlay = strings.TrimSuffix(*out, ".json") + ".png"
@@ -51,7 +110,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var boxes [][4]float64
 	if *boxesPath != "" {
 		var err error
-		if boxes, err = readBoxes(*boxesPath); err != nil {
+		if boxes, err = readBoxes(*boxesPath, *imageID); err != nil {
 			return err
 		}
 	}
@@ -59,38 +118,43 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	backend, err := backends.New(*backendName)
+	est, err := pf.open()
 	if err != nil {
 		return err
 	}
-	defer backend.Finalize()
-	m, err := train.LoadModel(*runDir, backend)
-	if err != nil {
-		return err
+	defer est.Close()
+	start := time.Now()
+	var people []pose.Person
+	if *boxesPath != "" {
+		people, err = est.EstimateBoxes(ctx, img, boxes)
+	} else {
+		people, err = est.Estimate(ctx, img)
 	}
-	defer m.Close()
-	results, err := m.PredictImage(ctx, img, *imageID, boxes, *flip)
 	if err != nil {
 		return fmt.Errorf("%s: %w", *imgPath, err)
+	}
+	elapsed := time.Since(start)
+	canvas := toRGBA(img)
+	for i, p := range people {
+		if p.BlazePose == nil {
+			continue
+		}
+		mask, err := p.BlazePose.Mask(canvas.Rect.Dx(), canvas.Rect.Dy(), 0.5)
+		if err != nil {
+			return fmt.Errorf("%s: %w", *imgPath, err)
+		}
+		if err := renderMask(canvas, mask, i); err != nil {
+			return err
+		}
+	}
+	if err := pose.Draw(canvas, people); err != nil {
+		return err
 	}
 	// The results and the overlay are replaced together, or neither is.
 	var outputs atomicfile.Group
 	defer outputs.Abort()
-	if err := dataset.WriteResults(outputs.Path(*out), results); err != nil {
+	if err := pose.WriteRecords(outputs.Path(*out), pose.Records(people, *imageID)); err != nil {
 		return err
-	}
-	b := img.Bounds()
-	canvas := image.NewRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
-	draw.Draw(canvas, canvas.Bounds(), img, b.Min, draw.Src)
-	st := render.DefaultStyle(b.Dy())
-	st.MinScore, st.Occlusion = 0.2, false
-	for _, r := range results {
-		if err := render.Skeleton(canvas, skeleton.COCO17(), r.Keypoints, st); err != nil {
-			return err
-		}
-	}
-	for i, bx := range boxes {
-		render.Box(canvas, bx, st.Bone, render.Palette(i))
 	}
 	if err := dataset.SaveImage(outputs.Path(*overlay), canvas); err != nil {
 		return err
@@ -98,12 +162,18 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := outputs.Commit(); err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d poses from %s (step %d) → %s, %s\n", len(results), m.Checkpoint, m.Info.Step, *out, *overlay)
+	how := "detected"
+	if *boxesPath != "" {
+		how = fmt.Sprintf("in %d given boxes", len(boxes))
+	}
+	fmt.Fprintf(stdout, "%s on %s: %d people (%s) in %v; wrote %s and %s\n", pf.model, *imgPath, len(people), how,
+		elapsed.Round(time.Millisecond), *out, *overlay)
 	return nil
 }
 
-// readBoxes reads person boxes: a JSON list of [x, y, w, h] or of objects with a "bbox".
-func readBoxes(path string) ([][4]float64, error) {
+// readBoxes reads person boxes: a JSON list of [x, y, w, h], or of objects with a "bbox" (COCO
+// detections or annotations), of which those with an image_id other than imageID are skipped.
+func readBoxes(path string, imageID int64) ([][4]float64, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("boxes %s: %w", path, err)
@@ -113,17 +183,24 @@ func readBoxes(path string) ([][4]float64, error) {
 		return checkBoxes(path, plain)
 	}
 	var objs []struct {
-		BBox *[4]float64 `json:"bbox"`
+		BBox    *[4]float64 `json:"bbox"`
+		ImageID *int64      `json:"image_id"`
 	}
 	if err := json.Unmarshal(data, &objs); err != nil {
 		return nil, fmt.Errorf("boxes %s: want a list of [x, y, w, h] or of objects with \"bbox\": %w", path, err)
 	}
-	boxes := make([][4]float64, 0, len(objs))
+	boxes := [][4]float64{}
 	for i, o := range objs {
 		if o.BBox == nil {
 			return nil, fmt.Errorf("boxes %s: entry %d has no bbox", path, i)
 		}
+		if o.ImageID != nil && *o.ImageID != imageID {
+			continue
+		}
 		boxes = append(boxes, *o.BBox)
+	}
+	if len(objs) > 0 && len(boxes) == 0 {
+		return nil, fmt.Errorf("boxes %s: none of its %d entries has image_id %d (set --image-id)", path, len(objs), imageID)
 	}
 	return checkBoxes(path, boxes)
 }

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/internal/testkit"
+	"github.com/posedistill/posedistill/pose"
 )
 
 // needBlazePose skips the test in -short mode or when the models or the photo are unavailable.
@@ -29,33 +32,22 @@ func needBlazePose(t *testing.T, files ...string) {
 
 const basketball1 = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
 
-// TestPredictBlazePose runs predictBlazePose on OpenCV's basketball1.png (one standing person,
-// x 30–170, y 80–480) and checks the results file and the overlay.
+// TestPredictBlazePose runs "predict --model blazepose-lite" on OpenCV's basketball1.png (one
+// player standing at x 30–170, y 80–480, a second cut by the right edge, x > 430) and checks the
+// results file (both players, BlazePose's landmarks) and the overlay.
 func TestPredictBlazePose(t *testing.T) {
 	needBlazePose(t, basketball1)
 	out := filepath.Join(t.TempDir(), "res.json")
 	var stdout, stderr bytes.Buffer
-	if err := predictBlazePose(context.Background(), "blazepose-lite", basketball1, out, &stdout, &stderr); err != nil {
-		t.Fatal(err)
+	if err := runPredict(context.Background(), []string{"--model", "blazepose-lite", "--image", basketball1, "--out", out, "--detect-tiles", "320", "--image-id", "785"}, &stdout, &stderr); err != nil {
+		t.Fatalf("%v: %s", err, stderr.String())
 	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var res []struct {
-		dataset.Result
-		BBox           [4]float64   `json:"bbox"`
-		Landmarks      [][5]float64 `json:"landmarks"`
-		WorldLandmarks [][3]float64 `json:"world_landmarks"`
-	}
-	if err := json.Unmarshal(b, &res); err != nil {
-		t.Fatal(err)
-	}
-	if len(res) != 1 {
-		t.Fatalf("%d people, want 1: %s", len(res), stdout.String())
+	res := readRecords(t, out)
+	if len(res) != 2 {
+		t.Fatalf("%d people, want 2: %s", len(res), stdout.String())
 	}
 	r := res[0]
-	if r.ImageID != 1 || r.CategoryID != 1 || len(r.Keypoints) != 51 || len(r.Landmarks) != 33 || len(r.WorldLandmarks) != 33 || r.Score < 0.5 {
+	if r.ImageID != 785 || r.CategoryID != 1 || len(r.Keypoints) != 51 || len(r.Landmarks) != 33 || len(r.WorldLandmarks) != 33 || r.Score < 0.5 {
 		t.Errorf("record: image %d category %d, %d keypoint values, %d landmarks, %d world, score %.2f",
 			r.ImageID, r.CategoryID, len(r.Keypoints), len(r.Landmarks), len(r.WorldLandmarks), r.Score)
 	}
@@ -64,6 +56,9 @@ func TestPredictBlazePose(t *testing.T) {
 	}
 	if bx := r.BBox; bx[0] < 10 || bx[0]+bx[2] > 200 || bx[1] < 60 || bx[1]+bx[3] > 500 {
 		t.Errorf("bbox %v, want around x 30–170, y 80–480", bx)
+	}
+	if bx := res[1].BBox; bx[0]+bx[2]/2 < 430 {
+		t.Errorf("second person's bbox %v, want right of x 430", bx)
 	}
 	overlay, err := dataset.LoadImage(strings.TrimSuffix(out, ".json") + ".png")
 	if err != nil {
@@ -89,13 +84,60 @@ func TestPredictBlazePose(t *testing.T) {
 		}
 		return n
 	}
-	if on, off := changed(30, 80, 170, 480), changed(250, 0, 640, 480); on < 5000 || off > 0 {
-		t.Errorf("overlay changed %d pixels on the person, %d right of it; want many and none", on, off)
+	if on, off := changed(30, 80, 170, 480), changed(230, 0, 400, 480); on < 5000 || off > 0 {
+		t.Errorf("overlay changed %d pixels on the person, %d on the wall between the players; want many and none", on, off)
 	}
-	if err := predictBlazePose(context.Background(), "blazepose-tiny", basketball1, out, &stdout, &stderr); err == nil {
-		t.Error("unknown model: want error")
+	// --boxes skips detection; entries of other images are skipped.
+	boxes := filepath.Join(t.TempDir(), "boxes.json")
+	if err := os.WriteFile(boxes, []byte(`[{"image_id": 785, "bbox": [30, 80, 140, 400]}, {"image_id": 9, "bbox": [400, 0, 240, 480]}]`), 0o644); err != nil {
+		t.Fatal(err)
 	}
-	if err := predictBlazePose(context.Background(), "blazepose-lite", "/nonexistent.png", out, &stdout, &stderr); err == nil {
-		t.Error("missing image: want error")
+	if err := runPredict(context.Background(), []string{"--model", "blazepose-lite", "--image", basketball1, "--out", out, "--boxes", boxes, "--image-id", "785"}, &stdout, &stderr); err != nil {
+		t.Fatal(err)
+	}
+	if res := readRecords(t, out); len(res) != 1 || res[0].ImageID != 785 || math.Abs(res[0].Keypoints[0]-r.Keypoints[0]) > 15 {
+		t.Errorf("with --boxes: %d people", len(res))
+	}
+	for _, tt := range []struct {
+		name string
+		args []string
+	}{
+		{"unknown model", []string{"--model", "blazepose-tiny", "--image", basketball1, "--out", out}},
+		{"missing image", []string{"--model", "blazepose-lite", "--image", "/nonexistent.png", "--out", out}},
+		{"boxes of no entry for the image", []string{"--model", "blazepose-lite", "--image", basketball1, "--out", out, "--boxes", boxes, "--image-id", "3"}},
+	} {
+		if err := runPredict(context.Background(), tt.args, &stdout, &stderr); err == nil || errors.Is(err, errUsage) {
+			t.Errorf("%s: err = %v, want a clear error", tt.name, err)
+		}
+	}
+}
+
+// readRecords reads a results file of predict or video.
+func readRecords(t *testing.T, path string) []pose.Record {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var res []pose.Record
+	if err := json.Unmarshal(b, &res); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func TestPredictUsage(t *testing.T) {
+	for _, args := range [][]string{
+		nil,
+		{"--model", "m", "--image", "i.png"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--min-score", "1.5"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--max-people", "0"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detect-tiles", "10"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--multipose-size", "100"},
+	} {
+		var stdout, stderr bytes.Buffer
+		if err := runPredict(context.Background(), args, &stdout, &stderr); !errors.Is(err, errUsage) {
+			t.Errorf("%v: err = %v, want a usage error", args, err)
+		}
 	}
 }

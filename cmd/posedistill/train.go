@@ -106,7 +106,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d steps in %s (%.1f img/s), final loss %.3g\n", cfg.Name, sum.Steps, sum.Elapsed.Round(1e9), sum.ImgPerSec, sum.Loss)
+	fmt.Fprintf(stdout, "%s: %d steps in %s (%.1f img/s; %.0f %% of the time in training steps), final loss %.3g\n",
+		cfg.Name, sum.Steps, sum.Elapsed.Round(1e9), sum.ImgPerSec, 100*sum.StepTime.Seconds()/max(sum.Elapsed.Seconds(), 1e-9), sum.Loss)
 	if sum.Val != nil {
 		v := sum.Val
 		fmt.Fprintf(stdout, "val: AP %.3f AP50 %.3f AP75 %.3f AR %.3f AR50 %.3f (best AP %.3f) PCK@0.1 %.3f L/R swap %.3f\n", v.AP, v.AP50, v.AP75, v.AR, v.AR50, sum.BestAP, sum.ValPCK, sum.ValSwap)

@@ -3,6 +3,7 @@ package layers
 import (
 	"fmt"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/graph"
 )
 
@@ -44,7 +45,8 @@ func Apply(act Activation, x *graph.Node) *graph.Node {
 	panic(fmt.Sprintf("layers: unknown activation %q", string(act)))
 }
 
-// activate returns Apply(act, x); with custom set, ReLU and ReLU6 get a hand-written gradient (see
+// activate returns Apply(act, x). On the go backend ReLU and ReLU6 are the backend's FusedActivation
+// op (see nativeActivations). Elsewhere, with custom set, ReLU and ReLU6 get a hand-written gradient (see
 // customGradient): v where the input is strictly inside the linear range (as PyTorch), else 0, from a
 // 0/1 mask made of the go backend's vectorized ops only. The mask is read off the output r, which has
 // the same linear range (0 < r for ReLU, 0 < r < 6 for ReLU6): sign(r) for ReLU and sign(r·(6 − r)) for
@@ -52,6 +54,15 @@ func Apply(act Activation, x *graph.Node) *graph.Node {
 // derives Max and Min through sign indicators in about five passes each. Reading the output keeps the
 // input with a single consumer (an identity node copies an input that has others).
 func activate(act Activation, x *graph.Node, custom bool) *graph.Node {
+	if (act == ReLU || act == ReLU6) && nativeActivations(x.Graph()) {
+		// One pass forward and one backward (GoMLX derives FusedActivation with FusedActivationVJP,
+		// which the go backend reads off the output).
+		cfg := compute.ActivationConfig{Type: compute.ActivationRelu}
+		if act == ReLU6 {
+			cfg.Type = compute.ActivationRelu6 // posedistill's fork of gomlx/compute (FORK.md)
+		}
+		return graph.BackendFusedActivation(x, cfg)
+	}
 	if !custom || (act != ReLU && act != ReLU6) {
 		return Apply(act, x)
 	}
@@ -73,4 +84,11 @@ func activate(act Activation, x *graph.Node, custom bool) *graph.Node {
 	}
 	r = customGradient([]*graph.Node{x}, forward, backward)
 	return r
+}
+
+// nativeActivations reports whether ReLU and ReLU6 in g should be the backend's FusedActivation op:
+// on the go backend, whose ReLU6 is posedistill's (plainBatchNorm switches both off, for tests that
+// compare with the plain-op graph).
+func nativeActivations(g *graph.Graph) bool {
+	return nativeBatchNorm(g)
 }

@@ -36,7 +36,8 @@ func newBNVariables(scope *model.Scope, dtype shapes.Shape) bnVariables {
 // train normalizes the NHWC tensor y with its batch statistics (differentiated through, as in
 // PyTorch) and records the update of the running statistics in the graph.
 //
-// Its gradient is written by hand (see customGradient), in the textbook form
+// On the go backend it is the backend's BatchNormForTraining op (see nativeBatchNorm). Elsewhere it
+// is built from plain ops and its gradient is written by hand (see customGradient), in the textbook form
 // dy = a·(v − mean(v) − x̂·mean(v·x̂)) with a = scale/σ and x̂ = (y − μ)/σ: two reductions and five
 // element-wise passes, where GoMLX's own derivation of the forward graph takes about twice as many.
 func (v bnVariables) train(y *graph.Node) *graph.Node {
@@ -44,6 +45,15 @@ func (v bnVariables) train(y *graph.Node) *graph.Node {
 	dims := y.Shape().Dimensions
 	count := dims[0] * dims[1] * dims[2]
 	var mean, variance, invStd, centered *graph.Node
+	var out *graph.Node
+	if nativeBatchNorm(g) {
+		// One BatchNormForTraining op (two passes over y) and, in the gradient GoMLX builds for it,
+		// one BatchNormGradient op (two passes over y and the adjoint): posedistill's fork of
+		// gomlx/compute implements both for the go backend (third_party/gomlx-compute/FORK.md).
+		out, mean, variance = graph.InternalBatchNormForTraining(y, v.scale.NodeValue(g), v.offset.NodeValue(g), BNEpsilon, -1)
+		v.updateRunning(g, mean, variance, count)
+		return out
+	}
 	forward := func(in []*graph.Node, zero *graph.Node) *graph.Node {
 		y, scale, offset := in[0], addZero(in[1], zero), in[2]
 		mean = graph.ReduceMean(y, 0, 1, 2)
@@ -66,8 +76,14 @@ func (v bnVariables) train(y *graph.Node) *graph.Node {
 		dy = graph.Add(dy, channelVector(b1))
 		return []*graph.Node{dy, dScale, dOffset}
 	}
-	out := customGradient([]*graph.Node{y, v.scale.NodeValue(g), v.offset.NodeValue(g)}, forward, backward)
+	out = customGradient([]*graph.Node{y, v.scale.NodeValue(g), v.offset.NodeValue(g)}, forward, backward)
+	v.updateRunning(g, mean, variance, count)
+	return out
+}
 
+// updateRunning records in the graph the update of the running statistics from a batch's mean and
+// (biased) variance over count elements per channel.
+func (v bnVariables) updateRunning(g *graph.Graph, mean, variance *graph.Node, count int) {
 	unbiased := graph.StopGradient(variance)
 	if count > 1 {
 		unbiased = graph.MulScalar(unbiased, float64(count)/float64(count-1))
@@ -76,7 +92,15 @@ func (v bnVariables) train(y *graph.Node) *graph.Node {
 		graph.MulScalar(v.mean.NodeValue(g), 1-BNMomentum), graph.MulScalar(graph.StopGradient(mean), BNMomentum)))
 	v.variance.SetNodeValue(graph.Add(
 		graph.MulScalar(v.variance.NodeValue(g), 1-BNMomentum), graph.MulScalar(unbiased, BNMomentum)))
-	return out
+}
+
+// plainBatchNorm forces batch norm built from plain ops on every backend (tests compare the two).
+var plainBatchNorm = false
+
+// nativeBatchNorm reports whether training batch norm in g should be the backend's
+// BatchNormForTraining op: on the go backend, whose implementation is posedistill's.
+func nativeBatchNorm(g *graph.Graph) bool {
+	return !plainBatchNorm && gathers(g)
 }
 
 // fold returns the per-channel (a, b) such that inference batch norm is y·a + b.

@@ -13,7 +13,8 @@ import (
 
 // BenchmarkLayers times one layer's training pass (forward, and the gradients with respect to its
 // input and weights) on the go backend, at the sizes of MobileNetV2's first stages at 128×128, batch
-// 16. It reports the process CPU time per op ("cpu-ms/op"): wall time means little on a shared machine.
+// 16 ("lowered" and "plain": depthwise convolutions as taps and batch norm from plain ops, as on
+// other backends). It reports the process CPU time per op ("cpu-ms/op"): wall time means little on a shared machine.
 // Run it with GOMLX_BACKEND=go:parallelism=1 for one thread.
 func BenchmarkLayers(b *testing.B) {
 	backend := goBackend(b)
@@ -45,14 +46,20 @@ func BenchmarkLayers(b *testing.B) {
 		layer{"conv1x1+bn/32x32x144-24", []int{16, 32, 32, 144}, false, func(s *model.Scope, x *graph.Node) *graph.Node {
 			return Conv(s, x).Channels(24).BatchNorm(true).Training(true).Done()
 		}},
-		layer{"bn+relu6/32x32x144", []int{16, 32, 32, 144}, false, func(s *model.Scope, x *graph.Node) *graph.Node {
-			return activate(ReLU6, newBNVariables(s, shapes.Make(x.DType(), x.Shape().Dimensions[3])).train(x), true)
-		}},
 	)
+	for _, lowered := range []bool{false, true} {
+		name := "bn+relu6/32x32x144"
+		if lowered {
+			name += "/plain"
+		}
+		layers = append(layers, layer{name, []int{16, 32, 32, 144}, lowered, func(s *model.Scope, x *graph.Node) *graph.Node {
+			return activate(ReLU6, newBNVariables(s, shapes.Make(x.DType(), x.Shape().Dimensions[3])).train(x), true)
+		}})
+	}
 	for _, l := range layers {
 		b.Run(l.name, func(b *testing.B) {
-			lowerDepthwise = l.lowered
-			defer func() { lowerDepthwise = false }()
+			lowerDepthwise, plainBatchNorm = l.lowered, l.lowered
+			defer func() { lowerDepthwise, plainBatchNorm = false, false }()
 			x := randomTensor[float32](1, l.dims...)
 			exec, err := model.NewExec(backend, newStore(1), func(scope *model.Scope, x *graph.Node) []*graph.Node {
 				y := l.build(scope.At("layer"), x)

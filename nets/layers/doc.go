@@ -24,12 +24,17 @@
 //     of crops of the output's gradient, batch norm's is the textbook two-reduction form. Inference
 //     graphs are plain, and GoMLX differentiates them by itself;
 //   - a 4×4 stride-2 transposed convolution is four 2×2 convolutions, one per output phase, interleaved;
-//   - batch norm is written with plain ops; in inference mode it is folded into the convolution's weights
-//     and bias, like an exported network would be.
+//   - batch norm in training is, on the go backend, the backend's BatchNormForTraining op (GoMLX
+//     differentiates it with BatchNormGradient), and ReLU / ReLU6 its FusedActivation op: posedistill's
+//     fork of gomlx/compute implements both; on other backends they are written with plain ops. In
+//     inference mode batch norm is folded into the convolution's weights and bias, like an exported
+//     network would be.
 //
 // Where a training step's time goes on the go backend (issue 17; MoVNect 1.0, 128×128, batch 16, one
 // thread, share of the time spent in backend ops, measured per op with an instrumented copy of the
 // backend):
+//
+// (before the batch-norm and activation ops below):
 //
 //	                                               before (lowered depthwise)   after (depthwise kernel)
 //	element-wise ops (batch norm, activations,
@@ -43,11 +48,14 @@
 //
 // One layer's training pass (forward and both gradients, `GOMLX_BACKEND=go:parallelism=1 go test
 // -run XXX -bench Layers ./nets/layers`): a 3×3 depthwise layer on 16×64×64×32 took 68 ms lowered
-// and 20 ms as the kernel; batch norm + ReLU6 on 16×32×32×144 takes about 25 ms, as much as the
-// depthwise layer after it. The backend runs every op as its own pass over memory, at roughly 0.5 ns
-// per element whether the tensor fits in cache or not, and fuses nothing: what remains is the
-// element-wise work of batch norm and the activations (about 20 passes per layer, forward and
-// backward), and the transposes the matrix kernels need for weight gradients.
+// and 20 ms as the kernel. Batch norm + ReLU6 on 16×32×32×144 took 24.6–30.7 CPU ms from plain ops
+// (about 20 passes over memory, forward and backward: the backend fuses nothing) and takes 17 ms
+// as the backend's own ops (BatchNormForTraining, FusedActivation and, in the gradient,
+// FusedActivationVJP and BatchNormGradient: six passes), which posedistill's fork of gomlx/compute
+// implements for the go backend; the "/plain" rows of the benchmark are the plain-op version. With
+// both, a MoVNect 128×128 step went from 1.03–1.21× PyTorch's CPU time to 0.80–0.95× (machine load
+// 6–14; pprof then puts most of the step in the matrix products, the depthwise kernels and the
+// copies: Gather crops and the transposes the matrix kernels need for weight gradients).
 //
 // Variables live under the scope given to each builder, named as GoMLX's own layers name them
 // ("weights" [kh, kw, in/groups, out], "biases" [out]); batch norm adds the sub-scope "bn" with

@@ -7,11 +7,11 @@ import (
 	"strings"
 )
 
-const _ActivationTypeName = "NoneReluSigmoidHardSigmoidLeakyReluSeluSiluHardSwishTanhGeluGeluApproximateSwiGLU"
+const _ActivationTypeName = "NoneReluSigmoidHardSigmoidLeakyReluSeluSiluHardSwishTanhGeluGeluApproximateSwiGLURelu6"
 
-var _ActivationTypeIndex = [...]uint8{0, 4, 8, 15, 26, 35, 39, 43, 52, 56, 60, 75, 81}
+var _ActivationTypeIndex = [...]uint8{0, 4, 8, 15, 26, 35, 39, 43, 52, 56, 60, 75, 81, 86}
 
-const _ActivationTypeLowerName = "nonerelusigmoidhardsigmoidleakyreluselusiluhardswishtanhgelugeluapproximateswiglu"
+const _ActivationTypeLowerName = "nonerelusigmoidhardsigmoidleakyreluselusiluhardswishtanhgelugeluapproximateswiglurelu6"
 
 func (i ActivationType) String() string {
 	if i < 0 || i >= ActivationType(len(_ActivationTypeIndex)-1) {
@@ -36,9 +36,10 @@ func _ActivationTypeNoOp() {
 	_ = x[ActivationGelu-(9)]
 	_ = x[ActivationGeluApproximate-(10)]
 	_ = x[ActivationSwiGLU-(11)]
+	_ = x[ActivationRelu6-(12)]
 }
 
-var _ActivationTypeValues = []ActivationType{ActivationNone, ActivationRelu, ActivationSigmoid, ActivationHardSigmoid, ActivationLeakyRelu, ActivationSelu, ActivationSilu, ActivationHardSwish, ActivationTanh, ActivationGelu, ActivationGeluApproximate, ActivationSwiGLU}
+var _ActivationTypeValues = []ActivationType{ActivationNone, ActivationRelu, ActivationSigmoid, ActivationHardSigmoid, ActivationLeakyRelu, ActivationSelu, ActivationSilu, ActivationHardSwish, ActivationTanh, ActivationGelu, ActivationGeluApproximate, ActivationSwiGLU, ActivationRelu6}
 
 var _ActivationTypeNameToValueMap = map[string]ActivationType{
 	_ActivationTypeName[0:4]:        ActivationNone,
@@ -65,6 +66,8 @@ var _ActivationTypeNameToValueMap = map[string]ActivationType{
 	_ActivationTypeLowerName[60:75]: ActivationGeluApproximate,
 	_ActivationTypeName[75:81]:      ActivationSwiGLU,
 	_ActivationTypeLowerName[75:81]: ActivationSwiGLU,
+	_ActivationTypeName[81:86]:      ActivationRelu6,
+	_ActivationTypeLowerName[81:86]: ActivationRelu6,
 }
 
 var _ActivationTypeNames = []string{
@@ -80,6 +83,7 @@ var _ActivationTypeNames = []string{
 	_ActivationTypeName[56:60],
 	_ActivationTypeName[60:75],
 	_ActivationTypeName[75:81],
+	_ActivationTypeName[81:86],
 }
 
 // ActivationTypeString retrieves an enum value from the enum constants string name.

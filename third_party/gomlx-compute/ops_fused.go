@@ -108,6 +108,15 @@ const (
 	// Introduced in "GLU Variants Improve Transformer"
 	// (Noam Shazeer, 2020), https://arxiv.org/abs/2002.05202.
 	ActivationSwiGLU
+
+	// ActivationRelu6 is the ReLU clipped at 6, as in MobileNetV2:
+	//
+	//	y = min(max(x, 0), 6)
+	//
+	// Introduced in "MobileNetV2: Inverted Residuals and Linear Bottlenecks"
+	// (Mark Sandler et al., CVPR 2018), https://arxiv.org/abs/1801.04381.
+	// (Added in the posedistill fork, see FORK.md.)
+	ActivationRelu6
 )
 
 // ActivationSwish is an alias for ActivationSilu.
@@ -133,6 +142,7 @@ const ActivationSwish = ActivationSilu
 //   - ActivationLeakyRelu: dy/dx = 1 if y >= 0 else 0.3 (since alpha=0.3 > 0 preserves sign).
 //   - ActivationSelu: dy/dx = scale if y > 0 else y + scale*alpha.
 //   - ActivationTanh: dy/dx = 1 - y^2.
+//   - ActivationRelu6: dy/dx = 1 if 0 < y < 6 else 0.
 //   - ActivationSilu, ActivationHardSwish, ActivationGelu, ActivationGeluApproximate, ActivationSwiGLU:
 //     require x for the derivative computation.
 func (a ActivationType) VJPRequiresInput() bool {
@@ -143,7 +153,8 @@ func (a ActivationType) VJPRequiresInput() bool {
 		ActivationHardSigmoid,
 		ActivationLeakyRelu,
 		ActivationSelu,
-		ActivationTanh:
+		ActivationTanh,
+		ActivationRelu6:
 		return false
 	default:
 		return true

@@ -17,7 +17,7 @@ func FusedActivation(x shapes.Shape, cfg compute.ActivationConfig) (shapes.Shape
 	if !x.Ok() {
 		return shapes.Invalid(), errors.Errorf("FusedActivation: invalid input shape %s", x)
 	}
-	if cfg.Type < compute.ActivationNone || cfg.Type > compute.ActivationSwiGLU {
+	if cfg.Type < compute.ActivationNone || cfg.Type > compute.ActivationRelu6 {
 		return shapes.Invalid(), errors.Wrapf(compute.ErrNotImplemented,
 			"FusedActivation: unsupported activation %v", cfg.Type)
 	}
@@ -56,7 +56,7 @@ func FusedActivationVJP(y, x, dOutput shapes.Shape, cfg compute.ActivationConfig
 	if !dOutput.Ok() {
 		return shapes.Invalid(), errors.Errorf("FusedActivationVJP: dOutput cannot be invalid")
 	}
-	if cfg.Type < compute.ActivationNone || cfg.Type > compute.ActivationSwiGLU {
+	if cfg.Type < compute.ActivationNone || cfg.Type > compute.ActivationRelu6 {
 		return shapes.Invalid(), errors.Wrapf(compute.ErrNotImplemented,
 			"FusedActivationVJP: unsupported activation %v", cfg.Type)
 	}

@@ -164,9 +164,9 @@ var Capabilities = compute.Capabilities{
 		// compute.OpTypeDynamicSlice: true,
 
 		// Lower priority ops:
-		// compute.OpTypeBatchNormForInference: true,
-		// compute.OpTypeBatchNormForTraining: true,
-		// compute.OpTypeBatchNormGradient: true,
+		compute.OpTypeBatchNormForInference: true, // posedistill fork: ops/batchnorm.go
+		compute.OpTypeBatchNormForTraining:  true, // posedistill fork: ops/batchnorm.go
+		compute.OpTypeBatchNormGradient:     true, // posedistill fork: ops/batchnorm.go
 		// compute.OpTypeComplex: true,
 		// compute.OpTypeConj: true,
 		// compute.OpTypeEqualTotalOrder: true,

@@ -1,0 +1,152 @@
+package pose
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"sort"
+
+	"github.com/posedistill/posedistill/blazepose"
+)
+
+// Detection is one person found by the people detector.
+type Detection struct {
+	// Box is the person's body box [x, y, w, h] in image pixels: a square centred on the hips
+	// whose side is the body size the detector estimates (about the standing height).
+	Box [4]float64
+	// Score is the detector's confidence in [0, 1].
+	Score float64
+	// ROI is the crop BlazePose's landmark model takes for this person (rotated so that the
+	// body points up; 1.25 × the body size).
+	ROI blazepose.Rect
+	// Face is the centre of the detector's face box, in image pixels (non-maximum suppression
+	// across tiles compares faces: bodies of people side by side overlap, faces rarely do).
+	Face [2]float64
+}
+
+// DetectorConfig configures the people detector.
+type DetectorConfig struct {
+	// MinScore is the lowest detection score kept (0.5, MediaPipe's, when zero).
+	MinScore float64
+	// Tiles are the sides (pixels) of the square tiles scanned besides the whole image, each
+	// tiling the image with an overlap of a quarter: people small in the image are found in
+	// tiles (the detector finds people about 80–250 pixels tall in its 224-pixel input). Nil
+	// means automatic: a half, a quarter and a sixth of the image's longer side, each when at
+	// least 128 pixels (a 768×576 frame: 1 + 6 + 20 + 48 detector runs). An empty non-nil list scans only the
+	// whole image (as MediaPipe does).
+	Tiles []int
+	// NMSThreshold is the distance between face centres, relative to the smaller body size,
+	// below which two detections (from overlapping windows) are the same person (0.1 when zero).
+	NMSThreshold float64
+}
+
+func (c DetectorConfig) withDefaults() DetectorConfig {
+	if c.MinScore == 0 {
+		c.MinScore = 0.5
+	}
+	if c.NMSThreshold == 0 {
+		c.NMSThreshold = 0.1
+	}
+	return c
+}
+
+func (c DetectorConfig) check() error {
+	if !(c.MinScore > 0 && c.MinScore < 1) {
+		return fmt.Errorf("detector: min score %v is not in (0, 1)", c.MinScore)
+	}
+	if !(c.NMSThreshold > 0 && c.NMSThreshold <= 1) {
+		return fmt.Errorf("detector: NMS threshold %v is not in (0, 1]", c.NMSThreshold)
+	}
+	for _, t := range c.Tiles {
+		if t < 32 {
+			return fmt.Errorf("detector: tile side %d is below 32 pixels", t)
+		}
+	}
+	return nil
+}
+
+// windows returns the regions the detector scans in an image of the given bounds: the whole
+// image, letterboxed, then the tiles of each configured side.
+func (c DetectorConfig) windows(b image.Rectangle) []blazepose.Rect {
+	long := max(b.Dx(), b.Dy())
+	tiles := c.Tiles
+	if tiles == nil {
+		for _, div := range []int{2, 4, 6} {
+			if long/div >= 128 {
+				tiles = append(tiles, long/div)
+			}
+		}
+	}
+	out := blazepose.DetectionWindows(b, 0)
+	for _, t := range tiles {
+		if t < long {
+			out = append(out, blazepose.DetectionWindows(b, t)...)
+		}
+	}
+	return out
+}
+
+// detect runs BlazePose's person detector over the whole image and tiles and merges the
+// detections across windows, best first; each returned detection also has its body box.
+func detect(ctx context.Context, det *blazepose.Detector, img image.Image, c DetectorConfig) ([]Detection, error) {
+	if img.Bounds().Empty() {
+		return nil, fmt.Errorf("detector: empty image")
+	}
+	det.MinScore = c.MinScore
+	var all []Detection
+	for _, w := range c.windows(img.Bounds()) {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		dets, err := det.Run(ctx, blazepose.Crop(img, w, blazepose.DetectorInputSize, -1, 1))
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range dets {
+			all = append(all, detectionFrom(d, w))
+		}
+	}
+	return suppress(all, c.NMSThreshold), nil
+}
+
+// detectionFrom converts a detection made in window w.
+func detectionFrom(d blazepose.Detection, w blazepose.Rect) Detection {
+	const s = blazepose.DetectorInputSize
+	roi := blazepose.DetectionROI(d, w)
+	body := roi.W / blazepose.ROIScale
+	fx, fy := w.ToImage((d.XMin+d.XMax)/2*s, (d.YMin+d.YMax)/2*s, s)
+	return Detection{
+		Box:   [4]float64{roi.CX - body/2, roi.CY - body/2, body, body},
+		Score: d.Score,
+		ROI:   roi,
+		Face:  [2]float64{fx, fy},
+	}
+}
+
+// suppress keeps the best of every group of detections whose face centres are closer than
+// threshold × the smaller body size, best first.
+func suppress(dets []Detection, threshold float64) []Detection {
+	sort.SliceStable(dets, func(i, j int) bool { return dets[i].Score > dets[j].Score })
+	var out []Detection
+	for _, d := range dets {
+		dup := false
+		for _, k := range out {
+			if math.Hypot(d.Face[0]-k.Face[0], d.Face[1]-k.Face[1]) < threshold*math.Min(d.Box[2], k.Box[2]) {
+				dup = true
+				break
+			}
+		}
+		if !dup {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// roiFromBox returns the upright square landmark crop of a person box [x, y, w, h]: centred on
+// the box, side 1.25 × its longer side.
+func roiFromBox(b [4]float64) blazepose.Rect {
+	side := math.Max(b[2], b[3]) * blazepose.ROIScale
+	return blazepose.Rect{CX: b[0] + b[2]/2, CY: b[1] + b[3]/2, W: side, H: side}
+}

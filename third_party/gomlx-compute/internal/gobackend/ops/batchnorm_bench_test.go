@@ -1,0 +1,65 @@
+// Copyright 2023-2026 The GoMLX Authors. SPDX-License-Identifier: Apache-2.0
+
+package ops
+
+import (
+	"fmt"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bnCPUTime returns the process's user+system CPU time.
+func bnCPUTime() time.Duration {
+	var ru syscall.Rusage
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkBatchNormLoops times the channels-last batch-norm inner loops (one thread) on a
+// 16×32×32×c tensor, in CPU ns per element.
+func BenchmarkBatchNormLoops(b *testing.B) {
+	for _, c := range []int{16, 24, 144} {
+		rows := 16 * 32 * 32
+		x, v, out := make([]float32, rows*c), make([]float32, rows*c), make([]float32, rows*c)
+		for i := range x {
+			x[i], v[i] = float32(i%7)-3, float32(i%5)-2
+		}
+		bp := newBNPattern(rows, c)
+		k, a, k1, bb := make([]float32, c), make([]float32, c), make([]float32, c), make([]float32, c)
+		var cpu0 time.Duration
+		report := func(b *testing.B) {
+			b.ReportMetric(float64((bnCPUTime()-cpu0).Nanoseconds())/float64(b.N)/float64(rows*c), "cpu-ns/element")
+		}
+		b.Run(fmt.Sprintf("c%d/sums", c), func(b *testing.B) {
+			cpu0 = bnCPUTime()
+			for range b.N {
+				bp.sums(nil, x, nil, k)
+			}
+			report(b)
+		})
+		b.Run(fmt.Sprintf("c%d/sumsGrad", c), func(b *testing.B) {
+			cpu0 = bnCPUTime()
+			for range b.N {
+				bp.sums(nil, x, v, k)
+			}
+			report(b)
+		})
+		b.Run(fmt.Sprintf("c%d/apply", c), func(b *testing.B) {
+			cpu0 = bnCPUTime()
+			for range b.N {
+				bp.affine(nil, x, nil, a, nil, bb, out)
+			}
+			report(b)
+		})
+		b.Run(fmt.Sprintf("c%d/applyGrad", c), func(b *testing.B) {
+			cpu0 = bnCPUTime()
+			for range b.N {
+				bp.affine(nil, x, v, a, k1, bb, out)
+			}
+			report(b)
+		})
+	}
+}
