@@ -1,7 +1,6 @@
 // Package video reads and writes videos through ffmpeg: Probe (size and frame rate), Decode (RGB
 // frames) and Encode (H.264 MP4 written atomically); TrackPose, any pose model (pose.Estimator)
-// over a video's frames with tracking, optional 1€ smoothing per track and an overlay video; and
-// Track and TrackMoveNet, MediaPipe's and MoveNet's own single-model tracking.
+// over a video's frames with tracking, optional 1€ smoothing per track and an overlay video.
 //
 // The ffmpeg and ffprobe programs are $POSEDISTILL_FFMPEG and $POSEDISTILL_FFPROBE when set,
 // else found on PATH.
