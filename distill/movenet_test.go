@@ -2,13 +2,12 @@ package distill
 
 import (
 	"context"
-	"errors"
 	"math"
 	"os"
 	"testing"
-	"time"
 
 	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/movenet"
 	"github.com/posedistill/posedistill/topdown"
@@ -24,18 +23,8 @@ func TestMoveNetTeacherOnPhoto(t *testing.T) {
 	if _, err := os.Stat(photo); err != nil {
 		t.Skip("opencv-doc photo not installed")
 	}
-	cache, err := modelstore.DefaultCacheDir()
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if err := modelstore.MoveNetPack().Fetch(ctx, cache, ""); err != nil {
-		if errors.Is(err, modelstore.ErrNPMUnavailable) {
-			t.Skipf("MoveNet models unavailable: %v", err)
-		}
-		t.Fatal(err)
-	}
+	cache := testkit.MoveNetCache(t)
+	ctx := context.Background()
 	cfg := train.DefaultConfig()
 	cfg.InputW, cfg.InputH = 64, 128
 	sc, err := SampleConfig(cfg, false, false, false)
