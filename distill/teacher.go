@@ -245,12 +245,9 @@ type stepAware interface{ atStep(step int) }
 // binarized heatmaps when asked, location maps, the mask probability and its DilateMask dilation.
 func Hook(teachers []Attached) func(ctx context.Context, step int, b *topdown.Batch) error {
 	return func(ctx context.Context, step int, b *topdown.Batch) error {
-		if len(b.Heatmaps.Shape) != 4 {
-			return fmt.Errorf("teacher hook: batch heatmaps shape %v", b.Heatmaps.Shape)
-		}
-		n, h, w, k := b.Heatmaps.Shape[0], b.Heatmaps.Shape[1], b.Heatmaps.Shape[2], b.Heatmaps.Shape[3]
-		if b.Extra == nil {
-			b.Extra = map[string]topdown.Tensor{}
+		n, h, w, k, err := prepareBatch(b)
+		if err != nil {
+			return err
 		}
 		for _, a := range teachers {
 			if err := ctx.Err(); err != nil {
@@ -269,6 +266,19 @@ func Hook(teachers []Attached) func(ctx context.Context, step int, b *topdown.Ba
 		}
 		return nil
 	}
+}
+
+// prepareBatch returns the batch's heatmap dimensions [n, h, w, k] (the size teachers' outputs
+// take) and makes sure it has an Extra map for them.
+func prepareBatch(b *topdown.Batch) (n, h, w, k int, err error) {
+	if len(b.Heatmaps.Shape) != 4 {
+		return 0, 0, 0, 0, fmt.Errorf("teacher hook: batch heatmaps shape %v", b.Heatmaps.Shape)
+	}
+	if b.Extra == nil {
+		b.Extra = map[string]topdown.Tensor{}
+	}
+	d := b.Heatmaps.Shape
+	return d[0], d[1], d[2], d[3], nil
 }
 
 // addOutputs adds one teacher's outputs for the n samples of b to b.Extra: heatmaps, binarized

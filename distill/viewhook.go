@@ -130,12 +130,9 @@ func RegionHook(teachers []Attached, records map[string]map[int64]Record, images
 	c := sc.Codec
 	flipIndex := sc.Joints.FlipIndex()
 	return func(ctx context.Context, step int, b *topdown.Batch) error {
-		if len(b.Heatmaps.Shape) != 4 {
-			return fmt.Errorf("teacher hook: batch heatmaps shape %v", b.Heatmaps.Shape)
-		}
-		n, h, w, k := b.Heatmaps.Shape[0], b.Heatmaps.Shape[1], b.Heatmaps.Shape[2], b.Heatmaps.Shape[3]
-		if b.Extra == nil {
-			b.Extra = map[string]topdown.Tensor{}
+		n, h, w, k, err := prepareBatch(b)
+		if err != nil {
+			return err
 		}
 		for _, a := range teachers {
 			if err := ctx.Err(); err != nil {
