@@ -3,15 +3,12 @@ package distill
 import (
 	"context"
 	"math"
-	"os"
 	"testing"
 	"time"
 
-	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/topdown"
-	"github.com/posedistill/posedistill/train"
 )
 
 // TestBlazePoseTeacherOnPhoto runs the BlazePose teacher on a student crop of the standing
@@ -19,28 +16,10 @@ import (
 // with the student's codec gives back the landmarks it rendered (within a heatmap pixel), enough
 // joints are visible, and the mask covers the player's column more than the crop's edges.
 func TestBlazePoseTeacherOnPhoto(t *testing.T) {
-	const photo = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
-	if _, err := os.Stat(photo); err != nil {
-		t.Skip("opencv-doc photo not installed")
-	}
+	cfg, sc, rgb, inst := basketballPlayer(t, 64, 128)
 	cache := testkit.BlazePoseCache(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cfg := train.DefaultConfig()
-	cfg.InputW, cfg.InputH = 64, 128
-	sc, err := SampleConfig(cfg, false, false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := dataset.LoadImage(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rgb, err := topdown.ToRGB(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst := topdown.Instance{Annotation: dataset.Annotation{ID: 1, ImageID: 1, BBox: [4]float64{30, 80, 140, 400}, Keypoints: make([]float64, 51)}}
 	s, err := sc.Build(inst, rgb, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -95,28 +74,10 @@ func TestBlazePoseTeacherOnPhoto(t *testing.T) {
 // rendered for the student (Render), each
 // visible joint's target peak lies where the record puts it.
 func TestBlazePoseTeacherLooksAtOriginal(t *testing.T) {
-	const photo = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
-	if _, err := os.Stat(photo); err != nil {
-		t.Skip("opencv-doc photo not installed")
-	}
+	_, sc, rgb, inst := basketballPlayer(t, 64, 96)
 	cache := testkit.BlazePoseCache(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cfg := train.DefaultConfig()
-	cfg.InputW, cfg.InputH = 64, 96
-	sc, err := SampleConfig(cfg, false, false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := dataset.LoadImage(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rgb, err := topdown.ToRGB(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst := topdown.Instance{Annotation: dataset.Annotation{ID: 1, ImageID: 1, BBox: [4]float64{30, 80, 140, 400}, Keypoints: make([]float64, 51)}}
 	teacher, err := NewBlazePoseTeacher(testBackend(t), modelstore.BlazePosePath(cache, modelstore.PoseLandmarkLite), sc)
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,14 @@ package distill
 
 import (
 	"context"
+	"os"
 	"testing"
 
 	"github.com/gomlx/compute"
 
+	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/internal/testkit"
+	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -62,4 +65,31 @@ func distillStudent(t *testing.T, cfg train.Config, rec Recipe, teacher Teacher,
 	}
 	t.Cleanup(s.Close)
 	return s
+}
+
+// basketballPlayer returns a default configuration at inputW×inputH crops with its sample
+// configuration, OpenCV's basketball1.png and the instance of its standing player; the test skips
+// where opencv-doc is not installed.
+func basketballPlayer(t *testing.T, inputW, inputH int) (train.Config, topdown.Config, *topdown.RGB, topdown.Instance) {
+	t.Helper()
+	const photo = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
+	if _, err := os.Stat(photo); err != nil {
+		t.Skip("opencv-doc photo not installed")
+	}
+	cfg := train.DefaultConfig()
+	cfg.InputW, cfg.InputH = inputW, inputH
+	sc, err := SampleConfig(cfg, false, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := dataset.LoadImage(photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rgb, err := topdown.ToRGB(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst := topdown.Instance{Annotation: dataset.Annotation{ID: 1, ImageID: 1, BBox: [4]float64{30, 80, 140, 400}, Keypoints: make([]float64, 51)}}
+	return cfg, sc, rgb, inst
 }

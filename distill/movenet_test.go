@@ -3,15 +3,12 @@ package distill
 import (
 	"context"
 	"math"
-	"os"
 	"testing"
 
-	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/movenet"
 	"github.com/posedistill/posedistill/topdown"
-	"github.com/posedistill/posedistill/train"
 )
 
 // TestMoveNetTeacherOnPhoto runs the MoveNet Lightning teacher on a student crop of the standing
@@ -19,27 +16,9 @@ import (
 // the keypoints it rendered (within a heatmap pixel), with MoveNet's confidence as the peak, and
 // the nose lands on the player's head.
 func TestMoveNetTeacherOnPhoto(t *testing.T) {
-	const photo = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
-	if _, err := os.Stat(photo); err != nil {
-		t.Skip("opencv-doc photo not installed")
-	}
+	cfg, sc, rgb, inst := basketballPlayer(t, 64, 128)
 	cache := testkit.MoveNetCache(t)
 	ctx := context.Background()
-	cfg := train.DefaultConfig()
-	cfg.InputW, cfg.InputH = 64, 128
-	sc, err := SampleConfig(cfg, false, false, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err := dataset.LoadImage(photo)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rgb, err := topdown.ToRGB(img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst := topdown.Instance{Annotation: dataset.Annotation{ID: 1, ImageID: 1, BBox: [4]float64{30, 80, 140, 400}, Keypoints: make([]float64, 51)}}
 	s, err := sc.Build(inst, rgb, nil, nil)
 	if err != nil {
 		t.Fatal(err)
