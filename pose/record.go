@@ -1,33 +1,20 @@
 package pose
 
 import (
-	"encoding/json"
-	"fmt"
 	"image"
 	"io"
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
-	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/render"
 	"github.com/posedistill/posedistill/skeleton"
 )
 
 // Record is a COCO keypoint result (COCO-17 keypoints in image pixels, confidence as the third
 // value, track id in video) with the person's box and, for BlazePose, its 33 landmarks and world
-// landmarks; in video, the frame time. It marshals as one flat JSON object that any COCO results
-// reader reads (blazepose.Result's format).
-type Record struct {
-	dataset.Result
-	// BBox is the box around the keypoints [x, y, w, h], image pixels.
-	BBox [4]float64 `json:"bbox"`
-	// Landmarks are BlazePose's 33 landmarks as [x, y, z, visibility, presence] (BlazePose only).
-	Landmarks [][5]float64 `json:"landmarks,omitempty"`
-	// WorldLandmarks are BlazePose's 33 landmarks in metres, origin between the hips.
-	WorldLandmarks [][3]float64 `json:"world_landmarks,omitempty"`
-	// Timestamp is the frame time in seconds (video only).
-	Timestamp *float64 `json:"timestamp,omitempty"`
-}
+// landmarks; in video, the frame time. It is blazepose.Result, the format every model's people are
+// written in: one flat JSON object that any COCO results reader reads.
+type Record = blazepose.Result
 
 // Record returns the person as a Record for imageID.
 func (p Person) Record(imageID int64) Record {
@@ -58,26 +45,7 @@ func WriteRecords(path string, records []Record) error {
 }
 
 // EncodeRecords writes records as a JSON array, one record per line.
-func EncodeRecords(w io.Writer, records []Record) error {
-	if _, err := io.WriteString(w, "["); err != nil {
-		return err
-	}
-	for i := range records {
-		b, err := json.Marshal(&records[i])
-		if err != nil {
-			return fmt.Errorf("record %d (image %d): %w", i, records[i].ImageID, err)
-		}
-		sep := ",\n"
-		if i == 0 {
-			sep = "\n"
-		}
-		if _, err := io.WriteString(w, sep+string(b)); err != nil {
-			return err
-		}
-	}
-	_, err := io.WriteString(w, "\n]\n")
-	return err
-}
+func EncodeRecords(w io.Writer, records []Record) error { return blazepose.EncodeResults(w, records) }
 
 // MinDrawScore hides keypoints (and their bones) less confident than this in overlays.
 const MinDrawScore = 0.3
