@@ -2,9 +2,11 @@ package pose
 
 import (
 	"context"
+	"fmt"
 	"image"
 	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -178,17 +180,21 @@ func TestWindows(t *testing.T) {
 		name   string
 		b      image.Rectangle
 		tiles  []int
+		over   float64
 		sides  []float64 // distinct window sides, in order
 		counts []int
 	}{
-		{"auto on a 768×576 frame", image.Rect(0, 0, 768, 576), nil, []float64{768, 384, 192, 128}, []int{1, 6, 20, 48}},
-		{"auto on a small image", image.Rect(0, 0, 200, 150), nil, []float64{200}, []int{1}},
-		{"whole image only", image.Rect(0, 0, 768, 576), []int{}, []float64{768}, []int{1}},
-		{"one tile size", image.Rect(0, 0, 640, 480), []int{320}, []float64{640, 320}, []int{1, 6}},
+		{"auto on a 768×576 frame", image.Rect(0, 0, 768, 576), nil, 0, []float64{768, 384, 256, 153}, []int{1, 6, 20, 70}},
+		{"auto on a 640×480 photo", image.Rect(0, 0, 640, 480), nil, 0, []float64{640, 320, 213, 128}, []int{1, 6, 24, 63}},
+		{"auto on a small image", image.Rect(0, 0, 200, 150), nil, 0, []float64{200}, []int{1}},
+		{"whole image only", image.Rect(0, 0, 768, 576), []int{}, 0, []float64{768}, []int{1}},
+		{"one tile size, half overlap", image.Rect(0, 0, 640, 480), []int{320}, 0, []float64{640, 320}, []int{1, 6}},
+		{"one tile size, quarter overlap", image.Rect(0, 0, 768, 576), []int{384}, 0.25, []float64{768, 384}, []int{1, 6}},
+		{"one tile size, no overlap", image.Rect(0, 0, 640, 480), []int{160}, -1, []float64{640, 160}, []int{1, 12}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			ws := DetectorConfig{Tiles: tt.tiles}.windows(tt.b)
+			ws := DetectorConfig{Tiles: tt.tiles, Overlap: tt.over}.withDefaults().windows(tt.b)
 			var sides []float64
 			var counts []int
 			for _, w := range ws {
@@ -223,6 +229,7 @@ func TestOpenRejects(t *testing.T) {
 		{"negative max people", "blazepose-lite", Options{MaxPeople: -1}},
 		{"detector score above 1", "blazepose-lite", Options{Detector: DetectorConfig{MinScore: 1.5}}},
 		{"tiny tile", "blazepose-lite", Options{Detector: DetectorConfig{Tiles: []int{8}}}},
+		{"tile overlap near 1", "blazepose-lite", Options{Detector: DetectorConfig{Overlap: 0.95}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -388,5 +395,64 @@ func TestKeypointBoxAndRecord(t *testing.T) {
 	}
 	if r := q.Record(1); len(r.Landmarks) != 33 || len(r.WorldLandmarks) != 33 {
 		t.Errorf("record: %d landmarks, %d world", len(r.Landmarks), len(r.WorldLandmarks))
+	}
+}
+
+// vtestFrame writes frame n of opencv-doc's vtest.avi (768×576 pedestrians) as a PNG, skipping
+// where the video or ffmpeg is absent.
+func vtestFrame(t *testing.T, n int) image.Image {
+	t.Helper()
+	const vtest = "/usr/share/doc/opencv-doc/examples/data/vtest.avi"
+	needModels(t, vtest)
+	ff, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	out := filepath.Join(t.TempDir(), "frame.png")
+	cmd := exec.Command(ff, "-v", "error", "-nostdin", "-i", vtest, "-vf", fmt.Sprintf("select=eq(n\\,%d)", n), "-frames:v", "1", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("ffmpeg: %v: %s", err, msg)
+	}
+	return loadImage(t, out)
+}
+
+// TestCountsPedestrians: in vtest.avi frame 400 three pedestrians walk (one away from the
+// camera, about 65 pixels tall): BlazePose-full with the default detector finds each of them
+// exactly once. One false person is tolerated, the tripod in the foreground, which the detector
+// and the landmark model both take for a person (pose flag above 0.5).
+func TestCountsPedestrians(t *testing.T) {
+	img := vtestFrame(t, 400)
+	e, err := Open("blazepose-full", Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	people, err := e.Estimate(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	walkers := [][4]float64{{274, 200, 302, 285}, {590, 140, 618, 203}, {688, 300, 745, 412}} // x0, y0, x1, y1
+	tripod := [4]float64{455, 330, 525, 480}
+	in := func(p Person, b [4]float64) bool {
+		cx, cy := p.Box[0]+p.Box[2]/2, p.Box[1]+p.Box[3]/2
+		return cx >= b[0] && cx <= b[2] && cy >= b[1] && cy <= b[3]
+	}
+	found := make([]int, len(walkers))
+	for _, p := range people {
+		matched := false
+		for i, w := range walkers {
+			if in(p, w) {
+				found[i]++
+				matched = true
+			}
+		}
+		if !matched && !in(p, tripod) {
+			t.Errorf("a person at %v, score %.2f, where no one is", p.Box, p.Score)
+		}
+	}
+	for i, n := range found {
+		if n != 1 {
+			t.Errorf("pedestrian %d at %v found %d times, want once", i, walkers[i], n)
+		}
 	}
 }
