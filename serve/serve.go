@@ -1,6 +1,6 @@
 // Package serve is an HTTP service around a pose.Estimator: POST an image, get the people in it
 // as COCO keypoint results (pose.Record), and a small web page that uploads an image and draws
-// the skeletons on it.
+// the skeletons on it, or a short video and plays it with the skeletons drawn on each frame.
 //
 // Endpoints:
 //
@@ -9,6 +9,10 @@
 //	POST /v1/pose   body: a JPEG or PNG image (Content-Type image/jpeg or image/png, or a
 //	                multipart form with the file in field "image"); query image_id (default 1).
 //	                Answer: a JSON array of pose.Record, keypoints in image pixels.
+//	POST /v1/video  body: a short video ffmpeg reads (Content-Type video/*, or a multipart form
+//	                with the file in field "video"). Its frames are analysed at VideoFPS, at most
+//	                MaxVideoFrames, people tracked through them (pose.Tracker). Answer: VideoAnswer,
+//	                the people of each frame with their track ids.
 //
 // Bad requests get a 4xx status and a JSON body {"error": "…"} with one clear message: an empty
 // or truncated image, a type other than JPEG or PNG, a body above MaxBytes, dimensions above
@@ -47,6 +51,16 @@ type Options struct {
 	Timeout time.Duration
 	// MaxInFlight bounds the requests being served at once (16 when zero); more get 503.
 	MaxInFlight int
+	// MaxVideoBytes bounds a video upload's size (32 MiB when zero).
+	MaxVideoBytes int64
+	// MaxVideoFrames bounds the frames of a video that are analysed (50 when zero): the rest of
+	// a longer video is not looked at.
+	MaxVideoFrames int
+	// VideoFPS is the rate at which a video's frames are analysed, when below the video's own
+	// (5 frames per second when zero): 50 frames cover 10 seconds.
+	VideoFPS float64
+	// VideoTimeout bounds one video request (10 minutes when zero); past it the answer is 503.
+	VideoTimeout time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -62,6 +76,18 @@ func (o Options) withDefaults() Options {
 	if o.MaxInFlight == 0 {
 		o.MaxInFlight = 16
 	}
+	if o.MaxVideoBytes == 0 {
+		o.MaxVideoBytes = 32 << 20
+	}
+	if o.MaxVideoFrames == 0 {
+		o.MaxVideoFrames = 50
+	}
+	if o.VideoFPS == 0 {
+		o.VideoFPS = 5
+	}
+	if o.VideoTimeout == 0 {
+		o.VideoTimeout = 10 * time.Minute
+	}
 	return o
 }
 
@@ -76,10 +102,11 @@ type Server struct {
 // New returns a server of est.
 func New(est *pose.Estimator, o Options) (*Server, error) {
 	o = o.withDefaults()
-	if est == nil || o.MaxBytes < 0 || o.MaxPixels < 0 || o.Timeout < 0 || o.MaxInFlight < 0 {
+	if est == nil || o.MaxBytes < 0 || o.MaxPixels < 0 || o.Timeout < 0 || o.MaxInFlight < 0 ||
+		o.MaxVideoBytes < 0 || o.MaxVideoFrames < 0 || !(o.VideoFPS > 0) || o.VideoTimeout < 0 {
 		return nil, fmt.Errorf("serve: bad options %+v", o)
 	}
-	page, err := renderPage(est.Name(), skeleton.COCO17())
+	page, err := renderPage(est.Name(), skeleton.COCO17(), o.videoLimits())
 	if err != nil {
 		return nil, err
 	}
@@ -97,6 +124,7 @@ func (s *Server) Handler() http.Handler {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "model": s.est.Name()})
 	})
 	mux.HandleFunc("POST /v1/pose", s.pose)
+	mux.HandleFunc("POST /v1/video", s.video)
 	return mux
 }
 
@@ -104,7 +132,7 @@ func (s *Server) Handler() http.Handler {
 // that bound slow clients.
 func (s *Server) NewHTTPServer(addr string) *http.Server {
 	return &http.Server{Addr: addr, Handler: s.Handler(), ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout: 60 * time.Second, WriteTimeout: s.opts.Timeout + 30*time.Second, IdleTimeout: 120 * time.Second,
+		ReadTimeout: 120 * time.Second, WriteTimeout: max(s.opts.Timeout, s.opts.VideoTimeout) + 30*time.Second, IdleTimeout: 120 * time.Second,
 		MaxHeaderBytes: 64 << 10}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"hash/crc32"
 	"io"
+	"math"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -22,6 +23,7 @@ import (
 	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/pose"
 	"github.com/posedistill/posedistill/train"
+	"github.com/posedistill/posedistill/video"
 )
 
 func TestMain(m *testing.M) { testkit.Main(m) }
@@ -295,5 +297,135 @@ func TestPageInChromium(t *testing.T) {
 	}
 	if b := img.Bounds(); b.Dx() != 800 || b.Dy() != 900 {
 		t.Errorf("screenshot %v", b)
+	}
+}
+
+// clip makes a 2-second video (10 frames a second, 384×288, VP8 in WebM, which Chromium plays)
+// of basketball1.png panned from left to right, in dir; it skips where ffmpeg cannot.
+func clip(t *testing.T, dir string) string {
+	t.Helper()
+	if !video.Available() {
+		t.Skip("ffmpeg not installed")
+	}
+	out := filepath.Join(dir, "clip.webm")
+	cmd := exec.Command("ffmpeg", "-v", "error", "-nostdin", "-loop", "1", "-i", basketball1, "-t", "2",
+		"-vf", "fps=10,crop=560:420:40*t:30,scale=384:288", "-c:v", "libvpx", "-b:v", "1M", "-an", out)
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Skipf("ffmpeg cannot write a VP8 clip: %v: %s", err, msg)
+	}
+	return out
+}
+
+func TestVideoUploads(t *testing.T) {
+	ts := newServer(t, Options{MaxVideoFrames: 4, VideoFPS: 5, MaxVideoBytes: 1 << 20})
+	clipPath := clip(t, t.TempDir())
+	data, err := os.ReadFile(clipPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	formType, form := multipartBody(t, "video", data)
+	otherType, other := multipartBody(t, "file", data)
+	tests := []struct {
+		name        string
+		contentType string
+		body        []byte
+		status      int
+		msg         string
+	}{
+		{"good WebM", "video/webm", data, 200, ""},
+		{"good multipart form", formType, form, 200, ""},
+		{"truncated video", "video/webm", data[:len(data)/10], 400, "no decodable frame"},
+		{"not a video", "video/mp4", []byte("this is text, not a video"), 415, "not a video"},
+		{"an image", "video/mp4", pngHeader(64, 64), 415, "not a video"},
+		{"wrong content type", "text/plain", data, 415, "want video/*"},
+		{"empty body", "video/webm", nil, 400, "empty upload"},
+		{"too large", "video/webm", bytes.Repeat([]byte{0}, 2<<20), 413, "larger than 1048576 bytes"},
+		{"form without video", otherType, other, 400, "without a \"video\" file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, body := postImage(t, ts.URL+"/v1/video", tt.contentType, tt.body)
+			if status != tt.status {
+				t.Fatalf("status %d, want %d: %.300s", status, tt.status, body)
+			}
+			if tt.status != 200 {
+				var e struct{ Error string }
+				if err := json.Unmarshal(body, &e); err != nil || !strings.Contains(e.Error, tt.msg) || strings.Contains(e.Error, "\n") {
+					t.Errorf("body %q, want one line with %q", body, tt.msg)
+				}
+				return
+			}
+			var ans VideoAnswer
+			if err := json.Unmarshal(body, &ans); err != nil {
+				t.Fatal(err)
+			}
+			if ans.Width != 384 || ans.Height != 288 || ans.FPS != 5 || len(ans.Frames) != 4 {
+				t.Fatalf("answer %dx%d at %v fps, %d frames; want 384x288 at 5, 4 frames (MaxVideoFrames)", ans.Width, ans.Height, ans.FPS, len(ans.Frames))
+			}
+			for i, f := range ans.Frames {
+				if math.Abs(f.Time-float64(i)/5) > 1e-9 {
+					t.Errorf("frame %d at %v s", i, f.Time)
+				}
+				for _, p := range f.People {
+					if p.ImageID != int64(i+1) || p.TrackID < 1 || p.Timestamp == nil || len(p.Keypoints) != 51 {
+						t.Errorf("frame %d: record image %d track %d keypoints %d", i, p.ImageID, p.TrackID, len(p.Keypoints))
+					}
+				}
+			}
+			if len(ans.Frames[0].People) == 0 {
+				t.Error("no one in the first frame")
+			}
+		})
+	}
+	if status, _ := postImage(t, ts.URL+"/v1/video", "video/webm", data); status != 200 {
+		t.Errorf("after the bad uploads: status %d", status)
+	}
+}
+
+// TestVideoPageInChromium loads the web page with a video of the server's origin (?video=) and
+// checks that it analysed the frames and drew the first one; the screenshot is kept with
+// POSEDISTILL_SCREENSHOT_VIDEO.
+func TestVideoPageInChromium(t *testing.T) {
+	chromium, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Skip("chromium not installed")
+	}
+	s, err := New(estimator(t), Options{MaxVideoFrames: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	clipPath := clip(t, t.TempDir())
+	mux := http.NewServeMux()
+	mux.Handle("/", s.Handler())
+	mux.HandleFunc("GET /clip.webm", func(w http.ResponseWriter, r *http.Request) { http.ServeFile(w, r, clipPath) })
+	ts := httptest.NewServer(mux)
+	defer ts.Close()
+	shot := os.Getenv("POSEDISTILL_SCREENSHOT_VIDEO")
+	if shot == "" {
+		shot = filepath.Join(t.TempDir(), "page.png")
+	}
+	args := []string{"--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=" + t.TempDir(), "--window-size=800,900",
+		"--virtual-time-budget=120000", "--run-all-compositor-stages-before-draw", "--autoplay-policy=no-user-gesture-required"}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var dom []byte
+	drawn := func() bool {
+		return strings.Contains(string(dom), `data-frames="3"`) && strings.Contains(string(dom), `data-drawn="1"`)
+	}
+	for try := 0; try < 3 && !drawn(); try++ {
+		if dom, err = exec.CommandContext(ctx, chromium, append(args, "--dump-dom", ts.URL+"/?video=/clip.webm")...).Output(); err != nil {
+			t.Fatalf("chromium --dump-dom: %v", err)
+		}
+	}
+	if !drawn() {
+		i := strings.Index(string(dom), `<body`)
+		j := strings.Index(string(dom), `id="status"`)
+		t.Fatalf("page did not draw the video: %.200s … %.300s", dom[max(i, 0):], dom[max(j, 0):])
+	}
+	if msg, err := exec.CommandContext(ctx, chromium, append(args, "--screenshot="+shot, ts.URL+"/?video=/clip.webm")...).CombinedOutput(); err != nil {
+		t.Fatalf("chromium --screenshot: %v: %s", err, msg)
+	}
+	if _, err := dataset.LoadImage(shot); err != nil {
+		t.Fatal(err)
 	}
 }

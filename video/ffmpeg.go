@@ -112,11 +112,21 @@ type Decoder struct {
 
 // Decode starts ffmpeg decoding the video at path (at most frames frames when positive).
 func Decode(ctx context.Context, path string, info Info, frames int) (*Decoder, error) {
+	return DecodeSampled(ctx, path, info, frames, 0)
+}
+
+// DecodeSampled is Decode at fps frames per second when fps is positive and below the video's
+// own rate (ffmpeg's fps filter: frame n is the one shown at n / fps seconds), else at every
+// frame.
+func DecodeSampled(ctx context.Context, path string, info Info, frames int, fps float64) (*Decoder, error) {
 	ff, err := ffmpegPath("ffmpeg")
 	if err != nil {
 		return nil, err
 	}
 	args := []string{"-v", "error", "-nostdin", "-i", ffmpegFile(path)}
+	if fps > 0 && fps < info.FPS {
+		args = append(args, "-vf", "fps="+strconv.FormatFloat(fps, 'g', 6, 64))
+	}
 	if frames > 0 {
 		args = append(args, "-frames:v", strconv.Itoa(frames))
 	}

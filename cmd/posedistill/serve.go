@@ -24,7 +24,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := fs.String("addr", ":8080", "address to listen on")
 	maxBytes := fs.Int64("max-bytes", 16<<20, "largest upload accepted (bytes)")
 	maxPixels := fs.Int("max-pixels", 40_000_000, "largest image accepted (width × height)")
-	timeout := fs.Duration("timeout", 60*time.Second, "longest estimation of one request")
+	timeout := fs.Duration("timeout", 60*time.Second, "longest estimation of one image request")
+	maxVideoBytes := fs.Int64("max-video-bytes", 32<<20, "largest video upload accepted (bytes)")
+	maxVideoFrames := fs.Int("max-video-frames", 50, "video uploads: analyse at most this many frames")
+	videoFPS := fs.Float64("video-fps", 5, "video uploads: analyse this many frames per second (when below the video's rate)")
+	videoTimeout := fs.Duration("video-timeout", 10*time.Minute, "longest analysis of one video request")
 	bench := fs.String("bench", "", "load test instead of serving: POST this JPEG or PNG to a server on a loopback port and report requests/s and latency")
 	requests := fs.Int("requests", 40, "--bench: requests to send")
 	concurrency := fs.Int("concurrency", 4, "--bench: concurrent clients")
@@ -32,7 +36,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	if pf.model == "" || *maxBytes <= 0 || *maxPixels <= 0 || *timeout <= 0 || *requests < 1 || *concurrency < 1 || *maxTime <= 0 {
+	if pf.model == "" || *maxBytes <= 0 || *maxPixels <= 0 || *timeout <= 0 || *requests < 1 || *concurrency < 1 || *maxTime <= 0 ||
+		*maxVideoBytes <= 0 || *maxVideoFrames < 1 || !(*videoFPS > 0) || *videoTimeout <= 0 {
 		fmt.Fprintln(stderr, "serve: --model is required; sizes, counts and durations are positive")
 		fs.Usage()
 		return errUsage
@@ -62,7 +67,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	defer est.Close()
-	srv, err := serve.New(est, serve.Options{MaxBytes: *maxBytes, MaxPixels: *maxPixels, Timeout: *timeout})
+	srv, err := serve.New(est, serve.Options{MaxBytes: *maxBytes, MaxPixels: *maxPixels, Timeout: *timeout,
+		MaxVideoBytes: *maxVideoBytes, MaxVideoFrames: *maxVideoFrames, VideoFPS: *videoFPS, VideoTimeout: *videoTimeout})
 	if err != nil {
 		return err
 	}
