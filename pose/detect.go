@@ -32,15 +32,15 @@ type DetectorConfig struct {
 	// Tiles are the sides (pixels) of the square tiles scanned besides the whole image, each
 	// tiling the image with an overlap of Overlap: people small in the image are found in tiles
 	// (the detector finds people about 80–250 pixels tall in its 224-pixel input). Nil means
-	// automatic: a half, a third and a fifth of the image's longer side, each when at least 128
-	// pixels (a 768×576 frame: 1 + 6 + 20 + 70 detector runs). An empty non-nil list scans only the whole image
+	// automatic: a half, a quarter and a sixth of the image's longer side, each when at least 128
+	// pixels (a 768×576 frame: 1 + 6 + 20 + 48 detector runs). An empty non-nil list scans only the whole image
 	// (as MediaPipe does).
 	Tiles []int
-	// Overlap is the fraction of a tile's side that neighbouring tiles share, in [0, 0.9] (0.5
+	// Overlap is the fraction of a tile's side that neighbouring tiles share, in [0, 0.9] (0.25
 	// when zero; negative means no overlap). The detector keys on faces and its score for one
 	// person changes much with where the person sits in the window (on vtest.avi frame 100, a
-	// woman walking away scored 0.38 centred in one tile and 0.84 at the edge of another): a
-	// half overlap gives everyone several chances.
+	// woman walking away scored 0.38 centred in one tile and 0.84 at the edge of another): more
+	// overlap gives everyone more chances, and the background more chances of a false person.
 	Overlap float64
 	// NMSThreshold is the distance between face centres, relative to the smaller body size,
 	// below which two detections (from overlapping windows) are the same person (0.1 when zero).
@@ -56,7 +56,7 @@ func (c DetectorConfig) withDefaults() DetectorConfig {
 	}
 	switch {
 	case c.Overlap == 0:
-		c.Overlap = 0.5
+		c.Overlap = 0.25
 	case c.Overlap < 0:
 		c.Overlap = 0
 	}
@@ -87,7 +87,7 @@ func (c DetectorConfig) windows(b image.Rectangle) []blazepose.Rect {
 	long := max(b.Dx(), b.Dy())
 	tiles := c.Tiles
 	if tiles == nil {
-		for _, div := range []int{2, 3, 5} {
+		for _, div := range []int{2, 4, 6} {
 			if long/div >= 128 {
 				tiles = append(tiles, long/div)
 			}

