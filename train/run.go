@@ -303,7 +303,16 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	t0 := time.Now()
 	step, lastLoss := start, lastLossAtStart
 	// saveStore writes st (the weights at step atStep, whose loss was lossAt) as a checkpoint.
+	// The best checkpoint holds the network's weights only (no optimizer state): it is what
+	// inference, teachers, --init and the zoo read, a third of the size; resuming reads ckptPath.
 	saveStore := func(path string, st *model.Store, atStep int, lossAt, ap float64) error {
+		if path != ckptPath {
+			weights, err := net.Variables(st)
+			if err != nil {
+				return fmt.Errorf("checkpoint %s: %w", path, err)
+			}
+			st = weights
+		}
 		err := SaveCheckpoint(path, st, CheckpointInfo{Step: atStep, Net: net, Loss: lossAt, AP: ap, BestAP: bestAP, Terms: loss.names(), RunID: runID})
 		if err == nil && path == ckptPath {
 			lastSaved = atStep

@@ -117,6 +117,19 @@ func TestRunLowersLossAndResumesBitForBit(t *testing.T) {
 		}
 	}
 
+	// The best checkpoint holds the network's weights and nothing of the optimizer; the resume
+	// checkpoint holds both.
+	bestInfo, _ := rawVars(t, filepath.Join(whole, BestFile))
+	lastInfo, _ := rawVars(t, filepath.Join(whole, CheckpointFile))
+	if len(bestInfo.Vars) == 0 || len(bestInfo.Vars) >= len(lastInfo.Vars) {
+		t.Errorf("best.ckpt holds %d variables, checkpoint.ckpt %d: want the network's weights only, fewer", len(bestInfo.Vars), len(lastInfo.Vars))
+	}
+	for _, v := range bestInfo.Vars {
+		if layer := nets.LayerOf(v.Path); layer == "AdamOptimizer" || layer == "optimizers" || layer == "global_step" {
+			t.Errorf("best.ckpt holds training state %s", v.Path)
+		}
+	}
+
 	split := t.TempDir()
 	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: split, Backend: b, LogEvery: 1, StopAt: 5, NoValidation: true}); err != nil {
 		t.Fatal(err)
