@@ -103,6 +103,15 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			rec.Mask, rec.MaskWeight, rec.RestrictWeight = true, *maskWeight, *restrictWeight
 		}
 	}
+	if *initFrom != "" {
+		// A student initialised from a network with a mask head (a student pretrained with
+		// train --mask-weight) keeps it, so that every layer of the checkpoint has a place.
+		info, _, err := train.ReadCheckpoint(*initFrom)
+		if err != nil {
+			return fmt.Errorf("--init: %w", err)
+		}
+		rec.MaskHead = rec.MaskHead || info.Net.Heads.Mask != ""
+	}
 	if err := rec.Validate(); err != nil {
 		return err
 	}
