@@ -39,11 +39,12 @@ func runModelsPack(args []string, stdout, stderr io.Writer) error {
 		return errUsage
 	}
 	src := train.RunCheckpoint(run)
-	if _, err := os.Stat(src); err != nil {
+	before, err := os.Stat(src)
+	if err != nil {
 		return fmt.Errorf("models pack: %s holds no checkpoint: %w", run, err)
 	}
 	owned := append([]string{train.BestFile}, packedFiles...)
-	err := atomicfile.ReplaceDir(*out, owned, func(tmp string) error {
+	err = atomicfile.ReplaceDir(*out, owned, func(tmp string) error {
 		for _, name := range packedFiles {
 			b, err := os.ReadFile(filepath.Join(run, name))
 			if errors.Is(err, fs.ErrNotExist) {
@@ -61,9 +62,8 @@ func runModelsPack(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("models pack %s: %w", run, err)
 	}
-	before, err1 := os.Stat(src)
-	after, err2 := os.Stat(filepath.Join(*out, train.BestFile))
-	if err := errors.Join(err1, err2); err != nil {
+	after, err := os.Stat(filepath.Join(*out, train.BestFile))
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s -> %s: weights %.1f MB -> %.1f MB (half precision, no optimizer state)\n",
