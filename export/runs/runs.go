@@ -170,7 +170,7 @@ func comparePredictorONNX(ctx context.Context, runner *ortnode.Runner, p predict
 	for _, head := range []struct {
 		name string
 		t    *tensors.Tensor
-	}{{"heatmaps", pred.Heatmaps}, {"locations", pred.Locations}, {"mask", pred.Mask}} {
+	}{{"heatmaps", pred.Heatmaps}, {"locations", pred.Locations}, {"mask", pred.Mask}, {"offsets", pred.Offsets}, {"regression", pred.Regression}} {
 		if head.t == nil {
 			continue
 		}
