@@ -1,10 +1,13 @@
 package train
 
 import (
+	"fmt"
+
 	"github.com/gomlx/compute/dtypes"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/posedistill/posedistill/codec"
+	"github.com/posedistill/posedistill/nets"
 )
 
 // The MoveNet codec's loss (codec.MoveNet): the heatmap MSE, plus the offset head trained near
@@ -28,6 +31,16 @@ func moveNetLoss(c *codec.Codec) *Loss {
 		OffsetL1("offset_gt", TensorKeypoints, c, OffsetRadius, Constant(OffsetWeight)),
 		RegressionL1("regression_gt", TensorKeypoints, c, Constant(RegressionWeight)),
 	}}
+}
+
+// checkMoveNetHeads reports an error when codec c is MoveNet's and the net lacks the offset or
+// regression head its loss trains (models import --codec movenet makes such a net).
+func checkMoveNetHeads(c *codec.Codec, net *nets.Net) error {
+	if c.Kind == codec.MoveNet && (net.Heads.Offsets == "" || net.Heads.Regression == "") {
+		return fmt.Errorf("config: codec movenet trains the offset and regression heads, and net %s has no %s (import MoveNet with models import --codec movenet)",
+			net.Name, map[bool]string{true: "offsets head", false: "regression head"}[net.Heads.Offsets == ""])
+	}
+	return nil
 }
 
 // cellTargets returns the joints of the batch tensor keypoints ([N, K, 3] in input-crop

@@ -3,6 +3,7 @@ package train
 import (
 	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
 
 	"github.com/gomlx/gomlx/core/graph"
@@ -80,5 +81,29 @@ func TestOffsetAndRegressionL1MatchTheCodec(t *testing.T) {
 	t.Logf("offset L1 %.5f over %.1f cells (host %.5f); regression L1 %.5f (host %.5f)", gotOff, maskSum, wantOff, gotReg, wantReg)
 	if math.Abs(gotOff-wantOff) > 1e-4*math.Max(1, wantOff) || math.Abs(gotReg-wantReg) > 1e-4*math.Max(1, wantReg) {
 		t.Errorf("graph offset L1 %.6f, regression L1 %.6f; host %.6f, %.6f", gotOff, gotReg, wantOff, wantReg)
+	}
+}
+
+// A MoveNet codec on a net without the offset and regression heads is refused with one error
+// naming the missing head, before any training.
+func TestMoveNetCodecNeedsTheHeads(t *testing.T) {
+	c, err := codec.New(codec.MoveNet, 64, 64, 16, 16, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	net := &nets.Net{Name: "plain", Heads: nets.Heads{Heatmaps: "h"}}
+	for _, tc := range []struct {
+		heads nets.Heads
+		want  string
+	}{
+		{nets.Heads{Heatmaps: "h"}, "no offsets head"},
+		{nets.Heads{Heatmaps: "h", Offsets: "o"}, "no regression head"},
+		{nets.Heads{Heatmaps: "h", Offsets: "o", Regression: "r"}, ""},
+	} {
+		net.Heads = tc.heads
+		err := checkMoveNetHeads(c, net)
+		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
+			t.Errorf("heads %+v: err = %v, want %q", tc.heads, err, tc.want)
+		}
 	}
 }
