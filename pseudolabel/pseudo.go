@@ -2,9 +2,11 @@ package pseudolabel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -68,6 +70,11 @@ type PseudoLabeler struct {
 	train, val dataset.Dataset
 	nextImage  int64
 	nextAnn    int64
+	// Progress (Checkpoint): what is labelled, how often it is saved, the images done.
+	progressKey              string
+	progressEvery, sinceSave int
+	done                     map[string]bool
+	doneOrder                []string
 }
 
 // NewPseudoLabeler starts a dataset in dir (created if needed).
@@ -90,8 +97,12 @@ func NewPseudoLabeler(pipe *blazepose.Pipeline, dir string, opts PseudoOptions) 
 
 // Add runs the pipeline on img (re-based to the origin when its bounds start elsewhere; people
 // detected independently in every image, tiled as Options.DetectTile says), saves the image as images/<name>.png and records its people in
-// the val split when heldOut, else in train. It returns how many people were kept.
+// the val split when heldOut, else in train. It returns how many people were kept. An image
+// labelled before a Checkpoint resume is skipped (0 people, its earlier ones kept).
 func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, heldOut bool) (int, error) {
+	if l.done[name] {
+		return 0, nil
+	}
 	if b := img.Bounds(); b.Min != (image.Point{}) {
 		rgba := image.NewRGBA(image.Rectangle{Max: b.Size()})
 		draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Src)
@@ -124,7 +135,7 @@ func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, h
 		}
 	}
 	if len(anns) == 0 {
-		return 0, nil
+		return 0, l.markDone(name)
 	}
 	if err := dataset.SaveImage(filepath.Join(l.Dir, im.FileName), img); err != nil {
 		return 0, err
@@ -135,7 +146,7 @@ func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, h
 	}
 	d.Images = append(d.Images, im)
 	d.Annotations = append(d.Annotations, anns...)
-	return len(anns), nil
+	return len(anns), l.markDone(name)
 }
 
 // PeopleFinder finds the people of an image with their landmarks and masks.
@@ -222,8 +233,15 @@ func (l *PseudoLabeler) Counts() (trainImages, trainPeople, valImages, valPeople
 	return len(l.train.Images), len(l.train.Annotations), len(l.val.Images), len(l.val.Annotations)
 }
 
-// Finish writes train.json and val.json; both must hold at least one person.
+// Finish writes train.json and val.json (then removes a Checkpoint's progress file); both must
+// hold at least one person.
 func (l *PseudoLabeler) Finish() error {
+	if l.progressKey != "" {
+		// Saved first: an error below (no person in a split) leaves the labelling resumable.
+		if err := l.saveProgress(); err != nil {
+			return err
+		}
+	}
 	for _, s := range []struct {
 		name string
 		d    *dataset.Dataset
@@ -234,6 +252,9 @@ func (l *PseudoLabeler) Finish() error {
 		if err := dataset.Write(filepath.Join(l.Dir, s.name), s.d); err != nil {
 			return fmt.Errorf("pseudo labels: %w", err)
 		}
+	}
+	if err := os.Remove(filepath.Join(l.Dir, LabelProgress)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("pseudo labels: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
@@ -35,6 +36,9 @@ type RunOptions struct {
 	Distill UnlabeledOptions
 	// Log receives what was labelled (nil: nothing).
 	Log io.Writer
+	// LabelOnly stops after the pseudo labels are written (Run's result is then zero but for
+	// the counts): a long labelling can run alone, niced, before any training.
+	LabelOnly bool
 }
 
 // Counts are the images and people of the two pseudo-labelled splits.
@@ -99,6 +103,16 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 		if err != nil {
 			return UnlabeledResult{}, c, err
 		}
+		key, err := json.Marshal(manifest)
+		if err != nil {
+			return UnlabeledResult{}, c, err
+		}
+		// Progress is saved every 10 images: an interrupted labelling resumes where it stopped.
+		if n, err := lab.Checkpoint(string(key), 10); err != nil {
+			return UnlabeledResult{}, c, err
+		} else if n > 0 {
+			fmt.Fprintf(log, "resuming the labelling in %s: %d images done\n", d.DataDir, n)
+		}
 		if err := labelInputs(ctx, lab, o.Inputs, o.Frames, o.Stride, o.DetectTile, o.Holdout, log); err != nil {
 			return UnlabeledResult{}, c, err
 		}
@@ -111,6 +125,9 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 		c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople = lab.Counts()
 	}
 	fmt.Fprintf(log, "pseudo labels (%s): train %d images %d people, held out %d images %d people (%s)\n", senior, c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople, d.DataDir)
+	if o.LabelOnly {
+		return UnlabeledResult{}, c, nil
+	}
 	res, err := DistillUnlabeled(ctx, d)
 	return res, c, err
 }
@@ -265,7 +282,8 @@ func labelVideo(ctx context.Context, lab *PseudoLabeler, path, base string, fram
 		}
 		defer func() { lab.Find = nil }()
 	}
-	used, people := 0, 0
+	used, people, labelled := 0, 0, 0
+	start := time.Now()
 	for i := 0; used < frames; i++ {
 		img, err := dec.Next()
 		if err == io.EOF {
@@ -277,11 +295,18 @@ func labelVideo(ctx context.Context, lab *PseudoLabeler, path, base string, fram
 		if i%stride != 0 {
 			continue
 		}
-		n, err := lab.Add(ctx, fmt.Sprintf("%s_%05d", base, i), img, used >= firstHeld)
+		name := fmt.Sprintf("%s_%05d", base, i)
+		resumed := lab.Resumed(name)
+		n, err := lab.Add(ctx, name, img, used >= firstHeld)
 		if err != nil {
 			return err
 		}
 		used, people = used+1, people+n
+		if !resumed {
+			if labelled++; labelled%25 == 0 {
+				fmt.Fprintf(stderr, "%s: sampled frame %d/%d labelled, %.1f s a frame\n", path, used, frames, time.Since(start).Seconds()/float64(labelled))
+			}
+		}
 	}
 	if err := dec.Close(); err != nil {
 		return err

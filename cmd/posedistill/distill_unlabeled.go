@@ -18,7 +18,7 @@ import (
 // frames: the senior's people are the pseudo ground truth, the held-out frames measure how
 // closely the student agrees with it.
 func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--data DIR] [--variant odkd|primary|senior|pseudo-gt] [--frames N] [--stride S] [--holdout F] [--steps N] [--seed N] [--teacher-cache=false] [--resume | --overwrite]", stderr)
+	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--data DIR] [--variant odkd|primary|senior|pseudo-gt] [--frames N] [--stride S] [--holdout F] [--steps N] [--seed N] [--teacher-cache=false] [--label-only] [--resume | --overwrite]", stderr)
 	teacher := fs.String("teacher", "blazepose-full", "primary teacher: blazepose-lite, blazepose-full or blazepose-heavy")
 	senior := fs.String("senior", "blazepose-heavy", "senior teacher (its people are the pseudo ground truth, its mask the mask knowledge)")
 	images := fs.String("images", "", "comma-separated images, directories of images and videos (ffmpeg)")
@@ -41,6 +41,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	mask := fs.Bool("mask", true, "learn the senior's segmentation with a light mask head and restrict heatmaps to it")
 	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its run files are removed; pseudo labels are kept)")
 	teacherCache := fs.Bool("teacher-cache", true, "run each teacher once per training person and cache its outputs (in the model cache's teacher-records/), warped to each augmented crop; false runs both teachers on every batch")
+	labelOnly := fs.Bool("label-only", false, "stop after the pseudo labels are written (an interrupted labelling resumes where it stopped either way)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint with the recipe it saved (to --steps); complete pseudo labels in --data are reused")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -114,11 +115,16 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	res, n, err := pseudolabel.Run(ctx, pseudolabel.RunOptions{
 		Inputs: strings.Split(*images, ","), Frames: *frames, Stride: *stride, DetectTile: *tile, Holdout: *holdout,
-		Distill: pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, Baseline: *baseline, LatencyRuns: *latencyRuns, DataDir: *data, OutDir: *out, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr},
-		Log:     stderr,
+		Distill:   pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, Baseline: *baseline, LatencyRuns: *latencyRuns, DataDir: *data, OutDir: *out, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr},
+		Log:       stderr,
+		LabelOnly: *labelOnly,
 	})
 	if err != nil {
 		return err
+	}
+	if *labelOnly {
+		fmt.Fprintf(stdout, "pseudo labels in %s: train %d images %d people, held out %d images %d people\n", *data, n.TrainImages, n.TrainPeople, n.ValImages, n.ValPeople)
+		return nil
 	}
 	v := res.Train.Val
 	if res.Baseline != "" {
