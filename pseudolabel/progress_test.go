@@ -136,3 +136,18 @@ func TestCheckpointRejectsMissingImages(t *testing.T) {
 		t.Fatal("resumed from progress whose image is gone")
 	}
 }
+
+func TestHeldOutCount(t *testing.T) {
+	tests := []struct {
+		n       int
+		holdout float64
+		want    int
+	}{
+		{0, 0.25, 0}, {1, 0.25, 0}, {2, 0.25, 1}, {3, 0.25, 1}, {8, 0.25, 2}, {10, 0.25, 3}, {4, 0.9, 3},
+	}
+	for _, tc := range tests {
+		if got := heldOutCount(tc.n, tc.holdout); got != tc.want {
+			t.Errorf("heldOutCount(%d, %v) = %d, want %d", tc.n, tc.holdout, got, tc.want)
+		}
+	}
+}

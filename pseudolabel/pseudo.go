@@ -247,7 +247,11 @@ func (l *PseudoLabeler) Finish() error {
 		d    *dataset.Dataset
 	}{{"train.json", &l.train}, {"val.json", &l.val}} {
 		if len(s.d.Annotations) == 0 {
-			return fmt.Errorf("pseudo labels %s: %s has no person (BlazePose found none in its images)", l.Dir, s.name)
+			hint := "BlazePose found none in its images"
+			if s.name == "val.json" {
+				hint += "; held out are the last frames of each video and the last photos of each directory of two or more"
+			}
+			return fmt.Errorf("pseudo labels %s: %s has no person (%s)", l.Dir, s.name, hint)
 		}
 		if err := dataset.Write(filepath.Join(l.Dir, s.name), s.d); err != nil {
 			return fmt.Errorf("pseudo labels: %w", err)

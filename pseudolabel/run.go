@@ -191,11 +191,17 @@ var videoExts = []string{".avi", ".mp4", ".mkv", ".mov", ".webm", ".mpg", ".mpeg
 // imageExts are the file extensions read as images.
 var imageExts = []string{".png", ".jpg", ".jpeg"}
 
-// labelInputs feeds the labeler every image (train, scanned whole) and every video's sampled
-// frames (scanned in tiles of side tile, the trailing holdout fraction held out), in the order
-// given; directories are listed sorted.
+// labelInputs feeds the labeler every video's sampled frames (scanned in tiles of side tile, the
+// trailing holdout fraction held out) and every image (scanned whole), in the order given.
+// Directories are listed sorted by name; the trailing holdout fraction of a directory's images
+// (at least one when it has two or more; photos named by a camera sort by time) is held out, so
+// that a directory of photos alone is enough input. Images named one by one are training images.
 func labelInputs(ctx context.Context, lab *PseudoLabeler, inputs []string, frames, stride, tile int, holdout float64, stderr io.Writer) error {
-	var files []string
+	type input struct {
+		path    string
+		heldOut bool
+	}
+	var files []input
 	for _, in := range inputs {
 		in = strings.TrimSpace(in)
 		if in == "" {
@@ -206,21 +212,37 @@ func labelInputs(ctx context.Context, lab *PseudoLabeler, inputs []string, frame
 			return fmt.Errorf("inputs: %w", err)
 		}
 		if !st.IsDir() {
-			files = append(files, in)
+			files = append(files, input{path: in})
 			continue
 		}
 		entries, err := os.ReadDir(in)
 		if err != nil {
 			return fmt.Errorf("inputs: %w", err)
 		}
+		var images, videos []string
 		for _, e := range entries {
 			ext := strings.ToLower(filepath.Ext(e.Name()))
-			if !e.IsDir() && (slices.Contains(imageExts, ext) || slices.Contains(videoExts, ext)) {
-				files = append(files, filepath.Join(in, e.Name()))
+			switch {
+			case e.IsDir():
+			case slices.Contains(imageExts, ext):
+				images = append(images, filepath.Join(in, e.Name()))
+			case slices.Contains(videoExts, ext):
+				videos = append(videos, filepath.Join(in, e.Name()))
 			}
 		}
+		if len(images)+len(videos) == 0 {
+			return fmt.Errorf("input %s: no image (%s) or video (%s) in the directory", in, strings.Join(imageExts, " "), strings.Join(videoExts, " "))
+		}
+		firstHeld := len(images) - heldOutCount(len(images), holdout)
+		for i, f := range images {
+			files = append(files, input{path: f, heldOut: i >= firstHeld})
+		}
+		for _, f := range videos {
+			files = append(files, input{path: f})
+		}
 	}
-	for i, f := range files {
+	for i, in := range files {
+		f := in.path
 		base := fmt.Sprintf("%03d_%s", i, strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)))
 		ext := strings.ToLower(filepath.Ext(f))
 		if slices.Contains(videoExts, ext) {
@@ -234,17 +256,33 @@ func labelInputs(ctx context.Context, lab *PseudoLabeler, inputs []string, frame
 			return fmt.Errorf("input %s: not an image (%s) or a video (%s)", f, strings.Join(imageExts, " "), strings.Join(videoExts, " "))
 		}
 		lab.Options.DetectTile = 0
+		if lab.Resumed(base) {
+			continue
+		}
 		img, err := dataset.LoadImage(f)
 		if err != nil {
 			return err
 		}
-		n, err := lab.Add(ctx, base, img, false)
+		n, err := lab.Add(ctx, base, img, in.heldOut)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "%s: %d people\n", f, n)
+		split := "train"
+		if in.heldOut {
+			split = "held out"
+		}
+		fmt.Fprintf(stderr, "%s: %d people (%s)\n", f, n, split)
 	}
 	return nil
+}
+
+// heldOutCount is how many of n images a directory holds out: the fraction holdout of them,
+// rounded, at least one when n ≥ 2 and never all.
+func heldOutCount(n int, holdout float64) int {
+	if n < 2 {
+		return 0
+	}
+	return min(max(int(float64(n)*holdout+0.5), 1), n-1)
 }
 
 // labelVideo labels every stride-th frame of a video, up to frames of them; the last
