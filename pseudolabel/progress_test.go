@@ -10,6 +10,7 @@ import (
 
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/skeleton"
 )
 
 // TestCheckpointResumesLabelling labels five frames in one go, and again with a labeler that
@@ -149,5 +150,62 @@ func TestHeldOutCount(t *testing.T) {
 		if got := heldOutCount(tc.n, tc.holdout); got != tc.want {
 			t.Errorf("heldOutCount(%d, %v) = %d, want %d", tc.n, tc.holdout, got, tc.want)
 		}
+	}
+}
+
+// TestWorldJoints3D: BlazePose's world landmarks become H36MFace joints in millimetres, named
+// joints copied and the Human3.6M ones derived, and annotate stores them as Joints3D.
+func TestWorldJoints3D(t *testing.T) {
+	bp := skeleton.BlazePose33()
+	world := make([][3]float64, blazepose.NumLandmarks+6)
+	for i := range world {
+		world[i] = [3]float64{float64(i), -float64(i), 0.5 * float64(i)} // metres, distinct per point
+	}
+	got, err := worldJoints3D(world)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := skeleton.H36MFace()
+	at := func(name string) [3]float64 {
+		i := 3 * h.Index(name)
+		return [3]float64{got[i], got[i+1], got[i+2]}
+	}
+	mm := func(name string) [3]float64 {
+		p := world[bp.Index(name)]
+		return [3]float64{1000 * p[0], 1000 * p[1], 1000 * p[2]}
+	}
+	avg := func(a, b [3]float64) [3]float64 {
+		return [3]float64{(a[0] + b[0]) / 2, (a[1] + b[1]) / 2, (a[2] + b[2]) / 2}
+	}
+	tests := []struct {
+		joint string
+		want  [3]float64
+	}{
+		{"left_hip", mm("left_hip")},
+		{"right_wrist", mm("right_wrist")},
+		{"nose", mm("nose")},
+		{"left_ear", mm("left_ear")},
+		{"pelvis", avg(mm("left_hip"), mm("right_hip"))},
+		{"thorax", avg(mm("left_shoulder"), mm("right_shoulder"))},
+	}
+	if len(got) != 3*h.NumJoints() {
+		t.Fatalf("%d values, want %d", len(got), 3*h.NumJoints())
+	}
+	for _, tc := range tests {
+		if g := at(tc.joint); g != tc.want {
+			t.Errorf("%s = %v, want %v", tc.joint, g, tc.want)
+		}
+	}
+	if _, err := worldJoints3D(world[:10]); err == nil {
+		t.Error("10 world points accepted")
+	}
+	p := fakePerson(0.9, 0.9)
+	p.Pose.World = world
+	a, ok, err := (&PseudoLabeler{}).annotate(p, dataset.Image{ID: 1, Width: 200, Height: 300}, PseudoOptions{}.withDefaults())
+	if err != nil || !ok {
+		t.Fatalf("annotate: %v, kept %v", err, ok)
+	}
+	if !reflect.DeepEqual(a.Joints3D, got) {
+		t.Errorf("annotation's 3D joints %v, want the world landmarks' %v", a.Joints3D, got)
 	}
 }

@@ -58,7 +58,8 @@ func (o PseudoOptions) withDefaults() PseudoOptions {
 // images/, the layout "posedistill synth" writes and Train reads) from unlabeled images, with a
 // BlazePose pipeline's people as ground truth: COCO-17 keypoints mapped from the landmarks
 // (labelled where visible), the box around all 33 landmarks clipped to the image, and the person's
-// segmentation as mask and area (the area OKS normalises by).
+// segmentation as mask and area (the area OKS normalises by), and its world landmarks as the
+// annotation's 3D joints (worldJoints3D: H36MFace, millimetres, origin between the hips).
 type PseudoLabeler struct {
 	Pipeline *blazepose.Pipeline
 	Options  PseudoOptions
@@ -213,6 +214,12 @@ func (l *PseudoLabeler) annotate(p blazepose.Person, im dataset.Image, o PseudoO
 	}
 	a = dataset.Annotation{ImageID: im.ID, CategoryID: 1, NumKeypoints: n, Keypoints: kp,
 		BBox: [4]float64{x0, y0, x1 - x0, y1 - y0}, Area: (x1 - x0) * (y1 - y0)}
+	if len(p.Pose.World) > 0 {
+		// The senior's world landmarks: the pseudo ground truth of a 3D (location-map) student.
+		if a.Joints3D, err = worldJoints3D(p.Pose.World); err != nil {
+			return a, false, err
+		}
+	}
 	m, err := p.Mask(im.Width, im.Height, o.MaskThreshold)
 	if err != nil {
 		return a, false, err

@@ -113,6 +113,9 @@ func writeReport(ctx context.Context, o UnlabeledOptions, in reportInputs) error
 		}
 		verdict += fmt.Sprintf(" That is %s %s (AP %.3f on the same boxes).", than, res.Baseline, res.BaselineAgreement.AP)
 	}
+	if p3 := res.Train.Pose3D; p3 != nil {
+		verdict += fmt.Sprintf(" In 3D, its location maps are %.0f mm from %s's world landmarks per joint (MPJPE, root-relative; %.0f mm after Procrustes alignment).", p3.MPJPE, o.seniorModel(), p3.PAMPJPE)
+	}
 	page := &report.Page{
 		Title:     "Label-free distillation: " + cfg.Name,
 		Subtitle:  fmt.Sprintf("%s, %d steps of batch %d, %s of training; no human label anywhere", variantName(o.Recipe), res.Train.Steps, cfg.BatchSize, time.Duration(res.Train.Elapsed*float64(time.Second)).Round(time.Second)),

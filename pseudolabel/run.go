@@ -65,7 +65,7 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 	if senior == "" {
 		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: no senior model (it labels the inputs)")
 	}
-	manifest := labelsManifest{Version: 2, Senior: senior, Frames: o.Frames, Stride: o.Stride, DetectTile: o.DetectTile, Holdout: o.Holdout}
+	manifest := labelsManifest{Version: 3, Senior: senior, Frames: o.Frames, Stride: o.Stride, DetectTile: o.DetectTile, Holdout: o.Holdout}
 	for _, in := range o.Inputs {
 		if in = strings.TrimSpace(in); in != "" {
 			abs, err := filepath.Abs(in)

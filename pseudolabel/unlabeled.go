@@ -130,6 +130,11 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 		}
 		opened[ref.Name] = bt
 	}
+	if cfg.Targets.Locations {
+		if err := has3D(ctx, o.DataDir); err != nil {
+			return res, err
+		}
+	}
 	var records *distill.RecordCache
 	if o.TeacherCache != "" {
 		records = &distill.RecordCache{Dir: o.TeacherCache}
@@ -229,4 +234,19 @@ func (o UnlabeledOptions) seniorModel() string {
 		return o.Senior
 	}
 	return o.Recipe.Teachers[len(o.Recipe.Teachers)-1].Model
+}
+
+// has3D reports an error unless the held-out pseudo labels in dir carry 3D joints (labels
+// written before they did have none).
+func has3D(ctx context.Context, dir string) error {
+	val, err := train.ReadSplit(ctx, dir, "val.json")
+	if err != nil {
+		return err
+	}
+	for _, in := range val.Instances {
+		if len(in.Annotation.Joints3D) > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("3D: the pseudo labels in %s have no 3D joints (labelled by an older posedistill): label into a new --data directory", dir)
 }

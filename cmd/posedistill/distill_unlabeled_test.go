@@ -158,4 +158,23 @@ func TestDistillUnlabeledPhotoDirectory(t *testing.T) {
 			t.Errorf("report does not mention %q", want)
 		}
 	}
+
+	// 3D from the same pseudo labels: a small MoVNect learns the senior's world landmarks.
+	cfg := filepath.Join(t.TempDir(), "movnect.yaml")
+	yaml := "name: movnect-3d\nmodel:\n  arch: movnect\n  width: 0.5\n  head_channels: 32\ninput_w: 48\ninput_h: 64\ncodec: msra\nsigma: 1.5\nflip_test: false\nworkers: 1\n"
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"distill-unlabeled", "--teacher", "blazepose-lite", "--senior", "blazepose-lite",
+		"--images", dir, "--data", filepath.Join(out, "data"), "--out", filepath.Join(t.TempDir(), "run3d"), "--config", cfg, "--3d", "--variant", "pseudo-gt",
+		"--steps", "2", "--batch", "2", "--latency-runs", "2", "--baseline", ""}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("--3d: exit %d: %s", code, stderr.String())
+	}
+	m := regexp.MustCompile(`3D: MPJPE ([0-9.]+) mm`).FindStringSubmatch(stdout.String())
+	if m == nil || m[1] == "0.0" || !strings.Contains(stderr.String(), "reusing the pseudo labels") {
+		t.Errorf("--3d: stdout %q, stderr %q: want a positive MPJPE from the reused labels", stdout.String(), stderr.String())
+	}
 }
