@@ -128,6 +128,11 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 	if o.LabelOnly {
 		return UnlabeledResult{}, c, nil
 	}
+	if c.TrainPeople < d.Config.BatchSize {
+		// A few photos: every batch holds all of them rather than none (a loader needs a full batch).
+		fmt.Fprintf(log, "batch size %d reduced to %d: the training split has %d people\n", d.Config.BatchSize, c.TrainPeople, c.TrainPeople)
+		d.Config.BatchSize = c.TrainPeople
+	}
 	res, err := DistillUnlabeled(ctx, d)
 	return res, c, err
 }

@@ -84,8 +84,8 @@ func TestDistillUnlabeledResume(t *testing.T) {
 }
 
 // TestDistillUnlabeledPhotoDirectory gives distill-unlabeled nothing but a directory of three
-// photos (OpenCV's): the last one by name is held out, a student is distilled for 2 steps with
-// an agreement measured after each, and the run directory holds the report, whose every
+// photos (OpenCV's): the last one by name is held out, a student is distilled for 2 steps (its
+// default batch reduced to the few people there are) with an agreement measured after each, and the run directory holds the report, whose every
 // picture exists and is a PNG.
 func TestDistillUnlabeledPhotoDirectory(t *testing.T) {
 	if testing.Short() {
@@ -117,9 +117,12 @@ func TestDistillUnlabeledPhotoDirectory(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "run")
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"distill-unlabeled", "--teacher", "blazepose-lite", "--senior", "blazepose-lite",
-		"--images", dir, "--out", out, "--steps", "2", "--batch", "2", "--validate-every", "1", "--latency-runs", "2"}, &stdout, &stderr)
+		"--images", dir, "--out", out, "--steps", "2", "--validate-every", "1", "--latency-runs", "2"}, &stdout, &stderr)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "batch size 8 reduced to") {
+		t.Errorf("stderr %q: want the default batch of 8 reduced to the few training people", stderr.String())
 	}
 	report := filepath.Join(out, pseudolabel.ReportFile)
 	if !strings.Contains(stdout.String(), "report: "+report) {
