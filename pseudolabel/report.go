@@ -91,7 +91,7 @@ func writeReport(ctx context.Context, o UnlabeledOptions, in reportInputs) error
 		agree.Rows = append(agree.Rows, []string{res.Baseline + " (Google's, on the same boxes)", f3(b.AP), f3(b.AP50), f3(b.AP75), f3(b.AR), ms(res.BaselineMS), speedup(res.BaselineMS)})
 	}
 	if p := o.primaryModel(); p != "" && res.PrimaryMS > 0 {
-		agree.Rows = append(agree.Rows, []string{p + " (primary teacher)", "", "", "", "", ms(res.PrimaryMS), speedup(res.PrimaryMS)})
+		agree.Rows = append(agree.Rows, []string{p + " (primary)", "", "", "", "", ms(res.PrimaryMS), speedup(res.PrimaryMS)})
 	}
 	agree.Rows = append(agree.Rows, []string{o.seniorModel() + " (senior: the pseudo ground truth)", "1", "1", "1", "1", ms(res.SeniorMS), "1×"})
 
@@ -124,7 +124,7 @@ func writeReport(ctx context.Context, o UnlabeledOptions, in reportInputs) error
 			{Heading: "Result", Paragraphs: []string{verdict}, Tables: []report.Table{agree, data}},
 			{Heading: "Learning curve", Paragraphs: []string{"Agreement with the senior on the held-out people during training (validation every few steps when the run asked for it, else at the end only), and the training loss."},
 				Images: []report.Image{{Path: curveFile, Caption: "held-out agreement AP against the training step; dashed: " + levelNames(levels)}, {Path: curvesFile, Caption: "training loss (left) and held-out AP and AR (right)"}}},
-			{Heading: "The same held-out frames", Paragraphs: []string{"Rows, top to bottom: " + stripRowNames(res) + ". Each column is one held-out frame, cropped to the region of its people; every model is given the same boxes (the senior's)."},
+			{Heading: "The same held-out frames", Paragraphs: []string{"Rows, top to bottom: " + stripRowNames(res) + ". Each column is one held-out frame, cropped to the region of its people; every model is given the same boxes (the senior's). The teachers' joints are drawn where they call them visible, the student's all, whatever its confidence."},
 				Images: []report.Image{{Path: stripFile, Caption: "frame strip: the senior, Google's small model and the student on the same held-out frames"}, {Path: AgreementFile, Caption: "whole held-out frames: the senior's people (left) and the student's (right)"}}},
 		},
 	}
@@ -155,7 +155,7 @@ func stripFigure(path string, o UnlabeledOptions, in reportInputs, student []dat
 	frames := make([]figures.StripFrame, len(pick))
 	senior := figures.StripRow{Name: o.seniorModel(), MinScore: 0.5}
 	base := figures.StripRow{Name: in.res.Baseline, MinScore: 0.5}
-	stud := figures.StripRow{Name: "student", MinScore: 0.2}
+	stud := figures.StripRow{Name: "student", MinScore: 0} // every joint, whatever its confidence
 	for f, id := range pick {
 		idx := byImage[id]
 		first := in.val.Instances[idx[0]]
