@@ -20,6 +20,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/atomicfile"
+	"github.com/posedistill/posedistill/internal/half"
 	"github.com/posedistill/posedistill/nets"
 )
 
@@ -97,6 +98,12 @@ func SaveCheckpoint(path string, store *model.Store, info CheckpointInfo) error 
 		info.Vars = append(info.Vars, checkpointVar{Path: v.Path(), DType: s.DType.String(), Dims: s.Dimensions, Bytes: len(raw), Trainable: v.Trainable})
 		blobs = append(blobs, raw)
 	}
+	return writeCheckpoint(path, info, blobs)
+}
+
+// writeCheckpoint writes info's header and the variables' bytes (blobs, in info.Vars' order)
+// to path atomically, followed by their SHA-256.
+func writeCheckpoint(path string, info CheckpointInfo, blobs [][]byte) error {
 	header, err := json.Marshal(info)
 	if err != nil {
 		return fmt.Errorf("checkpoint %s: %w", path, err)
@@ -120,6 +127,48 @@ func SaveCheckpoint(path string, store *model.Store, info CheckpointInfo) error 
 		_, err := w.Write(h.Sum(nil))
 		return err
 	})
+}
+
+// SaveHalfWeights writes the weights of checkpoint src to dst in half precision, for sharing a
+// trained model at half the size (the model zoo): only the variables of the network's layers
+// (no optimizer state or counters), float32 values rounded to the nearest float16. ReadCheckpoint
+// and everything that loads checkpoints widen them back to float32.
+func SaveHalfWeights(src, dst string) error {
+	info, vals, err := ReadCheckpoint(src)
+	if err != nil {
+		return err
+	}
+	layers := make(map[string]bool, len(info.Net.Layers))
+	for _, l := range info.Net.Layers {
+		layers[l.Name] = true
+	}
+	kept := info.Vars[:0:0]
+	blobs := make([][]byte, 0, len(info.Vars))
+	for _, v := range info.Vars {
+		if !layers[nets.LayerOf(v.Path)] {
+			continue
+		}
+		t := vals[v.Path]
+		if t.DType() != dtypes.Float32 {
+			return fmt.Errorf("checkpoint %s: variable %s is %s, want float32", src, v.Path, t.DType())
+		}
+		f := tensors.MustCopyFlatData[float32](t)
+		raw := make([]byte, 2*len(f))
+		for i, x := range f {
+			binary.LittleEndian.PutUint16(raw[2*i:], half.FromFloat32(x))
+		}
+		v.DType, v.Bytes = dtypes.Float16.String(), len(raw)
+		kept = append(kept, v)
+		blobs = append(blobs, raw)
+	}
+	if len(kept) == 0 {
+		return fmt.Errorf("checkpoint %s: no variable of network %s", src, info.Net.Name)
+	}
+	info.Vars = kept
+	if err := writeCheckpoint(dst, info, blobs); err != nil {
+		return fmt.Errorf("checkpoint %s: %w", dst, err)
+	}
+	return nil
 }
 
 // ReadCheckpoint reads a checkpoint's header and variables.
@@ -236,9 +285,25 @@ func decodeCheckpointBody(r io.Reader, size int64) (CheckpointInfo, map[string]*
 		if rerr != nil {
 			return info, nil, fmt.Errorf("variable %s: truncated data: %w", v.Path, rerr)
 		}
+		if dt == dtypes.Float16 { // half-precision weights (SaveHalfWeights) load as float32
+			if t, err = widenHalf(t); err != nil {
+				return info, nil, fmt.Errorf("variable %s: %w", v.Path, err)
+			}
+		}
 		vals[v.Path] = t
 	}
 	return info, vals, nil
+}
+
+// widenHalf returns the float32 tensor of a float16 one.
+func widenHalf(t *tensors.Tensor) (*tensors.Tensor, error) {
+	out := make([]float32, t.Shape().Size())
+	err := t.ConstBytes(func(b []byte) {
+		for i := range out {
+			out[i] = half.ToFloat32(binary.LittleEndian.Uint16(b[2*i:]))
+		}
+	})
+	return tensors.FromFlatDataAndDimensions(out, t.Shape().Dimensions...), err
 }
 
 // LoadCheckpoint reads path into store for net. A checkpoint of another architecture (a different

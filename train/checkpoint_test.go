@@ -122,3 +122,49 @@ func TestCheckpointChecksumCatchesAFlippedBit(t *testing.T) {
 		t.Errorf("v1 checkpoint: %+v, %v", info, err)
 	}
 }
+
+// SaveHalfWeights keeps the network's layers only, in half precision (within float16's relative
+// rounding of 2⁻¹¹), and the result loads into a float32 store like any checkpoint.
+func TestSaveHalfWeightsKeepsTheNetworkAtHalfPrecision(t *testing.T) {
+	net, err := nets.MoVNect(nets.MoVNectOptions{Width: 0.25, HeadChannels: 8})
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer := net.Layers[1].Name
+	store := model.NewStore()
+	weights := []float32{1, -2.5, 0.1, 3.14159, -1e-3, 60000}
+	for p, v := range map[string]*tensors.Tensor{
+		"/" + layer + "/weights":                 tensors.FromValue(weights),
+		"/AdamOptimizer/" + layer + "/weights_1": tensors.FromValue([]float32{7, 7, 7, 7, 7, 7}),
+		"/global_step":                           tensors.FromValue(int64(42)),
+	} {
+		if _, err := store.CreateVariable(p, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	full, halved := filepath.Join(dir, "full.ckpt"), filepath.Join(dir, "half.ckpt")
+	if err := SaveCheckpoint(full, store, CheckpointInfo{Step: 42, Net: net}); err != nil {
+		t.Fatal(err)
+	}
+	if err := SaveHalfWeights(full, halved); err != nil {
+		t.Fatal(err)
+	}
+	info, vals, err := ReadCheckpoint(halved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(vals) != 1 || info.Step != 42 || info.Vars[0].DType != "Float16" || info.Vars[0].Bytes != 2*len(weights) {
+		t.Fatalf("half checkpoint holds %v (step %d): want only %s's weights, as 12 bytes of Float16", info.Vars, info.Step, layer)
+	}
+	loaded := model.NewStore()
+	if _, err := LoadCheckpoint(halved, loaded, net); err != nil {
+		t.Fatal(err)
+	}
+	got := tensors.MustCopyFlatData[float32](loaded.GetVariable("/" + layer + "/weights").MustValue())
+	for i, w := range weights {
+		if d := float64(got[i] - w); d*d > float64(w*w)/(2048*2048) {
+			t.Errorf("weight %d: %v, want %v within half precision", i, got[i], w)
+		}
+	}
+}

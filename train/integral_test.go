@@ -150,3 +150,42 @@ func TestTargetKLMatchesDirectComputation(t *testing.T) {
 		}
 	}
 }
+
+// TeacherIntegralL1 targets the centre of the teacher's peak, not of its whole map: a gaussian
+// off the crop's centre on a constant background (as a sigmoid heatmap teacher outputs) gives a
+// zero loss to a student whose soft-argmax is at the gaussian's centre.
+func TestTeacherIntegralL1TargetsThePeak(t *testing.T) {
+	c, err := codec.New(codec.Integral, 32, 32, 8, 8, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hw := c.NumHeatPixels()
+	const px, py = 1.0, 2.0 // the peak, in heatmap pixels (the crop's centre is 3.5, 3.5)
+	teacher := make([]float64, hw)
+	student := make([]float64, hw) // logits: a sharp softmax at the same place
+	for y := range c.HeatH {
+		for x := range c.HeatW {
+			d2 := (float64(x)-px)*(float64(x)-px) + (float64(y)-py)*(float64(y)-py)
+			teacher[y*c.HeatW+x] = 0.05 + 0.95*math.Exp(-d2/2)
+			student[y*c.HeatW+x] = -8 * d2
+		}
+	}
+	term := TeacherIntegralL1("t", "teacher", c, nil)
+	loss := func(background float64) float64 {
+		m := make([]float64, hw)
+		for i, v := range teacher {
+			m[i] = v - 0.05 + background
+		}
+		out := graph.MustExecOnce(testBackend(t), func(l, tm, w *graph.Node) *graph.Node {
+			return term.Build(TermInputs{Out: nets.Outputs{Heatmaps: l}, Tensors: map[string]*graph.Node{ExtraPrefix + "teacher": tm, TensorWeights: w}})
+		}, tensors.FromFlatDataAndDimensions(student, 1, c.HeatH, c.HeatW, 1),
+			tensors.FromFlatDataAndDimensions(m, 1, c.HeatH, c.HeatW, 1),
+			tensors.FromFlatDataAndDimensions([]float64{1}, 1, 1))
+		return tensors.MustCopyFlatData[float64](out)[0]
+	}
+	for _, bg := range []float64{0, 0.05, 0.2} {
+		if l := loss(bg); l > 1e-3 {
+			t.Errorf("background %.2f: loss %.5f, want ≈ 0 (the target is the peak's centre)", bg, l)
+		}
+	}
+}

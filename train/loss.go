@@ -103,16 +103,19 @@ func IntegralL1(name, keypoints string, c *codec.Codec, weight Schedule) Term {
 }
 
 // TeacherIntegralL1 is IntegralL1 against a teacher: the L1 distance, in units of the crop's
-// width and height, between the soft-argmax of the student's maps and the centre of mass of the
-// teacher's map in the batch's extra tensor `extra` (non-negative maps of the student's shape:
+// width and height, between the soft-argmax of the student's maps and the centre of the
+// teacher's peak in the batch's extra tensor `extra` (non-negative maps of the student's shape:
 // gaussians, binarized discs or an integral teacher's probabilities), with the GT target weights.
+// The peak's centre is the centre of mass of the map above half its maximum (peakMaps): a
+// sigmoid heatmap teacher's background (a few hundredths over hundreds of pixels) would otherwise
+// pull the target towards the crop's centre.
 func TeacherIntegralL1(name, extra string, c *codec.Codec, weight Schedule) Term {
 	key := ExtraPrefix + extra
 	return Term{
 		Name: name, Needs: []string{key, TensorWeights}, Weight: weight,
 		Build: func(in TermInputs) *graph.Node {
 			x, y := SoftArgmax(in.Out.Heatmaps, c)
-			q, present := normalizedMaps(in.Tensors[key])
+			q, present := normalizedMaps(peakMaps(in.Tensors[key]))
 			tx, ty := expectation(q, in.Tensors[key].Shape().Dimensions, c)
 			dx := graph.DivScalar(graph.Abs(graph.Sub(x, graph.StopGradient(tx))), float64(c.InputW))
 			dy := graph.DivScalar(graph.Abs(graph.Sub(y, graph.StopGradient(ty))), float64(c.InputH))
@@ -153,6 +156,14 @@ func normalizedMaps(maps *graph.Node) (q, present *graph.Node) {
 	sum := graph.ReduceSum(q, 1)
 	present = graph.ConvertDType(graph.GreaterThan(sum, graph.Scalar(g, dt, 1e-6)), dt)
 	return graph.Div(q, graph.ExpandAxes(graph.AddScalar(sum, 1e-12), 1)), present
+}
+
+// peakMaps keeps the part of each joint's [N, h, w, K] map above half its maximum, minus that
+// half: max(m − max(m)/2, 0). For a single gaussian or disc its centre of mass is the peak's
+// centre, whatever the map's constant background.
+func peakMaps(maps *graph.Node) *graph.Node {
+	half := graph.MulScalar(graph.ReduceAndKeep(maps, graph.ReduceMax, 1, 2), 0.5)
+	return graph.Max(graph.Sub(maps, half), graph.ScalarZero(maps.Graph(), maps.DType()))
 }
 
 // spatialLogSoftmax returns the log-softmax over the pixels of an [N, h, w, K] map, as [N, h·w, K].

@@ -303,7 +303,16 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 	t0 := time.Now()
 	step, lastLoss := start, lastLossAtStart
 	// saveStore writes st (the weights at step atStep, whose loss was lossAt) as a checkpoint.
+	// The best checkpoint holds the network's weights only (no optimizer state): it is what
+	// inference, teachers, --init and the zoo read, a third of the size; resuming reads ckptPath.
 	saveStore := func(path string, st *model.Store, atStep int, lossAt, ap float64) error {
+		if path != ckptPath {
+			weights, err := net.Variables(st)
+			if err != nil {
+				return fmt.Errorf("checkpoint %s: %w", path, err)
+			}
+			st = weights
+		}
 		err := SaveCheckpoint(path, st, CheckpointInfo{Step: atStep, Net: net, Loss: lossAt, AP: ap, BestAP: bestAP, Terms: loss.names(), RunID: runID})
 		if err == nil && path == ckptPath {
 			lastSaved = atStep
@@ -573,6 +582,33 @@ func writeJSON(path string, v any) error {
 }
 
 // ReadRunConfig reads the configuration a run saved in its directory.
+//
+// A run's network is its own net.json: a model.file the config names (written relative to where
+// the run was launched, e.g. an imported model's runs/movenet-lightning/net.json) is read from
+// the run's net.json instead when the run has one, so that a run loads from any directory and
+// after being moved (a zoo model).
 func ReadRunConfig(runDir string) (Config, error) {
-	return LoadConfig(filepath.Join(runDir, ConfigFile))
+	path := filepath.Join(runDir, ConfigFile)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return DefaultConfig(), fmt.Errorf("config %s: %w", path, err)
+	}
+	var raw map[string]any
+	if json.Unmarshal(data, &raw) == nil {
+		if m, ok := raw["model"].(map[string]any); ok && m["file"] != nil && m["file"] != "" {
+			if own, err := filepath.Abs(filepath.Join(runDir, NetFile)); err == nil {
+				if _, err := os.Stat(own); err == nil {
+					m["file"] = own
+					if data, err = json.Marshal(raw); err != nil {
+						return DefaultConfig(), fmt.Errorf("config %s: %w", path, err)
+					}
+				}
+			}
+		}
+	}
+	cfg, err := ParseConfig(data, true)
+	if err != nil {
+		return cfg, fmt.Errorf("config %s: %w", path, err)
+	}
+	return cfg, nil
 }

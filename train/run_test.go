@@ -3,6 +3,7 @@ package train
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"math"
 	"os"
@@ -114,6 +115,19 @@ func TestRunLowersLossAndResumesBitForBit(t *testing.T) {
 	for _, f := range []string{ConfigFile, CheckpointFile, BestFile, CurvesFile, ValResultsFile} {
 		if _, err := os.Stat(filepath.Join(whole, f)); err != nil {
 			t.Error(err)
+		}
+	}
+
+	// The best checkpoint holds the network's weights and nothing of the optimizer; the resume
+	// checkpoint holds both.
+	bestInfo, _ := rawVars(t, filepath.Join(whole, BestFile))
+	lastInfo, _ := rawVars(t, filepath.Join(whole, CheckpointFile))
+	if len(bestInfo.Vars) == 0 || len(bestInfo.Vars) >= len(lastInfo.Vars) {
+		t.Errorf("best.ckpt holds %d variables, checkpoint.ckpt %d: want the network's weights only, fewer", len(bestInfo.Vars), len(lastInfo.Vars))
+	}
+	for _, v := range bestInfo.Vars {
+		if layer := nets.LayerOf(v.Path); layer == "AdamOptimizer" || layer == "optimizers" || layer == "global_step" {
+			t.Errorf("best.ckpt holds training state %s", v.Path)
 		}
 	}
 
@@ -289,5 +303,50 @@ func TestRunCancelSavesCheckpoint(t *testing.T) {
 	}
 	if info.Step != 3 {
 		t.Errorf("checkpoint at step %d, want 3 (the step under way when cancelled completes)", info.Step)
+	}
+}
+
+// A run whose config names its network by a relative model.file (as an imported model's run,
+// trained from the repository's root) loads from any directory and after being moved, and
+// resumes with the config that started it.
+func TestRunWithRelativeNetFileLoadsAnywhere(t *testing.T) {
+	data := testData(t)
+	root := t.TempDir()
+	base := tinyConfig()
+	net, err := base.Net()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(root, "imported"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeFile(t, filepath.Join(root, "imported"), NetFile, string(b))
+	t.Chdir(root)
+	cfg := tinyConfig()
+	cfg.Model = ModelConfig{File: filepath.Join("imported", NetFile)}
+	cfg.Steps, cfg.CheckpointEvery = 2, 2
+	ctx := context.Background()
+	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: "run", Backend: testBackend(t), NoValidation: true}); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Steps = 3
+	if _, err := Run(ctx, cfg, Options{DataDir: data, OutDir: "run", Backend: testBackend(t), NoValidation: true, Resume: true}); err != nil {
+		t.Fatalf("resume with the relative model.file: %v", err)
+	}
+	moved := filepath.Join(t.TempDir(), "zoo-model")
+	if err := os.Rename(filepath.Join(root, "run"), moved); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(t.TempDir())
+	tr, err := LoadTrained(moved)
+	if err != nil {
+		t.Fatalf("load the moved run from another directory: %v", err)
+	}
+	if tr.Info.Step != 3 || tr.Config.Model.File != filepath.Join(moved, NetFile) {
+		t.Errorf("loaded step %d with model.file %q, want step 3 and the run's own %s", tr.Info.Step, tr.Config.Model.File, NetFile)
 	}
 }

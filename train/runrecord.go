@@ -176,6 +176,12 @@ func checkResume(dir string, info CheckpointInfo, cfg Config, ds datasetRecord) 
 	if err != nil {
 		return "", fmt.Errorf("resume: %w", err)
 	}
+	if saved.Model.File != "" && cfg.Model.File != "" {
+		// A resume trains the run's own net.json (ReadRunConfig points model.file at it), which
+		// the checkpoint's network description is checked against: where the file was named from
+		// does not matter.
+		cfg.Model.File = saved.Model.File
+	}
 	if ch := ConfigChanges(saved, cfg); len(ch) > 0 {
 		return "", fmt.Errorf("resume %s: the config differs from the run's (%s); only steps, validate_every, checkpoint_every, workers and backend may change", dir, strings.Join(ch, "; "))
 	}

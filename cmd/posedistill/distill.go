@@ -15,7 +15,7 @@ import (
 // runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD): the flags make a
 // distill.Recipe, which the run saves; --resume reads it and the config back from the run.
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -29,6 +29,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	mask := fs.Bool("mask", false, "learn the senior teacher's mask with a light mask head and restrict heatmaps to it")
 	maskWeight := fs.Float64("mask-weight", 0.1, "weight of the mask BCE term")
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
+	gtMaskWeight := fs.Float64("gt-mask-weight", 0, "also train a light mask head on the GT person masks, with this weight of its BCE (as train --mask-weight); 0: no GT mask term")
 	overrides := addConfigFlags(fs, "steps", "seed")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint, with the config.json and recipe.json it saved (only --out, and --data or --steps to change them, go with it)")
 	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its files are removed)")
@@ -72,7 +73,10 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := overrides.apply(&cfg); err != nil {
 		return err
 	}
-	rec := distill.Recipe{Alpha: *alpha}
+	if !(*gtMaskWeight >= 0) {
+		return fmt.Errorf("invalid --gt-mask-weight %v (a weight ≥ 0)", *gtMaskWeight)
+	}
+	rec := distill.Recipe{Alpha: *alpha, GTMaskWeight: *gtMaskWeight}
 	if *alphaEnd >= 0 {
 		rec.AlphaEnd = alphaEnd
 	}
@@ -102,6 +106,15 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 			}
 			rec.Mask, rec.MaskWeight, rec.RestrictWeight = true, *maskWeight, *restrictWeight
 		}
+	}
+	if *initFrom != "" {
+		// A student initialised from a network with a mask head (a student pretrained with
+		// train --mask-weight) keeps it, so that every layer of the checkpoint has a place.
+		info, _, err := train.ReadCheckpoint(*initFrom)
+		if err != nil {
+			return fmt.Errorf("--init: %w", err)
+		}
+		rec.MaskHead = rec.MaskHead || info.Net.Heads.Mask != ""
 	}
 	if err := rec.Validate(); err != nil {
 		return err

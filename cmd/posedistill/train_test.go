@@ -44,6 +44,9 @@ func TestTrainInitAndDistillResume(t *testing.T) {
 		{"distill 2 steps", []string{"distill", "--config", tinyTrainConfig(t, "8"), "--data", data, "--out", filepath.Join(dir, "kd"), "--teacher", run0}, 0, "2 steps"},
 		{"distill resume with a recipe flag", []string{"distill", "--data", data, "--out", filepath.Join(dir, "kd"), "--teacher", run0, "--resume"}, 1, "--teacher"},
 		{"distill resumed to 4 from the run directory alone", []string{"distill", "--out", filepath.Join(dir, "kd"), "--steps", "4", "--resume"}, 0, "4 steps"},
+		{"train with a mask head", []string{"train", "--config", tinyTrainConfig(t, "8"), "--data", data, "--out", filepath.Join(dir, "masked"), "--mask-weight", "0.1"}, 0, "2 steps"},
+		// The student keeps the mask head of the checkpoint it starts from.
+		{"distill from a student with a mask head", []string{"distill", "--config", tinyTrainConfig(t, "8"), "--data", data, "--out", filepath.Join(dir, "kd-masked"), "--teacher", run0, "--init", filepath.Join(dir, "masked", train.CheckpointFile), "--gt-mask-weight", "0.1"}, 0, "2 steps"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -64,6 +67,9 @@ func TestTrainInitAndDistillResume(t *testing.T) {
 	}
 	if info.Step != 4 {
 		t.Errorf("resumed distillation checkpoint at step %d, want 4", info.Step)
+	}
+	if rec, err := distill.ReadRecipe(filepath.Join(dir, "kd-masked")); err != nil || !rec.MaskHead || rec.GTMaskWeight != 0.1 {
+		t.Errorf("recipe.json of the student with a mask head: %+v (%v), want its mask head trained on the GT masks at 0.1", rec, err)
 	}
 	// The flags became the run's recipe: the teacher, α and no senior.
 	rec, err := distill.ReadRecipe(filepath.Join(dir, "kd"))
