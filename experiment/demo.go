@@ -39,8 +39,8 @@ type DemoOptions struct {
 // here on another rendering of the same kind of synthetic people (seed 17), so the demo's data
 // (seed 21) is held out for them.
 const (
-	ZooPrimary = "teacher-movnect-1.0-integral-128x96"
-	ZooSenior  = "senior-movnect-1.0-integral-128x96"
+	ZooPrimary = "teacher-movenet-lightning-128x96"
+	ZooSenior  = "senior-movenet-lightning-128x96"
 	ZooStudent = "student-movnect-0.5-integral-128x96"
 	DefaultZoo = "zoo"
 	zooMissing = "the demo's pretrained models are missing from %s (%w): run the demo from the repository's root, or give --zoo DIR"
@@ -64,8 +64,9 @@ func demoConfig(name, arch string, width float64, head, steps int, lr float64, s
 }
 
 // DemoExperiment returns the demo's experiment: synthetic people (1–2 per image, 0.45–1 image
-// heights, clutter behind them) rendered with another seed than the zoo's; the zoo's MoVNect 1.0
-// teachers (the senior trained longer, with a mask head) and its MoVNect-0.5 student pretrained
+// heights, clutter behind them) rendered with another seed than the zoo's; the zoo's teachers
+// (Google's MoveNet Lightning fine-tuned on synthetic people; the senior trained longer, with a
+// mask head) and its MoVNect-0.5 student pretrained
 // on the GT, continued from the GT alone, from the primary teacher and by ODKD; and a MoVNect 3D
 // teacher and students trained from scratch. zoo is the folder of the zoo models; quick shrinks
 // everything to a smoke run.
@@ -163,8 +164,8 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 	p.Sections = append(p.Sections, report.Section{
 		Heading: "Results",
 		Paragraphs: []string{
-			"Teachers and the pretrained student come from the repository's zoo (zoo/README.md: the commands that trained them, on another rendering of the same kind of people, so this split is held out for them too): primary teacher MoVNect 1.0, senior teacher the same network trained 4,000 steps longer with a mask head trained on the GT masks, student MoVNect 0.5 with a mask head pretrained on the GT; all 128×96 crops with integral regression (soft-argmax maps). " +
-				"Each variant continues the pretrained student for the same steps on this dataset's training split. gt: GT only (soft-argmax L1); primary: α·GT + (1−α)·primary teacher (L1 to the centre of the teacher's map, α = 0.5, MoVNect/FPD); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction. " +
+			"Teachers and the pretrained student come from the repository's zoo (zoo/README.md: the commands that trained them, on another rendering of the same kind of people, so this split is held out for them too): primary teacher Google's MoveNet Lightning imported and fine-tuned on synthetic people (heatmaps, DARK's unbiased targets in the last stage), senior teacher the same trained longer with its centre head trained as a mask head on the GT masks, student MoVNect 0.5 with a mask head pretrained on the GT (integral regression: soft-argmax maps); all 128×96 crops. " +
+				"Each variant continues the pretrained student for the same steps on this dataset's training split. gt: GT only (soft-argmax L1); primary: α·GT + (1−α)·primary teacher (L1 to the centre of the teacher's heatmap peak, α = 0.5, MoVNect/FPD); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction. " +
 				"3d_gt / 3d_movnect: MoVNect 3D students (64×48 heatmaps, location maps, GT-heatmap-masked location loss, bone-length loss) without and with a 3D teacher, all trained from scratch here.",
 		},
 		Tables: []report.Table{tbl, PerJointTable(o, "student ")},
