@@ -82,6 +82,11 @@ func LoadTeacher(runDir string, backend compute.Backend) (*NetTeacher, error) {
 // ID names the teacher's checkpoint (its SHA-256).
 func (t *NetTeacher) ID() string { return t.id }
 
+// SampleConfig returns the teacher's own crop configuration (its run's input size, codec and
+// normalisation, without augmentation): what decodes its Outputs. Its Codec is nil for a teacher
+// not loaded with LoadTeacher.
+func (t *NetTeacher) SampleConfig() topdown.Config { return t.sample }
+
 // Look runs the network on its own crop of each view's region (see RegionTeacher): soft
 // heatmaps at its heatmap size and, with a mask head, the mask probabilities, both placed in
 // the image through its codec's heatmap-to-input mapping. Location maps are not carried (a 3D

@@ -238,7 +238,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 	}
 	p.Sections = append(p.Sections,
 		report.Section{Heading: "Teacher vs student heatmaps", Images: []report.Image{{Path: "heatmaps.png", Caption: "held-out crops; columns: " + names + " (maximum over joints, in red)"}}},
-		report.Section{Heading: "Predictions on held-out images", Images: []report.Image{{Path: "overlays.png", Caption: "top-down predictions on the GT boxes (joints scoring ≥ 0.2); rows: front, side and back views in turn; columns: " + cols}}},
+		report.Section{Heading: "Predictions on held-out images", Images: []report.Image{{Path: "overlays.png", Caption: "top-down predictions on the GT boxes, each model decoded by its own codec, every joint drawn whatever its score; rows: front, side and back views in turn; columns: " + cols}}},
 		report.Section{Heading: "Losses", Paragraphs: []string{
 			"Teacher maps: an integral teacher's spatial softmax scaled to a peak of 1. Binarization: a teacher channel becomes 1 where it reaches τ = 0.5 of its peak (and the peak reaches 0.2), else 0; an integral student learns the centre of the binarized disc.",
 			"Mask knowledge: BCE between the student's mask logits and the senior teacher's mask probability (weight 0.1), and the mask restriction mean(w·Σ p·(1 − D)), the share of each joint's probability p (the spatial softmax of the integral maps) outside D, the 3×3 dilation of the teacher's mask (weight 0.1): student mass off the person is penalised.",

@@ -102,14 +102,20 @@ func OverlayFigure(ctx context.Context, path string, sc topdown.Config, split *t
 			return fmt.Errorf("overlay figure: %w", err)
 		}
 		for _, m := range models {
-			res, err := train.Predict(ctx, heatmapFunc(ctx, m.Teacher, sc), sc, insts, len(insts), false)
+			own := sc // each model's maps are decoded by its own codec (a heatmap teacher, an integral student)
+			if msc := m.Teacher.SampleConfig(); msc.Codec != nil {
+				own = msc
+			}
+			res, err := train.Predict(ctx, heatmapFunc(ctx, m.Teacher, own), own, insts, len(insts), false)
 			if err != nil {
 				return fmt.Errorf("overlay figure: %s: %w", m.Name, err)
 			}
 			img := image.NewRGBA(src.Bounds())
 			draw.Draw(img, img.Rect, src, src.Bounds().Min, draw.Src)
 			st := render.DefaultStyle(img.Rect.Dy())
-			st.MinScore, st.Occlusion = 0.2, false
+			// Every joint of every (GT) person is drawn whatever its score: a spread, unsure
+			// student's guesses are what the figure is for.
+			st.MinScore, st.Occlusion = -math.MaxFloat64, false // only a joint with no finite score (-Inf) is hidden
 			for _, r := range res {
 				if err := render.Skeleton(img, sc.Joints, r.Keypoints, st); err != nil {
 					return fmt.Errorf("overlay figure: %w", err)
