@@ -35,6 +35,13 @@ const (
 	// is continuous, so its precision does not depend on the map's resolution. UDP's scaling,
 	// targets and warp; decoded by soft-argmax.
 	Integral
+	// MoveNet is MoveNet's convention (Google's MoveNet, a CenterNet-style model): MSRA's scaling
+	// and gaussian heatmap targets, plus an offset head (nets.Heads.Offsets) that gives, at every
+	// heatmap cell, each joint's position relative to the cell. A joint decodes as its heatmap's
+	// arg-max cell plus that cell's offset (DecodeOffsets), so its precision does not depend on the
+	// heatmap's resolution; offsets train on the cells near each joint (OffsetTargets). Decoded
+	// from heatmaps alone (Decode), it falls back to MSRA's decoding.
+	MoveNet
 )
 
 // String returns the kind's lower-case name.
@@ -48,11 +55,13 @@ func (k Kind) String() string {
 		return "udp"
 	case Integral:
 		return "integral"
+	case MoveNet:
+		return "movenet"
 	}
 	return fmt.Sprintf("kind(%d)", int(k))
 }
 
-// ParseKind returns the Kind named s ("msra", "unbiased" or "dark", "udp", "integral").
+// ParseKind returns the Kind named s ("msra", "unbiased" or "dark", "udp", "integral", "movenet").
 func ParseKind(s string) (Kind, error) {
 	switch s {
 	case "msra":
@@ -63,15 +72,18 @@ func ParseKind(s string) (Kind, error) {
 		return UDP, nil
 	case "integral":
 		return Integral, nil
+	case "movenet":
+		return MoveNet, nil
 	}
-	return 0, fmt.Errorf("codec: unknown kind %q (want msra, unbiased, udp or integral)", s)
+	return 0, fmt.Errorf("codec: unknown kind %q (want msra, unbiased, udp, integral or movenet)", s)
 }
 
 // Refinement selects how Decode refines the integer argmax of a heatmap.
 type Refinement int
 
 const (
-	// RefineDefault uses the kind's own refinement: Quarter for MSRA, DARK for Unbiased and UDP.
+	// RefineDefault uses the kind's own refinement: Quarter for MSRA (and MoveNet's heatmaps
+	// alone), DARK for Unbiased and UDP.
 	RefineDefault Refinement = iota
 	// RefineNone keeps the integer argmax.
 	RefineNone
@@ -113,7 +125,7 @@ func (c *Codec) Validate() error {
 	switch {
 	case c == nil:
 		return fmt.Errorf("codec: nil codec")
-	case c.Kind < MSRA || c.Kind > Integral:
+	case c.Kind < MSRA || c.Kind > MoveNet:
 		return fmt.Errorf("codec: unknown kind %d", int(c.Kind))
 	case c.InputW < 2 || c.InputH < 2 || c.HeatW < 2 || c.HeatH < 2:
 		return fmt.Errorf("codec: sizes input %dx%d heatmap %dx%d must be at least 2x2",
@@ -129,6 +141,10 @@ func (c *Codec) Validate() error {
 	}
 	return nil
 }
+
+// msraTargets reports whether the codec centres its gaussians on the nearest heatmap pixel and
+// refines by a quarter pixel: MSRA and MoveNet.
+func (c *Codec) msraTargets() bool { return c.Kind == MSRA || c.Kind == MoveNet }
 
 // NumHeatPixels returns HeatW·HeatH.
 func (c *Codec) NumHeatPixels() int { return c.HeatW * c.HeatH }
@@ -166,7 +182,7 @@ func (c *Codec) refinement() Refinement {
 	if c.Refine != RefineDefault {
 		return c.Refine
 	}
-	if c.Kind == MSRA {
+	if c.msraTargets() {
 		return RefineQuarter
 	}
 	return RefineDARK

@@ -38,7 +38,7 @@ func (c *Codec) Encode(kps []Keypoint, heatmaps, weights []float32) error {
 			continue
 		}
 		cx, cy := c.InputToHeatmap(kp.X, kp.Y)
-		if c.Kind == MSRA {
+		if c.msraTargets() {
 			cx, cy = math.Floor(cx+0.5), math.Floor(cy+0.5)
 		}
 		// The window holds the pixels within r+½ of the centre on both axes: symmetric about the

@@ -83,10 +83,8 @@ func newChannelGraph(net *nets.Net) (*channelGraph, error) {
 		}
 		g.atoms[l.Name] = out
 	}
-	for _, head := range append([]string{net.Heads.Heatmaps, net.Heads.Locations, net.Heads.Mask}, net.Heads.Extra...) {
-		if head != "" {
-			g.lock(g.atoms[head])
-		}
+	for _, head := range net.Heads.Layers() {
+		g.lock(g.atoms[head])
 	}
 	return g, nil
 }

@@ -47,8 +47,8 @@ func BuildQuantized(scope *model.Scope, net *nets.Net, images *graph.Node, train
 		}
 	}
 	all = map[string]*graph.Node{nets.Input: input}
-	heads := map[string]bool{net.Heads.Heatmaps: true, net.Heads.Locations: true, net.Heads.Mask: true}
-	for _, name := range net.Heads.Extra {
+	heads := map[string]bool{}
+	for _, name := range net.Heads.Layers() {
 		heads[name] = true
 	}
 	quantLayer := func(s *model.Scope, l *nets.Layer, ins []*graph.Node, build func() *graph.Node) *graph.Node {

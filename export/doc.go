@@ -8,8 +8,8 @@
 // native Conv (with strides, pads and groups), ConvTranspose, Relu, Clip (ReLU6), Sigmoid, Add, Concat,
 // Resize and MaxPool, in NCHW as ONNX operators expect. By default the model takes and returns NHWC
 // tensors like nets.Predictor (one Transpose after the input and one before each output); the NCHW
-// option drops them. There is one output per head, named "heatmaps", "locations" and "mask". The
-// ModelProto is built with the ONNX protobuf messages generated in github.com/gomlx/compute-onnx
+// option drops them. There is one output per head, named "heatmaps", "locations", "mask",
+// "offsets" and "regression". The ModelProto is built with the ONNX protobuf messages generated in github.com/gomlx/compute-onnx
 // (already a dependency of the module) and written with IR version 8 and opset 13, which ONNX 1.12
 // and every ONNX Runtime since 1.10 read.
 //

@@ -191,7 +191,7 @@ func onnxModel(net *nets.Net, store *model.Store, opt ONNXOptions) (*protos.Mode
 		return v
 	}
 	batch, height, width := dim(opt.Batch, "batch"), dim(opt.Height, "height"), dim(opt.Width, "width")
-	for _, reserved := range []string{nets.Input, "heatmaps", "locations", "mask"} {
+	for _, reserved := range []string{nets.Input, "heatmaps", "locations", "mask", "offsets", "regression"} {
 		b.names[reserved] = true // the graph's input and output names
 	}
 	for i := range net.Heads.Extra {
@@ -230,6 +230,7 @@ func onnxModel(net *nets.Net, store *model.Store, opt ONNXOptions) (*protos.Mode
 	}
 	heads := []struct{ name, layer string }{
 		{"heatmaps", net.Heads.Heatmaps}, {"locations", net.Heads.Locations}, {"mask", net.Heads.Mask},
+		{"offsets", net.Heads.Offsets}, {"regression", net.Heads.Regression},
 	}
 	for i, name := range net.Heads.Extra {
 		heads = append(heads, struct{ name, layer string }{extraName(i), name})

@@ -15,23 +15,18 @@ package imported
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/movenet"
 	"github.com/posedistill/posedistill/nets"
-	"github.com/posedistill/posedistill/nets/layers"
-	"github.com/posedistill/posedistill/tfjs"
 	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 )
@@ -45,11 +40,23 @@ type Model struct {
 	Store *model.Store
 	// InputSize is the side of the square input the model was made for.
 	InputSize int
+	// Codec is the codec kind its runs train and decode with (codec.ParseKind's names): "msra",
+	// or "movenet" for a MoveNet imported with its offset and regression heads (ImportOptions).
+	Codec string
+}
+
+// ImportOptions are Import's choices.
+type ImportOptions struct {
+	// Codec "movenet" imports MoveNet with its offset and regression heads (nets.Heads.Offsets,
+	// Regression) for the codec's MoveNet kind, which decodes keypoints as MoveNet does; "" or
+	// "msra" imports the heatmap and centre heads only, decoded from the heatmaps. BlazePose
+	// takes "" or "msra".
+	Codec string
 }
 
 // AffineLayer is the name of the first layer, which maps ImageNet-normalized crops to the
 // model's input range.
-const AffineLayer = "input_affine"
+const AffineLayer = movenet.AffineLayer
 
 // Names lists the models Import takes.
 func Names() []string {
@@ -59,7 +66,23 @@ func Names() []string {
 // Import imports the model called name (see Names) from the model cache cacheDir (posedistill
 // models fetch); backend evaluates MoveNet's input normalization once.
 func Import(ctx context.Context, backend compute.Backend, cacheDir, name string) (*Model, error) {
+	return ImportWith(ctx, backend, cacheDir, name, ImportOptions{})
+}
+
+// ImportWith is Import with options.
+func ImportWith(ctx context.Context, backend compute.Backend, cacheDir, name string, opt ImportOptions) (*Model, error) {
+	offsets := false
+	switch opt.Codec {
+	case "", "msra":
+	case "movenet":
+		offsets = true
+	default:
+		return nil, fmt.Errorf("import %s: codec %q: want msra or movenet", name, opt.Codec)
+	}
 	if modelstore.IsBlazePose(name) {
+		if offsets {
+			return nil, fmt.Errorf("import %s: codec movenet needs MoveNet's offset head; BlazePose has none", name)
+		}
 		file, err := modelstore.BlazePoseLandmark(name)
 		if err != nil {
 			return nil, err
@@ -74,7 +97,11 @@ func Import(ctx context.Context, backend compute.Backend, cacheDir, name string)
 	if err != nil {
 		return nil, fmt.Errorf("import %s: want one of %s", name, strings.Join(Names(), ", "))
 	}
-	return ImportMoveNet(ctx, backend, modelstore.MoveNetPath(cacheDir, file), m)
+	path := modelstore.MoveNetPath(cacheDir, file)
+	if offsets {
+		return ImportMoveNetOffsets(ctx, backend, path, m)
+	}
+	return ImportMoveNet(ctx, backend, path, m)
 }
 
 // ImportBlazePose imports a pose_landmark_*.tflite model (see blazepose.ImportLandmarkNet).
@@ -94,10 +121,10 @@ func ImportBlazePose(path string) (*Model, error) {
 		a[c], b[c] = float64(std[c])/255, float64(mean[c])/255
 	}
 	net := part.Net
-	if err := prependAffine(net, store, a, b); err != nil {
+	if err := nets.PrependAffine(net, store, AffineLayer, a, b); err != nil {
 		return nil, fmt.Errorf("import %s: %w", path, err)
 	}
-	return &Model{Name: net.Name, Net: net, Store: store, InputSize: net.InputMultiple}, nil
+	return &Model{Name: net.Name, Net: net, Store: store, InputSize: net.InputMultiple, Codec: "msra"}, nil
 }
 
 // ImportMoveNet imports the convolutional part of MoveNet Lightning or Thunder (model.json at
@@ -106,138 +133,33 @@ func ImportBlazePose(path string) (*Model, error) {
 // the image is evaluated on backend on a black and a white image and checked to be one affine map
 // per channel before it becomes the input_affine layer.
 func ImportMoveNet(ctx context.Context, backend compute.Backend, path string, m movenet.Model) (*Model, error) {
-	mdl, w, err := tfjs.ReadFile(path)
+	return importMoveNet(ctx, backend, path, m, false)
+}
+
+// ImportMoveNetOffsets is ImportMoveNet with MoveNet's offset and regression heads as the net's
+// Offsets and Regression heads, for the codec's MoveNet kind (Model.Codec "movenet"): decoded by
+// codec.Codec.DecodeOffsets with the centre (the mask head), they give the original model's
+// keypoints.
+func ImportMoveNetOffsets(ctx context.Context, backend compute.Backend, path string, m movenet.Model) (*Model, error) {
+	return importMoveNet(ctx, backend, path, m, true)
+}
+
+func importMoveNet(ctx context.Context, backend compute.Backend, path string, m movenet.Model, offsets bool) (*Model, error) {
+	net, store, err := movenet.ImportNet(ctx, backend, path, m, offsets)
 	if err != nil {
 		return nil, err
 	}
-	g, err := tfjs.NewGraph(mdl, w)
-	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
+	kind := "msra"
+	if offsets {
+		kind = "movenet"
 	}
-	size := 192
-	if m == movenet.Thunder {
-		size = 256
-	}
-	const from = "StatefulPartitionedCall/sub_1"
-	var heatmap, center string
-	for _, h := range g.Heads(from) {
-		switch {
-		case strings.Contains(h, "kpt_heatmap"):
-			heatmap = h
-		case strings.Contains(h, "center_0"):
-			center = h
-		}
-	}
-	if heatmap == "" || center == "" {
-		return nil, fmt.Errorf("import %s: no keypoint heatmap and centre heads after %s", path, from)
-	}
-	part, err := g.ImportNet(string(m), from, []string{heatmap, center}, heatmap, center, movenet.NumKeypoints, size, size)
-	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
-	}
-	net := part.Net
-	for i := range net.Layers {
-		if l := &net.Layers[i]; l.Name == net.Heads.Heatmaps {
-			if l.Act != layers.Linear {
-				return nil, fmt.Errorf("import %s: heatmap layer %s has activation %q, want none (MoveNet applies its sigmoid after)", path, l.Name, l.Act)
-			}
-			l.Act = layers.Sigmoid
-		}
-	}
-	store, err := part.NewStore()
-	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
-	}
-	a, b, err := moveNetNormalization(ctx, backend, mdl, w, from, size)
-	if err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
-	}
-	mean, std := topdown.ImageNetMean(), topdown.ImageNetStd()
-	// MoveNet: u = a·x + b for raw x; x = v·std + mean for a normalized v.
-	var aa, bb [3]float64
-	for c := range 3 {
-		aa[c], bb[c] = a[c]*float64(std[c]), a[c]*float64(mean[c])+b[c]
-	}
-	if err := prependAffine(net, store, aa, bb); err != nil {
-		return nil, fmt.Errorf("import %s: %w", path, err)
-	}
-	return &Model{Name: string(m), Net: net, Store: store, InputSize: size}, nil
-}
-
-// moveNetNormalization evaluates MoveNet's graph from its int32 image to node from on an image of
-// zeros and one of 255s and returns the per-channel affine map it applies, checking every pixel
-// agrees.
-func moveNetNormalization(ctx context.Context, backend compute.Backend, mdl *tfjs.Model, w map[string]*tfjs.Tensor, from string, size int) (a, b [3]float64, err error) {
-	m2 := *mdl
-	m2.Outputs = []tfjs.TensorInfo{{Name: from}}
-	g2, err := tfjs.NewGraph(&m2, w)
-	if err != nil {
-		return a, b, err
-	}
-	r, err := tfjs.NewRunner(backend, g2)
-	if err != nil {
-		return a, b, err
-	}
-	var vals [2][]float32
-	for i, v := range []int32{0, 255} {
-		img := make([]int32, size*size*3)
-		for j := range img {
-			img[j] = v
-		}
-		outs, err := r.Run(ctx, tensors.FromFlatDataAndDimensions(img, 1, size, size, 3))
-		if err != nil {
-			return a, b, fmt.Errorf("normalization: %w", err)
-		}
-		vals[i] = outs[0].Values
-	}
-	if len(vals[0]) != size*size*3 {
-		return a, b, fmt.Errorf("normalization: %d values, want %d", len(vals[0]), size*size*3)
-	}
-	for c := range 3 {
-		b[c] = float64(vals[0][c])
-		a[c] = (float64(vals[1][c]) - b[c]) / 255
-	}
-	for j := range vals[0] {
-		c := j % 3
-		if math.Abs(float64(vals[0][j])-b[c]) > 1e-6 || math.Abs(float64(vals[1][j])-(a[c]*255+b[c])) > 1e-5 {
-			return a, b, errors.New("normalization: the image's normalization is not one affine map per channel")
-		}
-	}
-	return a, b, nil
-}
-
-// prependAffine puts a 1×1 convolution y_c = a_c·x_c + b_c before every layer that reads the
-// network's input, its weights in store.
-func prependAffine(net *nets.Net, store *model.Store, a, b [3]float64) error {
-	if net.InputChannels != 3 {
-		return fmt.Errorf("net %s takes %d channels, want 3", net.Name, net.InputChannels)
-	}
-	for i := range net.Layers {
-		for j, in := range net.Layers[i].Inputs {
-			if in == nets.Input {
-				net.Layers[i].Inputs[j] = AffineLayer
-			}
-		}
-	}
-	l := nets.Layer{Name: AffineLayer, Op: nets.OpConv, Inputs: []string{nets.Input}, Out: 3, Kernel: 1, Bias: true}
-	net.Layers = append([]nets.Layer{l}, net.Layers...)
-	k := make([]float32, 9) // [1, 1, in, out]
-	bias := make([]float32, 3)
-	for c := range 3 {
-		k[c*3+c], bias[c] = float32(a[c]), float32(b[c])
-	}
-	if _, err := store.CreateVariable("/"+AffineLayer+"/weights", tensors.FromFlatDataAndDimensions(k, 1, 1, 3, 3)); err != nil {
-		return err
-	}
-	if _, err := store.CreateVariable("/"+AffineLayer+"/biases", tensors.FromFlatDataAndDimensions(bias, 3)); err != nil {
-		return err
-	}
-	return nil
+	return &Model{Name: string(m), Net: net, Store: store, InputSize: m.InputSize(), Codec: kind}, nil
 }
 
 // Config returns the training configuration of a run of the model saved in runDir (WriteRun):
-// the run's net.json as the network, the model's input size, MSRA heatmaps with sigma 2 at a
-// quarter of it, fine-tuning defaults (Adam 1e-4, constant).
+// the run's net.json as the network, the model's input size, heatmaps with sigma 2 at a quarter
+// of it in the model's codec (MSRA, or MoveNet's with the offset head), fine-tuning defaults
+// (Adam 1e-4, constant).
 func (m *Model) Config(runDir string) (train.Config, error) {
 	abs, err := filepath.Abs(filepath.Join(runDir, train.NetFile))
 	if err != nil {
@@ -247,6 +169,9 @@ func (m *Model) Config(runDir string) (train.Config, error) {
 	cfg.Name = m.Name
 	cfg.Model = train.ModelConfig{File: abs}
 	cfg.InputW, cfg.InputH = m.InputSize, m.InputSize
+	if m.Codec != "" {
+		cfg.Codec = m.Codec
+	}
 	cfg.LR, cfg.Schedule, cfg.WarmupSteps = 1e-4, "constant", 0
 	cfg.BatchSize, cfg.Steps = 8, 200
 	return cfg, nil

@@ -3,6 +3,7 @@ package imported
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
+	"github.com/posedistill/posedistill/codec"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/modelstore"
@@ -22,6 +24,7 @@ import (
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/pseudolabel"
 	"github.com/posedistill/posedistill/skeleton"
+	"github.com/posedistill/posedistill/topdown"
 	"github.com/posedistill/posedistill/train"
 	"github.com/posedistill/posedistill/video"
 )
@@ -43,6 +46,10 @@ type VideoOptions struct {
 	// Cache is the model cache; OutDir receives data/ (the labelled frames), imported/ (the
 	// student as imported), tuned/ (the fine-tuned run) and finetune.json (the result).
 	Cache, OutDir string
+	// Codec is the student's codec ("" or "msra": heatmaps; "movenet": imported with its offset
+	// and regression heads, trained with the codec's offset and regression terms and decoded as
+	// MoveNet decodes, see ImportOptions).
+	Codec string
 	// Steps, Batch, LR and Seed configure the fine-tuning.
 	Steps, Batch int
 	LR           float64
@@ -60,6 +67,7 @@ type VideoResult struct {
 	TrainPeople  int     `json:"train_people"`
 	ValImages    int     `json:"val_images"`
 	ValPeople    int     `json:"val_people"`
+	Codec        string  `json:"codec,omitempty"`
 	Steps        int     `json:"steps"`
 	Batch        int     `json:"batch"`
 	LR           float64 `json:"lr"`
@@ -90,7 +98,7 @@ const ResultFile = "finetune.json"
 // with the teacher on the held-out frames (OKS AP) is measured before and after, with the
 // student's speed.
 func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
-	res := VideoResult{Video: o.Video, Student: string(o.Student), Teacher: string(o.Teacher), Steps: o.Steps, Batch: o.Batch, LR: o.LR}
+	res := VideoResult{Video: o.Video, Student: string(o.Student), Teacher: string(o.Teacher), Codec: o.Codec, Steps: o.Steps, Batch: o.Batch, LR: o.LR}
 	log := o.Log
 	if log == nil {
 		log = io.Discard
@@ -123,7 +131,7 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 	fmt.Fprintf(log, "%s keypoints: train %d frames %d people, held out %d frames %d people (teacher %.0f ms per crop)\n",
 		o.Teacher, res.TrainImages, res.TrainPeople, res.ValImages, res.ValPeople, res.TeacherMS)
 
-	student, err := Import(ctx, o.Backend, o.Cache, string(o.Student))
+	student, err := ImportWith(ctx, o.Backend, o.Cache, string(o.Student), ImportOptions{Codec: o.Codec})
 	if err != nil {
 		return res, err
 	}
@@ -144,7 +152,7 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 	if res.Native, err = nativeAgreement(ctx, o, dataDir, val); err != nil {
 		return res, err
 	}
-	fmt.Fprintf(log, "%s as imported: agreement AP %.3f (heatmaps decoded by the codec), %.3f (MoveNet's own decoding)\n", o.Student, res.Before.AP, res.Native.AP)
+	fmt.Fprintf(log, "%s as imported: agreement AP %.3f (decoded by the codec, %s), %.3f (MoveNet's own decoding)\n", o.Student, res.Before.AP, student.Codec, res.Native.AP)
 
 	cfg, err := train.ReadRunConfig(importedDir)
 	if err != nil {
@@ -343,7 +351,83 @@ func evaluateRun(ctx context.Context, be compute.Backend, runDir string, split *
 	if err != nil {
 		return eval.COCOStats{}, err
 	}
+	if run.Net.Heads.Offsets != "" && sc.Codec.Kind == codec.MoveNet {
+		return evaluateOffsets(ctx, pred, sc, split)
+	}
 	_, rep, err := train.Validate(ctx, train.PredictorHeatmaps(pred), sc, split, 8, false)
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	return rep.Stats, nil
+}
+
+// evaluateOffsets is evaluateRun for a run with MoveNet's heads and codec: every instance's crop
+// (the run's plain crop of its box) decoded by codec.Codec.DecodeOffsets (heatmaps, offsets, and
+// the centre and regression when the net has them).
+func evaluateOffsets(ctx context.Context, pred *nets.Predictor, sc topdown.Config, split *train.Split) (eval.COCOStats, error) {
+	sc.Augment = nil
+	loader, err := topdown.NewLoader(topdown.LoaderConfig{Sample: sc, BatchSize: 8, Workers: 1, Epochs: 1}, split.Instances)
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	it, err := loader.Start(ctx, 0, 0)
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	defer it.Close()
+	k := sc.Joints.NumJoints()
+	var results []dataset.Result
+	for {
+		b, err := it.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return eval.COCOStats{}, err
+		}
+		p, err := pred.Predict(tensors.FromFlatDataAndDimensions(b.Images.Data, b.Images.Shape...))
+		if err != nil {
+			return eval.COCOStats{}, err
+		}
+		flat := func(t *tensors.Tensor) ([]float32, error) {
+			if t == nil {
+				return nil, nil
+			}
+			defer t.FinalizeAll()
+			return tensors.CopyFlatData[float32](t)
+		}
+		var heads [4][]float32
+		for i, t := range []*tensors.Tensor{p.Heatmaps, p.Offsets, p.Mask, p.Regression} {
+			if heads[i], err = flat(t); err != nil {
+				return eval.COCOStats{}, err
+			}
+		}
+		n := b.Len()
+		part := func(v []float32, i int) []float32 {
+			if v == nil {
+				return nil
+			}
+			per := len(v) / n
+			return v[i*per : (i+1)*per]
+		}
+		for i := range n {
+			o := codec.OffsetHeads{Heatmaps: part(heads[0], i), Offsets: part(heads[1], i)}
+			if heads[2] != nil && heads[3] != nil {
+				o.Centre, o.Regression = part(heads[2], i), part(heads[3], i)
+			}
+			preds, err := sc.Codec.DecodeOffsets(o, k)
+			if err != nil {
+				return eval.COCOStats{}, err
+			}
+			results = append(results, dataset.Result{ImageID: b.ImageIDs[i], CategoryID: 1,
+				Keypoints: topdown.ToImageKeypoints(preds, b.ToImage[i]), Score: topdown.InstanceScore(preds, 1)})
+		}
+	}
+	params, err := eval.COCOParamsFor(sc.Joints)
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	rep, err := eval.EvaluateCOCO(ctx, split.Data, results, params)
 	if err != nil {
 		return eval.COCOStats{}, err
 	}

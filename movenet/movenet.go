@@ -67,7 +67,11 @@ func (p Person) Result(imageID int64) dataset.Result {
 
 // Estimator runs one MoveNet model.
 type Estimator struct {
-	model  Model
+	model Model
+	// single runs Lightning and Thunder: the imported net (ImportNet, with its offset and
+	// regression heads) and the codec's MoveNet decoding.
+	single *singleNet
+	// runner runs MultiPose's TF.js graph.
 	runner *tfjs.Runner
 	size   int // input side of the single-person models; MultiPose's longer side
 	// MinPoseScore drops poses whose Score is below it (TF.js pose-detection's default, 0.25).
@@ -88,10 +92,20 @@ func Open(backend compute.Backend, cacheDir string, m Model) (*Estimator, error)
 	return New(backend, modelstore.MoveNetPath(cacheDir, file), m)
 }
 
-// New loads the model.json at path (with its weight shard beside it) as model m.
+// New loads the model.json at path (with its weight shard beside it) as model m. Lightning and
+// Thunder run as imported networks (ImportNet) decoded by the codec's MoveNet kind, MultiPose as
+// its TF.js graph.
 func New(backend compute.Backend, path string, m Model) (*Estimator, error) {
 	if _, err := m.File(); err != nil {
 		return nil, err
+	}
+	e := &Estimator{model: m, size: m.InputSize(), MinPoseScore: 0.25, MinCropKeypointScore: 0.2, MultiPoseMaxDimension: 256}
+	if m != MultiPose {
+		var err error
+		if e.single, err = newSingleNet(backend, path, m); err != nil {
+			return nil, err
+		}
+		return e, nil
 	}
 	model, weights, err := tfjs.ReadFile(path)
 	if err != nil {
@@ -103,16 +117,6 @@ func New(backend compute.Backend, path string, m Model) (*Estimator, error) {
 	}
 	if len(g.Inputs()) != 1 || len(g.Outputs()) != 1 || g.Inputs()[0].DType != tfjs.Int32 {
 		return nil, fmt.Errorf("movenet: %s: want one int32 image input and one output", path)
-	}
-	e := &Estimator{model: m, MinPoseScore: 0.25, MinCropKeypointScore: 0.2, MultiPoseMaxDimension: 256}
-	switch m {
-	case Lightning:
-		e.size = 192
-	case Thunder, MultiPose:
-		e.size = 256
-	}
-	if s := g.Inputs()[0].Shape; m != MultiPose && (len(s) != 4 || s[1] != e.size || s[2] != e.size) {
-		return nil, fmt.Errorf("movenet: %s: input shape %v, want [1 %d %d 3]", path, s, e.size, e.size)
 	}
 	if e.runner, err = tfjs.NewRunner(backend, g); err != nil {
 		return nil, fmt.Errorf("movenet: %w", err)
@@ -132,6 +136,12 @@ func (e *Estimator) InputSize() int { return e.size }
 func (e *Estimator) Infer(ctx context.Context, img []int32, h, w int) ([]float32, error) {
 	if len(img) != h*w*3 {
 		return nil, fmt.Errorf("movenet: %d values for a %d×%d RGB image", len(img), h, w)
+	}
+	if e.single != nil {
+		if h != e.size || w != e.size {
+			return nil, fmt.Errorf("movenet: %s takes %d×%d images, got %d×%d", e.model, e.size, e.size, h, w)
+		}
+		return e.single.infer(ctx, img)
 	}
 	outs, err := e.runner.Run(ctx, tensors.FromFlatDataAndDimensions(img, 1, h, w, 3))
 	if err != nil {

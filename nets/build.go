@@ -11,10 +11,13 @@ import (
 // Outputs are the graph nodes of a network's heads; Locations and Mask are nil when the network has
 // no such head.
 type Outputs struct {
-	Heatmaps  *graph.Node   // [N, H/4, W/4, Joints]
-	Locations *graph.Node   // [N, H/4, W/4, 3·Joints]: X maps of all joints, then Y, then Z
-	Mask      *graph.Node   // [N, H/4, W/4, 1] segmentation logits
-	Extra     []*graph.Node // the Heads.Extra layers' outputs, in order
+	Heatmaps  *graph.Node // [N, H/4, W/4, Joints]
+	Locations *graph.Node // [N, H/4, W/4, 3·Joints]: X maps of all joints, then Y, then Z
+	Mask      *graph.Node // [N, H/4, W/4, 1] segmentation logits
+	Offsets   *graph.Node // [N, H/4, W/4, 2·Joints] MoveNet offsets (Heads.Offsets)
+	// Regression is MoveNet's keypoint regression [N, H/4, W/4, 2·Joints] (Heads.Regression).
+	Regression *graph.Node
+	Extra      []*graph.Node // the Heads.Extra layers' outputs, in order
 }
 
 // Build adds the network to the graph of images [N, H, W, InputChannels] (float32, NHWC, normalized as
@@ -81,6 +84,12 @@ func BuildWith(scope *model.Scope, net *Net, images *graph.Node, training bool, 
 	if net.Heads.Mask != "" {
 		out.Mask = nodes[net.Heads.Mask]
 	}
+	if net.Heads.Offsets != "" {
+		out.Offsets = nodes[net.Heads.Offsets]
+	}
+	if net.Heads.Regression != "" {
+		out.Regression = nodes[net.Heads.Regression]
+	}
 	for _, name := range net.Heads.Extra {
 		out.Extra = append(out.Extra, nodes[name])
 	}
@@ -140,5 +149,17 @@ func (h Heads) has(name string) bool {
 			return true
 		}
 	}
-	return name == h.Heatmaps || name == h.Locations || name == h.Mask
+	return name == h.Heatmaps || name == h.Locations || name == h.Mask || name == h.Offsets || name == h.Regression
+}
+
+// Layers returns the names of the head layers, in the order of Outputs.List (heatmaps, locations,
+// mask, offsets, regression; those the net has), then the extra heads.
+func (h Heads) Layers() []string {
+	var out []string
+	for _, name := range []string{h.Heatmaps, h.Locations, h.Mask, h.Offsets, h.Regression} {
+		if name != "" {
+			out = append(out, name)
+		}
+	}
+	return append(out, h.Extra...)
 }

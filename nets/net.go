@@ -71,6 +71,16 @@ type Heads struct {
 	Heatmaps  string `json:"heatmaps"`            // [N, H/4, W/4, Joints] heatmaps
 	Locations string `json:"locations,omitempty"` // [N, H/4, W/4, 3·Joints]: X of every joint, then Y, then Z
 	Mask      string `json:"mask,omitempty"`      // [N, H/4, W/4, 1] person segmentation logits
+	// Offsets is MoveNet's offset head, [N, H/4, W/4, 2·Joints]: at every heatmap cell, joint k's
+	// position relative to the cell, in heatmap cells, y in channel 2k and x in 2k+1. The codec's
+	// MoveNet kind decodes a joint as its heatmap's arg-max cell plus that cell's offset
+	// (codec.Codec.DecodeOffsets).
+	Offsets string `json:"offsets,omitempty"`
+	// Regression is MoveNet's keypoint regression head, [N, H/4, W/4, 2·Joints]: at a person's
+	// centre cell, joint k's position relative to it, in cells (y in 2k, x in 2k+1). With the
+	// centre logits (MoveNet's centre head is an imported MoveNet's Mask head), MoveNet's decoding
+	// weights each heatmap by the distance to the regressed joint before its arg-max.
+	Regression string `json:"regression,omitempty"`
 	// Extra names further outputs whose decoding is model-specific: an imported model's landmark
 	// vectors (BlazePose's 1×1×195 landmarks, 1×1×117 world landmarks, 1×1×1 pose flag), decoded
 	// by the model's own package. Training and compression keep them; the heatmap codec does not
@@ -128,7 +138,8 @@ func (n *Net) Shapes(inputH, inputW int) (map[string]Shape, error) {
 		}
 		shapes[l.Name] = s
 	}
-	for _, h := range []struct{ kind, name string }{{"heatmaps", n.Heads.Heatmaps}, {"locations", n.Heads.Locations}, {"mask", n.Heads.Mask}} {
+	for _, h := range []struct{ kind, name string }{{"heatmaps", n.Heads.Heatmaps}, {"locations", n.Heads.Locations}, {"mask", n.Heads.Mask},
+		{"offsets", n.Heads.Offsets}, {"regression", n.Heads.Regression}} {
 		if h.name == "" {
 			if h.kind == "heatmaps" {
 				return nil, fmt.Errorf("net %s: no heatmap head", n.Name)
@@ -139,7 +150,7 @@ func (n *Net) Shapes(inputH, inputW int) (map[string]Shape, error) {
 		if !ok || h.name == Input {
 			return nil, fmt.Errorf("net %s: %s head %q is not a layer", n.Name, h.kind, h.name)
 		}
-		want := map[string]int{"heatmaps": n.Joints, "locations": 3 * n.Joints, "mask": 1}[h.kind]
+		want := map[string]int{"heatmaps": n.Joints, "locations": 3 * n.Joints, "mask": 1, "offsets": 2 * n.Joints, "regression": 2 * n.Joints}[h.kind]
 		if s.C != want {
 			return nil, fmt.Errorf("net %s: %s head %q has %d channels, want %d", n.Name, h.kind, h.name, s.C, want)
 		}

@@ -26,10 +26,10 @@ func ModelFn(net *Net) func(scope *model.Scope, images *graph.Node) []*graph.Nod
 	}
 }
 
-// List returns the non-nil outputs in the order heatmaps, locations, mask.
+// List returns the non-nil outputs in the order heatmaps, locations, mask, offsets, regression.
 func (o Outputs) List() []*graph.Node {
 	list := []*graph.Node{o.Heatmaps}
-	for _, n := range []*graph.Node{o.Locations, o.Mask} {
+	for _, n := range []*graph.Node{o.Locations, o.Mask, o.Offsets, o.Regression} {
 		if n != nil {
 			list = append(list, n)
 		}
@@ -37,12 +37,14 @@ func (o Outputs) List() []*graph.Node {
 	return list
 }
 
-// Prediction holds the outputs of one inference call; Locations and Mask are nil when the network has
-// no such head.
+// Prediction holds the outputs of one inference call; Locations, Mask, Offsets and Regression are
+// nil when the network has no such head.
 type Prediction struct {
-	Heatmaps  *tensors.Tensor // [N, H/4, W/4, Joints]
-	Locations *tensors.Tensor // [N, H/4, W/4, 3·Joints]
-	Mask      *tensors.Tensor // [N, H/4, W/4, 1] logits
+	Heatmaps   *tensors.Tensor // [N, H/4, W/4, Joints]
+	Locations  *tensors.Tensor // [N, H/4, W/4, 3·Joints]
+	Mask       *tensors.Tensor // [N, H/4, W/4, 1] logits
+	Offsets    *tensors.Tensor // [N, H/4, W/4, 2·Joints] (Heads.Offsets)
+	Regression *tensors.Tensor // [N, H/4, W/4, 2·Joints] (Heads.Regression)
 }
 
 // Predictor runs a network in inference mode (batch norm folded) with the weights of a model.Store.
@@ -105,24 +107,28 @@ func (p *Predictor) Predict(images *tensors.Tensor) (Prediction, error) {
 	}
 	pred := Prediction{Heatmaps: outs[0]}
 	i := 1
-	if p.net.Heads.Locations != "" && i < len(outs) {
-		pred.Locations = outs[i]
-		i++
-	}
-	if p.net.Heads.Mask != "" && i < len(outs) {
-		pred.Mask = outs[i]
+	for _, h := range []struct {
+		layer string
+		dst   **tensors.Tensor
+	}{{p.net.Heads.Locations, &pred.Locations}, {p.net.Heads.Mask, &pred.Mask},
+		{p.net.Heads.Offsets, &pred.Offsets}, {p.net.Heads.Regression, &pred.Regression}} {
+		if h.layer != "" && i < len(outs) {
+			*h.dst = outs[i]
+			i++
+		}
 	}
 	return pred, nil
 }
 
-// outputName names a predictor's i-th output (heatmaps, then locations and mask when present).
+// outputName names a predictor's i-th output (heatmaps, then locations, mask, offsets and
+// regression when present).
 func outputName(net *Net, i int) string {
 	names := []string{"heatmaps"}
-	if net.Heads.Locations != "" {
-		names = append(names, "locations")
-	}
-	if net.Heads.Mask != "" {
-		names = append(names, "mask")
+	for _, h := range []struct{ layer, name string }{{net.Heads.Locations, "locations"}, {net.Heads.Mask, "mask"},
+		{net.Heads.Offsets, "offsets"}, {net.Heads.Regression, "regression"}} {
+		if h.layer != "" {
+			names = append(names, h.name)
+		}
 	}
 	if i < len(names) {
 		return names[i]

@@ -17,10 +17,33 @@ import (
 // against the split's pseudo ground truth (the senior's). Its records come from cache (computed
 // once per person). Joints it calls visible score 1, the others 0.
 func TeacherAgreement(ctx context.Context, t distill.RegionTeacher, split *train.Split, sc topdown.Config, cache *distill.RecordCache) (eval.COCOStats, error) {
+	results, err := TeacherResults(ctx, t, split, sc, cache)
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	return agreementOf(ctx, split, results, sc)
+}
+
+// agreementOf scores results by COCO OKS AP against split's pseudo ground truth.
+func agreementOf(ctx context.Context, split *train.Split, results []dataset.Result, sc topdown.Config) (eval.COCOStats, error) {
+	params, err := eval.COCOParamsFor(sc.Joints)
+	if err != nil {
+		return eval.COCOStats{}, err
+	}
+	rep, err := eval.EvaluateCOCO(ctx, split.Data, results, params)
+	if err != nil {
+		return eval.COCOStats{}, fmt.Errorf("teacher agreement on %s: %w", split.Path, err)
+	}
+	return rep.Stats, nil
+}
+
+// TeacherResults are a region teacher's people on the boxes of split, one result per instance
+// in the split's order, as TeacherAgreement scores them (its records from cache).
+func TeacherResults(ctx context.Context, t distill.RegionTeacher, split *train.Split, sc topdown.Config, cache *distill.RecordCache) ([]dataset.Result, error) {
 	images := distill.NewImages(split.Instances, 0)
 	recs, err := distill.CacheRecords(ctx, t, split.Instances, images, sc, cache, nil)
 	if err != nil {
-		return eval.COCOStats{}, err
+		return nil, err
 	}
 	results := make([]dataset.Result, 0, len(split.Instances))
 	for _, in := range split.Instances {
@@ -37,13 +60,5 @@ func TeacherAgreement(ctx context.Context, t distill.RegionTeacher, split *train
 		results = append(results, dataset.Result{ImageID: in.Annotation.ImageID, CategoryID: 1, Keypoints: kps,
 			Score: float64(visible) / float64(max(len(r.Keypoints), 1))})
 	}
-	params, err := eval.COCOParamsFor(sc.Joints)
-	if err != nil {
-		return eval.COCOStats{}, err
-	}
-	rep, err := eval.EvaluateCOCO(ctx, split.Data, results, params)
-	if err != nil {
-		return eval.COCOStats{}, fmt.Errorf("teacher agreement on %s: %w", split.Path, err)
-	}
-	return rep.Stats, nil
+	return results, nil
 }

@@ -1,60 +1,48 @@
 package pseudolabel
 
 import (
+	"context"
 	"os"
+	"path/filepath"
+	"slices"
 	"testing"
+	"time"
 
-	"github.com/posedistill/posedistill/distill"
-
+	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/blazepose"
+	"github.com/posedistill/posedistill/distill"
 	"github.com/posedistill/posedistill/modelstore"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
 
 // BenchmarkUnlabeledStudentVsTeachers compares batch-1 inference of the unlabeled-distillation
-// student (mobilenetv2 at 64×96, what "distill --images" trains by default; initial weights, the
-// cost does not depend on them) with its BlazePose teachers' landmark models (256×256), all on
-// the go backend in the same run. The BlazePose cases are skipped when the models are not in
-// the cache (posedistill models fetch blazepose).
+// students (the MoVNect-0.5 at 128×96 with integral regression of
+// configs/student-movnect-integral-synth.yaml, and the default mobilenetv2 at 64×96; mask head
+// included, initial weights: the cost does not depend on them) with BlazePose heavy, the
+// senior (256×256), on the go backend in the same process: each round times every model once,
+// in turn, so that a changing load hits them alike. It reports each model's median ms and how
+// many times faster than heavy each student is (the bar: 20×). Skipped when BlazePose
+// heavy is not in the cache (posedistill models fetch blazepose).
 func BenchmarkUnlabeledStudentVsTeachers(b *testing.B) {
 	be, err := backend.New("go")
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(be.Finalize)
-	b.Run("student_64x96", func(b *testing.B) {
-		cfg := train.DefaultConfig()
-		cfg.InputW, cfg.InputH = 64, 96
-		net, err := cfg.Net()
-		if err != nil {
-			b.Fatal(err)
-		}
-		if net, err = distill.WithMaskHead(net); err != nil {
-			b.Fatal(err)
-		}
-		store := model.NewStore()
-		store.SetParam(model.ParamInitialSeed, int64(1))
-		p, err := nets.NewPredictor(be, store, net)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer p.Finalize()
-		img := tensors.FromFlatDataAndDimensions(make([]float32, cfg.InputH*cfg.InputW*3), 1, cfg.InputH, cfg.InputW, 3)
-		if _, err := p.Predict(img); err != nil {
-			b.Fatal(err)
-		}
-		for b.Loop() {
-			if _, err := p.Predict(img); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
 	cache, err := modelstore.DefaultCacheDir()
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := modelstore.BlazePosePath(cache, modelstore.PoseLandmarkHeavy)
+	if _, err := os.Stat(path); err != nil {
+		b.Skipf("%s not fetched (posedistill models fetch blazepose)", path)
+	}
+	lm, err := blazepose.NewLandmarker(be, path)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -62,26 +50,62 @@ func BenchmarkUnlabeledStudentVsTeachers(b *testing.B) {
 	for i := range crop {
 		crop[i] = 0.5
 	}
-	for _, m := range []struct{ name, file string }{
-		{"blazepose_full", modelstore.PoseLandmarkFull}, {"blazepose_heavy", modelstore.PoseLandmarkHeavy},
-	} {
-		b.Run(m.name, func(b *testing.B) {
-			path := modelstore.BlazePosePath(cache, m.file)
-			if _, err := os.Stat(path); err != nil {
-				b.Skipf("%s not fetched (posedistill models fetch blazepose)", path)
+	movnect, err := train.LoadConfig(filepath.Join("..", "configs", "student-movnect-integral-synth.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	mobilenet := train.DefaultConfig()
+	mobilenet.InputW, mobilenet.InputH = 64, 96
+	names := []string{"movnect0.5_128x96", "mobilenetv2_64x96", "blazepose_heavy"}
+	runs := []func() error{studentRunner(b, be, movnect), studentRunner(b, be, mobilenet), func() error {
+		_, err := lm.Run(context.Background(), crop)
+		return err
+	}}
+	ms := make([][]float64, len(runs))
+	for i, f := range runs { // warm-up (graph compilation)
+		if err := f(); err != nil {
+			b.Fatalf("%s: %v", names[i], err)
+		}
+	}
+	for b.Loop() {
+		for i, f := range runs {
+			t := time.Now()
+			if err := f(); err != nil {
+				b.Fatalf("%s: %v", names[i], err)
 			}
-			lm, err := blazepose.NewLandmarker(be, path)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if _, err := lm.Run(b.Context(), crop); err != nil {
-				b.Fatal(err)
-			}
-			for b.Loop() {
-				if _, err := lm.Run(b.Context(), crop); err != nil {
-					b.Fatal(err)
-				}
-			}
-		})
+			ms[i] = append(ms[i], float64(time.Since(t).Microseconds())/1000)
+		}
+	}
+	med := make([]float64, len(ms))
+	for i, m := range ms {
+		slices.Sort(m)
+		med[i] = m[len(m)/2]
+		b.ReportMetric(med[i], names[i]+"_ms")
+	}
+	b.ReportMetric(med[2]/med[0], "heavy/movnect")
+	b.ReportMetric(med[2]/med[1], "heavy/mobilenetv2")
+}
+
+// studentRunner builds cfg's network with the mask head (as distill-unlabeled trains it) and
+// returns one batch-1 inference on a zero crop.
+func studentRunner(b *testing.B, be compute.Backend, cfg train.Config) func() error {
+	net, err := cfg.Net()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if net, err = distill.WithMaskHead(net); err != nil {
+		b.Fatal(err)
+	}
+	store := model.NewStore()
+	store.SetParam(model.ParamInitialSeed, int64(1))
+	p, err := nets.NewPredictor(be, store, net)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(p.Finalize)
+	img := tensors.FromFlatDataAndDimensions(make([]float32, cfg.InputH*cfg.InputW*3), 1, cfg.InputH, cfg.InputW, 3)
+	return func() error {
+		_, err := p.Predict(img)
+		return err
 	}
 }

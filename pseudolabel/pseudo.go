@@ -2,9 +2,11 @@ package pseudolabel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"image"
 	"image/draw"
+	"io/fs"
 	"math"
 	"os"
 	"path/filepath"
@@ -56,7 +58,8 @@ func (o PseudoOptions) withDefaults() PseudoOptions {
 // images/, the layout "posedistill synth" writes and Train reads) from unlabeled images, with a
 // BlazePose pipeline's people as ground truth: COCO-17 keypoints mapped from the landmarks
 // (labelled where visible), the box around all 33 landmarks clipped to the image, and the person's
-// segmentation as mask and area (the area OKS normalises by).
+// segmentation as mask and area (the area OKS normalises by), and its world landmarks as the
+// annotation's 3D joints (worldJoints3D: H36MFace, millimetres, origin between the hips).
 type PseudoLabeler struct {
 	Pipeline *blazepose.Pipeline
 	Options  PseudoOptions
@@ -68,6 +71,11 @@ type PseudoLabeler struct {
 	train, val dataset.Dataset
 	nextImage  int64
 	nextAnn    int64
+	// Progress (Checkpoint): what is labelled, how often it is saved, the images done.
+	progressKey              string
+	progressEvery, sinceSave int
+	done                     map[string]bool
+	doneOrder                []string
 }
 
 // NewPseudoLabeler starts a dataset in dir (created if needed).
@@ -90,8 +98,12 @@ func NewPseudoLabeler(pipe *blazepose.Pipeline, dir string, opts PseudoOptions) 
 
 // Add runs the pipeline on img (re-based to the origin when its bounds start elsewhere; people
 // detected independently in every image, tiled as Options.DetectTile says), saves the image as images/<name>.png and records its people in
-// the val split when heldOut, else in train. It returns how many people were kept.
+// the val split when heldOut, else in train. It returns how many people were kept. An image
+// labelled before a Checkpoint resume is skipped (0 people, its earlier ones kept).
 func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, heldOut bool) (int, error) {
+	if l.done[name] {
+		return 0, nil
+	}
 	if b := img.Bounds(); b.Min != (image.Point{}) {
 		rgba := image.NewRGBA(image.Rectangle{Max: b.Size()})
 		draw.Draw(rgba, rgba.Bounds(), img, b.Min, draw.Src)
@@ -124,7 +136,7 @@ func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, h
 		}
 	}
 	if len(anns) == 0 {
-		return 0, nil
+		return 0, l.markDone(name)
 	}
 	if err := dataset.SaveImage(filepath.Join(l.Dir, im.FileName), img); err != nil {
 		return 0, err
@@ -135,7 +147,7 @@ func (l *PseudoLabeler) Add(ctx context.Context, name string, img image.Image, h
 	}
 	d.Images = append(d.Images, im)
 	d.Annotations = append(d.Annotations, anns...)
-	return len(anns), nil
+	return len(anns), l.markDone(name)
 }
 
 // PeopleFinder finds the people of an image with their landmarks and masks.
@@ -202,6 +214,12 @@ func (l *PseudoLabeler) annotate(p blazepose.Person, im dataset.Image, o PseudoO
 	}
 	a = dataset.Annotation{ImageID: im.ID, CategoryID: 1, NumKeypoints: n, Keypoints: kp,
 		BBox: [4]float64{x0, y0, x1 - x0, y1 - y0}, Area: (x1 - x0) * (y1 - y0)}
+	if len(p.Pose.World) > 0 {
+		// The senior's world landmarks: the pseudo ground truth of a 3D (location-map) student.
+		if a.Joints3D, err = worldJoints3D(p.Pose.World); err != nil {
+			return a, false, err
+		}
+	}
 	m, err := p.Mask(im.Width, im.Height, o.MaskThreshold)
 	if err != nil {
 		return a, false, err
@@ -222,18 +240,32 @@ func (l *PseudoLabeler) Counts() (trainImages, trainPeople, valImages, valPeople
 	return len(l.train.Images), len(l.train.Annotations), len(l.val.Images), len(l.val.Annotations)
 }
 
-// Finish writes train.json and val.json; both must hold at least one person.
+// Finish writes train.json and val.json (then removes a Checkpoint's progress file); both must
+// hold at least one person.
 func (l *PseudoLabeler) Finish() error {
+	if l.progressKey != "" {
+		// Saved first: an error below (no person in a split) leaves the labelling resumable.
+		if err := l.saveProgress(); err != nil {
+			return err
+		}
+	}
 	for _, s := range []struct {
 		name string
 		d    *dataset.Dataset
 	}{{"train.json", &l.train}, {"val.json", &l.val}} {
 		if len(s.d.Annotations) == 0 {
-			return fmt.Errorf("pseudo labels %s: %s has no person (BlazePose found none in its images)", l.Dir, s.name)
+			hint := "BlazePose found none in its images"
+			if s.name == "val.json" {
+				hint += "; held out are the last frames of each video and the last photos of each directory of two or more"
+			}
+			return fmt.Errorf("pseudo labels %s: %s has no person (%s)", l.Dir, s.name, hint)
 		}
 		if err := dataset.Write(filepath.Join(l.Dir, s.name), s.d); err != nil {
 			return fmt.Errorf("pseudo labels: %w", err)
 		}
+	}
+	if err := os.Remove(filepath.Join(l.Dir, LabelProgress)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("pseudo labels: %w", err)
 	}
 	return nil
 }

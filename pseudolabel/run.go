@@ -11,6 +11,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/blazepose"
@@ -35,6 +36,9 @@ type RunOptions struct {
 	Distill UnlabeledOptions
 	// Log receives what was labelled (nil: nothing).
 	Log io.Writer
+	// LabelOnly stops after the pseudo labels are written (Run's result is then zero but for
+	// the counts): a long labelling can run alone, niced, before any training.
+	LabelOnly bool
 }
 
 // Counts are the images and people of the two pseudo-labelled splits.
@@ -61,7 +65,7 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 	if senior == "" {
 		return UnlabeledResult{}, c, fmt.Errorf("distill unlabeled: no senior model (it labels the inputs)")
 	}
-	manifest := labelsManifest{Version: 2, Senior: senior, Frames: o.Frames, Stride: o.Stride, DetectTile: o.DetectTile, Holdout: o.Holdout}
+	manifest := labelsManifest{Version: 3, Senior: senior, Frames: o.Frames, Stride: o.Stride, DetectTile: o.DetectTile, Holdout: o.Holdout}
 	for _, in := range o.Inputs {
 		if in = strings.TrimSpace(in); in != "" {
 			abs, err := filepath.Abs(in)
@@ -99,6 +103,16 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 		if err != nil {
 			return UnlabeledResult{}, c, err
 		}
+		key, err := json.Marshal(manifest)
+		if err != nil {
+			return UnlabeledResult{}, c, err
+		}
+		// Progress is saved every 10 images: an interrupted labelling resumes where it stopped.
+		if n, err := lab.Checkpoint(string(key), 10); err != nil {
+			return UnlabeledResult{}, c, err
+		} else if n > 0 {
+			fmt.Fprintf(log, "resuming the labelling in %s: %d images done\n", d.DataDir, n)
+		}
 		if err := labelInputs(ctx, lab, o.Inputs, o.Frames, o.Stride, o.DetectTile, o.Holdout, log); err != nil {
 			return UnlabeledResult{}, c, err
 		}
@@ -111,6 +125,14 @@ func Run(ctx context.Context, o RunOptions) (UnlabeledResult, Counts, error) {
 		c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople = lab.Counts()
 	}
 	fmt.Fprintf(log, "pseudo labels (%s): train %d images %d people, held out %d images %d people (%s)\n", senior, c.TrainImages, c.TrainPeople, c.ValImages, c.ValPeople, d.DataDir)
+	if o.LabelOnly {
+		return UnlabeledResult{}, c, nil
+	}
+	if c.TrainPeople < d.Config.BatchSize {
+		// A few photos: every batch holds all of them rather than none (a loader needs a full batch).
+		fmt.Fprintf(log, "batch size %d reduced to %d: the training split has %d people\n", d.Config.BatchSize, c.TrainPeople, c.TrainPeople)
+		d.Config.BatchSize = c.TrainPeople
+	}
 	res, err := DistillUnlabeled(ctx, d)
 	return res, c, err
 }
@@ -174,11 +196,17 @@ var videoExts = []string{".avi", ".mp4", ".mkv", ".mov", ".webm", ".mpg", ".mpeg
 // imageExts are the file extensions read as images.
 var imageExts = []string{".png", ".jpg", ".jpeg"}
 
-// labelInputs feeds the labeler every image (train, scanned whole) and every video's sampled
-// frames (scanned in tiles of side tile, the trailing holdout fraction held out), in the order
-// given; directories are listed sorted.
+// labelInputs feeds the labeler every video's sampled frames (scanned in tiles of side tile, the
+// trailing holdout fraction held out) and every image (scanned whole), in the order given.
+// Directories are listed sorted by name; the trailing holdout fraction of a directory's images
+// (at least one when it has two or more; photos named by a camera sort by time) is held out, so
+// that a directory of photos alone is enough input. Images named one by one are training images.
 func labelInputs(ctx context.Context, lab *PseudoLabeler, inputs []string, frames, stride, tile int, holdout float64, stderr io.Writer) error {
-	var files []string
+	type input struct {
+		path    string
+		heldOut bool
+	}
+	var files []input
 	for _, in := range inputs {
 		in = strings.TrimSpace(in)
 		if in == "" {
@@ -189,21 +217,37 @@ func labelInputs(ctx context.Context, lab *PseudoLabeler, inputs []string, frame
 			return fmt.Errorf("inputs: %w", err)
 		}
 		if !st.IsDir() {
-			files = append(files, in)
+			files = append(files, input{path: in})
 			continue
 		}
 		entries, err := os.ReadDir(in)
 		if err != nil {
 			return fmt.Errorf("inputs: %w", err)
 		}
+		var images, videos []string
 		for _, e := range entries {
 			ext := strings.ToLower(filepath.Ext(e.Name()))
-			if !e.IsDir() && (slices.Contains(imageExts, ext) || slices.Contains(videoExts, ext)) {
-				files = append(files, filepath.Join(in, e.Name()))
+			switch {
+			case e.IsDir():
+			case slices.Contains(imageExts, ext):
+				images = append(images, filepath.Join(in, e.Name()))
+			case slices.Contains(videoExts, ext):
+				videos = append(videos, filepath.Join(in, e.Name()))
 			}
 		}
+		if len(images)+len(videos) == 0 {
+			return fmt.Errorf("input %s: no image (%s) or video (%s) in the directory", in, strings.Join(imageExts, " "), strings.Join(videoExts, " "))
+		}
+		firstHeld := len(images) - heldOutCount(len(images), holdout)
+		for i, f := range images {
+			files = append(files, input{path: f, heldOut: i >= firstHeld})
+		}
+		for _, f := range videos {
+			files = append(files, input{path: f})
+		}
 	}
-	for i, f := range files {
+	for i, in := range files {
+		f := in.path
 		base := fmt.Sprintf("%03d_%s", i, strings.TrimSuffix(filepath.Base(f), filepath.Ext(f)))
 		ext := strings.ToLower(filepath.Ext(f))
 		if slices.Contains(videoExts, ext) {
@@ -217,17 +261,33 @@ func labelInputs(ctx context.Context, lab *PseudoLabeler, inputs []string, frame
 			return fmt.Errorf("input %s: not an image (%s) or a video (%s)", f, strings.Join(imageExts, " "), strings.Join(videoExts, " "))
 		}
 		lab.Options.DetectTile = 0
+		if lab.Resumed(base) {
+			continue
+		}
 		img, err := dataset.LoadImage(f)
 		if err != nil {
 			return err
 		}
-		n, err := lab.Add(ctx, base, img, false)
+		n, err := lab.Add(ctx, base, img, in.heldOut)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(stderr, "%s: %d people\n", f, n)
+		split := "train"
+		if in.heldOut {
+			split = "held out"
+		}
+		fmt.Fprintf(stderr, "%s: %d people (%s)\n", f, n, split)
 	}
 	return nil
+}
+
+// heldOutCount is how many of n images a directory holds out: the fraction holdout of them,
+// rounded, at least one when n ≥ 2 and never all.
+func heldOutCount(n int, holdout float64) int {
+	if n < 2 {
+		return 0
+	}
+	return min(max(int(float64(n)*holdout+0.5), 1), n-1)
 }
 
 // labelVideo labels every stride-th frame of a video, up to frames of them; the last
@@ -265,7 +325,8 @@ func labelVideo(ctx context.Context, lab *PseudoLabeler, path, base string, fram
 		}
 		defer func() { lab.Find = nil }()
 	}
-	used, people := 0, 0
+	used, people, labelled := 0, 0, 0
+	start := time.Now()
 	for i := 0; used < frames; i++ {
 		img, err := dec.Next()
 		if err == io.EOF {
@@ -277,11 +338,18 @@ func labelVideo(ctx context.Context, lab *PseudoLabeler, path, base string, fram
 		if i%stride != 0 {
 			continue
 		}
-		n, err := lab.Add(ctx, fmt.Sprintf("%s_%05d", base, i), img, used >= firstHeld)
+		name := fmt.Sprintf("%s_%05d", base, i)
+		resumed := lab.Resumed(name)
+		n, err := lab.Add(ctx, name, img, used >= firstHeld)
 		if err != nil {
 			return err
 		}
 		used, people = used+1, people+n
+		if !resumed {
+			if labelled++; labelled%25 == 0 {
+				fmt.Fprintf(stderr, "%s: sampled frame %d/%d labelled, %.1f s a frame\n", path, used, frames, time.Since(start).Seconds()/float64(labelled))
+			}
+		}
 	}
 	if err := dec.Close(); err != nil {
 		return err

@@ -13,6 +13,7 @@ import (
 	"github.com/gomlx/compute"
 
 	"github.com/posedistill/posedistill/blazepose"
+	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/train"
 )
@@ -47,8 +48,10 @@ type UnlabeledOptions struct {
 	Resume bool
 	// Overwrite starts afresh in an OutDir that holds a run.
 	Overwrite bool
-	Backend   compute.Backend
-	Progress  io.Writer
+	// Command, when set, is shown in the report (ReportFile) as the command that made the run.
+	Command  string
+	Backend  compute.Backend
+	Progress io.Writer
 }
 
 // UnlabeledResult is the outcome of DistillUnlabeled, also written to OutDir/unlabeled.json.
@@ -127,6 +130,11 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 		}
 		opened[ref.Name] = bt
 	}
+	if cfg.Targets.Locations {
+		if err := has3D(ctx, o.DataDir); err != nil {
+			return res, err
+		}
+	}
 	var records *distill.RecordCache
 	if o.TeacherCache != "" {
 		records = &distill.RecordCache{Dir: o.TeacherCache}
@@ -140,7 +148,20 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	if res.StudentMS, err = distill.RunLatency(o.Backend, o.OutDir, o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("student latency: %w", err)
 	}
-	if err := agreementFigure(ctx, o, cfg); err != nil {
+	student, err := distill.LoadTeacher(o.OutDir, o.Backend)
+	if err != nil {
+		return res, err
+	}
+	defer student.Close()
+	plain, err := distill.SampleConfig(cfg, false, false, false)
+	if err != nil {
+		return res, err
+	}
+	val, err := train.ReadSplit(ctx, o.DataDir, "val.json")
+	if err != nil {
+		return res, err
+	}
+	if err := figures.AgreementFigure(ctx, filepath.Join(o.OutDir, AgreementFile), plain, val, 6, student); err != nil {
 		return res, err
 	}
 	if bts[0] != nil {
@@ -151,12 +172,9 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	if res.SeniorMS, err = landmarkLatency(ctx, bts[1].Landmarker(), o.LatencyRuns); err != nil {
 		return res, fmt.Errorf("senior latency: %w", err)
 	}
+	var baseline []dataset.Result
 	if o.Baseline != "" {
 		bt, err := open(o.Baseline)
-		if err != nil {
-			return res, err
-		}
-		val, err := train.ReadSplit(ctx, o.DataDir, "val.json")
 		if err != nil {
 			return res, err
 		}
@@ -165,38 +183,29 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 			dir = filepath.Join(o.OutDir, "teacher-records")
 		}
 		res.Baseline = o.Baseline
-		if res.BaselineAgreement, err = TeacherAgreement(ctx, bt, val, sc, &distill.RecordCache{Dir: dir}); err != nil {
+		if baseline, err = TeacherResults(ctx, bt, val, sc, &distill.RecordCache{Dir: dir}); err != nil {
+			return res, err
+		}
+		if res.BaselineAgreement, err = agreementOf(ctx, val, baseline, sc); err != nil {
 			return res, err
 		}
 		if res.BaselineMS, err = landmarkLatency(ctx, bt.Landmarker(), o.LatencyRuns); err != nil {
 			return res, fmt.Errorf("baseline latency: %w", err)
 		}
 	}
-	return res, atomicfile.WriteJSON(filepath.Join(o.OutDir, "unlabeled.json"), res)
+	if err := atomicfile.WriteJSON(filepath.Join(o.OutDir, "unlabeled.json"), res); err != nil {
+		return res, err
+	}
+	var counts Counts
+	if counts.TrainImages, counts.TrainPeople, counts.ValImages, counts.ValPeople, err = countLabels(ctx, o.DataDir); err != nil {
+		return res, err
+	}
+	return res, writeReport(ctx, o, reportInputs{res: res, cfg: cfg, sc: plain, val: val, student: student, baseline: baseline, counts: counts})
 }
 
-// AgreementFile is the figure DistillUnlabeled writes into the run directory (AgreementFigure of
-// the first held-out images).
+// AgreementFile is the figure DistillUnlabeled writes into the run directory
+// (figures.AgreementFigure of the first held-out images).
 const AgreementFile = "agreement.png"
-
-// agreementFigure draws the senior's pseudo labels beside the trained student's predictions on
-// the first 6 held-out images.
-func agreementFigure(ctx context.Context, o UnlabeledOptions, cfg train.Config) error {
-	student, err := distill.LoadTeacher(o.OutDir, o.Backend)
-	if err != nil {
-		return err
-	}
-	defer student.Close()
-	sc, err := distill.SampleConfig(cfg, false, false, false)
-	if err != nil {
-		return err
-	}
-	val, err := train.ReadSplit(ctx, o.DataDir, "val.json")
-	if err != nil {
-		return err
-	}
-	return figures.AgreementFigure(ctx, filepath.Join(o.OutDir, AgreementFile), sc, val, 6, student)
-}
 
 // landmarkLatency is the median wall time in milliseconds of runs (0: 20) batch-1 inferences of
 // a BlazePose landmark model on a grey crop, after one warm-up call.
@@ -225,4 +234,19 @@ func (o UnlabeledOptions) seniorModel() string {
 		return o.Senior
 	}
 	return o.Recipe.Teachers[len(o.Recipe.Teachers)-1].Model
+}
+
+// has3D reports an error unless the held-out pseudo labels in dir carry 3D joints (labels
+// written before they did have none).
+func has3D(ctx context.Context, dir string) error {
+	val, err := train.ReadSplit(ctx, dir, "val.json")
+	if err != nil {
+		return err
+	}
+	for _, in := range val.Instances {
+		if len(in.Annotation.Joints3D) > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("3D: the pseudo labels in %s have no 3D joints (labelled by an older posedistill): label into a new --data directory", dir)
 }

@@ -29,8 +29,9 @@ type Config struct {
 	// InputW, InputH are the network input size in pixels; the heatmaps are a quarter of it.
 	InputW int `yaml:"input_w" json:"input_w"`
 	InputH int `yaml:"input_h" json:"input_h"`
-	// Codec is the heatmap convention: msra, unbiased or udp, or integral (soft-argmax regression,
-	// trained by train.IntegralL1).
+	// Codec is the heatmap convention: msra, unbiased or udp, integral (soft-argmax regression,
+	// trained by train.IntegralL1), or movenet (MSRA heatmaps plus MoveNet's offset and
+	// regression heads, trained by OffsetL1 and RegressionL1; for nets that have them).
 	Codec string `yaml:"codec" json:"codec"`
 	// Sigma is the gaussian's standard deviation in heatmap pixels.
 	Sigma float64 `yaml:"sigma" json:"sigma"`

@@ -71,8 +71,12 @@ type Loss struct {
 func HeatmapLoss() *Loss { return &Loss{Terms: []Term{HeatmapMSE("heatmap_gt", nil)}} }
 
 // SupervisedLoss returns the GT loss that suits codec c: IntegralL1 for an Integral codec (plus
-// TargetKL towards the GT gaussians with weight distWeight when it is > 0), the heatmap MSE otherwise.
+// TargetKL towards the GT gaussians with weight distWeight when it is > 0), the heatmap MSE with
+// OffsetL1 and RegressionL1 for a MoveNet codec (see moveNetLoss), the heatmap MSE otherwise.
 func SupervisedLoss(c *codec.Codec, distWeight float64) *Loss {
+	if c.Kind == codec.MoveNet {
+		return moveNetLoss(c)
+	}
 	if c.Kind == codec.Integral {
 		l := &Loss{Terms: []Term{IntegralL1("integral_gt", TensorKeypoints, c, nil)}}
 		if distWeight > 0 {
@@ -272,12 +276,15 @@ func (l *Loss) weightsAt(step int) ([]float32, error) {
 func termInputs(net *nets.Net, names []string, labels, predictions []*graph.Node) TermInputs {
 	out := nets.Outputs{Heatmaps: predictions[0]}
 	i := 1
-	if net.Heads.Locations != "" && i < len(predictions) {
-		out.Locations = predictions[i]
-		i++
-	}
-	if net.Heads.Mask != "" && i < len(predictions) {
-		out.Mask = predictions[i]
+	for _, h := range []struct {
+		layer string
+		dst   **graph.Node
+	}{{net.Heads.Locations, &out.Locations}, {net.Heads.Mask, &out.Mask},
+		{net.Heads.Offsets, &out.Offsets}, {net.Heads.Regression, &out.Regression}} {
+		if h.layer != "" && i < len(predictions) {
+			*h.dst = predictions[i]
+			i++
+		}
 	}
 	in := TermInputs{Out: out, Tensors: make(map[string]*graph.Node, len(names))}
 	for j, n := range names {

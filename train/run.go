@@ -140,6 +140,9 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		if err != nil {
 			return sum, fmt.Errorf("config: %w", err)
 		}
+		if err := checkMoveNetHeads(c, net); err != nil {
+			return sum, err
+		}
 		loss = SupervisedLoss(c, cfg.DistWeight)
 	}
 	names, err := loss.Needs()

@@ -18,7 +18,7 @@ import (
 // frames: the senior's people are the pseudo ground truth, the held-out frames measure how
 // closely the student agrees with it.
 func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--data DIR] [--variant odkd|primary|senior|pseudo-gt] [--frames N] [--stride S] [--holdout F] [--steps N] [--seed N] [--teacher-cache=false] [--resume | --overwrite]", stderr)
+	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--data DIR] [--variant odkd|primary|senior|pseudo-gt] [--frames N] [--stride S] [--holdout F] [--steps N] [--seed N] [--validate-every N] [--3d] [--teacher-cache=false] [--label-only] [--resume | --overwrite]", stderr)
 	teacher := fs.String("teacher", "blazepose-full", "primary teacher: blazepose-lite, blazepose-full or blazepose-heavy")
 	senior := fs.String("senior", "blazepose-heavy", "senior teacher (its people are the pseudo ground truth, its mask the mask knowledge)")
 	images := fs.String("images", "", "comma-separated images, directories of images and videos (ffmpeg)")
@@ -41,6 +41,10 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	mask := fs.Bool("mask", true, "learn the senior's segmentation with a light mask head and restrict heatmaps to it")
 	overwrite := fs.Bool("overwrite", false, "start a new run in --out even if it holds one (its run files are removed; pseudo labels are kept)")
 	teacherCache := fs.Bool("teacher-cache", true, "run each teacher once per training person and cache its outputs (in the model cache's teacher-records/), warped to each augmented crop; false runs both teachers on every batch")
+	validateEvery := fs.Int("validate-every", 0, "measure the agreement with the senior on the held-out people every N steps (the report's agreement curve; 0: at the end only)")
+	checkpointEvery := fs.Int("checkpoint-every", 250, "save a checkpoint every N steps (--resume continues from the last; 0: at the end only)")
+	pose3D := fs.Bool("3d", false, "also learn 3D: MoVNect's location maps from the senior's world landmarks (the pseudo labels' 3D joints; --variant pseudo-gt and a MoVNect --config), MPJPE against them on the held-out people")
+	labelOnly := fs.Bool("label-only", false, "stop after the pseudo labels are written (an interrupted labelling resumes where it stopped either way)")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint with the recipe it saved (to --steps); complete pseudo labels in --data are reused")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -65,7 +69,10 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	cfg.Steps, cfg.BatchSize, cfg.Seed = *steps, *batch, *seed
 	cfg.WarmupSteps = min(cfg.WarmupSteps, cfg.Steps/5)
-	cfg.CheckpointEvery, cfg.ValidateEvery = 0, 0
+	if *validateEvery < 0 || *checkpointEvery < 0 {
+		return fmt.Errorf("--validate-every and --checkpoint-every must be ≥ 0")
+	}
+	cfg.CheckpointEvery, cfg.ValidateEvery = *checkpointEvery, *validateEvery
 	if *data == "" {
 		*data = filepath.Join(*out, "data")
 	}
@@ -104,6 +111,19 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	default:
 		return fmt.Errorf("--variant %q: want odkd, primary, senior or pseudo-gt", *variant)
 	}
+	if *pose3D {
+		if *variant != "pseudo-gt" {
+			return fmt.Errorf("--3d: the senior's world landmarks are its 3D teaching; use it with --variant pseudo-gt")
+		}
+		if cfg.Model.Arch != "movnect" {
+			return fmt.Errorf("--3d: the student needs location maps: a MoVNect --config (model.arch movnect), not %q", cfg.Model.Arch)
+		}
+		if cfg.Codec == "integral" {
+			return fmt.Errorf("--3d: the 3D terms read the location maps under heatmap peaks: a --config with codec msra, unbiased or udp, not integral")
+		}
+		rec.Pose3D = &distill.Pose3DTerms{BoneWeight: 0.1}
+		cfg.Targets.Locations = true
+	}
 	if *resume {
 		if rec, err = distill.ReadRecipe(*out); err != nil {
 			return err
@@ -114,15 +134,25 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	res, n, err := pseudolabel.Run(ctx, pseudolabel.RunOptions{
 		Inputs: strings.Split(*images, ","), Frames: *frames, Stride: *stride, DetectTile: *tile, Holdout: *holdout,
-		Distill: pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, Baseline: *baseline, LatencyRuns: *latencyRuns, DataDir: *data, OutDir: *out, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr},
-		Log:     stderr,
+		Distill: pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, Baseline: *baseline, LatencyRuns: *latencyRuns, DataDir: *data, OutDir: *out, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr,
+			Command: "posedistill distill-unlabeled " + strings.Join(args, " ")},
+		Log:       stderr,
+		LabelOnly: *labelOnly,
 	})
 	if err != nil {
 		return err
 	}
+	if *labelOnly {
+		fmt.Fprintf(stdout, "pseudo labels in %s: train %d images %d people, held out %d images %d people\n", *data, n.TrainImages, n.TrainPeople, n.ValImages, n.ValPeople)
+		return nil
+	}
 	v := res.Train.Val
 	if res.Baseline != "" {
 		fmt.Fprintf(stdout, "baseline %s on the same held-out people: AP %.3f AP50 %.3f AP75 %.3f, batch-1 %.2f ms\n", res.Baseline, res.BaselineAgreement.AP, res.BaselineAgreement.AP50, res.BaselineAgreement.AP75, res.BaselineMS)
+	}
+	defer fmt.Fprintf(stdout, "report: %s\n", filepath.Join(*out, pseudolabel.ReportFile))
+	if p3 := res.Train.Pose3D; p3 != nil {
+		defer fmt.Fprintf(stdout, "3D: MPJPE %.1f mm, PA-MPJPE %.1f mm against %s's world landmarks on the held-out people\n", p3.MPJPE, p3.PAMPJPE, *senior)
 	}
 	fmt.Fprintf(stdout, "%s: %d steps, loss %.4g; agreement with %s on %d held-out people: AP %.3f AP50 %.3f AP75 %.3f; batch-1 ms: student %.2f, %s %.2f, %s %.2f (%s)\n",
 		cfg.Name, res.Train.Steps, res.Train.Loss, *senior, n.ValPeople, v.AP, v.AP50, v.AP75, res.StudentMS, *teacher, res.PrimaryMS, *senior, res.SeniorMS, *out)

@@ -29,6 +29,7 @@ func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writ
 	tile := fs.Int("detect-tile", 300, "scan frames for people in square tiles of `side` pixels (0: whole frame)")
 	student := fs.String("student", string(movenet.Lightning), "MoveNet model imported and fine-tuned")
 	teacher := fs.String("teacher", string(movenet.Thunder), "MoveNet model whose keypoints are the targets and the ground truth")
+	codecKind := fs.String("codec", "msra", "the student's `codec`: msra (heatmaps), or movenet (its offset and regression heads too, trained and decoded as MoveNet's)")
 	steps := fs.Int("steps", 150, "fine-tuning steps")
 	batch := fs.Int("batch", 8, "batch size")
 	lr := fs.Float64("lr", 5e-5, "Adam learning rate (constant after a warmup over a tenth of the steps)")
@@ -69,13 +70,13 @@ func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	res, err := imported.FineTuneOnVideo(ctx, imported.VideoOptions{Video: *vid, Frames: *frames, Stride: *stride, Holdout: *holdout,
 		Boxes: *boxes, DetectTile: *tile, Student: movenet.Model(*student), Teacher: movenet.Model(*teacher), Cache: *cache, OutDir: *out,
-		Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed, Backend: be, Log: stderr})
+		Codec: *codecKind, Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed, Backend: be, Log: stderr})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s on %s's held-out frames (%d people), agreement with %s (OKS AP / AP50 / AP75):\n", res.Student, *vid, res.ValPeople, res.Teacher)
 	fmt.Fprintf(stdout, "  as imported, MoveNet's decoding:  %.3f / %.3f / %.3f\n", res.Native.AP, res.Native.AP50, res.Native.AP75)
-	fmt.Fprintf(stdout, "  as imported, heatmaps (codec):    %.3f / %.3f / %.3f   %.1f ms\n", res.Before.AP, res.Before.AP50, res.Before.AP75, res.StudentMSBefore)
-	fmt.Fprintf(stdout, "  fine-tuned %d steps, heatmaps:   %.3f / %.3f / %.3f   %.1f ms\n", res.Steps, res.After.AP, res.After.AP50, res.After.AP75, res.StudentMSAfter)
+	fmt.Fprintf(stdout, "  as imported, codec %s:    %.3f / %.3f / %.3f   %.1f ms\n", *codecKind, res.Before.AP, res.Before.AP50, res.Before.AP75, res.StudentMSBefore)
+	fmt.Fprintf(stdout, "  fine-tuned %d steps, codec %s:   %.3f / %.3f / %.3f   %.1f ms\n", res.Steps, *codecKind, res.After.AP, res.After.AP50, res.After.AP75, res.StudentMSAfter)
 	return nil
 }

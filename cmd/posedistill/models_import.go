@@ -20,7 +20,7 @@ import (
 // that train (--config RUN/config.json --init RUN/checkpoint.ckpt), distill --init, export,
 // compress, eval and models --net take.
 func runModelsImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	usage := "models import " + strings.Join(imported.Names(), "|") + " --out RUN [--cache DIR]"
+	usage := "models import " + strings.Join(imported.Names(), "|") + " --out RUN [--codec msra|movenet] [--cache DIR]"
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 		fmt.Fprintln(stderr, "Usage: posedistill "+usage)
 		return errUsage
@@ -33,6 +33,7 @@ func runModelsImport(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	cache := flags.String("cache", defCache, "model cache `directory` (posedistill models fetch)")
 	out := flags.String("out", "", "run `directory` to write (must not hold a run)")
+	codecKind := flags.String("codec", "msra", "the run's `codec`: msra (heatmaps), or movenet (MoveNet only: with its offset and regression heads, decoded and trained as MoveNet's)")
 	if err := parseFlags(flags, args[1:]); err != nil {
 		return err
 	}
@@ -45,7 +46,7 @@ func runModelsImport(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	m, err := imported.Import(ctx, be, *cache, name)
+	m, err := imported.ImportWith(ctx, be, *cache, name, imported.ImportOptions{Codec: *codecKind})
 	if errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("%w (run 'posedistill models fetch' first)", err)
 	}
@@ -59,8 +60,8 @@ func runModelsImport(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d layers, %.2fM parameters, %.3f GFLOPs at %dx%d, %d heatmap channels -> %s\n",
-		name, len(m.Net.Layers), float64(m.Net.Params())/1e6, float64(fl)/1e9, m.InputSize, m.InputSize, m.Net.Joints, *out)
+	fmt.Fprintf(stdout, "%s: %d layers, %.2fM parameters, %.3f GFLOPs at %dx%d, %d heatmap channels, codec %s -> %s\n",
+		name, len(m.Net.Layers), float64(m.Net.Params())/1e6, float64(fl)/1e9, m.InputSize, m.InputSize, m.Net.Joints, m.Codec, *out)
 	fmt.Fprintf(stdout, "fine-tune: posedistill train --config %s --init %s --data DIR --out RUN2\n",
 		filepath.Join(*out, train.ConfigFile), filepath.Join(*out, train.CheckpointFile))
 	return nil

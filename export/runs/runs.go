@@ -170,7 +170,7 @@ func comparePredictorONNX(ctx context.Context, runner *ortnode.Runner, p predict
 	for _, head := range []struct {
 		name string
 		t    *tensors.Tensor
-	}{{"heatmaps", pred.Heatmaps}, {"locations", pred.Locations}, {"mask", pred.Mask}} {
+	}{{"heatmaps", pred.Heatmaps}, {"locations", pred.Locations}, {"mask", pred.Mask}, {"offsets", pred.Offsets}, {"regression", pred.Regression}} {
 		if head.t == nil {
 			continue
 		}
@@ -299,7 +299,8 @@ func exportQDQ(ctx context.Context, cfg train.Config, net *nets.Net, store *mode
 	if err != nil {
 		return err
 	}
-	heads := map[string]string{"heatmaps": net.Heads.Heatmaps, "locations": net.Heads.Locations, "mask": net.Heads.Mask}
+	heads := map[string]string{"heatmaps": net.Heads.Heatmaps, "locations": net.Heads.Locations, "mask": net.Heads.Mask,
+		"offsets": net.Heads.Offsets, "regression": net.Heads.Regression}
 	for i, d := range diff {
 		step := float64(q.Activations[heads[d.name]].Scale)
 		fmt.Fprintf(w, "ONNX Runtime vs Go fake-quant predictor, %s: max |difference| %.3g = %.2f quantization steps (max |value| %.3g); vs the float model: %.2f steps\n",
