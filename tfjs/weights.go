@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/posedistill/posedistill/internal/half"
 )
 
 // Tensor is a value known on the host: a weight, or the result of shape arithmetic evaluated while
@@ -67,7 +69,7 @@ func decodeWeight(w WeightSpec, b []byte, n int) (*Tensor, error) {
 	switch w.Quantization {
 	case "float16":
 		for i := range t.Values {
-			t.Values[i] = float64(float16(binary.LittleEndian.Uint16(b[2*i:])))
+			t.Values[i] = float64(half.ToFloat32(binary.LittleEndian.Uint16(b[2*i:])))
 		}
 	case "uint8":
 		for i := range t.Values {
@@ -111,26 +113,4 @@ func decodeWeight(w WeightSpec, b []byte, n int) (*Tensor, error) {
 		}
 	}
 	return t, nil
-}
-
-// float16 converts IEEE 754 half-precision bits to float32.
-func float16(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := int(h>>10) & 0x1f
-	frac := uint32(h & 0x3ff)
-	switch {
-	case exp == 0x1f: // Inf or NaN
-		return math.Float32frombits(sign | 0xff<<23 | frac<<13)
-	case exp == 0 && frac == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: normalize
-		e := -14
-		for frac&0x400 == 0 {
-			frac <<= 1
-			e--
-		}
-		frac &= 0x3ff
-		return math.Float32frombits(sign | uint32(e+127)<<23 | frac<<13)
-	}
-	return math.Float32frombits(sign | uint32(exp-15+127)<<23 | frac<<13)
 }
