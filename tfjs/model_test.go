@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -15,6 +14,7 @@ import (
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/posedistill/posedistill/backend"
+	"github.com/posedistill/posedistill/internal/half"
 )
 
 // tinyModel returns a small graph model and its weight shard: a 3×3 SAME convolution with bias
@@ -54,7 +54,7 @@ func tinyModel() (modelJSON, shard []byte) {
 	}
 	var buf []byte
 	for i := 0; i < 3*3*2*3; i++ {
-		buf = binary.LittleEndian.AppendUint16(buf, f16bits(float32(i%7-3)/8))
+		buf = binary.LittleEndian.AppendUint16(buf, half.FromFloat32(float32(i%7-3)/8))
 	}
 	buf = append(buf, 1, 2, 3) // bias −0.5, 0, 0.5
 	for _, v := range []int32{1, 2, 1, -1} {
@@ -70,17 +70,6 @@ func tinyModel() (modelJSON, shard []byte) {
 		panic(err)
 	}
 	return j, buf
-}
-
-// f16bits encodes a float32 with an exact half-precision value.
-func f16bits(f float32) uint16 {
-	b := math.Float32bits(f)
-	sign := uint16(b>>16) & 0x8000
-	if f == 0 {
-		return sign
-	}
-	exp := int(b>>23&0xff) - 127 + 15
-	return sign | uint16(exp)<<10 | uint16(b>>13&0x3ff)
 }
 
 func readTiny(t testing.TB) (*Model, map[string]*Tensor) {

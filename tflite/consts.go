@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+
+	"github.com/posedistill/posedistill/internal/half"
 )
 
 // constant is a tensor whose value is known when the graph is built: a model buffer, or the
@@ -28,26 +30,6 @@ func numElements(shape []int) int {
 	return n
 }
 
-// float16 converts IEEE 754 half-precision bits to float32.
-func float16(h uint16) float32 {
-	sign := uint32(h>>15) << 31
-	exp := uint32(h>>10) & 0x1f
-	frac := uint32(h) & 0x3ff
-	switch {
-	case exp == 0 && frac == 0:
-		return math.Float32frombits(sign)
-	case exp == 0: // subnormal: frac × 2^-24
-		v := float32(frac) * (1.0 / (1 << 24))
-		if sign != 0 {
-			v = -v
-		}
-		return v
-	case exp == 0x1f:
-		return math.Float32frombits(sign | 0x7f800000 | frac<<13)
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | frac<<13)
-}
-
 // decodeValues reads n elements of type typ from data as float32 numbers.
 func decodeValues(typ TensorType, data []byte, n int) ([]float32, error) {
 	size := typ.Size()
@@ -63,7 +45,7 @@ func decodeValues(typ TensorType, data []byte, n int) ([]float32, error) {
 		case Float32:
 			out[i] = math.Float32frombits(binary.LittleEndian.Uint32(data[4*i:]))
 		case Float16:
-			out[i] = float16(binary.LittleEndian.Uint16(data[2*i:]))
+			out[i] = half.ToFloat32(binary.LittleEndian.Uint16(data[2*i:]))
 		case Float64:
 			out[i] = float32(math.Float64frombits(binary.LittleEndian.Uint64(data[8*i:])))
 		case Int32:

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
-	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -12,28 +11,6 @@ import (
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/internal/peers"
 )
-
-func TestFloat16(t *testing.T) {
-	tests := []struct {
-		bits uint16
-		want float32
-	}{
-		{0x3c00, 1}, {0xc000, -2}, {0x7bff, 65504}, {0x0001, 1.0 / (1 << 24)}, {0x8001, -1.0 / (1 << 24)},
-		{0x0400, 1.0 / (1 << 14)}, {0x3555, 0.333251953125}, {0x0000, 0},
-		{0x7c00, float32(math.Inf(1))}, {0xfc00, float32(math.Inf(-1))},
-	}
-	for _, tc := range tests {
-		if got := float16(tc.bits); got != tc.want {
-			t.Errorf("float16(%#04x) = %v, want %v", tc.bits, got, tc.want)
-		}
-	}
-	if got := float16(0x8000); got != 0 || !math.Signbit(float64(got)) {
-		t.Errorf("float16(0x8000) = %v, want -0", got)
-	}
-	if got := float16(0x7e00); !math.IsNaN(float64(got)) {
-		t.Errorf("float16(0x7e00) = %v, want NaN", got)
-	}
-}
 
 func TestDequantize(t *testing.T) {
 	tests := []struct {

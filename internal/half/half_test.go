@@ -43,3 +43,26 @@ func TestFromFloat32Rounds(t *testing.T) {
 		}
 	}
 }
+
+// ToFloat32 on known values: normals, subnormals, signed zero, infinities, NaN.
+func TestToFloat32KnownValues(t *testing.T) {
+	tests := []struct {
+		bits uint16
+		want float32
+	}{
+		{0x3c00, 1}, {0xc000, -2}, {0x7bff, 65504}, {0x0001, 1.0 / (1 << 24)}, {0x8001, -1.0 / (1 << 24)},
+		{0x0400, 1.0 / (1 << 14)}, {0x3555, 0.333251953125}, {0x0000, 0},
+		{0x7c00, float32(math.Inf(1))}, {0xfc00, float32(math.Inf(-1))},
+	}
+	for _, tc := range tests {
+		if got := ToFloat32(tc.bits); got != tc.want {
+			t.Errorf("ToFloat32(%#04x) = %v, want %v", tc.bits, got, tc.want)
+		}
+	}
+	if got := ToFloat32(0x8000); got != 0 || !math.Signbit(float64(got)) {
+		t.Errorf("ToFloat32(0x8000) = %v, want -0", got)
+	}
+	if got := ToFloat32(0x7e00); !math.IsNaN(float64(got)) {
+		t.Errorf("ToFloat32(0x7e00) = %v, want NaN", got)
+	}
+}
