@@ -148,14 +148,24 @@ func fail(status int, format string, args ...any) error {
 	return &httpError{status, fmt.Sprintf(format, args...)}
 }
 
-func (s *Server) pose(w http.ResponseWriter, r *http.Request) {
+// acquire takes one of the MaxInFlight request slots, or answers 503 and reports false; the caller
+// calls release when done.
+func (s *Server) acquire(w http.ResponseWriter) (release func(), ok bool) {
 	select {
 	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
+		return func() { <-s.slots }, true
 	default:
 		writeError(w, fail(http.StatusServiceUnavailable, "busy: %d requests in flight, try again", s.opts.MaxInFlight))
+		return nil, false
+	}
+}
+
+func (s *Server) pose(w http.ResponseWriter, r *http.Request) {
+	release, ok := s.acquire(w)
+	if !ok {
 		return
 	}
+	defer release()
 	imageID := int64(1)
 	if v := r.URL.Query().Get("image_id"); v != "" {
 		id, err := strconv.ParseInt(v, 10, 64)

@@ -45,13 +45,11 @@ func videoType(ct string) bool {
 // by ffmpeg at most VideoFPS frames per second and MaxVideoFrames frames, and each frame goes
 // through a pose.Tracker (detection every few frames, tracking in between, track ids).
 func (s *Server) video(w http.ResponseWriter, r *http.Request) {
-	select {
-	case s.slots <- struct{}{}:
-		defer func() { <-s.slots }()
-	default:
-		writeError(w, fail(http.StatusServiceUnavailable, "busy: %d requests in flight, try again", s.opts.MaxInFlight))
+	release, ok := s.acquire(w)
+	if !ok {
 		return
 	}
+	defer release()
 	if !video.Available() {
 		writeError(w, fail(http.StatusNotImplemented, "video needs ffmpeg and ffprobe, not installed on the server"))
 		return

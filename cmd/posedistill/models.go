@@ -123,3 +123,13 @@ func parseHxW(s string) (h, w int, err error) {
 	}
 	return h, w, nil
 }
+
+// firstArgument returns the positional argument a models subcommand starts with (import NAME,
+// pack RUN, prune RUN), or prints the subcommand's usage and returns errUsage.
+func firstArgument(args []string, usage string, stderr io.Writer) (string, error) {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+		fmt.Fprintln(stderr, "Usage: posedistill "+usage)
+		return "", errUsage
+	}
+	return args[0], nil
+}

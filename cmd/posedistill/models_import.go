@@ -21,11 +21,10 @@ import (
 // compress, eval and models --net take.
 func runModelsImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	usage := "models import " + strings.Join(imported.Names(), "|") + " --out RUN [--codec msra|movenet] [--cache DIR]"
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		fmt.Fprintln(stderr, "Usage: posedistill "+usage)
-		return errUsage
+	name, err := firstArgument(args, usage, stderr)
+	if err != nil {
+		return err
 	}
-	name := args[0]
 	flags := newFlagSet("models import", usage, stderr)
 	defCache, err := modelstore.DefaultCacheDir()
 	if err != nil {

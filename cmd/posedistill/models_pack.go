@@ -23,11 +23,10 @@ var packedFiles = []string{train.ConfigFile, train.NetFile, distill.RecipeFile, 
 // precision (train.SaveHalfWeights), loadable as a run directory by every command.
 func runModelsPack(args []string, stdout, stderr io.Writer) error {
 	usage := "models pack RUN --out DIR"
-	if len(args) == 0 || len(args[0]) > 0 && args[0][0] == '-' {
-		fmt.Fprintln(stderr, "Usage: posedistill "+usage)
-		return errUsage
+	run, err := firstArgument(args, usage, stderr)
+	if err != nil {
+		return err
 	}
-	run := args[0]
 	flags := newFlagSet("models pack", usage, stderr)
 	out := flags.String("out", "", "model `folder` to write (replaced if it holds a packed model)")
 	if err := parseFlags(flags, args[1:]); err != nil {

@@ -18,11 +18,10 @@ import (
 // teacher.
 func runModelsPrune(args []string, stdout, stderr io.Writer) error {
 	usage := "models prune RUN --ratio R --out RUN2 [--criterion l1|bn_scale] [--multiple 8] [--min-channels 8]"
-	if len(args) == 0 || len(args[0]) > 0 && args[0][0] == '-' {
-		fmt.Fprintln(stderr, "Usage: posedistill "+usage)
-		return errUsage
+	run, err := firstArgument(args, usage, stderr)
+	if err != nil {
+		return err
 	}
-	run := args[0]
 	flags := newFlagSet("models prune", usage, stderr)
 	ratio := flags.Float64("ratio", 0.5, "fraction of the prunable channels to remove, in (0, 1)")
 	criterion := flags.String("criterion", "l1", "channel ranking: l1 (filter norm, any network) or bn_scale (|γ| of batch norm; layers without it are kept)")
