@@ -138,14 +138,10 @@ func SaveHalfWeights(src, dst string) error {
 	if err != nil {
 		return err
 	}
-	layers := make(map[string]bool, len(info.Net.Layers))
-	for _, l := range info.Net.Layers {
-		layers[l.Name] = true
-	}
 	kept := info.Vars[:0:0]
 	blobs := make([][]byte, 0, len(info.Vars))
 	for _, v := range info.Vars {
-		if !layers[nets.LayerOf(v.Path)] {
+		if !info.Net.HasLayer(nets.LayerOf(v.Path)) {
 			continue
 		}
 		t := vals[v.Path]
