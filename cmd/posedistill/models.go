@@ -29,7 +29,10 @@ func runModels(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if len(args) > 0 && args[0] == "prune" {
 		return runModelsPrune(args[1:], stdout, stderr)
 	}
-	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json] [--net NET.json] | models fetch blazepose|movenet [--cache DIR] [--from PATH] | models import NAME --out RUN | models pack RUN --out DIR | models prune RUN --ratio R --out RUN2", stderr)
+	if len(args) > 0 && args[0] == "graft" {
+		return runModelsGraft(args[1:], stdout, stderr)
+	}
+	fs := newFlagSet("models", "models [--input 256x192] [--arch NAME --out NET.json] [--net NET.json] | models fetch blazepose|movenet [--cache DIR] [--from PATH] | models import NAME --out RUN | models pack RUN --out DIR | models prune RUN --ratio R --out RUN2 | models graft TEACHER_RUN --out DIR", stderr)
 	input := fs.String("input", "256x192", "input `HxW` (height x width) for the FLOP counts")
 	netFile := fs.String("net", "", "count this network description `file` (nets.Net as JSON, e.g. RUN/net.json) instead of the catalog")
 	arch := fs.String("arch", "", "with --out: the architecture `name` whose description to write")
