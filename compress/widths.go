@@ -91,3 +91,7 @@ func PlanWidths(net *nets.Net, store *model.Store, widths map[string]int, opt Ch
 	p.fillRemoved()
 	return p, nil
 }
+
+// Kept returns the positions, in the original network, of the output channels of layer (any
+// layer, a depthwise convolution or an add included) that the plan keeps.
+func (p *ChannelPlan) Kept(layer string) []int { return p.g.kept(layer, p.removed) }

@@ -57,6 +57,8 @@ type Recipe struct {
 	// Pose3D, when set, trains MoVNect's location maps (a 3D network, Net3D) with the GT and, with
 	// a teacher, the teacher's location maps, and the bone-length loss.
 	Pose3D *Pose3DTerms `json:"pose3d,omitempty"`
+	// Hints adds feature distillation of a grafted student's trunk (see HintTerms).
+	Hints *HintTerms `json:"hints,omitempty"`
 }
 
 // TeacherRef names one teacher of a recipe.
@@ -106,6 +108,9 @@ func (r Recipe) Validate() error {
 	}
 	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || (r.Pose3D != nil && r.Pose3D.BoneWeight < 0) {
 		return fmt.Errorf("recipe: negative weight")
+	}
+	if r.Hints != nil && (r.Hints.File == "" || !(r.Hints.Weight >= 0)) {
+		return fmt.Errorf("recipe: hints need a file and a non-negative weight")
 	}
 	if r.Mask && len(r.Teachers) != 2 {
 		return fmt.Errorf("recipe: mask knowledge needs a senior teacher (two teachers)")

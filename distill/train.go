@@ -10,11 +10,13 @@ import (
 	"path/filepath"
 
 	"github.com/gomlx/compute"
+	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/eval"
+	"github.com/posedistill/posedistill/graft/hints"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/rundir"
 	"github.com/posedistill/posedistill/topdown"
@@ -152,9 +154,26 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 			return res, fmt.Errorf("train %s: %w", cfg.Name, err)
 		}
 	}
+	var modelFn func(*model.Scope, *graph.Node) []*graph.Node
+	if rec.Hints != nil {
+		set, err := hints.Read(rec.Hints.File)
+		if err != nil {
+			return res, fmt.Errorf("train %s: %w", cfg.Name, err)
+		}
+		ht, err := newHintTeacher(be, set, net, cfg.InputH, cfg.InputW)
+		if err != nil {
+			return res, fmt.Errorf("train %s: %w", cfg.Name, err)
+		}
+		defer ht.close()
+		for i, h := range set.Hints {
+			terms = append(terms, HintMSE(i, h, train.Constant(rec.Hints.Weight)))
+		}
+		modelFn = hintModelFn(net, set.Hints)
+		before = chainHooks(before, ht.hook)
+	}
 	sum, err := train.Run(ctx, cfg, train.Options{
 		DataDir: opts.DataDir, OutDir: opts.OutDir, Resume: opts.Resume, Overwrite: opts.Overwrite, Net: net, Init: opts.Init,
-		Loss: &train.Loss{Terms: terms}, BeforeStep: before, Progress: opts.Progress,
+		Loss: &train.Loss{Terms: terms}, BeforeStep: before, ModelFn: modelFn, Progress: opts.Progress,
 		LogEvery: opts.LogEvery, Backend: be, StopAt: opts.StopAt,
 	})
 	res.Steps, res.Loss, res.Elapsed = sum.Steps, sum.Loss, sum.Elapsed.Seconds()
@@ -179,6 +198,19 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 		res.Pose3D = &p3
 	}
 	return res, atomicfile.WriteJSON(filepath.Join(opts.OutDir, SummaryFile), res)
+}
+
+// chainHooks returns a before-step hook that runs first (when set), then second.
+func chainHooks(first, second func(context.Context, int, *topdown.Batch) error) func(context.Context, int, *topdown.Batch) error {
+	if first == nil {
+		return second
+	}
+	return func(ctx context.Context, step int, b *topdown.Batch) error {
+		if err := first(ctx, step, b); err != nil {
+			return err
+		}
+		return second(ctx, step, b)
+	}
 }
 
 // evaluate3DRun runs Evaluate3D with the final checkpoint of a run.

@@ -19,13 +19,14 @@ import (
 	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/compress"
 	"github.com/posedistill/posedistill/export"
+	"github.com/posedistill/posedistill/graft/hints"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/nets/layers"
 )
 
 // kerasLayer matches the convolutions of Keras' MobileNetV2 in an imported model's layer names
 // (TensorFlow op names such as "model.block_3_depthwise.depthwise" or "model.Conv1_relu.Relu6").
-var kerasLayer = regexp.MustCompile(`(?:^|\.)(?:(Conv1)|expanded_conv_(depthwise|project)|block_(\d+)_(expand|depthwise|project))(?:_relu|_BN)?\.`)
+var kerasLayer = regexp.MustCompile(`(?:^|\.)(?:(Conv1)|expanded_conv_(depthwise|project)|block_(\d+)_(expand|depthwise|project|add))(?:_relu|_BN)?\.`)
 
 // torchvisionName returns the name MoVNect's builder gives the MobileNetV2 layer that a Keras
 // MobileNetV2 layer name denotes ("" when it is not one): Keras' Conv1 is torchvision's features.0,
@@ -52,13 +53,16 @@ func torchvisionName(keras string) string {
 	}
 }
 
-// Result is a grafted student: its network, a store holding the weights of its trunk, and which
-// teacher layer each trunk layer came from.
+// Result is a grafted student: its network, a store holding the weights of its trunk, which
+// teacher layer each trunk layer came from, and the hints that tie its stages to the teacher's.
 type Result struct {
 	Net   *nets.Net
 	Store *model.Store
 	// From maps each student layer given weights to the teacher layer they were cut from.
 	From map[string]string
+	// Hints pair the output of each of the student trunk's stages with the teacher's channels it
+	// was cut from: targets for feature distillation (FitNets' hints) that need no adapter.
+	Hints []hints.Hint
 }
 
 // MoVNect returns the MoVNect of opt with its MobileNetV2 trunk cut from teacher (weights in store):
@@ -77,7 +81,7 @@ func MoVNect(teacher *nets.Net, store *model.Store, opt nets.MoVNectOptions) (*R
 	byName := map[string]*nets.Layer{}
 	for i := range teacher.Layers {
 		l := &teacher.Layers[i]
-		if l.Op != nets.OpConv {
+		if l.Op != nets.OpConv && l.Op != nets.OpAdd {
 			continue
 		}
 		if n := torchvisionName(l.Name); n != "" {
@@ -145,7 +149,41 @@ func MoVNect(teacher *nets.Net, store *model.Store, opt nets.MoVNectOptions) (*R
 	if err := foldInputAffine(thin, thinStore, student, out, from); err != nil {
 		return nil, fmt.Errorf("graft %s: %w", teacher.Name, err)
 	}
-	return &Result{Net: student, Store: out, From: from}, nil
+	return &Result{Net: student, Store: out, From: from, Hints: stageHints(student, byName, plan)}, nil
+}
+
+// stageHints returns a hint for the output of every stage of the student's MobileNetV2 trunk: the
+// output (residual add, or projection) of each block after which the channels or the stride
+// change, and of the trunk's last block; a stage whose student block has a residual add where the
+// teacher's has none (thin widths round a block's input and output to equal counts) has no hint.
+func stageHints(student *nets.Net, teacher map[string]*nets.Layer, plan *compress.ChannelPlan) []hints.Hint {
+	has := map[string]bool{}
+	for _, l := range student.Layers {
+		has[l.Name] = true
+	}
+	blockOut := func(n int) string {
+		if name := fmt.Sprintf("features_%d_add", n); has[name] {
+			return name
+		}
+		if name := fmt.Sprintf("features_%d_project", n); has[name] {
+			return name
+		}
+		return ""
+	}
+	var out []hints.Hint
+	for n := 1; blockOut(n) != ""; n++ {
+		next := blockOut(n + 1)
+		if next != "" && strings.HasSuffix(next, "_add") {
+			continue // block n+1 continues the stage
+		}
+		s := blockOut(n)
+		t, ok := teacher[s]
+		if !ok {
+			continue // the student adds a shortcut the teacher's block lacks: outputs differ
+		}
+		out = append(out, hints.Hint{Student: s, Teacher: t.Name, Channels: plan.Kept(t.Name)})
+	}
+	return out
 }
 
 // foldInputAffine folds the teacher's input affine, when its first convolution reads one, into the

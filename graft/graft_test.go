@@ -142,6 +142,19 @@ func TestGraftAtTheTeachersWidthComputesTheTeacher(t *testing.T) {
 	if g.From["features_13_project"] != "model.block_12_project_BN.FusedBatchNormV3" || g.From["features_0"] != "model.Conv1_relu.Relu6" {
 		t.Errorf("layer mapping %v", g.From)
 	}
+	var stages []string
+	for i, h := range g.Hints {
+		stages = append(stages, h.Student)
+		for c, got := range h.Channels {
+			if got != c {
+				t.Errorf("hint %d (%s): channel %d is the teacher's %d; at the teacher's width every channel is kept in place", i, h.Student, c, got)
+				break
+			}
+		}
+	}
+	if want := []string{"features_3_add", "features_6_add", "features_10_add", "features_13_add"}; !slices.Equal(stages, want) {
+		t.Errorf("hints on %v, want the trunk's stage outputs %v", stages, want)
+	}
 	head := map[string]bool{}
 	for _, l := range g.Net.Layers {
 		if _, trunk := g.From[l.Name]; !trunk {

@@ -272,7 +272,7 @@ func (l *Loss) weightsAt(step int) ([]float32, error) {
 
 // termInputs assembles a term's view of the graph: labels are the term weights [T] followed by
 // the needed tensors in the order of names; predictions are the heads of net in
-// nets.Outputs.List order.
+// nets.Outputs.List order, then any further outputs of a custom model function (Out.Extra).
 func termInputs(net *nets.Net, names []string, labels, predictions []*graph.Node) TermInputs {
 	out := nets.Outputs{Heatmaps: predictions[0]}
 	i := 1
@@ -285,6 +285,9 @@ func termInputs(net *nets.Net, names []string, labels, predictions []*graph.Node
 			*h.dst = predictions[i]
 			i++
 		}
+	}
+	if i < len(predictions) { // outputs a custom Options.ModelFn returns after the heads
+		out.Extra = predictions[i:]
 	}
 	in := TermInputs{Out: out, Tensors: make(map[string]*graph.Node, len(names))}
 	for j, n := range names {

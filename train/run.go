@@ -66,6 +66,8 @@ type Options struct {
 	// ModelFn, when set, builds the network in the training graph instead of nets.ModelFn(net),
 	// e.g. with fake quantization for quantization-aware training (compress.QuantModelFn). It must
 	// create net's variables under the same names; validation and saved checkpoints use net itself.
+	// Outputs it returns after net's heads reach the loss terms as TermInputs.Out.Extra (feature
+	// distillation's hint layers, for instance).
 	ModelFn func(scope *model.Scope, images *graph.Node) []*graph.Node
 	// Init, when set, is a checkpoint whose network variables initialise the network before step
 	// 0 (fine-tuning; see InitWeights: shapes must match, optimizer state is not loaded). A

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/distill"
@@ -15,7 +16,7 @@ import (
 // runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD): the flags make a
 // distill.Recipe, which the run saves; --resume reads it and the config back from the run.
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--hints FILE [--hint-weight W]] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -29,6 +30,8 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	mask := fs.Bool("mask", false, "learn the senior teacher's mask with a light mask head and restrict heatmaps to it")
 	maskWeight := fs.Float64("mask-weight", 0.1, "weight of the mask BCE term")
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
+	hintsFile := fs.String("hints", "", "feature distillation: the hints `file` of a grafted student (models graft writes DIR/hints.json); its stages learn the teacher's channels they were cut from")
+	hintWeight := fs.Float64("hint-weight", 1, "weight of each hint's normalised error (with --hints)")
 	gtMaskWeight := fs.Float64("gt-mask-weight", 0, "also train a light mask head on the GT person masks, with this weight of its BCE (as train --mask-weight); 0: no GT mask term")
 	overrides := addConfigFlags(fs, "steps", "seed")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint, with the config.json and recipe.json it saved (only --out, and --data or --steps to change them, go with it)")
@@ -77,6 +80,15 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("invalid --gt-mask-weight %v (a weight ≥ 0)", *gtMaskWeight)
 	}
 	rec := distill.Recipe{Alpha: *alpha, GTMaskWeight: *gtMaskWeight}
+	if *hintsFile != "" {
+		abs, err := filepath.Abs(*hintsFile)
+		if err != nil {
+			return err
+		}
+		rec.Hints = &distill.HintTerms{File: abs, Weight: *hintWeight}
+	} else if *hintWeight != 1 {
+		return fmt.Errorf("distill: --hint-weight needs --hints")
+	}
 	if *alphaEnd >= 0 {
 		rec.AlphaEnd = alphaEnd
 	}

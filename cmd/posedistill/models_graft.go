@@ -8,6 +8,7 @@ import (
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/graft"
+	"github.com/posedistill/posedistill/graft/hints"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
@@ -72,13 +73,20 @@ func runModelsGraft(args []string, stdout, stderr io.Writer) error {
 	if err := atomicfile.WriteJSON(filepath.Join(*out, train.ConfigFile), cfg); err != nil {
 		return fmt.Errorf("models graft: %w", err)
 	}
+	teacherDir, err := filepath.Abs(run)
+	if err != nil {
+		return err
+	}
+	if err := hints.Write(filepath.Join(*out, hints.File), hints.Set{Teacher: teacherDir, Hints: g.Hints}); err != nil {
+		return fmt.Errorf("models graft: %w", err)
+	}
 	flops, err := g.Net.FLOPs(cfg.InputH, cfg.InputW)
 	if err != nil {
 		return fmt.Errorf("models graft: %w", err)
 	}
 	fmt.Fprintf(stdout, "%s: %d of %d layers from %s (%.3fM parameters, %.1f MFLOPs at %dx%d) -> %s\n",
 		g.Net.Name, len(g.From), len(g.Net.Layers), run, float64(g.Net.Params())/1e6, float64(flops)/1e6, cfg.InputW, cfg.InputH, *out)
-	fmt.Fprintf(stdout, "train it: posedistill distill --config %s --init %s --teacher %s --data DIR --out RUN\n",
-		filepath.Join(*out, train.ConfigFile), initPath, run)
+	fmt.Fprintf(stdout, "train it: posedistill distill --config %s --init %s --teacher %s --hints %s --data DIR --out RUN\n",
+		filepath.Join(*out, train.ConfigFile), initPath, run, filepath.Join(*out, hints.File))
 	return nil
 }

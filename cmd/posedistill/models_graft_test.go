@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/posedistill/posedistill/graft/hints"
 	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/train"
 )
@@ -23,6 +24,13 @@ func TestModelsGraftWritesATrainableStart(t *testing.T) {
 	}
 	if !strings.Contains(stdout.String(), "39 of 58 layers") {
 		t.Errorf("stdout %q: want the 39 trunk layers of MoVNect's 58 grafted", stdout.String())
+	}
+	set, err := hints.Read(filepath.Join(out, hints.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(set.Hints) != 5 || !filepath.IsAbs(set.Teacher) {
+		t.Errorf("hints %+v: want MoVNect's five stage outputs and the teacher's absolute path", set)
 	}
 	cfg, err := train.LoadConfig(filepath.Join(out, train.ConfigFile))
 	if err != nil {
