@@ -15,6 +15,11 @@ type MoVNectOptions struct {
 	HeadChannels int
 	// Locations adds the location-map head: X, Y and Z maps per joint (VNect's 3D output).
 	Locations bool
+	// Skips adds lateral connections to the upsampling head, as a feature pyramid (and MoveNet)
+	// does: after each 2× upsampling, a 1×1 convolution of the trunk's stage output at that
+	// resolution (stride 8, then 4) is added before the separable block. Without them the head
+	// must rebuild joint positions at stride 4 from stride-16 features alone.
+	Skips bool
 }
 
 // MoVNect returns the MoVNect student (Hwang et al., "Lightweight 3D human pose estimation network
@@ -40,6 +45,9 @@ func MoVNect(opt MoVNectOptions) (*Net, error) {
 		return nil, fmt.Errorf("movnect: invalid options %+v", opt)
 	}
 	name := fmt.Sprintf("movnect-%gx", width)
+	if opt.Skips {
+		name += "-skips"
+	}
 	if opt.Locations {
 		name += "-3d"
 	}
@@ -47,10 +55,29 @@ func MoVNect(opt MoVNectOptions) (*Net, error) {
 	x := mobileNetV2Features(b, width, 5, false)
 	x = b.separable("block_14", x, headCh, 1, layers.ReLU)
 	x = b.separable("block_15", x, headCh, 1, layers.ReLU)
-	x = upsamplingHead(b, x, headCh/2, 2, false)
+	if opt.Skips {
+		// The outputs of MobileNetV2's stages 3 (stride 8) and 2 (stride 4): residual adds.
+		x = lateralHead(b, x, headCh/2, []string{"features_6_add", "features_3_add"})
+	} else {
+		x = upsamplingHead(b, x, headCh/2, 2, false)
+	}
 	heads := Heads{Heatmaps: b.head("heatmaps", x, joints)}
 	if opt.Locations {
 		heads.Locations = b.head("locations", x, 3*joints)
 	}
 	return b.finish(heads)
+}
+
+// lateralHead appends, for each lateral input (finest last), a bilinear 2× upsampling, the sum
+// with a 1×1 convolution (batch norm, linear) of the lateral input to the upsampled channels, and
+// a depthwise-separable block to `channels` with ReLU.
+func lateralHead(b *builder, x string, channels int, laterals []string) string {
+	for i, lat := range laterals {
+		name := fmt.Sprintf("head_%d", i)
+		up := b.upsample(name+"_up", x, layers.Bilinear)
+		l := b.conv(name+"_lateral", lat, b.ch[up], 1, 1, layers.Linear)
+		sum := b.add(Layer{Name: name + "_sum", Op: OpAdd, Inputs: []string{up, l}})
+		x = b.separable(name, sum, channels, 1, layers.ReLU)
+	}
+	return x
 }

@@ -99,6 +99,8 @@ type ModelConfig struct {
 	Depth int `yaml:"depth" json:"depth"`
 	// DeconvHead selects mobilenetv2's SimpleBaseline-style head.
 	DeconvHead bool `yaml:"deconv_head" json:"deconv_head"`
+	// Skips gives movnect's head lateral connections from the trunk (nets.MoVNectOptions.Skips).
+	Skips bool `yaml:"skips" json:"skips,omitempty"`
 }
 
 // AugmentConfig configures the training crops' augmentation. Zero values disable each part.

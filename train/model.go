@@ -17,7 +17,7 @@ func (c *Config) Net() (*nets.Net, error) {
 	m := c.Model
 	joints := skeleton.COCO17().NumJoints()
 	if m.File != "" {
-		if m.Width != 0 || m.HeadChannels != 0 || m.Depth != 0 || m.DeconvHead {
+		if m.Width != 0 || m.HeadChannels != 0 || m.Depth != 0 || m.DeconvHead || m.Skips {
 			return nil, fmt.Errorf("a network description file (%s) takes no options", m.File)
 		}
 		return readNetFile(m.File)
@@ -26,9 +26,12 @@ func (c *Config) Net() (*nets.Net, error) {
 	case "mobilenetv2":
 		return nets.MobileNetV2Pose(nets.MobileNetV2Options{Width: m.Width, Joints: joints, HeadChannels: m.HeadChannels, DeconvHead: m.DeconvHead})
 	case "movnect":
-		return nets.MoVNect(nets.MoVNectOptions{Width: m.Width, Joints: joints, HeadChannels: m.HeadChannels})
+		return nets.MoVNect(nets.MoVNectOptions{Width: m.Width, Joints: joints, HeadChannels: m.HeadChannels, Skips: m.Skips})
 	case "simplebaseline":
 		return nets.SimpleBaseline(nets.SimpleBaselineOptions{Depth: m.Depth, Width: m.Width, Joints: joints, HeadChannels: m.HeadChannels})
+	}
+	if m.Skips {
+		return nil, fmt.Errorf("skips is an option of movnect, not of %q", m.Arch)
 	}
 	if m.Width != 0 || m.HeadChannels != 0 || m.Depth != 0 || m.DeconvHead {
 		return nil, fmt.Errorf("catalog architecture %q takes no options", m.Arch)

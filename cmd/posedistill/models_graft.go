@@ -21,7 +21,7 @@ const graftInitFile = "init.ckpt"
 // student whose MobileNetV2 trunk is cut from a MobileNetV2-based teacher run (an imported or
 // fine-tuned MoveNet), written as a network description, a config and an --init checkpoint.
 func runModelsGraft(args []string, stdout, stderr io.Writer) error {
-	usage := "models graft TEACHER_RUN --out DIR [--width 0.5] [--head-channels 64] [--locations]"
+	usage := "models graft TEACHER_RUN --out DIR [--width 0.5] [--head-channels 64] [--skips=true] [--locations]"
 	run, err := firstArgument(args, usage, stderr)
 	if err != nil {
 		return err
@@ -30,6 +30,7 @@ func runModelsGraft(args []string, stdout, stderr io.Writer) error {
 	width := flags.Float64("width", 0.5, "the student MoVNect's width multiplier (at most the teacher's trunk width)")
 	headCh := flags.Int("head-channels", 64, "the student MoVNect's head width")
 	locations := flags.Bool("locations", false, "give the student MoVNect's X/Y/Z location-map head")
+	skips := flags.Bool("skips", true, "give the student MoVNect's head lateral connections from the trunk's stride-8 and stride-4 stages")
 	out := flags.String("out", "", "`directory` to write net.json, config.json and "+graftInitFile+" to (must not hold a run)")
 	if err := parseFlags(flags, args[1:]); err != nil {
 		return err
@@ -49,7 +50,7 @@ func runModelsGraft(args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("models graft: %w", err)
 	}
-	g, err := graft.MoVNect(tr.Net, tr.Store, nets.MoVNectOptions{Width: *width, HeadChannels: *headCh, Locations: *locations})
+	g, err := graft.MoVNect(tr.Net, tr.Store, nets.MoVNectOptions{Width: *width, HeadChannels: *headCh, Locations: *locations, Skips: *skips})
 	if err != nil {
 		return fmt.Errorf("models graft %s: %w", run, err)
 	}
