@@ -9,12 +9,23 @@ import (
 )
 
 // Net3D returns the network of a configuration with a location-map head: MoVNect (arch movnect)
-// with Locations set, for the COCO-17 joints.
+// with Locations set, for the COCO-17 joints, or the configuration's network file when it has
+// location maps (a MoVNect grafted with them).
 func Net3D(cfg train.Config) (*nets.Net, error) {
-	if cfg.Model.Arch != "movnect" {
-		return nil, fmt.Errorf("3D network: arch %q, want movnect", cfg.Model.Arch)
+	if cfg.Model.File != "" {
+		net, err := cfg.Net()
+		if err != nil {
+			return nil, fmt.Errorf("3D network: %w", err)
+		}
+		if net.Heads.Locations == "" {
+			return nil, fmt.Errorf("3D network %s has no location-map head (models graft --locations gives one)", cfg.Model.File)
+		}
+		return net, nil
 	}
-	return nets.MoVNect(nets.MoVNectOptions{Width: cfg.Model.Width, HeadChannels: cfg.Model.HeadChannels, Joints: skeleton.COCO17().NumJoints(), Locations: true})
+	if cfg.Model.Arch != "movnect" {
+		return nil, fmt.Errorf("3D network: arch %q, want movnect (or a network file with location maps)", cfg.Model.Arch)
+	}
+	return nets.MoVNect(nets.MoVNectOptions{Width: cfg.Model.Width, HeadChannels: cfg.Model.HeadChannels, Joints: skeleton.COCO17().NumJoints(), Locations: true, Skips: cfg.Model.Skips})
 }
 
 // Terms3D returns MoVNect's 3D student loss: the heatmap blend (α GT, 1−α teacher), the

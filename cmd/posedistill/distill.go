@@ -16,7 +16,7 @@ import (
 // runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD): the flags make a
 // distill.Recipe, which the run saves; --resume reads it and the config back from the run.
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--hints FILE [--hint-weight W]] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--hints FILE [--hint-weight W]] [--3d] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -30,6 +30,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	mask := fs.Bool("mask", false, "learn the senior teacher's mask with a light mask head and restrict heatmaps to it")
 	maskWeight := fs.Float64("mask-weight", 0.1, "weight of the mask BCE term")
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
+	pose3d := fs.Bool("3d", false, "learn MoVNect's X/Y/Z location maps from the dataset's 3D joints (and a bone-length term); --teacher is then optional and, when given, teaches its location maps too")
 	hintsFile := fs.String("hints", "", "feature distillation: the hints `file` of a grafted student (models graft writes DIR/hints.json); its stages learn the teacher's channels they were cut from")
 	hintWeight := fs.Float64("hint-weight", 1, "weight of each hint's normalised error (with --hints)")
 	gtMaskWeight := fs.Float64("gt-mask-weight", 0, "also train a light mask head on the GT person masks, with this weight of its BCE (as train --mask-weight); 0: no GT mask term")
@@ -64,8 +65,8 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		}
 		return distillResume(ctx, *data, *out, overrides, stdout, stderr)
 	}
-	if *configPath == "" || *data == "" || *out == "" || *teacher == "" {
-		fmt.Fprintln(fs.Output(), "posedistill distill: --config, --data, --out and --teacher are required")
+	if *configPath == "" || *data == "" || *out == "" || (*teacher == "" && !*pose3d) {
+		fmt.Fprintln(fs.Output(), "posedistill distill: --config, --data, --out and --teacher (optional with --3d) are required")
 		fs.Usage()
 		return errUsage
 	}
@@ -96,7 +97,15 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *binarize > 0 {
 		bin = &distill.Binarization{Threshold: *binarize, Floor: distill.DefaultBinarization().Floor}
 	}
-	rec.Teachers = []distill.TeacherRef{{Name: distill.PrimaryName, Run: *teacher, Binarize: bin}}
+	if *teacher != "" {
+		rec.Teachers = []distill.TeacherRef{{Name: distill.PrimaryName, Run: *teacher, Binarize: bin}}
+	} else if *senior != "" {
+		return fmt.Errorf("--senior needs a --teacher")
+	}
+	if *pose3d {
+		rec.Pose3D = &distill.Pose3DTerms{BoneWeight: 0.1}
+		cfg.Targets.Locations = true
+	}
 	if *senior == "" && *mask {
 		return fmt.Errorf("--mask needs a --senior teacher with a mask head")
 	}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/compress"
+	"github.com/posedistill/posedistill/graft/hints"
+	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -82,6 +84,23 @@ func runModelsPrune(args []string, stdout, stderr io.Writer) error {
 	if err := atomicfile.WriteJSON(filepath.Join(*out, train.ConfigFile), cfg); err != nil {
 		return fmt.Errorf("models prune: %w", err)
 	}
+	// Hints for feature distillation from the unpruned network: every residual add (the trunk's
+	// and a feature pyramid's) keeps a subset of the original's channels.
+	var hs []hints.Hint
+	for _, l := range net.Layers {
+		if l.Op == nets.OpAdd {
+			hs = append(hs, hints.Hint{Student: l.Name, Teacher: l.Name, Channels: plan.Kept(l.Name)})
+		}
+	}
+	if len(hs) > 0 {
+		teacherDir, err := filepath.Abs(run)
+		if err != nil {
+			return err
+		}
+		if err := hints.Write(filepath.Join(*out, hints.File), hints.Set{Teacher: teacherDir, Hints: hs}); err != nil {
+			return fmt.Errorf("models prune: %w", err)
+		}
+	}
 	f0, err0 := tr.Net.FLOPs(cfg.InputH, cfg.InputW)
 	f1, err1 := net.FLOPs(cfg.InputH, cfg.InputW)
 	if err0 != nil || err1 != nil {
@@ -89,7 +108,7 @@ func runModelsPrune(args []string, stdout, stderr io.Writer) error {
 	}
 	fmt.Fprintf(stdout, "%s: %d channels removed; %.2fM -> %.2fM parameters, %.1f -> %.1f MFLOPs at %dx%d -> %s\n",
 		run, plan.Count(), float64(tr.Net.Params())/1e6, float64(net.Params())/1e6, float64(f0)/1e6, float64(f1)/1e6, cfg.InputW, cfg.InputH, *out)
-	fmt.Fprintf(stdout, "train it: posedistill distill --config %s --init %s --teacher RUN --data DIR --out RUN3\n",
-		filepath.Join(*out, train.ConfigFile), filepath.Join(*out, train.BestFile))
+	fmt.Fprintf(stdout, "train it: posedistill distill --config %s --init %s --teacher %s --hints %s --data DIR --out RUN3\n",
+		filepath.Join(*out, train.ConfigFile), filepath.Join(*out, train.BestFile), run, filepath.Join(*out, hints.File))
 	return nil
 }

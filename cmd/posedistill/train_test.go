@@ -25,6 +25,19 @@ func tinyTrainConfig(t *testing.T, head string) string {
 	return path
 }
 
+// tiny3DConfig writes the config of a MoVNect with location maps small enough for a test.
+func tiny3DConfig(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "tiny3d.yaml")
+	yaml := "name: tiny3d\nmodel: {arch: movnect, width: 0.25, head_channels: 16}\n" +
+		"input_w: 32\ninput_h: 32\nsigma: 1\nbatch_size: 2\nsteps: 2\nwarmup_steps: 1\n" +
+		"checkpoint_every: 0\nvalidate_every: 0\nflip_test: false\n"
+	if err := os.WriteFile(path, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // TestTrainInitAndDistillResume fine-tunes the tiny run with "train --init" (and fails naming the
 // variable for a network of another head width), and interrupts and resumes a "distill" run
 // taught by it.
@@ -44,6 +57,9 @@ func TestTrainInitAndDistillResume(t *testing.T) {
 		{"distill 2 steps", []string{"distill", "--config", tinyTrainConfig(t, "8"), "--data", data, "--out", filepath.Join(dir, "kd"), "--teacher", run0}, 0, "2 steps"},
 		{"distill resume with a recipe flag", []string{"distill", "--data", data, "--out", filepath.Join(dir, "kd"), "--teacher", run0, "--resume"}, 1, "--teacher"},
 		{"distill resumed to 4 from the run directory alone", []string{"distill", "--out", filepath.Join(dir, "kd"), "--steps", "4", "--resume"}, 0, "4 steps"},
+		// 3D from the dataset's joints alone: no teacher needed.
+		{"distill --3d without a teacher", []string{"distill", "--config", tiny3DConfig(t), "--data", data, "--out", filepath.Join(dir, "3d"), "--3d"}, 0, "2 steps"},
+		{"a senior without a teacher", []string{"distill", "--config", tiny3DConfig(t), "--data", data, "--out", filepath.Join(dir, "3d-senior"), "--3d", "--senior", run0}, 1, "--senior needs a --teacher"},
 		{"train with a mask head", []string{"train", "--config", tinyTrainConfig(t, "8"), "--data", data, "--out", filepath.Join(dir, "masked"), "--mask-weight", "0.1"}, 0, "2 steps"},
 		// The student keeps the mask head of the checkpoint it starts from.
 		{"distill from a student with a mask head", []string{"distill", "--config", tinyTrainConfig(t, "8"), "--data", data, "--out", filepath.Join(dir, "kd-masked"), "--teacher", run0, "--init", filepath.Join(dir, "masked", train.CheckpointFile), "--gt-mask-weight", "0.1"}, 0, "2 steps"},
