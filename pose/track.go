@@ -157,7 +157,7 @@ func skipTracked(dets []Detection, followed []Person) ([]Detection, []bool) {
 	for _, d := range dets {
 		dup := false
 		for i, p := range followed {
-			if blazepose.IoU(d.Box, p.crop) > sameAsTracked || near(d.Box, p.crop) {
+			if blazepose.IoU(d.Box, p.from.box) > sameAsTracked || near(d.Box, p.from.box) {
 				dup, confirmed[i] = true, true
 			}
 		}
@@ -242,8 +242,8 @@ func (t *Tracker) reidentify(p Person) int64 {
 // detector's or the previous frame's: stable even when a weak model's keypoints are not), else
 // the keypoints' box.
 func trackBox(p Person) [4]float64 {
-	if p.crop[2] > 0 && p.crop[3] > 0 {
-		return p.crop
+	if p.from.box[2] > 0 && p.from.box[3] > 0 {
+		return p.from.box
 	}
 	return p.Box
 }
@@ -297,7 +297,7 @@ func (e *Estimator) nextRegion(p Person) (region, bool) {
 		body := roi.W / blazepose.ROIScale
 		return region{box: [4]float64{roi.CX - body/2, roi.CY - body/2, body, body}, roi: roi, score: 1}, true
 	}
-	b := p.crop
+	b := p.from.box
 	if !(b[2] > 1 && b[3] > 1) || !finite(b[:]...) {
 		return region{}, false
 	}
@@ -311,5 +311,5 @@ func (e *Estimator) nextRegion(p Person) (region, bool) {
 	if n >= 4 && e.kind != kindTrained {
 		b[0], b[1] = sx/float64(n)-b[2]/2, sy/float64(n)-b[3]/2
 	}
-	return region{box: b, roi: roiFromBox(b), score: 1, detected: p.square}, true
+	return region{box: b, roi: roiFromBox(b), score: 1, detected: p.from.detected}, true
 }
