@@ -102,8 +102,9 @@ func (t *Tracker) Step(ctx context.Context, img image.Image) ([]Person, error) {
 			followed = append(followed, found[0])
 		}
 	}
-	// Two tracks that converged onto one person: the less confident goes.
-	followed = e.dedupe(followed, nil, img.Bounds())
+	// Two tracks that converged onto one person: the less confident pose goes, the older id
+	// stays.
+	followed = olderIDs(e.dedupe(followed, nil, img.Bounds()), followed, e.opts.MaxOverlap, img.Bounds())
 	people := followed
 	lost := len(followed) < len(t.tracks)
 	if t.frame%t.cfg.DetectEvery == 0 || len(followed) == 0 || t.lost {
@@ -111,7 +112,7 @@ func (t *Tracker) Step(ctx context.Context, img image.Image) ([]Person, error) {
 		if err != nil {
 			return nil, fmt.Errorf("frame %d: %w", t.frame, err)
 		}
-		rest, match := matchTracked(dets, followed, t.frame)
+		rest, match := matchTracked(dets, followed, t.frame, e.kind == kindBlazePose)
 		if e.kind == kindTrained {
 			// A run's poses carry no presence flag: a followed person the detector does not
 			// see any more is gone; one it sees is estimated again in the detection's crop,
@@ -152,6 +153,33 @@ func (t *Tracker) Step(ctx context.Context, img image.Image) ([]Person, error) {
 	t.update(people)
 	sort.SliceStable(people, func(i, j int) bool { return people[i].TrackID < people[j].TrackID })
 	return people, nil
+}
+
+// olderIDs gives each of kept (people deduped from all) the oldest (smallest) track id among
+// the people of all it is the same person as, and returns kept. When two tracks converge onto
+// one person, the newer one is the likelier to have been on someone else or on nothing (on
+// vtest.avi: a person half hidden behind another, found by the second look, or a run's track
+// of a tripod that took a detection beside a pedestrian), while the pose kept is the more
+// confident.
+func olderIDs(kept, all []Person, maxIoU float64, bounds image.Rectangle) []Person {
+	for i := range kept {
+		for _, p := range all {
+			if p.TrackID < kept[i].TrackID && overlapsAny(p, kept[i:i+1], maxIoU, bounds) && !hasID(kept, p.TrackID) {
+				kept[i].TrackID = p.TrackID
+			}
+		}
+	}
+	return kept
+}
+
+// hasID reports whether one of people has track id id.
+func hasID(people []Person, id int64) bool {
+	for _, p := range people {
+		if p.TrackID == id {
+			return true
+		}
+	}
+	return false
 }
 
 // sameAsTracked is the IoU of a detection's body box with a followed person's crop box above
@@ -202,9 +230,10 @@ func centreDistance(a, b [4]float64) float64 {
 // lower the sum: two people walking side by side whose crops are equally stale keep their own
 // detections, which nearest-first alone would swap). It returns the detections that are nobody
 // followed (unmatched and not even near anyone's crop, so that a second detection of a
-// followed person costs no pose inference), and for each followed person the index of their
+// followed person costs no pose inference; with secondLook, also those near someone's crop whose
+// face is beside theirs, for the second look), and for each followed person the index of their
 // detection, or -1.
-func matchTracked(dets []Detection, followed []Person, frame int) (rest []Detection, match []int) {
+func matchTracked(dets []Detection, followed []Person, frame int, secondLook bool) (rest []Detection, match []int) {
 	dist := make([][]float64, len(followed)) // squared centre distance, +Inf outside the gate
 	type pair struct {
 		d, p int
@@ -266,7 +295,7 @@ func matchTracked(dets []Detection, followed []Person, frame int) (rest []Detect
 				dup = true
 			}
 		}
-		if !dup {
+		if !dup || secondLook && besideSomeone(detectedRegions([]Detection{d})[0], followed) {
 			rest = append(rest, d)
 		}
 	}
@@ -343,7 +372,14 @@ func (t *Tracker) reidentify(p Person) int64 {
 			b := t.predicted(g)
 			c := g.last.from
 			d := centreDistance(pb, b)
-			if nearWithin(pb, b, gate(t.frame-c.placed, c.vel != [2]float64{})) && d < bestDist {
+			// A pose-steered crop (BlazePose, MoveNet) was fresh when its track was lost: the
+			// fixed gate (a gate growing while lost handed, on vtest.avi, a pedestrian lost 8
+			// frames earlier's id to another crossing near where he was lost).
+			g := gateBase
+			if t.e.kind == kindTrained {
+				g = gate(t.frame-c.placed, c.vel != [2]float64{})
+			}
+			if nearWithin(pb, b, g) && d < bestDist {
 				best, bestDist = i, d
 			}
 		}

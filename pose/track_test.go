@@ -1,6 +1,7 @@
 package pose
 
 import (
+	"image"
 	"math"
 	"testing"
 )
@@ -45,7 +46,7 @@ func followRuns(t *testing.T, walkers []walker, frames, every int) (own, wrong, 
 		for i, w := range walkers {
 			dets[i] = Detection{Box: w.at(f), Score: 0.9}
 		}
-		rest, match := matchTracked(dets, people, f)
+		rest, match := matchTracked(dets, people, f, false)
 		unmatched += len(rest)
 		for i, m := range match {
 			switch {
@@ -121,4 +122,81 @@ func TestGateAndVelocity(t *testing.T) {
 			t.Errorf("%s: velocity %v, want %v", v.name, got, v.want)
 		}
 	}
+}
+
+// TestMatchTrackedBeside: in a frame where the man of vtest.avi frame 100 is followed, his own
+// detection is matched to him; a detection of the woman beside him (her face 18 pixels from his,
+// in his crop) is left for the second look only when the model has one; a second detection of
+// his own face is dropped either way.
+func TestMatchTrackedBeside(t *testing.T) {
+	man := withFace(509, 155, [4]float64{461, 141, 97, 97})
+	man.from.placed = 9
+	his := Detection{Box: [4]float64{462, 141, 97, 97}, Face: [2]float64{509, 158}, Score: 0.9}
+	again := Detection{Box: [4]float64{470, 145, 90, 90}, Face: [2]float64{511, 157}, Score: 0.6}
+	hers := Detection{Box: [4]float64{474, 144, 86, 86}, Face: [2]float64{526, 163}, Score: 0.38}
+	tests := []struct {
+		name       string
+		secondLook bool
+		rest       []Detection
+	}{
+		{"BlazePose: hers left for the second look", true, []Detection{hers}},
+		{"no second look: both dropped", false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rest, match := matchTracked([]Detection{his, again, hers}, []Person{man}, 10, tt.secondLook)
+			if len(match) != 1 || match[0] != 0 {
+				t.Errorf("match %v, want his own detection (0)", match)
+			}
+			if len(rest) != len(tt.rest) {
+				t.Fatalf("rest %v, want %v", rest, tt.rest)
+			}
+			for i := range rest {
+				if rest[i] != tt.rest[i] {
+					t.Errorf("rest %v, want %v", rest, tt.rest)
+				}
+			}
+		})
+	}
+}
+
+func TestOlderIDs(t *testing.T) {
+	bounds := image.Rect(0, 0, 768, 576)
+	with := func(p Person, id int64) Person {
+		p.TrackID = id
+		return p
+	}
+	a := standing(380, 190, 30, 70, 0.9)  // a pedestrian
+	a2 := standing(382, 192, 30, 70, 0.6) // a newer track's pose on the same pedestrian
+	b := standing(600, 150, 25, 70, 0.9)  // someone else
+	tests := []struct {
+		name string
+		kept []Person
+		all  []Person
+		want []int64
+	}{
+		{"the newer track's pose kept: it takes the older id", []Person{with(a, 6), with(b, 4)}, []Person{with(a, 6), with(a2, 2), with(b, 4)}, []int64{2, 4}},
+		{"the older track's pose kept: unchanged", []Person{with(a, 2)}, []Person{with(a, 2), with(a2, 6)}, []int64{2}},
+		{"no convergence: unchanged", []Person{with(a, 6), with(b, 4)}, []Person{with(a, 6), with(b, 4)}, []int64{6, 4}},
+		{"an older id another kept person has is not taken", []Person{with(a, 6), with(a2, 2)}, []Person{with(a, 6), with(a2, 2)}, []int64{6, 2}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := olderIDs(tt.kept, tt.all, 0.5, bounds)
+			for i, p := range got {
+				if p.TrackID != tt.want[i] {
+					t.Errorf("ids %v, want %v", trackIDs(got), tt.want)
+					break
+				}
+			}
+		})
+	}
+}
+
+func trackIDs(people []Person) []int64 {
+	var ids []int64
+	for _, p := range people {
+		ids = append(ids, p.TrackID)
+	}
+	return ids
 }
