@@ -17,9 +17,11 @@ import (
 // also scores such a person low (0.38 for that woman, below its 0.5 threshold). So a detection
 // whose pose was dropped as a duplicate, or a weaker one (DetectorConfig.MinScoreBeside), whose
 // face lies in the crop of a person found and away from every found person's face, gets a
-// second look: the landmark model runs again on its crop with the people found painted out
-// (their segmentation masks filled with grey), and the pose it then gives is kept when its face
-// is the detection's, it does not lie on the paint, and it is not a duplicate either.
+// second look, unless its face lies on a found person's segmentation (a hand, a knee, the back
+// of a head: this skips most candidates on crowded photos): the landmark model runs again on its
+// crop with the people found painted out (their segmentation masks filled with grey), and the
+// pose it then gives is kept when its face is the detection's, it does not lie on the paint, and
+// it is not a duplicate either.
 
 const (
 	// faceApart is the distance between a detection's face centre and the face of the person its
@@ -61,6 +63,8 @@ func (e *Estimator) lookAgain(ctx context.Context, img image.Image, found []Pers
 	candidates = append(candidates, weak...)
 	bounds := img.Bounds()
 	added := false
+	var masked image.Image // img with others painted out
+	repaint := true        // others changed since masked was painted
 	for _, c := range candidates {
 		if len(have)+len(kept) >= e.opts.MaxPeople {
 			break
@@ -69,9 +73,15 @@ func (e *Estimator) lookAgain(ctx context.Context, img image.Image, found []Pers
 		if !besideSomeone(c, others) {
 			continue
 		}
-		masked, err := paintOut(img, others)
-		if err != nil {
-			return nil, err
+		if repaint {
+			var err error
+			if masked, err = paintOut(img, others); err != nil {
+				return nil, err
+			}
+			repaint = false
+		}
+		if onPaint(masked, c.face) {
+			continue // the face is part of someone found (a hand, a knee, the back of a head)
 		}
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -92,7 +102,7 @@ func (e *Estimator) lookAgain(ctx context.Context, img image.Image, found []Pers
 		}
 		r.from = c
 		kept = append(kept, r)
-		added = true
+		added, repaint = true, true
 	}
 	if added {
 		sortByScore(kept)
@@ -205,4 +215,14 @@ func onMask(p Person, img image.Image) float64 {
 		return 1
 	}
 	return float64(in) / float64(n)
+}
+
+// onPaint reports whether the pixel at pt is painted out in img (a paintOut image).
+func onPaint(img image.Image, pt [2]float64) bool {
+	m, ok := img.(maskedImage)
+	if !ok || !finite(pt[0], pt[1]) {
+		return false
+	}
+	x, y := int(math.Floor(pt[0])), int(math.Floor(pt[1]))
+	return x >= 0 && y >= 0 && x < m.mask.Width && y < m.mask.Height && m.mask.Pix[y*m.mask.Width+x] != 0
 }

@@ -3,6 +3,7 @@ package pose
 import (
 	"image"
 	"image/color"
+	"math"
 	"testing"
 
 	"github.com/posedistill/posedistill/blazepose"
@@ -118,6 +119,33 @@ func TestOnMask(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := onMask(tt.p, tt.img); got != tt.want {
 				t.Errorf("onMask = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestOnPaint(t *testing.T) {
+	img := image.NewRGBA(image.Rect(0, 0, 200, 120))
+	masked, err := paintOut(img, []Person{segmented()}) // the square x 0–50, y 0–100 painted
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		img  image.Image
+		pt   [2]float64
+		want bool
+	}{
+		{"on the paint", masked, [2]float64{20, 30}, true},
+		{"beside it", masked, [2]float64{80, 30}, false},
+		{"outside the image", masked, [2]float64{-5, 30}, false},
+		{"not a number", masked, [2]float64{math.NaN(), 30}, false},
+		{"nothing painted", img, [2]float64{20, 30}, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := onPaint(tt.img, tt.pt); got != tt.want {
+				t.Errorf("onPaint = %v, want %v", got, tt.want)
 			}
 		})
 	}
