@@ -284,7 +284,11 @@ func (e *Estimator) splitWeak(dets []Detection) (strong, weak []Detection) {
 	return dets[:n], dets[n:]
 }
 
-// Estimate finds the people in img and their poses, most confident first.
+// Estimate finds the people in img and their poses, most confident first. With BlazePose, a
+// detection beside a person found whose crop gave that person again, or a weaker one
+// (DetectorConfig.MinScoreBeside), gets a second look: its crop again with the people found
+// painted out (their segmentation filled with grey), so that of two people side by side the less
+// salient one is posed too.
 func (e *Estimator) Estimate(ctx context.Context, img image.Image) ([]Person, error) {
 	if img == nil || img.Bounds().Empty() {
 		return nil, fmt.Errorf("pose: empty image")
