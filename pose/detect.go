@@ -29,6 +29,13 @@ type Detection struct {
 type DetectorConfig struct {
 	// MinScore is the lowest detection score kept (0.5, MediaPipe's, when zero).
 	MinScore float64
+	// MinScoreBeside is the lowest score of a detection whose face lies in the crop of a person
+	// already found, for BlazePose (0.3 when zero; negative: none). Such a detection gets only
+	// a second look, with the people found painted out (see Estimator.Estimate): the detector
+	// scores a person standing beside another low (on vtest.avi frame 100, 0.38 for a woman
+	// walking away beside a man who faces the camera), and elsewhere a score this low is mostly
+	// background.
+	MinScoreBeside float64
 	// Tiles are the sides (pixels) of the square tiles scanned besides the whole image, each
 	// tiling the image with an overlap of Overlap: people small in the image are found in tiles
 	// (the detector finds people about 80–250 pixels tall in its 224-pixel input). Nil means
@@ -54,6 +61,9 @@ func (c DetectorConfig) withDefaults() DetectorConfig {
 	if c.NMSThreshold == 0 {
 		c.NMSThreshold = 0.1
 	}
+	if c.MinScoreBeside == 0 {
+		c.MinScoreBeside = 0.3
+	}
 	switch {
 	case c.Overlap == 0:
 		c.Overlap = 0.25
@@ -66,6 +76,9 @@ func (c DetectorConfig) withDefaults() DetectorConfig {
 func (c DetectorConfig) check() error {
 	if !(c.MinScore > 0 && c.MinScore < 1) {
 		return fmt.Errorf("detector: min score %v is not in (0, 1)", c.MinScore)
+	}
+	if !(c.MinScoreBeside < 1) {
+		return fmt.Errorf("detector: min score beside a person %v is not below 1", c.MinScoreBeside)
 	}
 	if !(c.NMSThreshold > 0 && c.NMSThreshold <= 1) {
 		return fmt.Errorf("detector: NMS threshold %v is not in (0, 1]", c.NMSThreshold)
@@ -128,13 +141,24 @@ func tileWindows(b image.Rectangle, side int, overlap float64) []blazepose.Rect 
 	return out
 }
 
+// lowestScore is the lowest detection score the detector keeps: MinScoreBeside when beside
+// (detections beside people are wanted) and it is positive and below MinScore, else MinScore.
+func (c DetectorConfig) lowestScore(beside bool) float64 {
+	if beside && c.MinScoreBeside > 0 && c.MinScoreBeside < c.MinScore {
+		return c.MinScoreBeside
+	}
+	return c.MinScore
+}
+
 // detect runs BlazePose's person detector over the whole image and tiles and merges the
-// detections across windows, best first; each returned detection also has its body box.
-func detect(ctx context.Context, det *blazepose.Detector, img image.Image, c DetectorConfig) ([]Detection, error) {
+// detections across windows, best first; each returned detection also has its body box. It
+// keeps the detections scoring at least c.lowestScore(beside).
+func detect(ctx context.Context, det *blazepose.Detector, img image.Image, c DetectorConfig, beside bool) ([]Detection, error) {
 	if img.Bounds().Empty() {
 		return nil, fmt.Errorf("detector: empty image")
 	}
-	det.MinScore = c.MinScore
+	det.MinScore = c.lowestScore(beside)
+	det.NMSThreshold = math.Inf(1) // merged below, those above MinScore apart from the weaker
 	var all []Detection
 	for _, w := range c.windows(img.Bounds()) {
 		if err := ctx.Err(); err != nil {
@@ -144,12 +168,20 @@ func detect(ctx context.Context, det *blazepose.Detector, img image.Image, c Det
 		if err != nil {
 			return nil, err
 		}
-		for _, d := range dets {
+		// Weaker detections must not move the stronger ones they overlap (MediaPipe's weighted
+		// NMS averages a group's boxes): those scoring MinScore or more come out as they would
+		// without the weaker ones.
+		n := sort.Search(len(dets), func(i int) bool { return dets[i].Score < c.MinScore })
+		for _, d := range append(blazepose.WeightedNMS(dets[:n], windowNMS), blazepose.WeightedNMS(dets[n:], windowNMS)...) {
 			all = append(all, detectionFrom(d, w))
 		}
 	}
 	return suppress(all, c.NMSThreshold), nil
 }
+
+// windowNMS is the IoU above which detections in one window are merged (MediaPipe's weighted
+// non-maximum suppression, threshold 0.3).
+const windowNMS = 0.3
 
 // detectionFrom converts a detection made in window w.
 func detectionFrom(d blazepose.Detection, w blazepose.Rect) Detection {

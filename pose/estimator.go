@@ -54,8 +54,7 @@ type Person struct {
 	// the model is BlazePose; nil otherwise.
 	BlazePose *blazepose.Person
 
-	crop   [4]float64 // the person box the pose was estimated in (tracking)
-	square bool       // crop is the detector's square body box
+	from region // where the pose was estimated: the person box (tracking), the detection
 }
 
 // Result returns the person as a COCO keypoint result for imageID (v = confidence), with its
@@ -258,24 +257,38 @@ func (e *Estimator) Detect(ctx context.Context, img image.Image) ([]Detection, e
 		return dets, nil
 	}
 	dets, err := e.detectAll(ctx, img)
+	dets, _ = e.splitWeak(dets)
 	if len(dets) > e.opts.MaxPeople {
 		dets = dets[:e.opts.MaxPeople]
 	}
 	return dets, err
 }
 
-// detectAll runs the people detector (not for MultiPose), every detection best first.
+// detectAll runs the people detector (not for MultiPose), every detection best first: those
+// scoring at least Detector.MinScore and, for BlazePose, the weaker ones that may be beside a
+// person (Detector.MinScoreBeside).
 func (e *Estimator) detectAll(ctx context.Context, img image.Image) ([]Detection, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	dets, err := detect(ctx, e.detector, img, e.opts.Detector)
+	dets, err := detect(ctx, e.detector, img, e.opts.Detector, e.kind == kindBlazePose)
 	if err != nil {
 		return nil, fmt.Errorf("pose: %w", err)
 	}
 	return dets, nil
 }
 
-// Estimate finds the people in img and their poses, most confident first.
+// splitWeak splits detections (best first) into those scoring at least Detector.MinScore and
+// the weaker ones.
+func (e *Estimator) splitWeak(dets []Detection) (strong, weak []Detection) {
+	n := sort.Search(len(dets), func(i int) bool { return dets[i].Score < e.opts.Detector.MinScore })
+	return dets[:n], dets[n:]
+}
+
+// Estimate finds the people in img and their poses, most confident first. With BlazePose, a
+// detection beside a person found whose crop gave that person again, or a weaker one
+// (DetectorConfig.MinScoreBeside), gets a second look: its crop again with the people found
+// painted out (their segmentation filled with grey), so that of two people side by side the less
+// salient one is posed too.
 func (e *Estimator) Estimate(ctx context.Context, img image.Image) ([]Person, error) {
 	if img == nil || img.Bounds().Empty() {
 		return nil, fmt.Errorf("pose: empty image")
@@ -302,16 +315,24 @@ func (e *Estimator) Estimate(ctx context.Context, img image.Image) ([]Person, er
 
 // estimateDetections estimates the poses of detections and keeps, most confident first, those
 // that are not the same person as one of have or a kept one, up to MaxPeople people with have.
+// Detections scoring below Detector.MinScore get only a second look (see lookAgain).
 func (e *Estimator) estimateDetections(ctx context.Context, img image.Image, dets []Detection, have []Person) ([]Person, error) {
-	regions := make([]region, len(dets))
-	for i, d := range dets {
-		regions[i] = region{box: d.Box, roi: d.ROI, score: d.Score, detected: true}
-	}
-	found, err := e.estimate(ctx, img, regions)
+	strong, weak := e.splitWeak(dets)
+	found, err := e.estimate(ctx, img, detectedRegions(strong))
 	if err != nil {
 		return nil, err
 	}
-	return e.dedupe(found, have, img.Bounds()), nil
+	kept := e.dedupe(found, have, img.Bounds())
+	return e.lookAgain(ctx, img, found, detectedRegions(weak), kept, have)
+}
+
+// detectedRegions returns the regions of detections.
+func detectedRegions(dets []Detection) []region {
+	regions := make([]region, len(dets))
+	for i, d := range dets {
+		regions[i] = region{box: d.Box, roi: d.ROI, score: d.Score, detected: true, face: d.Face}
+	}
+	return regions
 }
 
 // EstimateBoxes estimates one pose in each person box [x, y, w, h] (image pixels), without
@@ -335,8 +356,14 @@ func (e *Estimator) EstimateBoxes(ctx context.Context, img image.Image, boxes []
 type region struct {
 	box      [4]float64
 	roi      blazepose.Rect
-	score    float64 // detection score (1 for given boxes and tracked people)
-	detected bool    // box is the detector's square body box
+	score    float64    // detection score (1 for given boxes and tracked people)
+	detected bool       // box is the detector's square body box
+	face     [2]float64 // the detector's face centre (detections only)
+	// Tracking: placed is the frame whose observation (a detection or a pose) put box where it
+	// is; vel is how far a crop that no pose moves (a trained run's) is moved per frame, in
+	// pixels (measured between two detections of the person).
+	placed int
+	vel    [2]float64
 }
 
 // estimate runs the pose model on each region; regions without a person (pose score below
@@ -354,7 +381,7 @@ func (e *Estimator) estimate(ctx context.Context, img image.Image, regions []reg
 			return nil, fmt.Errorf("pose: person %d: %w", i, err)
 		}
 		if ok {
-			p.crop, p.square = r.box, r.detected
+			p.from = r
 			out = append(out, p)
 		}
 	}

@@ -116,8 +116,8 @@ func Decode(ctx context.Context, path string, info Info, frames int) (*Decoder, 
 }
 
 // DecodeSampled is Decode at fps frames per second when fps is positive and below the video's
-// own rate (ffmpeg's fps filter: frame n is the one shown at n / fps seconds), else at every
-// frame.
+// own rate (ffmpeg's fps filter: frame n is the one shown at n / fps seconds; a video shorter
+// than half a sampling interval still gives its first frame), else at every frame.
 func DecodeSampled(ctx context.Context, path string, info Info, frames int, fps float64) (*Decoder, error) {
 	ff, err := ffmpegPath("ffmpeg")
 	if err != nil {
@@ -125,7 +125,8 @@ func DecodeSampled(ctx context.Context, path string, info Info, frames int, fps 
 	}
 	args := []string{"-v", "error", "-nostdin", "-i", ffmpegFile(path)}
 	if fps > 0 && fps < info.FPS {
-		args = append(args, "-vf", "fps="+strconv.FormatFloat(fps, 'g', 6, 64))
+		// eof_action=pass: without it, a one-frame 25 fps clip sampled at 5 fps gives no frame.
+		args = append(args, "-vf", "fps="+strconv.FormatFloat(fps, 'g', 6, 64)+":eof_action=pass")
 	}
 	if frames > 0 {
 		args = append(args, "-frames:v", strconv.Itoa(frames))

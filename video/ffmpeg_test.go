@@ -5,6 +5,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 )
 
@@ -83,5 +84,55 @@ func TestVideoNamedLikeAnOption(t *testing.T) {
 	}
 	if logs, _ := filepath.Glob("ffprobe-*.log"); len(logs) > 0 {
 		t.Errorf("ffprobe took -report as an option: %v", logs)
+	}
+}
+
+// TestDecodeSampled decodes short red clips at 5 frames per second: frame n is the one shown at
+// n / 5 s, and a clip shorter than half a sampling interval still gives its one frame.
+func TestDecodeSampled(t *testing.T) {
+	if _, err := exec.LookPath("ffmpeg"); err != nil {
+		t.Skip("ffmpeg not installed")
+	}
+	tests := []struct {
+		name   string
+		rate   int // the clip's frames per second
+		frames int // the clip's frames
+		want   int // frames decoded at 5 per second
+	}{
+		{"one frame at 25 fps (0.04 s)", 25, 1, 1},
+		{"ten frames at 25 fps (0.4 s)", 25, 10, 2},
+		{"thirty frames at 10 fps (3 s)", 10, 30, 15},
+		{"three frames at 5 fps: every frame", 5, 3, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			clip := filepath.Join(t.TempDir(), "clip.mkv")
+			src := "color=c=red:s=32x24:r=" + strconv.Itoa(tt.rate)
+			if msg, err := exec.Command("ffmpeg", "-v", "error", "-f", "lavfi", "-i", src, "-frames:v", strconv.Itoa(tt.frames),
+				"-c:v", "ffv1", clip).CombinedOutput(); err != nil {
+				t.Fatalf("make test video: %v: %s", err, msg)
+			}
+			info, err := Probe(context.Background(), clip)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dec, err := DecodeSampled(context.Background(), clip, info, 0, 5)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n := 0
+			for ; ; n++ {
+				img, err := dec.Next()
+				if err != nil {
+					break
+				}
+				if c := img.RGBAAt(5, 5); c.R < 200 || c.G > 50 {
+					t.Errorf("frame %d: pixel %v, want red", n, c)
+				}
+			}
+			if err := dec.Close(); err != nil || n != tt.want {
+				t.Errorf("%d frames, %v; want %d", n, err, tt.want)
+			}
+		})
 	}
 }

@@ -19,7 +19,7 @@ import (
 type poseFlags struct {
 	model, backend, tiles    string
 	minScore, minPoseScore   float64
-	overlap                  float64
+	minScoreBeside, overlap  float64
 	maxPeople, multiPoseSize int
 	noFlip                   bool
 }
@@ -34,6 +34,7 @@ func (f *poseFlags) register(fs interface {
 	fs.StringVar(&f.model, "model", defaultModel, "run directory of posedistill train or distill, or blazepose-{lite,full,heavy}, movenet-{lightning,thunder,multipose}")
 	fs.StringVar(&f.backend, "backend", "", "GoMLX backend of a run directory (default $GOMLX_BACKEND, then go)")
 	fs.Float64Var(&f.minScore, "min-score", 0.5, "people detector: lowest detection score kept, in (0, 1)")
+	fs.Float64Var(&f.minScoreBeside, "min-score-beside", 0.3, "people detector, BlazePose: lowest score of a detection whose face lies in the crop of a person found; it gets a second look with the people found painted out (0: none)")
 	fs.Float64Var(&f.minPoseScore, "min-pose-score", 0, "drop poses less confident than this (0: the model's default: BlazePose's pose flag 0.5, MoveNet 0.25, run directories keep every detected person)")
 	fs.IntVar(&f.maxPeople, "max-people", 20, "at most this many people per image")
 	fs.StringVar(&f.tiles, "detect-tiles", "auto", "people detector: comma-separated sides (pixels) of the tiles scanned besides the whole image; auto: a half, a quarter and a sixth of the longer side, each when at least 128 pixels; none: the whole image only")
@@ -45,9 +46,15 @@ func (f *poseFlags) register(fs interface {
 // options turns the flags into pose.Options, or a usage error naming the bad flag.
 func (f *poseFlags) options() (pose.Options, error) {
 	o := pose.Options{Backend: f.backend, MinPoseScore: f.minPoseScore, MaxPeople: f.maxPeople,
-		NoFlip: f.noFlip, MultiPoseSize: f.multiPoseSize, Detector: pose.DetectorConfig{MinScore: f.minScore, Overlap: f.overlap}}
+		NoFlip: f.noFlip, MultiPoseSize: f.multiPoseSize, Detector: pose.DetectorConfig{MinScore: f.minScore, MinScoreBeside: f.minScoreBeside, Overlap: f.overlap}}
 	if !(f.minScore > 0 && f.minScore < 1) {
 		return o, fmt.Errorf("--min-score %v is not in (0, 1)", f.minScore)
+	}
+	if !(f.minScoreBeside >= 0 && f.minScoreBeside < 1) {
+		return o, fmt.Errorf("--min-score-beside %v is not in [0, 1)", f.minScoreBeside)
+	}
+	if f.minScoreBeside == 0 {
+		o.Detector.MinScoreBeside = -1 // pose.DetectorConfig: negative is none, zero the default
 	}
 	if !(f.overlap >= 0 && f.overlap <= 0.9) {
 		return o, fmt.Errorf("--detect-overlap %v is not in [0, 0.9]", f.overlap)

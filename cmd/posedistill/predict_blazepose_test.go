@@ -132,6 +132,8 @@ func TestPredictUsage(t *testing.T) {
 		{"--model", "m", "--image", "i.png"},
 		{"--model", "m", "--image", "i.png", "--out", "o.json", "--min-score", "1.5"},
 		{"--model", "m", "--image", "i.png", "--out", "o.json", "--max-people", "0"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--min-score-beside", "1"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--min-score-beside", "-0.1"},
 		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detect-tiles", "10"},
 		{"--model", "m", "--image", "i.png", "--out", "o.json", "--multipose-size", "100"},
 	} {
