@@ -201,24 +201,8 @@ func PlanChannels(net *nets.Net, store *model.Store, opt ChannelOptions) (*Chann
 			if target == 0 {
 				break
 			}
-			need := map[int]int{}
-			for _, a := range c.atoms {
-				need[g.atomSpace[a]]++
-			}
-			ok := true
-			for s, n := range need {
-				if remaining[s]-n < minCh {
-					ok = false
-				}
-			}
-			if !ok {
+			if !removeGroup(g, c, remaining, removed, func(int) int { return minCh }) {
 				continue
-			}
-			for s, n := range need {
-				remaining[s] -= n
-			}
-			for _, a := range c.atoms {
-				removed[a] = true
 			}
 			target--
 		}
@@ -237,6 +221,28 @@ func PlanChannels(net *nets.Net, store *model.Store, opt ChannelOptions) (*Chann
 	p := &ChannelPlan{net: net, g: g, removed: removed}
 	p.fillRemoved()
 	return p, nil
+}
+
+// removeGroup removes candidate c's channels when every space it touches keeps at least floor(space)
+// channels after it, updating remaining (channels left per space) and removed; it reports whether
+// it did.
+func removeGroup(g *channelGraph, c candidate, remaining []int, removed []bool, floor func(space int) int) bool {
+	need := map[int]int{}
+	for _, a := range c.atoms {
+		need[g.atomSpace[a]]++
+	}
+	for s, n := range need {
+		if remaining[s]-n < floor(s) {
+			return false
+		}
+	}
+	for s, n := range need {
+		remaining[s] -= n
+	}
+	for _, a := range c.atoms {
+		removed[a] = true
+	}
+	return true
 }
 
 // roundToMultiple restores removed groups, the highest-scored first, until every space keeps a

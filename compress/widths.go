@@ -57,25 +57,7 @@ func PlanWidths(net *nets.Net, store *model.Store, widths map[string]int, opt Ch
 	}
 	removed := make([]bool, len(g.atomSpace))
 	for _, c := range list {
-		need := map[int]int{}
-		for _, a := range c.atoms {
-			need[g.atomSpace[a]]++
-		}
-		ok := true
-		for s, n := range need {
-			if remaining[s]-n < target[s] {
-				ok = false
-			}
-		}
-		if !ok {
-			continue
-		}
-		for s, n := range need {
-			remaining[s] -= n
-		}
-		for _, a := range c.atoms {
-			removed[a] = true
-		}
+		removeGroup(g, c, remaining, removed, func(s int) int { return target[s] })
 	}
 	var short []string
 	for s, w := range target {

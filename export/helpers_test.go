@@ -3,10 +3,8 @@ package export
 import (
 	"context"
 	"math"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/gomlx/compute"
@@ -97,27 +95,7 @@ func randomStore(t testing.TB, backend compute.Backend, net *nets.Net, seed uint
 		t.Fatal(err)
 	}
 	p.Finalize()
-	r := rand.New(rand.NewPCG(seed, 11))
-	for v := range store.IterVariables() {
-		path := v.Path()
-		var lo, hi float32
-		switch {
-		case strings.HasSuffix(path, "/bn/scale"), strings.HasSuffix(path, "/bn/variance"):
-			lo, hi = 0.5, 1.5
-		case strings.HasSuffix(path, "/bn/offset"), strings.HasSuffix(path, "/bn/mean"), strings.HasSuffix(path, "/biases"):
-			lo, hi = -0.3, 0.3
-		default:
-			continue
-		}
-		dims := v.Shape().Dimensions
-		data := make([]float32, v.Shape().Size())
-		for i := range data {
-			data[i] = lo + (hi-lo)*r.Float32()
-		}
-		if err := v.SetValue(tensors.FromFlatDataAndDimensions(data, dims...)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.RandomizeStatistics(t, store, seed)
 	return store
 }
 

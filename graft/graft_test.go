@@ -3,7 +3,6 @@ package graft
 import (
 	"fmt"
 	"math"
-	"math/rand/v2"
 	"slices"
 	"sort"
 	"strings"
@@ -67,25 +66,7 @@ func importedMoVNect(t *testing.T, backend compute.Backend, opt nets.MoVNectOpti
 		t.Fatal(err)
 	}
 	p.Finalize()
-	r := rand.New(rand.NewPCG(3, 4))
-	for v := range store.IterVariables() {
-		lo, hi := float32(0), float32(0)
-		switch path := v.Path(); {
-		case strings.HasSuffix(path, "/bn/scale"), strings.HasSuffix(path, "/bn/variance"):
-			lo, hi = 0.5, 1.5
-		case strings.HasSuffix(path, "/bn/offset"), strings.HasSuffix(path, "/bn/mean"), strings.HasSuffix(path, "/biases"):
-			lo, hi = -0.3, 0.3
-		default:
-			continue
-		}
-		data := make([]float32, v.Shape().Size())
-		for i := range data {
-			data[i] = lo + (hi-lo)*r.Float32()
-		}
-		if err := v.SetValue(tensors.FromFlatDataAndDimensions(data, v.Shape().Dimensions...)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.RandomizeStatistics(t, store, 3)
 	if err := nets.PrependAffine(net, store, "input_affine", a, b); err != nil {
 		t.Fatal(err)
 	}

@@ -12,12 +12,14 @@ import (
 	"image"
 	"math/rand/v2"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/gomlx/compute"
 	"github.com/gomlx/gomlx/core/tensors"
+	"github.com/gomlx/gomlx/ml/model"
 
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/dataset"
@@ -148,4 +150,31 @@ func Photo(t testing.TB, path string) image.Image {
 func Main(m *testing.M) {
 	backend.ReserveHeapHeadroom()
 	os.Exit(m.Run())
+}
+
+// RandomizeStatistics sets a store's batch-norm statistics and scales to seeded values in
+// [0.5, 1.5) and its batch-norm offsets, means and biases to values in [−0.3, 0.3), so that tests of
+// folding and exporting see values other than the initial ones.
+func RandomizeStatistics(t testing.TB, store *model.Store, seed uint64) {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 11))
+	for v := range store.IterVariables() {
+		path := v.Path()
+		var lo, hi float32
+		switch {
+		case strings.HasSuffix(path, "/bn/scale"), strings.HasSuffix(path, "/bn/variance"):
+			lo, hi = 0.5, 1.5
+		case strings.HasSuffix(path, "/bn/offset"), strings.HasSuffix(path, "/bn/mean"), strings.HasSuffix(path, "/biases"):
+			lo, hi = -0.3, 0.3
+		default:
+			continue
+		}
+		data := make([]float32, v.Shape().Size())
+		for i := range data {
+			data[i] = lo + (hi-lo)*r.Float32()
+		}
+		if err := v.SetValue(tensors.FromFlatDataAndDimensions(data, v.Shape().Dimensions...)); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
