@@ -5,8 +5,9 @@
 // are left to the trainer's initialisation.
 //
 // A student trained from scratch on a 2-core machine sees a few tens of thousands of crops; a
-// trunk cut from a model trained on COCO starts with features that already tell a limb from the
-// background and a front from a back.
+// grafted trunk starts from features learnt on COCO (and here fine-tuned on synthetic people).
+// How much that helps, at which width, is measured in the README ("Students cut from the
+// teacher").
 package graft
 
 import (
@@ -24,8 +25,9 @@ import (
 	"github.com/posedistill/posedistill/nets/layers"
 )
 
-// kerasLayer matches the convolutions of Keras' MobileNetV2 in an imported model's layer names
-// (TensorFlow op names such as "model.block_3_depthwise.depthwise" or "model.Conv1_relu.Relu6").
+// kerasLayer matches the convolutions and residual adds of Keras' MobileNetV2 in an imported
+// model's layer names (TensorFlow op names such as "model.block_3_depthwise.depthwise",
+// "model.block_2_add.add" or "model.Conv1_relu.Relu6").
 var kerasLayer = regexp.MustCompile(`(?:^|\.)(?:(Conv1)|expanded_conv_(depthwise|project)|block_(\d+)_(expand|depthwise|project|add))(?:_relu|_BN)?\.`)
 
 // torchvisionName returns the name MoVNect's builder gives the MobileNetV2 layer that a Keras
