@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/posedistill/posedistill/graft/hints"
 	"github.com/posedistill/posedistill/internal/testkit"
 	"github.com/posedistill/posedistill/train"
 )
@@ -33,6 +34,23 @@ func TestModelsPruneWritesATrainableRun(t *testing.T) {
 	}
 	if pruned.Config.Model.File != filepath.Join(out, train.NetFile) && !strings.HasSuffix(pruned.Config.Model.File, filepath.Join("pruned", train.NetFile)) {
 		t.Errorf("config model.file %q, want the run's net.json", pruned.Config.Model.File)
+	}
+	// Its hints tie every residual add to the original's channels it kept.
+	set, err := hints.Read(filepath.Join(out, hints.File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shapes, err := pruned.Net.Shapes(32, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range set.Hints {
+		if h.Student != h.Teacher || len(h.Channels) != shapes[h.Student].C {
+			t.Errorf("hint %s ← %s: %d channels for a %d-channel output", h.Student, h.Teacher, len(h.Channels), shapes[h.Student].C)
+		}
+	}
+	if len(set.Hints) == 0 {
+		t.Error("no hints for a pruned MobileNetV2 (it has residual adds)")
 	}
 	// It trains from its config and weights.
 	cfg := pruned.Config
