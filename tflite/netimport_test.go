@@ -2,7 +2,6 @@ package tflite
 
 import (
 	"context"
-	"errors"
 	"math"
 	"os"
 	"path/filepath"
@@ -103,9 +102,11 @@ func TestImportNetBlazePose(t *testing.T) {
 	}
 }
 
-// TestImportNetErrors checks that models the description cannot express are refused by name.
-func TestImportNetErrors(t *testing.T) {
-	path := blazePoseFile(t, modelstore.PoseDetection)
+// importDetector imports BlazePose's person detector at path: its classifier scores at the
+// finest level (28×28, 2 anchors per cell) stand as the heatmap head, the other levels and the
+// regressors are extra heads.
+func importDetector(t testing.TB, path string) (*Network, *NetPart) {
+	t.Helper()
 	m, err := ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
@@ -114,11 +115,86 @@ func TestImportNetErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := net.ImportNet("detector", 0, -1); !errors.Is(err, ErrUnsupported) {
-		t.Errorf("the detector (DEPTH_TO_SPACE, CONCATENATION): error %v, want ErrUnsupported", err)
-	} else {
-		t.Log(err)
+	part, err := net.ImportNet("blazepose-detector", 3, -1)
+	if err != nil {
+		t.Fatal(err)
 	}
+	return net, part
+}
+
+// detectorInput is the photo crop of personCrop as the detector takes it, values in [−1, 1].
+func detectorInput(t testing.TB) []float32 {
+	in := personCrop(t, 224)
+	for i, v := range in {
+		in[i] = 2*v - 1
+	}
+	return in
+}
+
+// TestImportNetDetector translates BlazePose's person detector (its DEPTH_TO_SPACE feature
+// pyramid and per-level outputs concatenated by the model) into a nets.Net and checks, on a real
+// photo, that the network built by package nets gives the model's two outputs (regressors
+// [1, 2254, 12], classifier logits [1, 2254, 1]) as the constant-graph translation and TFLite
+// itself (XNNPACK, WebAssembly build) do.
+func TestImportNetDetector(t *testing.T) {
+	if testing.Short() {
+		t.Skip("model comparison skipped in -short mode")
+	}
+	be, err := backend.New("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := blazePoseFile(t, modelstore.PoseDetection)
+	net, part := importDetector(t, path)
+	counts := map[nets.Op]int{}
+	for _, l := range part.Net.Layers {
+		counts[l.Op]++
+	}
+	t.Logf("%d layers %v, %d variables, %.2fM parameters; outputs %v", len(part.Net.Layers), counts, len(part.Weights), float64(part.Net.Params())/1e6, part.Outputs)
+	if len(part.Outputs) != 2 || len(part.Outputs[0]) != 3 || len(part.Outputs[1]) != 3 || part.Net.Joints != 2 || len(part.Net.Heads.Extra) != 5 {
+		t.Fatalf("outputs %v, joints %d, extra heads %v: want three levels per output, 2 anchors at the finest", part.Outputs, part.Net.Joints, part.Net.Heads.Extra)
+	}
+	store, err := part.NewStore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nr, err := NewNetRunner(be, part, store)
+	if err != nil {
+		t.Fatal(err)
+	}
+	input := detectorInput(t)
+	got, err := nr.Run(context.Background(), input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := NewRunner(be, net)
+	if err != nil {
+		t.Fatal(err)
+	}
+	graphOuts, err := r.Run(context.Background(), input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tfl := runWASM(t, wasmDir(t), path, input, 1)
+	for i, out := range net.Outputs() {
+		for _, ref := range []struct {
+			name string
+			v    []float32
+		}{{"graph", graphOuts[i]}, {"tflite", tfl.Values[i]}} {
+			if len(got[i]) != len(ref.v) {
+				t.Fatalf("%s: %d values, %s has %d", out.Name, len(got[i]), ref.name, len(ref.v))
+			}
+			diff, scale := maxAbsDiff(got[i], ref.v)
+			t.Logf("%s %v: max |nets − %s| = %.3g (max %.3g)", out.Name, out.Shape, ref.name, diff, scale)
+			if diff > 5e-4*math.Max(1, scale) {
+				t.Errorf("%s: nets differs from %s by %.3g", out.Name, ref.name, diff)
+			}
+		}
+	}
+}
+
+// TestImportNetErrors checks that models the description cannot express are refused by name.
+func TestImportNetErrors(t *testing.T) {
 	lm := blazePoseFile(t, modelstore.PoseLandmarkLite)
 	lmm, err := ReadFile(lm)
 	if err != nil {
