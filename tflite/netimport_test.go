@@ -214,7 +214,7 @@ func TestImportNetErrors(t *testing.T) {
 	}
 }
 
-// BenchmarkImportedNet times each BlazePose landmark model as the constant graph (Runner, the
+// BenchmarkImportedNet times BlazePose's person detector and each landmark model as the constant graph (Runner, the
 // translation before the import) and as the imported description built by nets (NetRunner),
 // alternating in rounds on the same photo crop; nets/graph is the median of the per-round ratios
 // of the medians of 3 inferences (wall clock and process CPU time). Run with -benchtime=1x.
@@ -224,11 +224,19 @@ func BenchmarkImportedNet(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, model := range []string{modelstore.PoseLandmarkLite, modelstore.PoseLandmarkFull, modelstore.PoseLandmarkHeavy} {
+	for _, model := range []string{modelstore.PoseDetection, modelstore.PoseLandmarkLite, modelstore.PoseLandmarkFull, modelstore.PoseLandmarkHeavy} {
 		b.Run(model, func(b *testing.B) {
 			path := blazePoseFile(b, model)
-			input := personCrop(b, 256)
-			net, part := importBlazePose(b, path)
+			var input []float32
+			var net *Network
+			var part *NetPart
+			if model == modelstore.PoseDetection {
+				input = detectorInput(b)
+				net, part = importDetector(b, path)
+			} else {
+				input = personCrop(b, 256)
+				net, part = importBlazePose(b, path)
+			}
 			store, err := part.NewStore()
 			if err != nil {
 				b.Fatal(err)
