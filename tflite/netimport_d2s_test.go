@@ -8,7 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/posedistill/posedistill/backend")
+	"github.com/posedistill/posedistill/backend"
+)
 
 // refD2S is DEPTH_TO_SPACE of x [h, w, c] (batch 1) with block b.
 func refD2S(x []float32, h, w, c, b int) []float32 {
