@@ -206,45 +206,69 @@ func TestImportNetErrors(t *testing.T) {
 	}
 }
 
-// TestImportNetONNX round-trips BlazePose lite: import → nets.Net → ONNX export (package export)
-// → ONNX Runtime, whose five outputs (heatmaps, mask and the extra heads: landmarks, pose flag,
-// world landmarks) must be the TFLite model's on a real photo, as TFLite itself (WebAssembly
-// build) computes them.
+// TestImportNetONNX round-trips BlazePose lite and the person detector: import → nets.Net → ONNX
+// export (package export) → ONNX Runtime, whose outputs must be the TFLite model's on a real
+// photo, as TFLite itself (WebAssembly build) computes them: lite's five (heatmaps, mask and the
+// extra heads: landmarks, pose flag, world landmarks), and the detector's two, each the
+// concatenation of three heads' flattened values (regressors: extra0–2; scores: heatmaps, extra3,
+// extra4).
 func TestImportNetONNX(t *testing.T) {
 	ort, err := ortnode.Find()
 	if err != nil {
 		t.Skip(err)
 	}
-	path := blazePoseFile(t, modelstore.PoseLandmarkLite)
-	_, part := importBlazePose(t, path)
-	store, err := part.NewStore()
-	if err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		model string
+		// heads lists, per model output, the ONNX outputs whose flat values it concatenates.
+		heads [][]string
+	}{
+		{modelstore.PoseLandmarkLite, [][]string{{"extra0"}, {"extra1"}, {"mask"}, {"heatmaps"}, {"extra2"}}},
+		{modelstore.PoseDetection, [][]string{{"extra0", "extra1", "extra2"}, {"heatmaps", "extra3", "extra4"}}},
 	}
-	onnx, err := export.ONNX(part.Net, store, export.ONNXOptions{Height: 256, Width: 256})
-	if err != nil {
-		t.Fatal(err)
-	}
-	file := filepath.Join(t.TempDir(), "blazepose-lite.onnx")
-	if err := os.WriteFile(file, onnx, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	input := personCrop(t, 256)
-	res, err := ort.Run(context.Background(), file, input, []int{1, 256, 256, 3}, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := runWASM(t, wasmDir(t), path, input, 1).Values
-	// Model outputs: landmarks, flag, mask, heatmaps, world landmarks.
-	for i, name := range []string{"extra0", "extra1", "mask", "heatmaps", "extra2"} {
-		got, ok := res.Outputs[name]
-		if !ok {
-			t.Fatalf("ONNX Runtime outputs %v, no %q", res.Dims, name)
-		}
-		diff, scale := maxAbsDiff(got, want[i])
-		t.Logf("%s %v: max |onnxruntime − tflite| %.3g (max %.3g)", name, res.Dims[name], diff, scale)
-		if len(got) != len(want[i]) || diff > 5e-4*math.Max(1, scale) {
-			t.Errorf("%s: ONNX Runtime differs by %.3g", name, diff)
-		}
+	for _, tc := range tests {
+		t.Run(tc.model, func(t *testing.T) {
+			path := blazePoseFile(t, tc.model)
+			r, input := goNetRunner(t, path)
+			part := r.part
+			store, err := part.NewStore()
+			if err != nil {
+				t.Fatal(err)
+			}
+			size := part.Net.InputMultiple
+			onnx, err := export.ONNX(part.Net, store, export.ONNXOptions{Height: size, Width: size})
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := filepath.Join(t.TempDir(), "model.onnx")
+			if err := os.WriteFile(file, onnx, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			res, err := ort.Run(context.Background(), file, input, []int{1, size, size, 3}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := runWASM(t, wasmDir(t), path, input, 1).Values
+			if len(want) != len(tc.heads) {
+				t.Fatalf("TFLite gives %d outputs, want %d", len(want), len(tc.heads))
+			}
+			for i, names := range tc.heads {
+				var got []float32
+				for _, name := range names {
+					v, ok := res.Outputs[name]
+					if !ok {
+						t.Fatalf("ONNX Runtime outputs %v, no %q", res.Dims, name)
+					}
+					got = append(got, v...)
+				}
+				if len(got) != len(want[i]) {
+					t.Fatalf("%v: %d values, TFLite has %d", names, len(got), len(want[i]))
+				}
+				diff, scale := maxAbsDiff(got, want[i])
+				t.Logf("%v: max |onnxruntime − tflite| %.3g (max %.3g)", names, diff, scale)
+				if diff > 5e-4*math.Max(1, scale) {
+					t.Errorf("%v: ONNX Runtime differs by %.3g", names, diff)
+				}
+			}
+		})
 	}
 }
