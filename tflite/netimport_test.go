@@ -206,9 +206,9 @@ func TestImportNetErrors(t *testing.T) {
 	}
 }
 
-// TestImportNetONNX round-trips BlazePose lite and the person detector: import → nets.Net → ONNX
+// TestImportNetONNX round-trips BlazePose lite, full, heavy and the person detector: import → nets.Net → ONNX
 // export (package export) → ONNX Runtime, whose outputs must be the TFLite model's on a real
-// photo, as TFLite itself (WebAssembly build) computes them: lite's five (heatmaps, mask and the
+// photo, as TFLite itself (WebAssembly build) computes them: the landmark models' five (heatmaps, mask and the
 // extra heads: landmarks, pose flag, world landmarks), and the detector's two, each the
 // concatenation of three heads' flattened values (regressors: extra0–2; scores: heatmaps, extra3,
 // extra4).
@@ -223,6 +223,8 @@ func TestImportNetONNX(t *testing.T) {
 		heads [][]string
 	}{
 		{modelstore.PoseLandmarkLite, [][]string{{"extra0"}, {"extra1"}, {"mask"}, {"heatmaps"}, {"extra2"}}},
+		{modelstore.PoseLandmarkFull, [][]string{{"extra0"}, {"extra1"}, {"mask"}, {"heatmaps"}, {"extra2"}}},
+		{modelstore.PoseLandmarkHeavy, [][]string{{"extra0"}, {"extra1"}, {"mask"}, {"heatmaps"}, {"extra2"}}},
 		{modelstore.PoseDetection, [][]string{{"extra0", "extra1", "extra2"}, {"heatmaps", "extra3", "extra4"}}},
 	}
 	for _, tc := range tests {
