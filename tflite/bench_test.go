@@ -2,6 +2,7 @@ package tflite
 
 import (
 	"context"
+	"path/filepath"
 	"sort"
 	"testing"
 	"time"
@@ -10,35 +11,27 @@ import (
 	"github.com/posedistill/posedistill/modelstore"
 )
 
-// BenchmarkBlazePose compares, per model, one batch-1 inference of the Go translation on GoMLX's
-// go backend — convolution taps cropped from the once-padded input (the default, "go"), one
-// zero-padding Pad per tap ("go-padtaps") or strided Slices ("go-slicetaps"), or everything through ConvGeneral ("go-convgeneral",
-// lite and detector only: it is slow) — with the same model on TFLite's WebAssembly build
-// (XNNPACK, one thread), run through node in the same benchmark run. The wasm sub-benchmark
-// reports the executor's own per-inference time (median), excluding node start-up and model
-// loading. Compare go with wasm for the ratio.
+// BenchmarkBlazePose compares, per model, one batch-1 inference of the imported network
+// (ImportNet, built by package nets) on GoMLX's go backend ("go") with the same model on
+// TFLite's WebAssembly build (XNNPACK, one thread), run through node in the same benchmark run.
+// The wasm sub-benchmark reports the executor's own per-inference time (median), excluding node
+// start-up and model loading. Compare go with wasm for the ratio.
 func BenchmarkBlazePose(b *testing.B) {
-	for _, tc := range []struct {
-		model string
-		size  int
-	}{
-		{modelstore.PoseLandmarkLite, 256},
-		{modelstore.PoseLandmarkFull, 256},
-		{modelstore.PoseLandmarkHeavy, 256},
-		{modelstore.PoseDetection, 224},
-	} {
-		path := blazePoseFile(b, tc.model)
-		input := personCrop(b, tc.size)
-		b.Run(tc.model+"/go", func(b *testing.B) { benchGo(b, path, input, false, tapsByCrop) })
-		b.Run(tc.model+"/go-padtaps", func(b *testing.B) { benchGo(b, path, input, false, tapsByPad) })
-		b.Run(tc.model+"/go-slicetaps", func(b *testing.B) { benchGo(b, path, input, false, tapsBySlice) })
-		if tc.model != modelstore.PoseLandmarkFull && tc.model != modelstore.PoseLandmarkHeavy {
-			b.Run(tc.model+"/go-convgeneral", func(b *testing.B) { benchGo(b, path, input, true, tapsByCrop) })
-		}
-		b.Run(tc.model+"/wasm", func(b *testing.B) {
+	for _, model := range []string{modelstore.PoseLandmarkLite, modelstore.PoseLandmarkFull, modelstore.PoseLandmarkHeavy, modelstore.PoseDetection} {
+		path := blazePoseFile(b, model)
+		b.Run(model+"/go", func(b *testing.B) {
+			r, input := goNetRunner(b, path)
+			b.ResetTimer()
+			for b.Loop() {
+				if _, err := r.Run(context.Background(), input); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(model+"/wasm", func(b *testing.B) {
 			dir := wasmDir(b)
 			iters := max(b.N, 5)
-			res := runWASM(b, dir, path, input, iters+1)
+			res := runWASM(b, dir, path, modelInput(b, path), iters+1)
 			ms := append([]float64(nil), res.Ms[1:]...) // the first inference warms up
 			sort.Float64s(ms)
 			med := ms[len(ms)/2]
@@ -47,32 +40,43 @@ func BenchmarkBlazePose(b *testing.B) {
 	}
 }
 
-// benchGo times Runner.Run on the go backend (compiled before the timing starts).
-func benchGo(b *testing.B, path string, input []float32, native bool, dw tapMethod) {
-	m, err := ReadFile(path)
-	if err != nil {
-		b.Fatal(err)
+// modelInput is the photo input of the BlazePose model at path: the detector's [−1, 1]
+// 224×224 image or a landmark model's 256×256 crop.
+func modelInput(t testing.TB, path string) []float32 {
+	if isDetector(path) {
+		return detectorInput(t)
 	}
-	net, err := NewNetwork(m)
-	if err != nil {
-		b.Fatal(err)
+	return personCrop(t, 256)
+}
+
+// goNetRunner imports the BlazePose model at path, compiles it on the go backend and runs it
+// once; it returns the runner and the model's photo input.
+func goNetRunner(t testing.TB, path string) (*NetRunner, []float32) {
+	t.Helper()
+	var part *NetPart
+	if isDetector(path) {
+		_, part = importDetector(t, path)
+	} else {
+		_, part = importBlazePose(t, path)
 	}
-	net.NativeConv, net.taps = native, dw
+	store, err := part.NewStore()
+	if err != nil {
+		t.Fatal(err)
+	}
 	be, err := backend.New("go")
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	r, err := NewRunner(be, net)
+	r, err := NewNetRunner(be, part, store)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
+	input := modelInput(t, path)
 	if _, err := r.Run(context.Background(), input); err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := r.Run(context.Background(), input); err != nil {
-			b.Fatal(err)
-		}
-	}
+	return r, input
 }
+
+// isDetector reports whether path is BlazePose's person detector.
+func isDetector(path string) bool { return filepath.Base(path) == modelstore.PoseDetection }

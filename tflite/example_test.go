@@ -9,7 +9,8 @@ import (
 )
 
 // Example parses a TFLite model (here a tiny one written in memory: x → CONV_2D 1×1 with
-// weights [[1 2] [3 4]] and RELU → y), translates it and runs it on GoMLX's go backend.
+// weights [[1 2] [3 −4]] and RELU → y), imports it as a network description with its weights
+// and runs it on GoMLX's go backend.
 func Example() {
 	data := miniModel([]tspec{
 		{shape: []int{1, 1, 1, 2}, typ: Float32},
@@ -28,12 +29,22 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
+	part, err := net.ImportNet("tiny", 0, -1) // output 0 is the heatmap head, no mask
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	store, err := part.NewStore()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
 	be, err := backend.New("go")
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	r, err := NewRunner(be, net)
+	r, err := NewNetRunner(be, part, store)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -43,6 +54,6 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	fmt.Println(net.Inputs()[0].Shape, "→", net.Outputs()[0].Shape, outs[0])
-	// Output: [1 1 1 2] → [1 1 1 2] [3 0]
+	fmt.Println(part.Net.Layers[0].Op, net.Inputs()[0].Shape, "→", net.Outputs()[0].Shape, outs[0])
+	// Output: conv [1 1 1 2] → [1 1 1 2] [3 0]
 }

@@ -1,13 +1,11 @@
 package tflite
 
 import (
-	"context"
 	"encoding/binary"
 	"math"
 	"math/rand/v2"
 	"testing"
 
-	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/internal/peers"
 )
 
@@ -86,45 +84,6 @@ func miniModel(ts []tspec, ops []mop) []byte {
 		0: fbU32(3), 1: codes, 4: buffers,
 		2: fbTables{{0: tensorsT, 1: inputs, 2: fbInts{int32(len(ts) - 1)}, 3: opsT}},
 	})
-}
-
-// runMini parses, translates and runs a test model on the go backend (with lowered convolutions,
-// or GoMLX's ConvGeneral when native).
-func runMini(t *testing.T, ts []tspec, ops []mop, native ...bool) []float32 {
-	t.Helper()
-	return runMiniWith(t, ts, ops, len(native) > 0 && native[0], tapsByCrop)
-}
-
-// runMiniWith is runMini with the convolution lowering chosen: native ConvGeneral, or the given
-// depthwise lowering.
-func runMiniWith(t *testing.T, ts []tspec, ops []mop, native bool, dw tapMethod) []float32 {
-	t.Helper()
-	m, err := Parse(miniModel(ts, ops))
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := NewNetwork(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	net.NativeConv, net.taps = native, dw
-	be, err := backend.New("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := NewRunner(be, net)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var inputs [][]float32
-	for _, idx := range m.SubGraphs[0].Inputs {
-		inputs = append(inputs, ts[idx].values)
-	}
-	outs, err := r.Run(context.Background(), inputs...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return outs[0]
 }
 
 // input returns a graph-input tensor with seeded uniform values in [-2, 2).

@@ -1,8 +1,8 @@
 // Package tflite reads TensorFlow Lite models (FlatBuffers, schema v3) in pure Go and translates
-// their float inference graphs into GoMLX graphs: as a graph of constants (Network, Runner; the
-// BlazePose person detector), or, for models made of layers, into the project's network
-// description with the weights as variables (Network.ImportNet, NetRunner; the BlazePose landmark
-// models), which trains, prunes, quantizes and exports like the networks posedistill builds.
+// their float inference graphs into the project's network description with the weights as
+// variables (NewNetwork checks and folds the graph, Network.ImportNet translates it, NetRunner
+// runs it; the BlazePose person detector and landmark models), which runs through the same
+// lowered layers, trains, prunes, quantizes and exports like the networks posedistill builds.
 //
 // Read (or Parse) decodes a .tflite file into a Model: subgraphs, tensors with their shapes,
 // types, constant buffers and quantization, operator codes and operators with parsed options.

@@ -39,12 +39,16 @@ func NewNetRunner(backend compute.Backend, part *NetPart, store *model.Store) (*
 }
 
 // BuildNetPart builds part's network on images [N, S, S, C] in inference mode, its variables
-// under scope, and returns the layers holding the model's outputs (NetPart.Outputs), each
-// [N, H, W, C].
+// under scope, and returns the layers holding the model's outputs, in the order of
+// NetPart.Outputs flattened (one node per layer, each [N, H, W, C]).
 func BuildNetPart(scope *model.Scope, part *NetPart, images *graph.Node) ([]*graph.Node, error) {
 	values := map[string]*graph.Node{}
 	want := map[string]bool{}
-	for _, l := range part.Outputs {
+	var held []string
+	for _, ls := range part.Outputs {
+		held = append(held, ls...)
+	}
+	for _, l := range held {
 		want[l] = true
 	}
 	_, err := nets.BuildWith(scope, part.Net, images, false, nets.BuildOptions{
@@ -58,15 +62,16 @@ func BuildNetPart(scope *model.Scope, part *NetPart, images *graph.Node) ([]*gra
 	if err != nil {
 		return nil, err
 	}
-	outs := make([]*graph.Node, len(part.Outputs))
-	for i, l := range part.Outputs {
+	outs := make([]*graph.Node, len(held))
+	for i, l := range held {
 		outs[i] = values[l]
 	}
 	return outs, nil
 }
 
 // Run executes the network on one flat float32 input [1, S, S, C] and returns the flat outputs in
-// the order of the model's outputs.
+// the order of the model's outputs (an output holding several layers, their values one after the
+// other).
 func (r *NetRunner) Run(ctx context.Context, input []float32) ([][]float32, error) {
 	s, c := r.part.Net.InputMultiple, r.part.Net.InputChannels
 	if len(input) != s*s*c {
@@ -79,17 +84,32 @@ func (r *NetRunner) Run(ctx context.Context, input []float32) ([][]float32, erro
 	if err != nil {
 		return nil, fmt.Errorf("tflite net run %s: %w", r.Name, err)
 	}
-	res := make([][]float32, len(outs))
+	flat := make([][]float32, len(outs))
 	for i, t := range outs {
 		v, err := tensors.CopyFlatData[float32](t)
 		t.FinalizeAll()
 		if err != nil {
-			return nil, fmt.Errorf("tflite net run %s: output %d: %w", r.Name, i, err)
+			return nil, fmt.Errorf("tflite net run %s: output layer %d: %w", r.Name, i, err)
 		}
-		if err := modelcheck.Float32s(r.Name, r.part.Outputs[i], v); err != nil {
-			return nil, err
+		flat[i] = v
+	}
+	res := make([][]float32, len(r.part.Outputs))
+	for i, ls := range r.part.Outputs {
+		for j, l := range ls {
+			v := flat[0]
+			flat = flat[1:]
+			if err := modelcheck.Float32s(r.Name, l, v); err != nil {
+				return nil, err
+			}
+			if len(ls) == 1 {
+				res[i] = v
+				continue
+			}
+			if j == 0 {
+				res[i] = make([]float32, 0, len(v)*len(ls))
+			}
+			res[i] = append(res[i], v...)
 		}
-		res[i] = v
 	}
 	return res, nil
 }

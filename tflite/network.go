@@ -3,26 +3,16 @@ package tflite
 import (
 	"errors"
 	"fmt"
-
-	"github.com/gomlx/gomlx/core/graph"
-	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/support/exceptions"
 )
 
 // ErrUnsupported marks a model feature (operator, option, tensor type) the translation does not
 // handle.
 var ErrUnsupported = errors.New("unsupported")
 
-// Network is the float inference graph of a TFLite model's main subgraph, ready to be built into
-// GoMLX graphs: constants are decoded and DEQUANTIZE / DENSIFY over constants are folded, so
-// weights enter the graph as float32 constants.
+// Network is the float inference graph of a TFLite model's main subgraph, checked and ready to be
+// translated into the project's network description (ImportNet): constants are decoded and
+// DEQUANTIZE / DENSIFY over constants are folded, so weights are float32 values.
 type Network struct {
-	// NativeConv builds convolutions with GoMLX's generic ConvGeneral instead of the default
-	// lowering to matrix products (regular) and shifted taps (depthwise multiplier 1), which
-	// the go backend runs several times faster. Set it before Build.
-	NativeConv bool
-
-	taps   tapMethod // how convolution taps are built (benchmarks compare the ways)
 	model  *Model
 	sg     *SubGraph
 	consts map[int]*constant
@@ -129,102 +119,4 @@ func (n *Network) tensorsAt(idx []int) []Tensor {
 		out[i] = n.sg.Tensors[j]
 	}
 	return out
-}
-
-// Build adds the network to the graph of inputs (one node per network input, shaped as
-// Inputs says, float32) and returns the output nodes. GoMLX reports graph-building failures by
-// panicking; Build turns them into errors.
-func (n *Network) Build(inputs []*graph.Node) (outputs []*graph.Node, err error) {
-	if len(inputs) != len(n.sg.Inputs) {
-		return nil, fmt.Errorf("tflite network: %d inputs given, model has %d", len(inputs), len(n.sg.Inputs))
-	}
-	exc := exceptions.Try(func() { outputs, err = n.build(inputs) })
-	if exc != nil {
-		return nil, fmt.Errorf("tflite network: building graph: %v", exc)
-	}
-	return outputs, err
-}
-
-func (n *Network) build(inputs []*graph.Node) ([]*graph.Node, error) {
-	b := &builder{net: n, g: inputs[0].Graph(), values: map[int]*graph.Node{}}
-	for i, idx := range n.sg.Inputs {
-		if err := b.checkShape(idx, inputs[i]); err != nil {
-			return nil, fmt.Errorf("tflite network: input %d: %w", i, err)
-		}
-		b.values[idx] = inputs[i]
-	}
-	for _, i := range n.ops {
-		op := n.sg.Operators[i]
-		code := n.model.OperatorCodes[op.OpcodeIndex].Builtin
-		out, err := b.emit(op, code)
-		if err == nil {
-			err = b.checkShape(op.Outputs[0], out)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("tflite network: operator %d %v: %w", i, code, err)
-		}
-		b.values[op.Outputs[0]] = out
-	}
-	outs := make([]*graph.Node, len(n.sg.Outputs))
-	for i, idx := range n.sg.Outputs {
-		v, err := b.value(idx)
-		if err != nil {
-			return nil, fmt.Errorf("tflite network: output %d: %w", i, err)
-		}
-		outs[i] = v
-	}
-	return outs, nil
-}
-
-// builder holds the graph nodes of one Build.
-type builder struct {
-	net    *Network
-	g      *graph.Graph
-	values map[int]*graph.Node
-}
-
-// value returns the node of tensor idx, creating a float32 constant for folded tensors.
-func (b *builder) value(idx int) (*graph.Node, error) {
-	if idx < 0 {
-		return nil, fmt.Errorf("missing required input")
-	}
-	if v, ok := b.values[idx]; ok {
-		return v, nil
-	}
-	c, ok := b.net.consts[idx]
-	if !ok {
-		return nil, fmt.Errorf("tensor %d %q is used before it is computed", idx, b.net.sg.Tensors[idx].Name)
-	}
-	c, err := dequantize(&b.net.sg.Tensors[idx], c)
-	if err != nil {
-		return nil, err
-	}
-	v := graph.ConstTensor(b.g, tensors.FromFlatDataAndDimensions(c.vals, c.shape...))
-	b.values[idx] = v
-	return v, nil
-}
-
-// constant returns the dequantized value of a constant tensor.
-func (b *builder) constant(idx int) (*constant, bool) {
-	c, ok := b.net.consts[idx]
-	if !ok {
-		return nil, false
-	}
-	c, err := dequantize(&b.net.sg.Tensors[idx], c)
-	return c, err == nil
-}
-
-// checkShape verifies that node v has the shape the model declares for tensor idx.
-func (b *builder) checkShape(idx int, v *graph.Node) error {
-	want := b.net.sg.Tensors[idx].Shape
-	got := v.Shape().Dimensions
-	if len(got) != len(want) {
-		return fmt.Errorf("tensor %q: shape %v, model says %v", b.net.sg.Tensors[idx].Name, got, want)
-	}
-	for i := range got {
-		if got[i] != want[i] {
-			return fmt.Errorf("tensor %q: shape %v, model says %v", b.net.sg.Tensors[idx].Name, got, want)
-		}
-	}
-	return nil
 }

@@ -12,7 +12,7 @@ import (
 	"github.com/posedistill/posedistill/modelcheck"
 )
 
-// TestRunnerReportsNonFiniteOutput: a model with a damaged weight (NaN) fails with a model error
+// TestRunnerReportsNonFiniteOutput: an imported model with a damaged weight (NaN) fails with a model error
 // naming the model and the output (issue 16: the error blamed the JSON writer).
 func TestRunnerReportsNonFiniteOutput(t *testing.T) {
 	nan := float32(math.NaN())
@@ -29,11 +29,19 @@ func TestRunnerReportsNonFiniteOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	part, err := net.ImportNet("damaged", 0, -1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := part.NewStore()
+	if err != nil {
+		t.Fatal(err)
+	}
 	be, err := backend.New("go")
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := NewRunner(be, net)
+	r, err := NewNetRunner(be, part, store)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,14 +1,13 @@
 package tflite
 
 import (
-	"context"
 	"encoding/binary"
 	"errors"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/internal/peers"
 )
 
@@ -87,25 +86,6 @@ func TestDensify(t *testing.T) {
 	}
 }
 
-func TestResizeWeights(t *testing.T) {
-	tests := []struct {
-		name           string
-		in, out        int
-		align, halfPix bool
-		want           []float32
-	}{
-		{"legacy", 2, 4, false, false, []float32{1, 0, 0.5, 0.5, 0, 1, 0, 1}},
-		{"half pixel", 2, 4, false, true, []float32{1, 0, 0.75, 0.25, 0.25, 0.75, 0, 1}},
-		{"align corners", 3, 5, true, false, []float32{1, 0, 0, 0.5, 0.5, 0, 0, 1, 0, 0, 0.5, 0.5, 0, 0, 1}},
-		{"half pixel down", 4, 2, false, true, []float32{0.5, 0.5, 0, 0, 0, 0, 0.5, 0.5}},
-	}
-	for _, tc := range tests {
-		if got := resizeWeights(tc.in, tc.out, tc.align, tc.halfPix); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("%s: got %v, want %v", tc.name, got, tc.want)
-		}
-	}
-}
-
 func f16bytes(vals ...uint16) []byte {
 	b := make([]byte, 2*len(vals))
 	for i, v := range vals {
@@ -114,7 +94,8 @@ func f16bytes(vals ...uint16) []byte {
 	return b
 }
 
-// TestHandComputed runs small models whose outputs are worked out by hand.
+// TestHandComputed imports and runs small models whose outputs are worked out by hand, and checks
+// that models the network description cannot express are refused by name.
 func TestHandComputed(t *testing.T) {
 	in := func(shape []int, v ...float32) tspec { return tspec{shape: shape, typ: Float32, values: v} }
 	int8w := tspec{shape: []int{2, 1, 1, 2}, typ: Int8, data: []byte{10, 20, 0xfc, 8}, // [[10 20] [-4 8]]
@@ -125,43 +106,58 @@ func TestHandComputed(t *testing.T) {
 		tensors []tspec
 		ops     []mop
 		want    []float32
+		refused string // the error's text when the model is refused
 	}{
-		{"legacy resize (no half-pixel, no align corners)",
-			[]tspec{in([]int{1, 2, 2, 1}, 1, 2, 3, 4), constI32(4, 4), output(1, 4, 4, 1)},
-			[]mop{{code: OpResizeBilinear, in: []int{0, 1}, out: []int{2}, optType: optResizeBilinear, opts: fbTable{}}},
-			[]float32{1, 1.5, 2, 2, 2, 2.5, 3, 3, 3, 3.5, 4, 4, 3, 3.5, 4, 4}},
-		{"max pool SAME ignores padding",
-			[]tspec{in([]int{1, 3, 3, 1}, -1, -2, -3, -4, -5, -6, -7, -8, -9), output(1, 2, 2, 1)},
-			[]mop{{code: OpMaxPool2D, in: []int{0}, out: []int{1}, optType: optPool2D,
-				opts: fbTable{0: fbU8(PaddingSame), 1: fbI32(2), 2: fbI32(2), 3: fbI32(2), 4: fbI32(2)}}},
-			[]float32{-1, -3, -7, -9}},
 		{"int8 per-channel weights used directly",
 			[]tspec{in([]int{1, 1, 1, 2}, 1, 2), int8w, output(1, 1, 1, 2)},
 			[]mop{{code: OpConv2D, in: []int{0, 1, -1}, out: []int{2}, optType: optConv2D, opts: convOpts}},
-			[]float32{5, 6}},
+			[]float32{5, 6}, ""},
 		{"int8 per-channel weights behind DEQUANTIZE",
 			[]tspec{in([]int{1, 1, 1, 2}, 1, 2), int8w, output(2, 1, 1, 2), output(1, 1, 1, 2)},
 			[]mop{{code: OpDequantize, in: []int{1}, out: []int{2}},
 				{code: OpConv2D, in: []int{0, 2, -1}, out: []int{3}, optType: optConv2D, opts: convOpts}},
-			[]float32{5, 6}},
-		{"sparse float16 constant through DENSIFY and DEQUANTIZE",
-			[]tspec{in([]int{2, 2}, 1, 1, 1, 1), {shape: []int{2, 2}, typ: Float16, data: f16bytes(0x4000, 0xbc00)},
-				{shape: []int{2, 2}, typ: Float16}, output(2, 2), output(2, 2)},
-			[]mop{{code: OpDensify, in: []int{1}, out: []int{2}, sparsity: fbTable{0: fbInts{0, 1}, 2: fbTables{
-				{0: fbU8(0), 1: fbI32(2)},
-				{0: fbU8(1), 2: fbU8(1), 3: fbTable{0: fbInts{0, 1, 2}}, 4: fbU8(3), 5: fbTable{0: fbBytes{1, 0}}},
-			}}},
-				{code: OpDequantize, in: []int{2}, out: []int{3}},
-				{code: OpAdd, in: []int{0, 3}, out: []int{4}, optType: optAdd, opts: fbTable{}}},
-			[]float32{1, 3, 0, 1}},
-		{"relu and relu6 operators",
-			[]tspec{in([]int{4}, -1, 0.5, 3, 7), output(4), output(4)},
-			[]mop{{code: OpRelu6, in: []int{0}, out: []int{1}}, {code: OpRelu, in: []int{1}, out: []int{2}}},
-			[]float32{0, 0.5, 3, 6}},
+			[]float32{5, 6}, ""},
+		{"2×2 max pooling",
+			[]tspec{in([]int{1, 2, 2, 1}, -1, -2, 3, -4), output(1, 1, 1, 1)},
+			[]mop{{code: OpMaxPool2D, in: []int{0}, out: []int{1}, optType: optPool2D,
+				opts: fbTable{0: fbU8(PaddingValid), 1: fbI32(2), 2: fbI32(2), 3: fbI32(2), 4: fbI32(2)}}},
+			[]float32{3}, ""},
+		{"legacy resize (no half-pixel, no align corners)",
+			[]tspec{in([]int{1, 2, 2, 1}, 1, 2, 3, 4), constI32(4, 4), output(1, 4, 4, 1)},
+			[]mop{{code: OpResizeBilinear, in: []int{0, 1}, out: []int{2}, optType: optResizeBilinear, opts: fbTable{}}},
+			nil, "RESIZE_BILINEAR: only a 2× resize with half-pixel centers"},
+		{"max pool SAME of an odd size",
+			[]tspec{in([]int{1, 3, 3, 1}, -1, -2, -3, -4, -5, -6, -7, -8, -9), output(1, 2, 2, 1)},
+			[]mop{{code: OpMaxPool2D, in: []int{0}, out: []int{1}, optType: optPool2D,
+				opts: fbTable{0: fbU8(PaddingSame), 1: fbI32(2), 2: fbI32(2), 3: fbI32(2), 4: fbI32(2)}}},
+			nil, "MAX_POOL_2D: pool 2×2 stride 2×2 on 3×3"},
+		{"relu operator",
+			[]tspec{in([]int{1, 1, 1, 4}, -1, 0.5, 3, 7), output(1, 1, 1, 4)},
+			[]mop{{code: OpRelu, in: []int{0}, out: []int{1}}},
+			nil, "RELU: no layer of the network description"},
+		{"dilated convolution",
+			[]tspec{in([]int{1, 3, 3, 1}, 1, 2, 3, 4, 5, 6, 7, 8, 9), constF32(rand.New(rand.NewPCG(1, 1)), 1, 2, 2, 1), output(1, 1, 1, 1)},
+			[]mop{{code: OpConv2D, in: []int{0, 1, -1}, out: []int{2}, optType: optConv2D,
+				opts: fbTable{0: fbU8(PaddingValid), 1: fbI32(1), 2: fbI32(1), 4: fbI32(2), 5: fbI32(2)}}},
+			nil, "CONV_2D: strides 1×1, dilations 2×2"},
+		{"declared output shape wrong",
+			[]tspec{in([]int{1, 1, 1, 2}, 1, 2), int8w, output(1, 2, 2, 2)},
+			[]mop{{code: OpConv2D, in: []int{0, 1, -1}, out: []int{2}, optType: optConv2D, opts: convOpts}},
+			nil, "output [1 2 2 2] of a [1 1 1 2] input"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			closeTo(t, runMini(t, tc.tensors, tc.ops), tc.want, 1e-6)
+			_, got, err := importMini(t, tc.tensors, tc.ops)
+			if tc.refused != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.refused) {
+					t.Fatalf("err = %v, want containing %q", err, tc.refused)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			closeTo(t, got[0], tc.want, 1e-6)
 		})
 	}
 }
@@ -205,36 +201,9 @@ func TestNetworkErrors(t *testing.T) {
 	}
 }
 
-func TestShapeMismatch(t *testing.T) {
-	// The model claims LOGISTIC turns [1, 2] into [2, 1]: building must fail, naming the tensor.
-	ts := []tspec{{shape: []int{1, 2}, typ: Float32, values: []float32{1, 2}}, output(2, 1)}
-	m, err := Parse(miniModel(ts, []mop{{code: OpLogistic, in: []int{0}, out: []int{1}}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	net, err := NewNetwork(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := backend.New("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := NewRunner(be, net)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = r.Run(context.Background(), []float32{1, 2})
-	if err == nil || !strings.Contains(err.Error(), "model says [2 1]") {
-		t.Fatalf("err = %v, want a shape mismatch", err)
-	}
-	if _, err := r.Run(context.Background(), []float32{1}); err == nil {
-		t.Fatal("wrong input size: want error")
-	}
-}
-
 // FuzzNetwork checks that preparing a network (constant decoding, DENSIFY and DEQUANTIZE
-// folding, operator checks) never panics on a parsable file.
+// folding, operator checks) and importing it as a network description never panic on a
+// parsable file.
 func FuzzNetwork(f *testing.F) {
 	x := tspec{shape: []int{2, 2}, typ: Float32, values: []float32{1, 1, 1, 1}}
 	f.Add(miniModel([]tspec{x, {shape: []int{2, 2}, typ: Float16, data: f16bytes(0x4000, 0xbc00)},
@@ -253,7 +222,14 @@ func FuzzNetwork(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := NewNetwork(m); err != nil && err.Error() == "" {
+		n, err := NewNetwork(m)
+		if err != nil {
+			if err.Error() == "" {
+				t.Fatal("empty error message")
+			}
+			return
+		}
+		if _, err := n.ImportNet("fuzz", 0, -1); err != nil && err.Error() == "" {
 			t.Fatal("empty error message")
 		}
 	})
