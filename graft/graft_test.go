@@ -313,3 +313,20 @@ func TestGraftFromTheZooTeacher(t *testing.T) {
 		t.Errorf("%d trunk layers grafted, want MoVNect's 39 trunk convolutions", n)
 	}
 }
+
+// The zoo's grafted 3D MoVNect loads from another directory than the one it was trained in, with
+// its location maps and lateral skips, and its trunk layers keep the teacher's conventions.
+func TestZooGraftedMoVNectLoads(t *testing.T) {
+	tr, err := train.LoadTrained("../zoo/teacher3d-movnect-1.0-grafted-128x96")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr.Net.Heads.Locations == "" || !tr.Net.HasLayer("head_0_lateral") {
+		t.Errorf("net %s: want location maps and lateral skips", tr.Net.Name)
+	}
+	for _, l := range tr.Net.Layers {
+		if l.Name == "features_0" && (l.BN || !l.Bias || l.Pad != nets.PadSame) {
+			t.Errorf("features_0 %+v: want the teacher's bias and SAME padding", l)
+		}
+	}
+}
