@@ -429,19 +429,7 @@ func (im *importer) conv(name string, op Operator, depthwise bool) error {
 			return err
 		}
 	}
-	x, err := im.layerOf(src)
-	if err != nil {
-		return err
-	}
-	si, err := im.shape(src)
-	if err != nil {
-		return err
-	}
-	so, err := im.shape(op.Outputs[0])
-	if err != nil {
-		return err
-	}
-	k, err := im.weight(op.Inputs[1])
+	x, si, so, k, err := im.convOperands(src, op)
 	if err != nil {
 		return err
 	}
@@ -507,25 +495,29 @@ func (im *importer) conv(name string, op Operator, depthwise bool) error {
 	return nil
 }
 
+// convOperands returns what translating a convolution of tensor src needs: the layer producing
+// src, the input and output shapes and the kernel.
+func (im *importer) convOperands(src int, op Operator) (x string, si, so [4]int, k *constant, err error) {
+	if x, err = im.layerOf(src); err != nil {
+		return
+	}
+	if si, err = im.shape(src); err != nil {
+		return
+	}
+	if so, err = im.shape(op.Outputs[0]); err != nil {
+		return
+	}
+	k, err = im.weight(op.Inputs[1])
+	return
+}
+
 // depthwiseOfD2S translates a depthwise convolution of stride d.block reading DEPTH_TO_SPACE d
 // through padding p: every tap (ky, kx) reads one channel block of d's input at a whole-cell
 // offset, so it is a stride-1 depthwise convolution of that input over all its block·block·C
 // channels (each channel's kernel holds the taps that read it, zero elsewhere), whose channel
 // blocks sum to the result (left for the reader, see blockSum).
 func (im *importer) depthwiseOfD2S(name string, op Operator, d d2sOf, p [2][2]int, act layers.Activation) error {
-	x, err := im.layerOf(d.from)
-	if err != nil {
-		return err
-	}
-	si, err := im.shape(d.from)
-	if err != nil {
-		return err
-	}
-	so, err := im.shape(op.Outputs[0])
-	if err != nil {
-		return err
-	}
-	k, err := im.weight(op.Inputs[1])
+	x, si, so, k, err := im.convOperands(d.from, op)
 	if err != nil {
 		return err
 	}
