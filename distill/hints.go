@@ -48,14 +48,7 @@ func HintMSE(i int, h hints.Hint, weight train.Schedule) train.Term {
 // the hints' student layers in order.
 func hintModelFn(net *nets.Net, hs []hints.Hint) func(scope *model.Scope, images *graph.Node) []*graph.Node {
 	return func(scope *model.Scope, images *graph.Node) []*graph.Node {
-		taps := map[string]*graph.Node{}
-		out, err := nets.BuildWith(scope, net, images, scope.IsTraining(images.Graph()), nets.BuildOptions{
-			Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
-				y := build()
-				taps[l.Name] = y
-				return y
-			},
-		})
+		out, taps, err := buildWithTaps(scope, net, images, scope.IsTraining(images.Graph()))
 		if err != nil {
 			panic(err)
 		}
@@ -65,6 +58,19 @@ func hintModelFn(net *nets.Net, hs []hints.Hint) func(scope *model.Scope, images
 		}
 		return list
 	}
+}
+
+// buildWithTaps builds net as nets.Build does and also returns every layer's output by name.
+func buildWithTaps(scope *model.Scope, net *nets.Net, images *graph.Node, training bool) (nets.Outputs, map[string]*graph.Node, error) {
+	taps := map[string]*graph.Node{}
+	out, err := nets.BuildWith(scope, net, images, training, nets.BuildOptions{
+		Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
+			y := build()
+			taps[l.Name] = y
+			return y
+		},
+	})
+	return out, taps, err
 }
 
 // hintTeacher computes the teacher's hint features of a batch of crops: the teacher's layers up to
@@ -108,14 +114,8 @@ func newHintTeacher(be compute.Backend, set hints.Set, student *nets.Net, inputH
 		}
 	}
 	exec, err := model.NewExec(be, tr.Store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
-		taps := map[string]*graph.Node{}
-		if _, err := nets.BuildWith(scope, &cut, images, false, nets.BuildOptions{
-			Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
-				y := build()
-				taps[l.Name] = y
-				return y
-			},
-		}); err != nil {
+		_, taps, err := buildWithTaps(scope, &cut, images, false)
+		if err != nil {
 			panic(err)
 		}
 		var list []*graph.Node

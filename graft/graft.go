@@ -126,27 +126,27 @@ func MoVNect(teacher *nets.Net, store *model.Store, opt nets.MoVNectOptions) (*R
 	if err != nil {
 		return nil, fmt.Errorf("graft %s: %w", teacher.Name, err)
 	}
-	thinLayers := map[string]*nets.Layer{}
-	for i := range thin.Layers {
-		thinLayers[thin.Layers[i].Name] = &thin.Layers[i]
+	to := make(map[string]string, len(from)) // teacher layer → student layer
+	for sName, tName := range from {
+		to[tName] = sName
 	}
 	out := model.NewStore()
-	for sName, tName := range from {
-		for v := range thinStore.IterVariables() {
-			if nets.LayerOf(v.Path()) != tName {
-				continue
-			}
-			data, dims, err := export.ReadFloat32(thinStore, v.Path())
-			if err != nil {
-				return nil, fmt.Errorf("graft %s: %w", teacher.Name, err)
-			}
-			path := export.VariablePath("", sName, strings.TrimPrefix(v.Path(), "/"+tName+"/"))
-			nv, err := out.CreateVariable(path, tensors.FromFlatDataAndDimensions(data, dims...))
-			if err != nil {
-				return nil, fmt.Errorf("graft %s: %w", teacher.Name, err)
-			}
-			nv.SetTrainable(v.Trainable)
+	for v := range thinStore.IterVariables() {
+		tName := nets.LayerOf(v.Path())
+		sName, ok := to[tName]
+		if !ok {
+			continue
 		}
+		data, dims, err := export.ReadFloat32(thinStore, v.Path())
+		if err != nil {
+			return nil, fmt.Errorf("graft %s: %w", teacher.Name, err)
+		}
+		path := export.VariablePath("", sName, strings.TrimPrefix(v.Path(), "/"+tName+"/"))
+		nv, err := out.CreateVariable(path, tensors.FromFlatDataAndDimensions(data, dims...))
+		if err != nil {
+			return nil, fmt.Errorf("graft %s: %w", teacher.Name, err)
+		}
+		nv.SetTrainable(v.Trainable)
 	}
 	if err := foldInputAffine(thin, thinStore, student, out, from); err != nil {
 		return nil, fmt.Errorf("graft %s: %w", teacher.Name, err)
@@ -194,28 +194,14 @@ func stageHints(student *nets.Net, teacher map[string]*nets.Layer, plan *compres
 // Σ W[·,·,j,o]·c_j moves into the bias (or the batch norm's mean).
 func foldInputAffine(teacher *nets.Net, tstore *model.Store, student *nets.Net, store *model.Store, from map[string]string) error {
 	const stem = "features_0"
-	var t, a, s *nets.Layer
-	for i := range teacher.Layers {
-		if teacher.Layers[i].Name == from[stem] {
-			t = &teacher.Layers[i]
-		}
-	}
-	for i := range student.Layers {
-		if student.Layers[i].Name == stem {
-			s = &student.Layers[i]
-		}
-	}
+	t, s := layerNamed(teacher, from[stem]), layerNamed(student, stem)
 	if t == nil || s == nil {
 		return fmt.Errorf("no first convolution %s", stem)
 	}
 	if t.Inputs[0] == nets.Input {
 		return nil
 	}
-	for i := range teacher.Layers {
-		if teacher.Layers[i].Name == t.Inputs[0] {
-			a = &teacher.Layers[i]
-		}
-	}
+	a := layerNamed(teacher, t.Inputs[0])
 	if a == nil || a.Op != nets.OpConv || a.Inputs[0] != nets.Input || a.Out != 3 || a.KernelSize() != 1 || a.GroupCount() != 1 || a.BN || a.Act != "" {
 		return fmt.Errorf("the first convolution %s reads %s, which is not a 3-channel 1×1 input affine", t.Name, t.Inputs[0])
 	}
@@ -281,6 +267,16 @@ func foldInputAffine(teacher *nets.Net, tstore *model.Store, student *nets.Net, 
 		_, err := store.CreateVariable(export.VariablePath("", stem, "biases"), tensors.FromFlatDataAndDimensions(shift, outCh))
 		return err
 	}
+}
+
+// layerNamed returns net's layer of that name, or nil.
+func layerNamed(net *nets.Net, name string) *nets.Layer {
+	for i := range net.Layers {
+		if net.Layers[i].Name == name {
+			return &net.Layers[i]
+		}
+	}
+	return nil
 }
 
 // replace sets the float32 variable at path to data, keeping its trainable flag.
