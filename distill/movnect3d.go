@@ -31,8 +31,9 @@ func Net3D(cfg train.Config) (*nets.Net, error) {
 // Terms3D returns MoVNect's 3D student loss: the heatmap blend (α GT, 1−α teacher), the
 // location-map loss against the GT (α) and teacher (1−α) maps, both masked by the GT heatmaps,
 // and the bone-length loss with weight boneWeight. An empty teacher gives the GT-only loss (the
-// teacher terms are left out, the GT terms weighted 1).
-func Terms3D(teacher string, alpha train.Schedule, boneWeight float64) []train.Term {
+// teacher terms are left out, the GT terms weighted 1); a teacher2D (one without location maps)
+// teaches the heatmaps only, and the location maps learn from the GT with weight 1.
+func Terms3D(teacher string, alpha train.Schedule, boneWeight float64, teacher2D bool) []train.Term {
 	bones := skeleton.COCO17().Bones
 	if teacher == "" {
 		return []train.Term{
@@ -45,6 +46,14 @@ func Terms3D(teacher string, alpha train.Schedule, boneWeight float64) []train.T
 		alpha = train.Constant(0.5)
 	}
 	teach := func(step int) float64 { return 1 - alpha(step) }
+	if teacher2D {
+		return []train.Term{
+			train.HeatmapMSE("heatmap_gt", alpha),
+			train.TeacherHeatmapMSE("heatmap_"+teacher, teacher+SuffixHeatmaps, teach),
+			LocationMapMSE("location_gt", train.TensorLocationMaps, nil),
+			BoneLength("bone_length", bones, train.Constant(boneWeight)),
+		}
+	}
 	return []train.Term{
 		train.HeatmapMSE("heatmap_gt", alpha),
 		train.TeacherHeatmapMSE("heatmap_"+teacher, teacher+SuffixHeatmaps, teach),

@@ -78,6 +78,9 @@ type TeacherRef struct {
 // Pose3DTerms are the 3D terms of a recipe (see Terms3D).
 type Pose3DTerms struct {
 	BoneWeight float64 `json:"bone_weight"`
+	// TeacherIs2D says the teacher has no location maps (a 2D heatmap model such as the zoo's
+	// MoveNet teachers): it teaches the heatmaps, the location maps learn from the GT alone.
+	TeacherIs2D bool `json:"teacher_2d,omitempty"`
 }
 
 // Validate reports whether the recipe describes a run Terms can build.
@@ -174,9 +177,9 @@ func (r Recipe) Terms(cfg train.Config) ([]train.Term, error) {
 			return nil, fmt.Errorf("recipe: 3D terms read joints under heatmaps and do not support codec integral yet; use msra, unbiased or udp")
 		}
 		if len(r.Teachers) == 0 {
-			return Terms3D("", nil, r.Pose3D.BoneWeight), nil
+			return Terms3D("", nil, r.Pose3D.BoneWeight, false), nil
 		}
-		return Terms3D(r.Teachers[0].Name, r.alpha(steps), r.Pose3D.BoneWeight), nil
+		return Terms3D(r.Teachers[0].Name, r.alpha(steps), r.Pose3D.BoneWeight, r.Pose3D.TeacherIs2D), nil
 	}
 	var terms []train.Term
 	a := r.alpha(steps)

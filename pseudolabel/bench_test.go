@@ -22,8 +22,8 @@ import (
 
 // BenchmarkUnlabeledStudentVsTeachers compares batch-1 inference of the unlabeled-distillation
 // students (the MoVNect-0.5 at 128×96 with integral regression of
-// configs/student-movnect-integral-synth.yaml, and the default mobilenetv2 at 64×96; mask head
-// included, initial weights: the cost does not depend on them) with BlazePose heavy, the
+// configs/student-movnect-integral-synth.yaml, the grafted MoVNect 1.0 shapes at 128×96 and the
+// default mobilenetv2 at 64×96; mask head included, initial weights: the cost does not depend on them) with BlazePose heavy, the
 // senior (256×256), on the go backend in the same process: each round times every model once,
 // in turn, so that a changing load hits them alike. It reports each model's median ms and how
 // many times faster than heavy each student is (the bar: 20×). Skipped when BlazePose
@@ -54,13 +54,34 @@ func BenchmarkUnlabeledStudentVsTeachers(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	// The grafted students' shapes (models graft --width 1 --head-channels H: MoVNect 1.0 with
+	// skips); biases instead of batch norm change nothing measurable here.
+	grafted := func(head int) train.Config {
+		cfg := movnect
+		cfg.Codec = "unbiased"
+		cfg.Model = train.ModelConfig{Arch: "movnect", Width: 1, HeadChannels: head, Skips: true}
+		return cfg
+	}
 	mobilenet := train.DefaultConfig()
 	mobilenet.InputW, mobilenet.InputH = 64, 96
-	names := []string{"movnect0.5_128x96", "mobilenetv2_64x96", "blazepose_heavy"}
-	runs := []func() error{studentRunner(b, be, movnect), studentRunner(b, be, mobilenet), func() error {
+	students := []struct {
+		name string
+		cfg  train.Config
+	}{
+		{"movnect0.5_128x96", movnect},
+		{"movnect1.0_h128_skips_128x96", grafted(128)},
+		{"movnect1.0_h64_skips_128x96", grafted(64)},
+		{"mobilenetv2_64x96", mobilenet},
+	}
+	var names []string
+	var runs []func() error
+	for _, s := range students {
+		names, runs = append(names, s.name), append(runs, studentRunner(b, be, s.cfg))
+	}
+	names, runs = append(names, "blazepose_heavy"), append(runs, func() error {
 		_, err := lm.Run(context.Background(), crop)
 		return err
-	}}
+	})
 	ms := make([][]float64, len(runs))
 	for i, f := range runs { // warm-up (graph compilation)
 		if err := f(); err != nil {
@@ -82,8 +103,10 @@ func BenchmarkUnlabeledStudentVsTeachers(b *testing.B) {
 		med[i] = m[len(m)/2]
 		b.ReportMetric(med[i], names[i]+"_ms")
 	}
-	b.ReportMetric(med[2]/med[0], "heavy/movnect")
-	b.ReportMetric(med[2]/med[1], "heavy/mobilenetv2")
+	heavy := med[len(med)-1]
+	for i, s := range students {
+		b.ReportMetric(heavy/med[i], "heavy/"+s.name)
+	}
 }
 
 // studentRunner builds cfg's network with the mask head (as distill-unlabeled trains it) and

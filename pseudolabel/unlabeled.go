@@ -44,6 +44,9 @@ type UnlabeledOptions struct {
 	// frame, and the records are warped to every augmented crop). Empty runs both teachers on
 	// every batch instead (each on its own crop of the original frame).
 	TeacherCache string
+	// Init initialises the student from a checkpoint before step 0 (a grafted trunk from
+	// `models graft`, or a model trained elsewhere; see train.Options.Init).
+	Init string
 	// Resume continues an interrupted run in OutDir (same options).
 	Resume bool
 	// Overwrite starts afresh in an OutDir that holds a run.
@@ -139,7 +142,7 @@ func DistillUnlabeled(ctx context.Context, o UnlabeledOptions) (UnlabeledResult,
 	if o.TeacherCache != "" {
 		records = &distill.RecordCache{Dir: o.TeacherCache}
 	}
-	tr, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Teachers: opened, StageTeachers: true,
+	tr, err := distill.Train(ctx, distill.RunOptions{Config: cfg, Recipe: rec, DataDir: o.DataDir, OutDir: o.OutDir, Init: o.Init, Teachers: opened, StageTeachers: true,
 		TeacherRecords: records, Resume: o.Resume, Overwrite: o.Overwrite, Backend: o.Backend, Progress: o.Progress})
 	if err != nil {
 		return res, err

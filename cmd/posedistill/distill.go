@@ -105,6 +105,17 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *pose3d {
 		rec.Pose3D = &distill.Pose3DTerms{BoneWeight: 0.1}
 		cfg.Targets.Locations = true
+		if *teacher != "" {
+			teacherCfg, err := train.ReadRunConfig(*teacher)
+			if err != nil {
+				return fmt.Errorf("--teacher: %w", err)
+			}
+			net, err := train.ReadRunNet(*teacher, teacherCfg)
+			if err != nil {
+				return fmt.Errorf("--teacher: %w", err)
+			}
+			rec.Pose3D.TeacherIs2D = net.Heads.Locations == ""
+		}
 	}
 	if *senior == "" && *mask {
 		return fmt.Errorf("--mask needs a --senior teacher with a mask head")

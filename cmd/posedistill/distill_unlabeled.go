@@ -18,13 +18,14 @@ import (
 // frames: the senior's people are the pseudo ground truth, the held-out frames measure how
 // closely the student agrees with it.
 func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--data DIR] [--variant odkd|primary|senior|pseudo-gt] [--frames N] [--stride S] [--holdout F] [--steps N] [--seed N] [--validate-every N] [--3d] [--teacher-cache=false] [--label-only] [--resume | --overwrite]", stderr)
+	fs := newFlagSet("distill-unlabeled", "distill-unlabeled --teacher blazepose-full --senior blazepose-heavy --images DIR|VIDEO|IMAGE[,…] --out RUN [--data DIR] [--variant odkd|primary|senior|pseudo-gt] [--frames N] [--stride S] [--holdout F] [--init CKPT] [--steps N] [--seed N] [--validate-every N] [--3d] [--teacher-cache=false] [--label-only] [--resume | --overwrite]", stderr)
 	teacher := fs.String("teacher", "blazepose-full", "primary teacher: blazepose-lite, blazepose-full or blazepose-heavy")
 	senior := fs.String("senior", "blazepose-heavy", "senior teacher (its people are the pseudo ground truth, its mask the mask knowledge)")
 	images := fs.String("images", "", "comma-separated images, directories of images and videos (ffmpeg)")
 	out := fs.String("out", "", "student run directory (the pseudo-labelled dataset goes to OUT/data unless --data)")
 	data := fs.String("data", "", "pseudo-labelled dataset directory (default OUT/data)")
 	configPath := fs.String("config", "", "student config (train config YAML; default a mobilenetv2 at --input)")
+	initFrom := fs.String("init", "", "initialise the student's weights from this checkpoint (a grafted trunk from 'models graft', same layers and shapes)")
 	input := fs.String("input", "64x96", "student input WxH (multiples of 32) when no --config")
 	frames := fs.Int("frames", 90, "video frames used per video (after --stride)")
 	stride := fs.Int("stride", 8, "use every S-th video frame")
@@ -124,6 +125,14 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 		rec.Pose3D = &distill.Pose3DTerms{BoneWeight: 0.1}
 		cfg.Targets.Locations = true
 	}
+	if *initFrom != "" {
+		if *resume {
+			return fmt.Errorf("--init starts a run; --resume continues one from its own checkpoint: give one of them")
+		}
+		if _, _, err := train.ReadCheckpoint(*initFrom); err != nil {
+			return fmt.Errorf("--init: %w", err)
+		}
+	}
 	if *resume {
 		if rec, err = distill.ReadRecipe(*out); err != nil {
 			return err
@@ -134,7 +143,7 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 	}
 	res, n, err := pseudolabel.Run(ctx, pseudolabel.RunOptions{
 		Inputs: strings.Split(*images, ","), Frames: *frames, Stride: *stride, DetectTile: *tile, Holdout: *holdout,
-		Distill: pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, Baseline: *baseline, LatencyRuns: *latencyRuns, DataDir: *data, OutDir: *out, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr,
+		Distill: pseudolabel.UnlabeledOptions{Config: cfg, Primary: *teacher, Senior: *senior, Baseline: *baseline, LatencyRuns: *latencyRuns, DataDir: *data, OutDir: *out, Init: *initFrom, Recipe: rec, TeacherCache: recordDir, Resume: *resume, Overwrite: *overwrite, Backend: be, Progress: stderr,
 			Command: "posedistill distill-unlabeled " + strings.Join(args, " ")},
 		Log:       stderr,
 		LabelOnly: *labelOnly,

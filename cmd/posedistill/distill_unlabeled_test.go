@@ -81,6 +81,21 @@ func TestDistillUnlabeledResume(t *testing.T) {
 	if info.Step != 4 {
 		t.Errorf("resumed checkpoint at step %d, want 4", info.Step)
 	}
+
+	// --init starts another run from that checkpoint (as from a grafted trunk), on the same labels;
+	// with --resume it is refused, since a resumed run continues from its own checkpoint.
+	ckpt := filepath.Join(out, train.CheckpointFile)
+	initArgs := []string{"distill-unlabeled", "--teacher", "blazepose-lite", "--senior", "blazepose-lite", "--images", video,
+		"--data", filepath.Join(out, "data"), "--out", filepath.Join(t.TempDir(), "init"), "--frames", "4", "--stride", "8", "--holdout", "0.25",
+		"--batch", "2", "--steps", "2", "--variant", "pseudo-gt", "--baseline", "", "--latency-runs", "2", "--init", ckpt}
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), initArgs, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "2 steps") {
+		t.Fatalf("--init: exit %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
+	}
+	stderr.Reset()
+	if code := run(context.Background(), append(initArgs, "--resume"), &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), "--init") {
+		t.Errorf("--init with --resume: exit %d, stderr %q: want a refusal naming --init", code, stderr.String())
+	}
 }
 
 // TestDistillUnlabeledPhotoDirectory gives distill-unlabeled nothing but a directory of three
