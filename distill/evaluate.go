@@ -43,6 +43,13 @@ func EvaluateRun(ctx context.Context, runDir, dataDir, outDir string, be compute
 		return res, fmt.Errorf("evaluate %s: %w", runDir, err)
 	}
 	res.Val = rep.Stats
+	if t.Net.Heads.Locations != "" && has3D(split) {
+		p3, err := Evaluate3D(ctx, p, t.Config, dataDir)
+		if err != nil {
+			return res, fmt.Errorf("evaluate %s: %w", runDir, err)
+		}
+		res.Pose3D = &p3
+	}
 	if err := os.MkdirAll(outDir, 0o755); err != nil {
 		return res, fmt.Errorf("evaluate %s: %w", runDir, err)
 	}
@@ -50,4 +57,14 @@ func EvaluateRun(ctx context.Context, runDir, dataDir, outDir string, be compute
 		return res, err
 	}
 	return res, atomicfile.WriteJSON(filepath.Join(outDir, SummaryFile), res)
+}
+
+// has3D reports whether any person of the split has 3D joints.
+func has3D(s *train.Split) bool {
+	for _, in := range s.Instances {
+		if len(in.Annotation.Joints3D) > 0 {
+			return true
+		}
+	}
+	return false
 }

@@ -138,9 +138,12 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		clock.all++
 		clock.total += e.PretrainSteps
 	}
-	if e.t3d != nil {
+	if e.s3d != nil {
 		clock.all += 1 + 2*len(e.Seeds)
-		clock.total += e.t3d.Steps + 2*len(e.Seeds)*e.s3d.Steps
+		clock.total += 2 * len(e.Seeds) * e.s3d.Steps
+		if e.t3d != nil {
+			clock.total += e.t3d.Steps
+		}
 	}
 	clock.begin("render the synthetic dataset", 0)
 	if out.DataDir, err = EnsureData(ctx, e.Data, cache, opts.Progress); err != nil {
@@ -237,7 +240,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			}
 		}
 	}
-	if e.t3d != nil {
+	if e.s3d != nil {
 		t3, runs3, err := run3D(ctx, e, out.DataDir, cache, be, opts, clock)
 		if err != nil {
 			return nil, err

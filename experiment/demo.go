@@ -39,11 +39,12 @@ type DemoOptions struct {
 // here on another rendering of the same kind of synthetic people (seed 17), so the demo's data
 // (seed 21) is held out for them.
 const (
-	ZooPrimary = "teacher-movenet-lightning-128x96"
-	ZooSenior  = "senior-movenet-lightning-128x96"
-	ZooStudent = "student-movnect-0.5-integral-128x96"
-	DefaultZoo = "zoo"
-	zooMissing = "the demo's pretrained models are missing from %s (%w): run the demo from the repository's root, or give --zoo DIR"
+	ZooPrimary   = "teacher-movenet-lightning-128x96"
+	ZooSenior    = "senior-movenet-lightning-128x96"
+	ZooStudent   = "student-movnect-0.5-integral-128x96"
+	ZooTeacher3D = "teacher3d-movnect-1.0-grafted-128x96"
+	DefaultZoo   = "zoo"
+	zooMissing   = "the demo's pretrained models are missing from %s (%w): run the demo from the repository's root, or give --zoo DIR"
 )
 
 // demoConfig returns a train configuration for the demo's runs: 128×96 crops with the integral
@@ -67,8 +68,9 @@ func demoConfig(name, arch string, width float64, head, steps int, lr float64, s
 // heights, clutter behind them) rendered with another seed than the zoo's; the zoo's teachers
 // (Google's MoveNet Lightning fine-tuned on synthetic people; the senior trained longer, with a
 // mask head) and its MoVNect-0.5 student pretrained
-// on the GT, continued from the GT alone, from the primary teacher and by ODKD; and a MoVNect 3D
-// teacher and students trained from scratch. zoo is the folder of the zoo models; quick shrinks
+// on the GT, continued from the GT alone, from the primary teacher and by ODKD; the zoo's 3D
+// teacher (MoVNect 1.0 grafted from the primary, with location maps) and small 3D students
+// trained from scratch with and without it. zoo is the folder of the zoo models; quick shrinks
 // everything to a smoke run.
 func DemoExperiment(quick bool, zoo string) *Experiment {
 	scale := 1.0
@@ -77,36 +79,34 @@ func DemoExperiment(quick bool, zoo string) *Experiment {
 		Data: DataConfig{Images: 1500, ValFraction: 0.1, Width: 192, Height: 192, MinPeople: 1, MaxPeople: 2,
 			LightOcclusion: true, MinHeight: 0.45, MaxHeight: 1, Seed: 21},
 		PrimaryRun: filepath.Join(zoo, ZooPrimary), SeniorRun: filepath.Join(zoo, ZooSenior), PretrainRun: filepath.Join(zoo, ZooStudent),
-		Seeds:    []uint64{1},
-		Variants: []string{"gt", "primary", "odkd"},
-		Alpha:    0.5, Binarize: 0.5, MaskWeight: 0.1, LatencyRuns: 20,
+		Teacher3DRun: filepath.Join(zoo, ZooTeacher3D),
+		Seeds:        []uint64{1},
+		Variants:     []string{"gt", "primary", "odkd"},
+		Alpha:        0.5, Binarize: 0.5, MaskWeight: 0.1, LatencyRuns: 20,
 		// The integral students' restriction is the share of probability off the mask (0–1 per
 		// joint, against L1 terms near 0.1): weight 1 drove the ODKD student from PCK@0.1 0.56 to
 		// 0.36 in 300 steps, 0.1 to 0.567, none to 0.583 (README, "Synthetic people whose facing
 		// shows").
 		RestrictWeight: 0.1,
 	}
-	steps := map[string]int{"student": 300, "t3d": 600, "s3d": 400}
-	t3w, t3h := 0.5, 64
+	steps := map[string]int{"student": 300, "s3d": 400}
 	if quick {
 		scale = 0.02
 		e.Data.Images, e.Data.Width, e.Data.Height = 24, 96, 96
 		e.Variants = []string{"gt", "odkd"}
 		e.LatencyRuns = 3
-		t3w, t3h = 0.35, 32
 	}
 	s := func(k string) int { return max(4, int(float64(steps[k])*scale)) }
 	e.student = demoConfig("demo-student", "movnect", 0.5, 64, s("student"), 1e-3, 1, true)
-	t3 := demoConfig("demo-teacher3d", "movnect", t3w, t3h, s("t3d"), 3e-3, 303, false)
 	s3 := demoConfig("demo-student3d", "movnect", 0.25, 16, s("s3d"), 3e-3, 1, false)
-	e.t3d, e.s3d = &t3, &s3
+	e.s3d = &s3
 	e.PrimarySteps = e.student.Steps / 2
 	return e
 }
 
 // checkZoo reports a clear error when a zoo model the demo needs is missing.
 func checkZoo(e *Experiment) error {
-	for _, dir := range []string{e.PrimaryRun, e.SeniorRun, e.PretrainRun} {
+	for _, dir := range []string{e.PrimaryRun, e.SeniorRun, e.PretrainRun, e.Teacher3DRun} {
 		if _, err := os.Stat(train.RunCheckpoint(dir)); err != nil {
 			return fmt.Errorf(zooMissing, dir, err)
 		}
@@ -166,7 +166,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 		Paragraphs: []string{
 			"Teachers and the pretrained student come from the repository's zoo (zoo/README.md: the commands that trained them, on another rendering of the same kind of people, so this split is held out for them too): primary teacher Google's MoveNet Lightning imported and fine-tuned on synthetic people (heatmaps, DARK's unbiased targets in the last stage), senior teacher the same trained longer with its centre head trained as a mask head on the GT masks, student MoVNect 0.5 with a mask head pretrained on the GT (integral regression: soft-argmax maps); all 128×96 crops. " +
 				"Each variant continues the pretrained student for the same steps on this dataset's training split. gt: GT only (soft-argmax L1); primary: α·GT + (1−α)·primary teacher (L1 to the centre of the teacher's heatmap peak, α = 0.5, MoVNect/FPD); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction. " +
-				"3d_gt / 3d_movnect: MoVNect 3D students (64×48 heatmaps, location maps, GT-heatmap-masked location loss, bone-length loss) without and with a 3D teacher, all trained from scratch here.",
+				"3d_gt / 3d_movnect: MoVNect 3D students (64×48 heatmaps, location maps, GT-heatmap-masked location loss, bone-length loss) without and with the zoo's 3D teacher (MoVNect 1.0, its trunk grafted from the primary, 128×96, location maps), the students trained from scratch here.",
 		},
 		Tables: []report.Table{tbl, PerJointTable(o, "student ")},
 		Images: []report.Image{{Path: "ablation.png", Caption: "PCK@0.1 per 2D variant (bars: mean, whiskers: ±1 std over seeds; dashed: teachers and the pretrained student)"}},
@@ -192,9 +192,6 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 		}
 	}()
 	for _, t := range o.Teachers {
-		if t.Variant == "teacher3d" {
-			continue
-		}
 		nt, err := distill.LoadTeacher(t.Dir, be)
 		if err != nil {
 			return nil, err

@@ -50,6 +50,9 @@ type Experiment struct {
 	// by MPJPE with and without the teacher.
 	Teacher3D string `yaml:"teacher_3d" json:"teacher_3d"`
 	Student3D string `yaml:"student_3d" json:"student_3d"`
+	// Teacher3DRun, instead of Teacher3D, is a trained 3D teacher run (the zoo's grafted
+	// MoVNect), evaluated on the experiment's val split (2D and 3D) and distilled from.
+	Teacher3DRun string `yaml:"teacher_3d_run" json:"teacher_3d_run,omitempty"`
 	// PrimaryRun, SeniorRun and PretrainRun, when set, are trained run directories (models of
 	// the zoo, trained on other data) used as the primary teacher, the senior teacher and the
 	// pretrained student instead of training them from Primary, Senior and PretrainSteps; they
@@ -122,8 +125,8 @@ func (e *Experiment) load() error {
 		return fmt.Errorf("data: %d images, val fraction %v", d.Images, d.ValFraction)
 	case len(e.Seeds) == 0:
 		return fmt.Errorf("no seeds")
-	case len(e.Variants) == 0 && e.Teacher3D == "":
-		return fmt.Errorf("no variants and no 3D teacher")
+	case len(e.Variants) == 0 && e.Student3D == "":
+		return fmt.Errorf("no variants and no 3D student")
 	case !(e.Alpha >= 0 && e.Alpha <= 1):
 		return fmt.Errorf("alpha %v outside [0, 1]", e.Alpha)
 	case e.MaskWeight < 0 || e.RestrictWeight < 0:
@@ -168,19 +171,26 @@ func (e *Experiment) load() error {
 
 // load3D reads the optional 3D teacher and student configurations.
 func (e *Experiment) load3D() error {
-	if (e.Teacher3D == "") != (e.Student3D == "") {
-		return fmt.Errorf("teacher_3d and student_3d go together")
+	if e.Teacher3D != "" && e.Teacher3DRun != "" {
+		return fmt.Errorf("teacher_3d (a configuration to train) and teacher_3d_run (a trained run): give one")
 	}
+	if (e.Teacher3D == "" && e.Teacher3DRun == "") != (e.Student3D == "") {
+		return fmt.Errorf("student_3d needs a 3D teacher (teacher_3d or teacher_3d_run), and a 3D teacher a student_3d")
+	}
+	if e.Student3D == "" {
+		return nil
+	}
+	s, err := train.LoadConfig(e.resolve(e.Student3D))
+	if err != nil {
+		return err
+	}
+	e.s3d = &s
 	if e.Teacher3D != "" {
 		t, err := train.LoadConfig(e.resolve(e.Teacher3D))
 		if err != nil {
 			return err
 		}
-		s, err := train.LoadConfig(e.resolve(e.Student3D))
-		if err != nil {
-			return err
-		}
-		e.t3d, e.s3d = &t, &s
+		e.t3d = &t
 	}
 	return nil
 }

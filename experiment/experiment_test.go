@@ -56,6 +56,8 @@ func TestLoadExperimentErrors(t *testing.T) {
 		{"bad alpha", base + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\nalpha: 2\n", "alpha"},
 		{"bad threshold", base + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\nbinarize: 0\n", "threshold"},
 		{"unknown key", base + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\ntemperature: 3\n", "temperature"},
+		{"two 3D teachers", base + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\nteacher_3d: odkd_primary.yaml\nteacher_3d_run: somewhere\nstudent_3d: odkd_student.yaml\n", "give one"},
+		{"3D student without teacher", base + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\nstudent_3d: odkd_student.yaml\n", "3D teacher"},
 		{"missing student", strings.Replace(base, "student: odkd_student.yaml\n", "", 1) + "seeds: [1]\nvariants: [gt]\nprimary_steps: 10\n", "required"},
 	}
 	for _, c := range cases {

@@ -10,20 +10,15 @@ import (
 	"github.com/posedistill/posedistill/distill"
 )
 
-// run3D trains the 3D teacher (cached) and the 3D students with and without it, one per seed.
+// run3D trains the 3D teacher (cached), or evaluates the given trained one (Teacher3DRun), and
+// trains the 3D students with and without it, one per seed.
 func run3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute.Backend, opts RunnerOptions, clock *stageClock) (Run, []Run, error) {
 	const boneWeight = 0.1
-	clock.begin("3D teacher", e.t3d.Steps)
-	tdir, tres, err := distill.EnsureTeacher(ctx, distill.TeacherSpec{Name: "teacher3d", Config: *e.t3d, Recipe: distill.Recipe{Pose3D: &distill.Pose3DTerms{BoneWeight: boneWeight}}, Data: e.Data}, dataDir, cache, be, opts.Progress)
-	if err != nil {
-		return Run{}, nil, fmt.Errorf("3D teacher: %w", err)
-	}
-	clock.end(e.t3d.Steps)
-	tlat, err := distill.RunLatency(be, tdir, e.LatencyRuns)
+	trun, err := ensureTeacher3D(ctx, e, dataDir, cache, be, opts, clock, boneWeight)
 	if err != nil {
 		return Run{}, nil, err
 	}
-	trun := Run{Variant: "teacher3d", Seed: e.t3d.Seed, Dir: tdir, Result: tres, Latency: tlat}
+	tdir := trun.Dir
 	teacher, err := distill.LoadTeacher(tdir, be)
 	if err != nil {
 		return Run{}, nil, err
@@ -56,4 +51,36 @@ func run3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute
 		}
 	}
 	return trun, runs, nil
+}
+
+// ensureTeacher3D returns the 3D teacher's run: Teacher3DRun evaluated on the val split, or the
+// teacher trained from its configuration (found in the cache when trained before).
+func ensureTeacher3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute.Backend, opts RunnerOptions, clock *stageClock, boneWeight float64) (Run, error) {
+	var (
+		dir  string
+		res  distill.Result
+		seed uint64
+		err  error
+	)
+	if e.t3d == nil {
+		dir = e.resolve(e.Teacher3DRun)
+		clock.begin("evaluate 3D teacher ("+dir+")", 0)
+		if res, err = distill.EvaluateRun(ctx, dir, dataDir, filepath.Join(opts.OutDir, "teachers", "teacher3d"), be); err != nil {
+			return Run{}, fmt.Errorf("3D teacher: %w", err)
+		}
+		clock.end(0)
+	} else {
+		clock.begin("3D teacher", e.t3d.Steps)
+		spec := distill.TeacherSpec{Name: "teacher3d", Config: *e.t3d, Recipe: distill.Recipe{Pose3D: &distill.Pose3DTerms{BoneWeight: boneWeight}}, Data: e.Data}
+		if dir, res, err = distill.EnsureTeacher(ctx, spec, dataDir, cache, be, opts.Progress); err != nil {
+			return Run{}, fmt.Errorf("3D teacher: %w", err)
+		}
+		clock.end(e.t3d.Steps)
+		seed = e.t3d.Seed
+	}
+	lat, err := distill.RunLatency(be, dir, e.LatencyRuns)
+	if err != nil {
+		return Run{}, err
+	}
+	return Run{Variant: "teacher3d", Seed: seed, Dir: dir, Result: res, Latency: lat}, nil
 }

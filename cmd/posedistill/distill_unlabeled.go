@@ -116,8 +116,8 @@ func runDistillUnlabeled(ctx context.Context, args []string, stdout, stderr io.W
 		if *variant != "pseudo-gt" {
 			return fmt.Errorf("--3d: the senior's world landmarks are its 3D teaching; use it with --variant pseudo-gt")
 		}
-		if cfg.Model.Arch != "movnect" {
-			return fmt.Errorf("--3d: the student needs location maps: a MoVNect --config (model.arch movnect), not %q", cfg.Model.Arch)
+		if cfg.Model.Arch != "movnect" && cfg.Model.File == "" {
+			return fmt.Errorf("--3d: the student needs location maps: a MoVNect --config (model.arch movnect, or a model.file with location maps from 'models graft --locations'), not %q", cfg.Model.Arch)
 		}
 		if cfg.Codec == "integral" {
 			return fmt.Errorf("--3d: the 3D terms read the location maps under heatmap peaks: a --config with codec msra, unbiased or udp, not integral")
