@@ -129,12 +129,27 @@ func DecodeMultiPose(o MultiPoseHeads, h, w int) ([]float32, error) {
 		row := out[p*MultiPoseRow:]
 		var sum, count float32
 		for j := range k {
+			// The arg-max, the first cell of the largest value (cell 0 when none is above 0, as
+			// outside the box every value is 0). It starts from the cell nearest the regressed
+			// joint, and skips the cells whose heatmap is below the best so far: the weight is at
+			// most 1, so they cannot win.
 			best, at := float32(0), 0
 			ry, rx := reg[p][j][0], reg[p][j][1]
+			if y0 < y1 && x0 < x1 {
+				sy := min(max(int(math.Floor(float64(ry)+0.5)), y0), y1-1)
+				sx := min(max(int(math.Floor(float64(rx)+0.5)), x0), x1-1)
+				if v := weighted(j, sy, sx, ry, rx); v > 0 {
+					best, at = v, sy*w+sx
+				}
+			}
 			for y := y0; y < y1; y++ {
 				for x := x0; x < x1; x++ {
-					if v := weighted(j, y, x, ry, rx); v > best {
-						best, at = v, y*w+x
+					i := y*w + x
+					if !(o.Heatmaps[i*k+j] >= best) {
+						continue
+					}
+					if v := weighted(j, y, x, ry, rx); v > best || (v == best && v > 0 && i < at) {
+						best, at = v, i
 					}
 				}
 			}
