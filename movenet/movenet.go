@@ -1,6 +1,7 @@
-// Package movenet runs Google's MoveNet pose estimators (imported from their TF.js graph models by
-// package tfjs): single-person Lightning and Thunder with MoveNet's own crop-and-track logic, and
-// MultiPose for up to six people. Keypoints are COCO-17 in image pixels.
+// Package movenet runs Google's MoveNet pose estimators, imported from their TF.js graph models by
+// package tfjs as networks (nets.Net, ImportNet) whose heads are decoded in Go as the graphs do:
+// single-person Lightning and Thunder with MoveNet's own crop-and-track logic, and MultiPose for
+// up to six people (DecodeMultiPose). Keypoints are COCO-17 in image pixels.
 package movenet
 
 import (
