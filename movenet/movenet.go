@@ -1,6 +1,7 @@
-// Package movenet runs Google's MoveNet pose estimators (imported from their TF.js graph models by
-// package tfjs): single-person Lightning and Thunder with MoveNet's own crop-and-track logic, and
-// MultiPose for up to six people. Keypoints are COCO-17 in image pixels.
+// Package movenet runs Google's MoveNet pose estimators, imported from their TF.js graph models by
+// package tfjs as networks (nets.Net, ImportNet) whose heads are decoded in Go as the graphs do:
+// single-person Lightning and Thunder with MoveNet's own crop-and-track logic, and MultiPose for
+// up to six people (DecodeMultiPose). Keypoints are COCO-17 in image pixels.
 package movenet
 
 import (
@@ -10,10 +11,8 @@ import (
 	"math"
 
 	"github.com/gomlx/compute"
-	"github.com/gomlx/gomlx/core/tensors"
 	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/modelstore"
-	"github.com/posedistill/posedistill/tfjs"
 )
 
 // Model names a MoveNet model as the CLI's --model flag does.
@@ -71,9 +70,10 @@ type Estimator struct {
 	// single runs Lightning and Thunder: the imported net (ImportNet, with its offset and
 	// regression heads) and the codec's MoveNet decoding.
 	single *singleNet
-	// runner runs MultiPose's TF.js graph.
-	runner *tfjs.Runner
-	size   int // input side of the single-person models; MultiPose's longer side
+	// multi runs MultiPose: the imported net (ImportNet, with all six heads) and
+	// DecodeMultiPose.
+	multi *multiNet
+	size  int // input side of the single-person models; MultiPose's longer side
 	// MinPoseScore drops poses whose Score is below it (TF.js pose-detection's default, 0.25).
 	MinPoseScore float64
 	// MinCropKeypointScore is the confidence above which a keypoint places the next crop (0.2).
@@ -92,34 +92,22 @@ func Open(backend compute.Backend, cacheDir string, m Model) (*Estimator, error)
 	return New(backend, modelstore.MoveNetPath(cacheDir, file), m)
 }
 
-// New loads the model.json at path (with its weight shard beside it) as model m. Lightning and
-// Thunder run as imported networks (ImportNet) decoded by the codec's MoveNet kind, MultiPose as
-// its TF.js graph.
+// New loads the model.json at path (with its weight shard beside it) as model m. The three models
+// run as imported networks (ImportNet): Lightning and Thunder decoded by the codec's MoveNet kind,
+// MultiPose by DecodeMultiPose.
 func New(backend compute.Backend, path string, m Model) (*Estimator, error) {
 	if _, err := m.File(); err != nil {
 		return nil, err
 	}
 	e := &Estimator{model: m, size: m.InputSize(), MinPoseScore: 0.25, MinCropKeypointScore: 0.2, MultiPoseMaxDimension: 256}
-	if m != MultiPose {
-		var err error
-		if e.single, err = newSingleNet(backend, path, m); err != nil {
-			return nil, err
-		}
-		return e, nil
+	var err error
+	if m == MultiPose {
+		e.multi, err = newMultiNet(backend, path)
+	} else {
+		e.single, err = newSingleNet(backend, path, m)
 	}
-	model, weights, err := tfjs.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("movenet: %w", err)
-	}
-	g, err := tfjs.NewGraph(model, weights)
-	if err != nil {
-		return nil, fmt.Errorf("movenet: %w", err)
-	}
-	if len(g.Inputs()) != 1 || len(g.Outputs()) != 1 || g.Inputs()[0].DType != tfjs.Int32 {
-		return nil, fmt.Errorf("movenet: %s: want one int32 image input and one output", path)
-	}
-	if e.runner, err = tfjs.NewRunner(backend, g); err != nil {
-		return nil, fmt.Errorf("movenet: %w", err)
+		return nil, err
 	}
 	return e, nil
 }
@@ -132,7 +120,8 @@ func (e *Estimator) InputSize() int { return e.size }
 
 // Infer runs the model on an h×w RGB image of int32 values in 0–255 (row-major HWC) and returns
 // its raw output: [17][3] (y, x, confidence; y and x in 0–1 of the input) for the single-person
-// models, [6][56] (17 × (y, x, confidence), then y_min, x_min, y_max, x_max, score) for MultiPose.
+// models, [6][56] (17 × (y, x, confidence), then y_min, x_min, y_max, x_max, score) for MultiPose,
+// whose image sides must be multiples of 32.
 func (e *Estimator) Infer(ctx context.Context, img []int32, h, w int) ([]float32, error) {
 	if len(img) != h*w*3 {
 		return nil, fmt.Errorf("movenet: %d values for a %d×%d RGB image", len(img), h, w)
@@ -143,11 +132,7 @@ func (e *Estimator) Infer(ctx context.Context, img []int32, h, w int) ([]float32
 		}
 		return e.single.infer(ctx, img)
 	}
-	outs, err := e.runner.Run(ctx, tensors.FromFlatDataAndDimensions(img, 1, h, w, 3))
-	if err != nil {
-		return nil, fmt.Errorf("movenet: %w", err)
-	}
-	return outs[0].Values, nil
+	return e.multi.infer(ctx, img, h, w)
 }
 
 // Estimate finds the poses in one still image. The single-person models run MoveNet's
@@ -278,14 +263,33 @@ func keypointBox(kps [NumKeypoints][3]float64, minScore float64) [4]float64 {
 // multiPose runs MultiPose as TF.js pose-detection does: the image resized bilinearly (aspect
 // kept) so that its longer side is MultiPoseMaxDimension, zero-padded to multiples of 32.
 func (e *Estimator) multiPose(ctx context.Context, img image.Image) ([]Person, error) {
+	f, err := e.multiPoseFrame(img)
+	if err != nil {
+		return nil, err
+	}
+	out, err := e.Infer(ctx, f.in, f.ph, f.pw)
+	if err != nil {
+		return nil, err
+	}
+	return e.multiPosePeople(out, f)
+}
+
+// multiPoseInput is an image as MultiPose sees it: h×w resized to rh×rw, zero-padded to ph×pw.
+type multiPoseInput struct {
+	in                   []int32
+	h, w, rh, rw, ph, pw int
+}
+
+// multiPoseFrame resizes and pads img for MultiPose.
+func (e *Estimator) multiPoseFrame(img image.Image) (multiPoseInput, error) {
 	b := img.Bounds()
 	h, w := b.Dy(), b.Dx()
 	if h < 1 || w < 1 {
-		return nil, fmt.Errorf("movenet: empty image")
+		return multiPoseInput{}, fmt.Errorf("movenet: empty image")
 	}
 	side := e.MultiPoseMaxDimension
 	if side < 32 || side%32 != 0 || side > 4096 {
-		return nil, fmt.Errorf("movenet: MultiPoseMaxDimension %d is not a multiple of 32 in 32–4096", side)
+		return multiPoseInput{}, fmt.Errorf("movenet: MultiPoseMaxDimension %d is not a multiple of 32 in 32–4096", side)
 	}
 	rh, rw := side, side
 	if w > h {
@@ -294,17 +298,18 @@ func (e *Estimator) multiPose(ctx context.Context, img image.Image) ([]Person, e
 		rw = max(1, int(math.Round(float64(side)*float64(w)/float64(h))))
 	}
 	ph, pw := ceil32(float64(rh)), ceil32(float64(rw))
-	in := ResizePadded(img, rh, rw, ph, pw)
-	out, err := e.Infer(ctx, in, ph, pw)
-	if err != nil {
-		return nil, err
-	}
-	const stride = NumKeypoints*3 + 5
+	return multiPoseInput{in: ResizePadded(img, rh, rw, ph, pw), h: h, w: w, rh: rh, rw: rw, ph: ph, pw: pw}, nil
+}
+
+// multiPosePeople returns the people of MultiPose's output on f whose score reaches
+// MinPoseScore, in the image's pixels.
+func (e *Estimator) multiPosePeople(out []float32, f multiPoseInput) ([]Person, error) {
+	const stride = MultiPoseRow
 	if len(out)%stride != 0 {
 		return nil, fmt.Errorf("movenet: %d output values, not a multiple of %d", len(out), stride)
 	}
-	toX := func(v float32) float64 { return float64(v) * float64(pw) / float64(rw) * float64(w) }
-	toY := func(v float32) float64 { return float64(v) * float64(ph) / float64(rh) * float64(h) }
+	toX := func(v float32) float64 { return float64(v) * float64(f.pw) / float64(f.rw) * float64(f.w) }
+	toY := func(v float32) float64 { return float64(v) * float64(f.ph) / float64(f.rh) * float64(f.h) }
 	var people []Person
 	for i := 0; i < len(out); i += stride {
 		row := out[i : i+stride]

@@ -24,33 +24,46 @@ const AffineLayer = "input_affine"
 // the network.
 const normalizedImage = "StatefulPartitionedCall/sub_1"
 
-// ImportNet imports the convolutional part of Lightning or Thunder (model.json at path) as a
-// nets.Net with the model's weights in a store: it takes ImageNet-normalized crops (its first
-// layer, AffineLayer, maps them to MoveNet's range, exact at import: MoveNet's normalization is
-// evaluated on backend on a black and a white image and checked to be one affine map per
-// channel), its heatmap head is MoveNet's keypoint heatmaps (with MoveNet's sigmoid as the
+// ImportNet imports the convolutional part of Lightning, Thunder or MultiPose (model.json at
+// path) as a nets.Net with the model's weights in a store: it takes ImageNet-normalized images
+// (its first layer, AffineLayer, maps them to MoveNet's range, exact at import: MoveNet's
+// normalization is evaluated on backend on a black and a white image and checked to be one affine
+// map per channel), its heatmap head is MoveNet's keypoint heatmaps (with MoveNet's sigmoid as the
 // head's activation) and its mask head MoveNet's person-centre logits. With offsets, the net also
 // has MoveNet's offset and keypoint-regression heads (nets.Heads.Offsets, Regression), which the
-// codec's MoveNet kind decodes as the original model does (codec.Codec.DecodeOffsets).
+// codec's MoveNet kind decodes as the single-person models do (codec.Codec.DecodeOffsets);
+// MultiPose's net then also has its two box heads as nets.Heads.Extra — first the boxes' height
+// and width in cells, [h, w, 2], then their centres' y and x relative to the cell, [h, w, 2] —
+// and DecodeMultiPose decodes its six heads as MultiPose's graph does. The net is described for
+// the model's input size (InputSize) and is exact for any input whose sides are multiples of 32,
+// which is what MultiPose takes.
 func ImportNet(ctx context.Context, backend compute.Backend, path string, m Model, offsets bool) (*nets.Net, *model.Store, error) {
-	if m == MultiPose {
-		return nil, nil, fmt.Errorf("movenet: import %s: MultiPose has no single-person heads", path)
-	}
+	net, store, _, err := importNet(ctx, backend, path, m, offsets)
+	return net, store, err
+}
+
+// importNet is ImportNet, also returning the graph's weights (MultiPose's decoding constants are
+// checked against them).
+func importNet(ctx context.Context, backend compute.Backend, path string, m Model, offsets bool) (*nets.Net, *model.Store, map[string]*tfjs.Tensor, error) {
 	if _, err := m.File(); err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	mdl, w, err := tfjs.ReadFile(path)
 	if err != nil {
-		return nil, nil, fmt.Errorf("movenet: %w", err)
+		return nil, nil, nil, fmt.Errorf("movenet: %w", err)
 	}
 	g, err := tfjs.NewGraph(mdl, w)
 	if err != nil {
-		return nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
 	}
 	size := m.InputSize()
-	var heatmap, center, regress, offset string
+	var heatmap, center, regress, offset, boxScale, boxOffset string
 	for _, h := range g.Heads(normalizedImage) {
 		switch {
+		case strings.Contains(h, "box_scale"):
+			boxScale = h
+		case strings.Contains(h, "box_offset"):
+			boxOffset = h
 		case strings.Contains(h, "kpt_heatmap"):
 			heatmap = h
 		case strings.Contains(h, "center_0"):
@@ -62,35 +75,45 @@ func ImportNet(ctx context.Context, backend compute.Backend, path string, m Mode
 		}
 	}
 	if heatmap == "" || center == "" || (offsets && (regress == "" || offset == "")) {
-		return nil, nil, fmt.Errorf("movenet: import %s: no keypoint heatmap, centre, regression and offset heads after %s", path, normalizedImage)
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: no keypoint heatmap, centre, regression and offset heads after %s", path, normalizedImage)
+	}
+	multi := m == MultiPose
+	if offsets && multi && (boxScale == "" || boxOffset == "") {
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: no box scale and offset heads after %s", path, normalizedImage)
 	}
 	to := []string{heatmap, center}
 	if offsets {
 		to = append(to, regress, offset)
+		if multi {
+			to = append(to, boxScale, boxOffset)
+		}
 	}
 	part, err := g.ImportNet(string(m), normalizedImage, to, heatmap, center, NumKeypoints, size, size)
 	if err != nil {
-		return nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
 	}
 	net := part.Net
 	if offsets {
 		net.Heads.Offsets, net.Heads.Regression = part.Layer[offset], part.Layer[regress]
+		if multi {
+			net.Heads.Extra = []string{part.Layer[boxScale], part.Layer[boxOffset]}
+		}
 	}
 	for i := range net.Layers {
 		if l := &net.Layers[i]; l.Name == net.Heads.Heatmaps {
 			if l.Act != layers.Linear {
-				return nil, nil, fmt.Errorf("movenet: import %s: heatmap layer %s has activation %q, want none (MoveNet applies its sigmoid after)", path, l.Name, l.Act)
+				return nil, nil, nil, fmt.Errorf("movenet: import %s: heatmap layer %s has activation %q, want none (MoveNet applies its sigmoid after)", path, l.Name, l.Act)
 			}
 			l.Act = layers.Sigmoid
 		}
 	}
 	store, err := part.NewStore()
 	if err != nil {
-		return nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
 	}
 	a, b, err := normalization(ctx, backend, mdl, w, size)
 	if err != nil {
-		return nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
 	}
 	mean, std := topdown.ImageNetMean(), topdown.ImageNetStd()
 	// MoveNet: u = a·x + b for raw x; x = v·std + mean for a normalized v.
@@ -99,12 +122,12 @@ func ImportNet(ctx context.Context, backend compute.Backend, path string, m Mode
 		aa[c], bb[c] = a[c]*float64(std[c]), a[c]*float64(mean[c])+b[c]
 	}
 	if err := nets.PrependAffine(net, store, AffineLayer, aa, bb); err != nil {
-		return nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
 	}
 	if _, err := net.Shapes(size, size); err != nil {
-		return nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
 	}
-	return net, store, nil
+	return net, store, w, nil
 }
 
 // InputSize returns the side of the square input of a single-person model (Lightning 192,
