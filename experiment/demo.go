@@ -104,6 +104,17 @@ func DemoExperiment(quick bool, zoo string) *Experiment {
 	return e
 }
 
+// studentOf returns the student configuration cfg with the network, crop size and codec of the
+// pretrained student run it continues (the zoo's student), so that its checkpoint fits.
+func studentOf(cfg train.Config, runDir string) (train.Config, error) {
+	run, err := train.ReadRunConfig(runDir)
+	if err != nil {
+		return cfg, fmt.Errorf("pretrained student: %w", err)
+	}
+	cfg.Model, cfg.InputW, cfg.InputH, cfg.Codec, cfg.Sigma = run.Model, run.InputW, run.InputH, run.Codec, run.Sigma
+	return cfg, cfg.Validate()
+}
+
 // checkZoo reports a clear error when a zoo model the demo needs is missing.
 func checkZoo(e *Experiment) error {
 	for _, dir := range []string{e.PrimaryRun, e.SeniorRun, e.PretrainRun, e.Teacher3DRun} {
@@ -125,8 +136,11 @@ func RunDemo(ctx context.Context, opts DemoOptions) (string, error) {
 	if err := checkZoo(e); err != nil {
 		return "", err
 	}
-	be := opts.Backend
 	var err error
+	if e.student, err = studentOf(e.student, e.PretrainRun); err != nil {
+		return "", err
+	}
+	be := opts.Backend
 	if be == nil {
 		if be, err = backend.New(""); err != nil {
 			return "", err
