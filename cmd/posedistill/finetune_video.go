@@ -78,5 +78,9 @@ func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writ
 	fmt.Fprintf(stdout, "  as imported, MoveNet's decoding:  %.3f / %.3f / %.3f\n", res.Native.AP, res.Native.AP50, res.Native.AP75)
 	fmt.Fprintf(stdout, "  as imported, codec %s:    %.3f / %.3f / %.3f   %.1f ms\n", *codecKind, res.Before.AP, res.Before.AP50, res.Before.AP75, res.StudentMSBefore)
 	fmt.Fprintf(stdout, "  fine-tuned %d steps, codec %s:   %.3f / %.3f / %.3f   %.1f ms\n", res.Steps, *codecKind, res.After.AP, res.After.AP50, res.After.AP75, res.StudentMSAfter)
+	if b, a := res.BeforeMoveNetCrop, res.AfterMoveNetCrop; b != nil && a != nil {
+		fmt.Fprintf(stdout, "  on MoveNet's crops (its sampling grid), codec %s: as imported %.3f / %.3f / %.3f, fine-tuned %.3f / %.3f / %.3f\n",
+			*codecKind, b.AP, b.AP50, b.AP75, a.AP, a.AP50, a.AP75)
+	}
 	return nil
 }
