@@ -209,3 +209,30 @@ func TestEvaluateOnMoveNetCrops(t *testing.T) {
 		}
 	}
 }
+
+// TestFineTuneConfig checks the configuration FineTuneOnVideo trains with: its steps, batch,
+// rate and seed, a warmup over a tenth of the steps, no mid-run checkpoints or validations, and
+// the imported run's augmentation unless NoAugment.
+func TestFineTuneConfig(t *testing.T) {
+	base := train.DefaultConfig()
+	for _, tc := range []struct {
+		name    string
+		o       VideoOptions
+		augment bool
+	}{
+		{"augmented", VideoOptions{Steps: 150, Batch: 8, LR: 5e-5, Seed: 3}, true},
+		{"plain crops", VideoOptions{Steps: 40, Batch: 4, LR: 1e-5, Seed: 1, NoAugment: true}, false},
+		{"one step", VideoOptions{Steps: 1, Batch: 8, LR: 5e-5, Seed: 1}, true},
+	} {
+		cfg := fineTuneConfig(base, tc.o)
+		if cfg.Steps != tc.o.Steps || cfg.BatchSize != tc.o.Batch || cfg.LR != tc.o.LR || cfg.Seed != tc.o.Seed || cfg.WarmupSteps != tc.o.Steps/10 {
+			t.Errorf("%s: steps %d batch %d lr %g seed %d warmup %d", tc.name, cfg.Steps, cfg.BatchSize, cfg.LR, cfg.Seed, cfg.WarmupSteps)
+		}
+		if cfg.CheckpointEvery != 0 || cfg.ValidateEvery != 0 || cfg.FlipTest {
+			t.Errorf("%s: checkpoint every %d, validate every %d, flip test %v", tc.name, cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest)
+		}
+		if got := cfg.Augment != (train.AugmentConfig{}); got != tc.augment || (tc.augment && cfg.Augment != base.Augment) {
+			t.Errorf("%s: augmentation %+v, want the run's: %v", tc.name, cfg.Augment, tc.augment)
+		}
+	}
+}

@@ -54,8 +54,11 @@ type VideoOptions struct {
 	Steps, Batch int
 	LR           float64
 	Seed         uint64
-	Backend      compute.Backend
-	Log          io.Writer
+	// NoAugment trains on the plain crops of the people's boxes, without the training
+	// pipeline's augmentation (flips, half bodies, scaling, rotation, shifts).
+	NoAugment bool
+	Backend   compute.Backend
+	Log       io.Writer
 }
 
 // VideoResult is what FineTuneOnVideo measured, also written to OutDir/finetune.json.
@@ -68,6 +71,7 @@ type VideoResult struct {
 	ValImages    int     `json:"val_images"`
 	ValPeople    int     `json:"val_people"`
 	Codec        string  `json:"codec,omitempty"`
+	NoAugment    bool    `json:"no_augment,omitempty"`
 	Steps        int     `json:"steps"`
 	Batch        int     `json:"batch"`
 	LR           float64 `json:"lr"`
@@ -106,7 +110,8 @@ const ResultFile = "finetune.json"
 // with the teacher on the held-out frames (OKS AP) is measured before and after, with the
 // student's speed.
 func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
-	res := VideoResult{Video: o.Video, Student: string(o.Student), Teacher: string(o.Teacher), Codec: o.Codec, Steps: o.Steps, Batch: o.Batch, LR: o.LR}
+	res := VideoResult{Video: o.Video, Student: string(o.Student), Teacher: string(o.Teacher), Codec: o.Codec, NoAugment: o.NoAugment,
+		Steps: o.Steps, Batch: o.Batch, LR: o.LR}
 	log := o.Log
 	if log == nil {
 		log = io.Discard
@@ -169,11 +174,7 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 	if err != nil {
 		return res, err
 	}
-	// Adam moves every weight by about the learning rate in its first steps: a warmup over a
-	// tenth of the run keeps the pretrained weights from being thrown off (3e-4 without one took
-	// the agreement AP of a smoke run from 0.72 to 0 in two steps).
-	cfg.Steps, cfg.BatchSize, cfg.LR, cfg.Seed, cfg.WarmupSteps = o.Steps, o.Batch, o.LR, o.Seed, o.Steps/10
-	cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest = 0, 0, false
+	cfg = fineTuneConfig(cfg, o)
 	tunedDir := filepath.Join(o.OutDir, "tuned")
 	start := time.Now()
 	sum, err := train.Run(ctx, cfg, train.Options{DataDir: dataDir, OutDir: tunedDir, Net: student.Net, Overwrite: true,
@@ -200,6 +201,19 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 		return res, err
 	}
 	return res, atomicfile.WriteBytes(filepath.Join(o.OutDir, ResultFile), append(b, '\n'))
+}
+
+// fineTuneConfig returns the imported run's config cfg set up for FineTuneOnVideo's options o.
+func fineTuneConfig(cfg train.Config, o VideoOptions) train.Config {
+	// Adam moves every weight by about the learning rate in its first steps: a warmup over a
+	// tenth of the run keeps the pretrained weights from being thrown off (3e-4 without one took
+	// the agreement AP of a smoke run from 0.72 to 0 in two steps).
+	cfg.Steps, cfg.BatchSize, cfg.LR, cfg.Seed, cfg.WarmupSteps = o.Steps, o.Batch, o.LR, o.Seed, o.Steps/10
+	cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest = 0, 0, false
+	if o.NoAugment {
+		cfg.Augment = train.AugmentConfig{}
+	}
+	return cfg
 }
 
 // labelBoxes writes dataDir's train.json and val.json with BlazePose's people in the video's
