@@ -3,6 +3,7 @@ package distill
 import (
 	"context"
 	"fmt"
+	"math"
 	"path/filepath"
 	"strings"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/posedistill/posedistill/topdown"
 )
 
-// MoveNetTeacher is a single-person MoveNet model (Lightning or Thunder) used as a teacher.
+// MoveNetTeacher is a MoveNet model (Lightning, Thunder or MultiPose) used as a teacher.
 //
 // Conversion to the student's codec: each crop is un-normalised to 0–255 RGB, letterboxed
 // (centred, zero-padded) into a square and resampled bilinearly to the model's input size (the
@@ -21,7 +22,8 @@ import (
 // 17 COCO keypoints are mapped by name onto the student's joints and from the square back to
 // crop pixels, and re-rendered by the student's own codec with their peak scaled by MoveNet's
 // confidence, as labelled joints when the confidence reaches MinConfidence, else as empty
-// channels.
+// channels. MultiPose sees the same square (256², a multiple of 32 as it needs) and finds up to
+// six people in it: the teacher's person is the one the crop is centred on (centrePerson).
 type MoveNetTeacher struct {
 	Codec         *codec.Codec
 	Mean, Std     [3]float32
@@ -31,11 +33,12 @@ type MoveNetTeacher struct {
 	digest        string
 }
 
-// NewMoveNetTeacher loads MoveNet model m (movenet.Lightning or movenet.Thunder) from its
-// model.json at modelPath for a student whose crops follow sc (codec, normalisation, joints).
+// NewMoveNetTeacher loads MoveNet model m (movenet.Lightning, movenet.Thunder or
+// movenet.MultiPose) from its model.json at modelPath for a student whose crops follow sc
+// (codec, normalisation, joints).
 func NewMoveNetTeacher(be compute.Backend, modelPath string, m movenet.Model, sc topdown.Config) (*MoveNetTeacher, error) {
-	if m == movenet.MultiPose {
-		return nil, fmt.Errorf("movenet teacher: %s is not a single-person model", m)
+	if _, err := m.File(); err != nil {
+		return nil, fmt.Errorf("movenet teacher: %w", err)
 	}
 	est, err := movenet.New(be, modelPath, m)
 	if err != nil {
@@ -75,12 +78,9 @@ func (t *MoveNetTeacher) Look(ctx context.Context, views []View) ([]Record, erro
 		for p, c := range crop {
 			in[p] = int32(c + 0.5)
 		}
-		raw, err := t.est.Infer(ctx, in, size, size)
+		raw, err := t.infer(ctx, in, size)
 		if err != nil {
 			return nil, err
-		}
-		if len(raw) != 3*movenet.NumKeypoints {
-			return nil, fmt.Errorf("movenet teacher: %d output values", len(raw))
 		}
 		k := t.mapping.To.NumJoints()
 		rec := Record{Keypoints: make([]codec.Keypoint, k), Confidence: make([]float64, k), Mirrored: v.Flipped}
@@ -135,12 +135,9 @@ func (t *MoveNetTeacher) one(ctx context.Context, crop []float32, h, w int) ([]c
 	for i, v := range rgb {
 		in[i] = int32(v)
 	}
-	raw, err := t.est.Infer(ctx, in, size, size)
+	raw, err := t.infer(ctx, in, size)
 	if err != nil {
 		return nil, nil, err
-	}
-	if len(raw) != 3*movenet.NumKeypoints {
-		return nil, nil, fmt.Errorf("movenet teacher: %d output values", len(raw))
 	}
 	k := t.mapping.To.NumJoints()
 	kps := make([]codec.Keypoint, k)
@@ -157,4 +154,55 @@ func (t *MoveNetTeacher) one(ctx context.Context, crop []float32, h, w int) ([]c
 		}
 	}
 	return kps, conf, nil
+}
+
+// infer runs the model on a size×size RGB square and returns its person's 17 keypoints as the
+// single-person models give them: (y, x, confidence), y and x in 0–1 of the square.
+func (t *MoveNetTeacher) infer(ctx context.Context, in []int32, size int) ([]float32, error) {
+	raw, err := t.est.Infer(ctx, in, size, size)
+	if err != nil {
+		return nil, fmt.Errorf("movenet teacher: %w", err)
+	}
+	if t.est.Model() == movenet.MultiPose {
+		return centrePerson(raw)
+	}
+	if len(raw) != 3*movenet.NumKeypoints {
+		return nil, fmt.Errorf("movenet teacher: %s gave %d output values, want %d", t.est.Model(), len(raw), 3*movenet.NumKeypoints)
+	}
+	return raw, nil
+}
+
+// centrePoseScore is the pose score from which a MultiPose person may be the crop's
+// (TF.js pose-detection's default minimum pose score, movenet.Estimator.MinPoseScore).
+const centrePoseScore = 0.25
+
+// centrePerson returns, of MultiPose's output rows (movenet.MultiPoseRow values each: 17 × (y,
+// x, confidence), the box y_min, x_min, y_max, x_max, the score; 0–1 of the input), the keypoints
+// of the person the crop is centred on: of the people whose score reaches centrePoseScore, the
+// one whose box centre is nearest the input's centre; when none does, the best-scored person
+// (whose low confidences then label few joints, if any).
+func centrePerson(raw []float32) ([]float32, error) {
+	const row = movenet.MultiPoseRow
+	if len(raw) == 0 || len(raw)%row != 0 {
+		return nil, fmt.Errorf("movenet teacher: MultiPose gave %d output values, not rows of %d", len(raw), row)
+	}
+	best, bestD, top, topScore := -1, math.Inf(1), 0, float32(math.Inf(-1))
+	for i := 0; i < len(raw); i += row {
+		r := raw[i : i+row]
+		score := r[row-1]
+		if score > topScore {
+			top, topScore = i, score
+		}
+		if float64(score) < centrePoseScore {
+			continue
+		}
+		cy, cx := float64(r[51]+r[53])/2, float64(r[52]+r[54])/2
+		if d := math.Hypot(cy-0.5, cx-0.5); d < bestD {
+			best, bestD = i, d
+		}
+	}
+	if best < 0 {
+		best = top
+	}
+	return raw[best : best+3*movenet.NumKeypoints], nil
 }

@@ -9,7 +9,11 @@
 // BlazePose: [0, 1]); it is exact at import and trains with the rest. The heatmap head is the
 // model's own: MoveNet's 17 COCO keypoint heatmaps (sigmoid, a quarter of the input), BlazePose's
 // 39 heatmaps of its own landmarks (33 and 6 auxiliary points) with its landmark vectors as extra
-// heads.
+// heads. MoveNet MultiPose imports at 256×256 like the single-person models and trains as they
+// do, top-down: on person-centred crops its heatmaps are taught that one person's joints, and the
+// codec's MoveNet kind decodes it as the single-person models (the person centre that MoveNet's
+// centre weighting prefers, its regressed joints weighting the heatmaps); its box heads ride along
+// unused.
 package imported
 
 import (
@@ -60,7 +64,7 @@ const AffineLayer = movenet.AffineLayer
 
 // Names lists the models Import takes.
 func Names() []string {
-	return []string{string(movenet.Lightning), string(movenet.Thunder), "blazepose-lite", "blazepose-full", "blazepose-heavy"}
+	return []string{string(movenet.Lightning), string(movenet.Thunder), string(movenet.MultiPose), "blazepose-lite", "blazepose-full", "blazepose-heavy"}
 }
 
 // Import imports the model called name (see Names) from the model cache cacheDir (posedistill
@@ -90,9 +94,6 @@ func ImportWith(ctx context.Context, backend compute.Backend, cacheDir, name str
 		return ImportBlazePose(modelstore.BlazePosePath(cacheDir, file))
 	}
 	m := movenet.Model(name)
-	if m == movenet.MultiPose {
-		return nil, fmt.Errorf("import %s: MultiPose has no single-person heatmap head to train; want %s", name, strings.Join(Names(), ", "))
-	}
 	file, err := m.File()
 	if err != nil {
 		return nil, fmt.Errorf("import %s: want one of %s", name, strings.Join(Names(), ", "))
@@ -127,8 +128,8 @@ func ImportBlazePose(path string) (*Model, error) {
 	return &Model{Name: net.Name, Net: net, Store: store, InputSize: net.InputMultiple, Codec: "msra"}, nil
 }
 
-// ImportMoveNet imports the convolutional part of MoveNet Lightning or Thunder (model.json at
-// path) from its normalized image to its keypoint heatmaps (with MoveNet's sigmoid as the head's
+// ImportMoveNet imports the convolutional part of MoveNet Lightning, Thunder or MultiPose
+// (model.json at path) from its normalized image to its keypoint heatmaps (with MoveNet's sigmoid as the head's
 // activation; the heatmap head) and centre logits (the mask head). MoveNet's own normalization of
 // the image is evaluated on backend on a black and a white image and checked to be one affine map
 // per channel before it becomes the input_affine layer.

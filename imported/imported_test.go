@@ -62,48 +62,69 @@ func maxAbsDiff(a, b []float32) float64 {
 	return d
 }
 
-// TestImportMoveNetMatchesGraph checks the imported Lightning, fed the crop the training pipeline
-// makes (ImageNet-normalized), gives the keypoint heatmaps MoveNet's own graph gives on the raw
-// image (its Sigmoid node).
+// TestImportMoveNetMatchesGraph checks the imported Lightning and MultiPose, fed the crop the
+// training pipeline makes (ImageNet-normalized), give the keypoint heatmaps MoveNet's own graph
+// gives on the raw image (its sigmoid of the keypoint heatmap head), and that each saves as a run
+// whose config takes the model's input size and codec.
 func TestImportMoveNetMatchesGraph(t *testing.T) {
 	img := testkit.Photo(t, photo)
-	m := lightning(t)
 	b := img.Bounds()
-	raw := movenet.CropAndResize(img, movenet.InitCropRegion(b.Dy(), b.Dx()), 192, 192)
-	norm := make([]float32, len(raw))
-	for i, v := range raw {
-		norm[i] = float32(v)
-	}
-	if err := topdown.Normalize(norm, topdown.ImageNetMean(), topdown.ImageNetStd()); err != nil {
-		t.Fatal(err)
-	}
-	got := heads(t, m.Net, m.Store, tensors.FromFlatDataAndDimensions(norm, 1, 192, 192, 3))
+	for _, tc := range []struct {
+		model   movenet.Model
+		sigmoid string
+	}{{movenet.Lightning, "StatefulPartitionedCall/Sigmoid"}, {movenet.MultiPose, "StatefulPartitionedCall/Sigmoid_1"}} {
+		m, err := Import(context.Background(), testkit.Backend(t), testkit.MoveNetCache(t), string(tc.model))
+		if err != nil {
+			t.Fatal(err)
+		}
+		size := m.InputSize
+		raw := movenet.CropAndResize(img, movenet.InitCropRegion(b.Dy(), b.Dx()), size, size)
+		norm := make([]float32, len(raw))
+		for i, v := range raw {
+			norm[i] = float32(v)
+		}
+		if err := topdown.Normalize(norm, topdown.ImageNetMean(), topdown.ImageNetStd()); err != nil {
+			t.Fatal(err)
+		}
+		got := heads(t, m.Net, m.Store, tensors.FromFlatDataAndDimensions(norm, 1, size, size, 3))
 
-	file, _ := movenet.Lightning.File()
-	mdl, w, err := tfjs.ReadFile(modelstore.MoveNetPath(testkit.MoveNetCache(t), file))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mdl.Outputs = []tfjs.TensorInfo{{Name: "StatefulPartitionedCall/Sigmoid"}}
-	g, err := tfjs.NewGraph(mdl, w)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := tfjs.NewRunner(testkit.Backend(t), g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, err := r.Run(context.Background(), tensors.FromFlatDataAndDimensions(raw, 1, 192, 192, 3))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(want[0].Values) != len(got) {
-		t.Fatalf("%d heatmap values, MoveNet has %d", len(got), len(want[0].Values))
-	}
-	d := maxAbsDiff(got, want[0].Values)
-	t.Logf("heatmaps %v: max |imported − MoveNet| %.2g", want[0].Shape, d)
-	if d > 1e-4 {
-		t.Errorf("the imported Lightning's heatmaps differ from MoveNet's by %.2g", d)
+		file, _ := tc.model.File()
+		mdl, w, err := tfjs.ReadFile(modelstore.MoveNetPath(testkit.MoveNetCache(t), file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mdl.Outputs = []tfjs.TensorInfo{{Name: tc.sigmoid}}
+		g, err := tfjs.NewGraph(mdl, w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := tfjs.NewRunner(testkit.Backend(t), g)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := r.Run(context.Background(), tensors.FromFlatDataAndDimensions(raw, 1, size, size, 3))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(want[0].Values) != len(got) {
+			t.Fatalf("%s: %d heatmap values, MoveNet has %d", tc.model, len(got), len(want[0].Values))
+		}
+		d := maxAbsDiff(got, want[0].Values)
+		t.Logf("%s heatmaps %v: max |imported − MoveNet| %.2g", tc.model, want[0].Shape, d)
+		if d > 1e-4 {
+			t.Errorf("the imported %s's heatmaps differ from MoveNet's by %.2g", tc.model, d)
+		}
+		dir := filepath.Join(t.TempDir(), string(tc.model))
+		if err := m.WriteRun(dir); err != nil {
+			t.Fatal(err)
+		}
+		cfg, err := train.ReadRunConfig(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.InputW != size || cfg.InputH != size || cfg.Codec != "msra" {
+			t.Errorf("%s run: input %dx%d codec %q, want %dx%d msra", tc.model, cfg.InputW, cfg.InputH, cfg.Codec, size, size)
+		}
 	}
 }
 

@@ -54,8 +54,11 @@ type VideoOptions struct {
 	Steps, Batch int
 	LR           float64
 	Seed         uint64
-	Backend      compute.Backend
-	Log          io.Writer
+	// NoAugment trains on the plain crops of the people's boxes, without the training
+	// pipeline's augmentation (flips, half bodies, scaling, rotation, shifts).
+	NoAugment bool
+	Backend   compute.Backend
+	Log       io.Writer
 }
 
 // VideoResult is what FineTuneOnVideo measured, also written to OutDir/finetune.json.
@@ -68,6 +71,7 @@ type VideoResult struct {
 	ValImages    int     `json:"val_images"`
 	ValPeople    int     `json:"val_people"`
 	Codec        string  `json:"codec,omitempty"`
+	NoAugment    bool    `json:"no_augment,omitempty"`
 	Steps        int     `json:"steps"`
 	Batch        int     `json:"batch"`
 	LR           float64 `json:"lr"`
@@ -79,6 +83,14 @@ type VideoResult struct {
 	Before eval.COCOStats `json:"before"`
 	After  eval.COCOStats `json:"after"`
 	Native eval.COCOStats `json:"native"`
+	// BeforeMoveNetCrop and AfterMoveNetCrop (codec movenet only) are Before and After with the
+	// student fed MoveNet's own crop of each box (movenet.CropAndResize, TensorFlow's
+	// crop_and_resize grid, through which the teacher's labels were made) instead of the training
+	// pipeline's, its keypoints mapped back as MoveNet maps them; decoded by the codec as Before.
+	// The student is fine-tuned on the pipeline's crops, whose sampling grid sits about a quarter
+	// pixel from MoveNet's: see the README's "Why the codec's decoding trails MoveNet's own".
+	BeforeMoveNetCrop *eval.COCOStats `json:"before_movenet_crop,omitempty"`
+	AfterMoveNetCrop  *eval.COCOStats `json:"after_movenet_crop,omitempty"`
 	// StudentMS are median batch-1 wall times of the student's network before and after (the
 	// same description; TimeRuns, alternating), TeacherMS of the teacher's whole graph on its crop
 	// while it labels (the first inference, which compiles, included).
@@ -98,7 +110,8 @@ const ResultFile = "finetune.json"
 // with the teacher on the held-out frames (OKS AP) is measured before and after, with the
 // student's speed.
 func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
-	res := VideoResult{Video: o.Video, Student: string(o.Student), Teacher: string(o.Teacher), Codec: o.Codec, Steps: o.Steps, Batch: o.Batch, LR: o.LR}
+	res := VideoResult{Video: o.Video, Student: string(o.Student), Teacher: string(o.Teacher), Codec: o.Codec, NoAugment: o.NoAugment,
+		Steps: o.Steps, Batch: o.Batch, LR: o.LR}
 	log := o.Log
 	if log == nil {
 		log = io.Discard
@@ -149,6 +162,9 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 	if res.Before, err = evaluateRun(ctx, o.Backend, importedDir, val); err != nil {
 		return res, err
 	}
+	if res.BeforeMoveNetCrop, err = evaluateOnMoveNetCrops(ctx, o.Backend, importedDir, dataDir, val); err != nil {
+		return res, err
+	}
 	if res.Native, err = nativeAgreement(ctx, o, dataDir, val); err != nil {
 		return res, err
 	}
@@ -158,11 +174,7 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 	if err != nil {
 		return res, err
 	}
-	// Adam moves every weight by about the learning rate in its first steps: a warmup over a
-	// tenth of the run keeps the pretrained weights from being thrown off (3e-4 without one took
-	// the agreement AP of a smoke run from 0.72 to 0 in two steps).
-	cfg.Steps, cfg.BatchSize, cfg.LR, cfg.Seed, cfg.WarmupSteps = o.Steps, o.Batch, o.LR, o.Seed, o.Steps/10
-	cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest = 0, 0, false
+	cfg = fineTuneConfig(cfg, o)
 	tunedDir := filepath.Join(o.OutDir, "tuned")
 	start := time.Now()
 	sum, err := train.Run(ctx, cfg, train.Options{DataDir: dataDir, OutDir: tunedDir, Net: student.Net, Overwrite: true,
@@ -172,6 +184,9 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 	}
 	res.TrainSeconds = time.Since(start).Seconds()
 	if res.After, err = evaluateRun(ctx, o.Backend, tunedDir, val); err != nil {
+		return res, err
+	}
+	if res.AfterMoveNetCrop, err = evaluateOnMoveNetCrops(ctx, o.Backend, tunedDir, dataDir, val); err != nil {
 		return res, err
 	}
 	ms, err := TimeRuns(o.Backend, importedDir, tunedDir)
@@ -186,6 +201,19 @@ func FineTuneOnVideo(ctx context.Context, o VideoOptions) (VideoResult, error) {
 		return res, err
 	}
 	return res, atomicfile.WriteBytes(filepath.Join(o.OutDir, ResultFile), append(b, '\n'))
+}
+
+// fineTuneConfig returns the imported run's config cfg set up for FineTuneOnVideo's options o.
+func fineTuneConfig(cfg train.Config, o VideoOptions) train.Config {
+	// Adam moves every weight by about the learning rate in its first steps: a warmup over a
+	// tenth of the run keeps the pretrained weights from being thrown off (3e-4 without one took
+	// the agreement AP of a smoke run from 0.72 to 0 in two steps).
+	cfg.Steps, cfg.BatchSize, cfg.LR, cfg.Seed, cfg.WarmupSteps = o.Steps, o.Batch, o.LR, o.Seed, o.Steps/10
+	cfg.CheckpointEvery, cfg.ValidateEvery, cfg.FlipTest = 0, 0, false
+	if o.NoAugment {
+		cfg.Augment = train.AugmentConfig{}
+	}
+	return cfg
 }
 
 // labelBoxes writes dataDir's train.json and val.json with BlazePose's people in the video's
@@ -432,6 +460,102 @@ func evaluateOffsets(ctx context.Context, pred *nets.Predictor, sc topdown.Confi
 		return eval.COCOStats{}, err
 	}
 	return rep.Stats, nil
+}
+
+// evaluateOnMoveNetCrops is evaluateRun for a run with MoveNet's heads and codec (nil for any
+// other run) on MoveNet's own crops: each held-out person's square crop (boxRegion) cut by
+// movenet.CropAndResize, as the teacher's labels and nativeAgreement's row were made, normalized
+// as the run's crops are, decoded by codec.Codec.DecodeOffsets, and mapped back to the image as
+// MoveNet maps its output (estimate).
+func evaluateOnMoveNetCrops(ctx context.Context, be compute.Backend, runDir, dataDir string, split *train.Split) (*eval.COCOStats, error) {
+	results, joints, err := moveNetCropResults(ctx, be, runDir, dataDir, split)
+	if err != nil || results == nil {
+		return nil, err
+	}
+	params, err := eval.COCOParamsFor(joints)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := eval.EvaluateCOCO(ctx, split.Data, results, params)
+	if err != nil {
+		return nil, err
+	}
+	return &rep.Stats, nil
+}
+
+// moveNetCropResults returns evaluateOnMoveNetCrops's keypoints, one result per annotation of
+// split in order, and the run's joints (nil results for a run without MoveNet's heads and codec).
+func moveNetCropResults(ctx context.Context, be compute.Backend, runDir, dataDir string, split *train.Split) ([]dataset.Result, *skeleton.Set, error) {
+	run, err := train.LoadTrained(runDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	sc, err := run.SampleConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	if run.Net.Heads.Offsets == "" || run.Net.Heads.Regression == "" || run.Net.Heads.Mask == "" || sc.Codec.Kind != codec.MoveNet {
+		return nil, nil, nil
+	}
+	if sc.Codec.InputW != sc.Codec.InputH {
+		return nil, nil, fmt.Errorf("%s: MoveNet's crops are square, the run's input is %dx%d", runDir, sc.Codec.InputW, sc.Codec.InputH)
+	}
+	pred, err := run.Predictor(be)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer pred.Finalize()
+	files := map[int64]string{}
+	for _, im := range split.Data.Images {
+		files[im.ID] = im.FileName
+	}
+	size, k := sc.Codec.InputW, sc.Joints.NumJoints()
+	var results []dataset.Result
+	var cur int64 = -1
+	var img image.Image
+	for _, a := range split.Data.Annotations {
+		if a.ImageID != cur {
+			if img, err = dataset.LoadImage(filepath.Join(dataDir, files[a.ImageID])); err != nil {
+				return nil, nil, err
+			}
+			cur = a.ImageID
+		}
+		b := img.Bounds()
+		r := boxRegion(a.BBox, b.Dx(), b.Dy())
+		raw := movenet.CropAndResize(img, r, size, size)
+		x := make([]float32, len(raw))
+		for i, v := range raw {
+			x[i] = float32(v)
+		}
+		if err := topdown.Normalize(x, sc.Mean, sc.Std); err != nil {
+			return nil, nil, err
+		}
+		p, err := pred.Predict(tensors.FromFlatDataAndDimensions(x, 1, size, size, 3))
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s annotation %d: %w", runDir, a.ID, err)
+		}
+		var heads [4][]float32
+		for i, t := range []*tensors.Tensor{p.Heatmaps, p.Offsets, p.Mask, p.Regression} {
+			heads[i], err = tensors.CopyFlatData[float32](t)
+			t.FinalizeAll()
+			if err != nil {
+				return nil, nil, err
+			}
+		}
+		preds, err := sc.Codec.DecodeOffsets(codec.OffsetHeads{Heatmaps: heads[0], Offsets: heads[1], Centre: heads[2], Regression: heads[3]}, k)
+		if err != nil {
+			return nil, nil, fmt.Errorf("%s annotation %d: %w", runDir, a.ID, err)
+		}
+		out := movenet.Output(sc.Codec, preds)
+		res := dataset.Result{ImageID: a.ImageID, CategoryID: a.CategoryID}
+		for j := range k {
+			y, x := float64(out[3*j]), float64(out[3*j+1])
+			res.Keypoints = append(res.Keypoints, (r.XMin+x*(r.XMax-r.XMin))*float64(b.Dx()), (r.YMin+y*(r.YMax-r.YMin))*float64(b.Dy()), float64(out[3*j+2]))
+		}
+		res.Score = topdown.InstanceScore(preds, 1)
+		results = append(results, res)
+	}
+	return results, sc.Joints, nil
 }
 
 // TimeRuns returns the median batch-1 inference wall times, in milliseconds, of the runs in dirs,

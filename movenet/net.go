@@ -107,11 +107,17 @@ func importNet(ctx context.Context, backend compute.Backend, path string, m Mode
 			l.Act = layers.Sigmoid
 		}
 	}
-	store, err := part.NewStore()
+	a, b, err := normalization(ctx, backend, mdl, w, size)
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
 	}
-	a, b, err := normalization(ctx, backend, mdl, w, size)
+	// TensorFlow folded the batch norms into the convolutions: channels rescaled (the same
+	// function) to weights of a fresh layer's size, which Adam's first steps do not throw off
+	// (tfjs.NetPart.Balance).
+	if _, err := part.Balance(); err != nil {
+		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
+	}
+	store, err := part.NewStore()
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("movenet: import %s: %w", path, err)
 	}

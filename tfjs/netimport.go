@@ -11,7 +11,8 @@ import (
 )
 
 // NetPart is the convolutional part of a graph model translated into the project's network
-// description, with its weights as values of the description's variables.
+// description, with its weights as values of the description's variables (TensorFlow's folded
+// batch norms included; Balance rescales them, exactly, for training).
 type NetPart struct {
 	Net *nets.Net
 	// Weights are the values of Net's variables by path: "/<layer>/weights" [k, k, in/groups, out]

@@ -15,7 +15,7 @@ import (
 // people of a video's leading frames, labelled by a bigger MoveNet, evaluated on the trailing
 // frames (imported.FineTuneOnVideo).
 func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("finetune-video", "finetune-video --out DIR [--video FILE] [--frames 40 --stride 20 --holdout 0.25] [--student movenet-lightning --teacher movenet-thunder] [--steps 150 --batch 8 --lr 5e-5]", stderr)
+	fs := newFlagSet("finetune-video", "finetune-video --out DIR [--video FILE] [--frames 40 --stride 20 --holdout 0.25] [--student movenet-lightning --teacher movenet-thunder] [--steps 150 --batch 8 --lr 5e-5 --no-augment]", stderr)
 	defCache, err := modelstore.DefaultCacheDir()
 	if err != nil {
 		return err
@@ -34,6 +34,7 @@ func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writ
 	batch := fs.Int("batch", 8, "batch size")
 	lr := fs.Float64("lr", 5e-5, "Adam learning rate (constant after a warmup over a tenth of the steps)")
 	seed := fs.Uint64("seed", 1, "seed")
+	noAugment := fs.Bool("no-augment", false, "train on the plain crops of the boxes, without the training pipeline's augmentation")
 	cache := fs.String("cache", defCache, "model cache `directory`")
 	timeOnly := fs.Bool("time", false, "only time the student before and after (--out holds a finished run), alternating, and update "+imported.ResultFile)
 	if err := parseFlags(fs, args); err != nil {
@@ -70,13 +71,21 @@ func runFinetuneVideo(ctx context.Context, args []string, stdout, stderr io.Writ
 	}
 	res, err := imported.FineTuneOnVideo(ctx, imported.VideoOptions{Video: *vid, Frames: *frames, Stride: *stride, Holdout: *holdout,
 		Boxes: *boxes, DetectTile: *tile, Student: movenet.Model(*student), Teacher: movenet.Model(*teacher), Cache: *cache, OutDir: *out,
-		Codec: *codecKind, Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed, Backend: be, Log: stderr})
+		Codec: *codecKind, Steps: *steps, Batch: *batch, LR: *lr, Seed: *seed, NoAugment: *noAugment, Backend: be, Log: stderr})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s on %s's held-out frames (%d people), agreement with %s (OKS AP / AP50 / AP75):\n", res.Student, *vid, res.ValPeople, res.Teacher)
 	fmt.Fprintf(stdout, "  as imported, MoveNet's decoding:  %.3f / %.3f / %.3f\n", res.Native.AP, res.Native.AP50, res.Native.AP75)
 	fmt.Fprintf(stdout, "  as imported, codec %s:    %.3f / %.3f / %.3f   %.1f ms\n", *codecKind, res.Before.AP, res.Before.AP50, res.Before.AP75, res.StudentMSBefore)
-	fmt.Fprintf(stdout, "  fine-tuned %d steps, codec %s:   %.3f / %.3f / %.3f   %.1f ms\n", res.Steps, *codecKind, res.After.AP, res.After.AP50, res.After.AP75, res.StudentMSAfter)
+	how := ""
+	if *noAugment {
+		how = " without augmentation"
+	}
+	fmt.Fprintf(stdout, "  fine-tuned %d steps%s, codec %s:   %.3f / %.3f / %.3f   %.1f ms\n", res.Steps, how, *codecKind, res.After.AP, res.After.AP50, res.After.AP75, res.StudentMSAfter)
+	if b, a := res.BeforeMoveNetCrop, res.AfterMoveNetCrop; b != nil && a != nil {
+		fmt.Fprintf(stdout, "  on MoveNet's crops (its sampling grid), codec %s: as imported %.3f / %.3f / %.3f, fine-tuned %.3f / %.3f / %.3f\n",
+			*codecKind, b.AP, b.AP50, b.AP75, a.AP, a.AP50, a.AP75)
+	}
 	return nil
 }

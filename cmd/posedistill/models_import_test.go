@@ -13,7 +13,7 @@ import (
 
 // TestModelsImport imports BlazePose lite as a run with "models import", counts it with "models
 // --net" and exports it with "export" (whose ONNX Runtime check runs when ONNX Runtime is
-// installed); bad uses fail with one clear line.
+// installed), imports MoveNet MultiPose with its offset heads; bad uses fail with one clear line.
 func TestModelsImport(t *testing.T) {
 	cache := testkit.BlazePoseCache(t)
 	dir := t.TempDir()
@@ -30,7 +30,8 @@ func TestModelsImport(t *testing.T) {
 		{"again", []string{"models", "import", "blazepose-lite", "--out", runDir, "--cache", cache}, 1, []string{"already holds a run"}},
 		{"no out", []string{"models", "import", "blazepose-lite"}, 2, []string{"--out is required"}},
 		{"unknown model", []string{"models", "import", "blazepose-huge", "--out", filepath.Join(dir, "x"), "--cache", cache}, 1, []string{"want one of"}},
-		{"multipose", []string{"models", "import", "movenet-multipose", "--out", filepath.Join(dir, "x"), "--cache", cache}, 1, []string{"MultiPose"}},
+		{"multipose", []string{"models", "import", "movenet-multipose", "--codec", "movenet", "--out", filepath.Join(dir, "multipose"), "--cache", testkit.MoveNetCache(t)}, 0,
+			[]string{"movenet-multipose:", "at 256x256, 17 heatmap channels, codec movenet"}},
 		{"net and arch", []string{"models", "--net", filepath.Join(runDir, "net.json"), "--arch", "movnect"}, 2, []string{"--net goes without"}},
 	}
 	if _, err := ortnode.Find(); err == nil {
