@@ -67,7 +67,8 @@ type TeacherRef struct {
 	// "<Name>/heatmaps", … and its heatmap term "heatmap_<Name>".
 	Name string `json:"name"`
 	// Run is the run directory of a teacher trained here; Model an imported model
-	// (blazepose-lite, blazepose-full, blazepose-heavy, movenet-lightning or movenet-thunder).
+	// (blazepose-lite, blazepose-full, blazepose-heavy, movenet-lightning, movenet-thunder or
+	// movenet-multipose).
 	// Exactly one is set.
 	Run   string `json:"run,omitempty"`
 	Model string `json:"model,omitempty"`

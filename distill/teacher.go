@@ -319,8 +319,8 @@ func addOutputs(b *topdown.Batch, a Attached, out TeacherOutput, n, h, w, k int)
 
 // OpenTeacher opens a recipe's teacher for a student whose crops follow sc: a run trained here
 // (LoadTeacher) or an imported model from the model cache (modelstore.DefaultCacheDir):
-// BlazePose (blazepose-lite, -full, -heavy; BlazePoseTeacher) or single-person MoveNet
-// (movenet-lightning, movenet-thunder; MoveNetTeacher).
+// BlazePose (blazepose-lite, -full, -heavy; BlazePoseTeacher) or MoveNet (movenet-lightning,
+// movenet-thunder, movenet-multipose: the person the crop is centred on; MoveNetTeacher).
 func OpenTeacher(ref TeacherRef, be compute.Backend, sc topdown.Config) (Teacher, error) {
 	if ref.Run != "" {
 		return LoadTeacher(ref.Run, be)
@@ -329,7 +329,7 @@ func OpenTeacher(ref TeacherRef, be compute.Backend, sc topdown.Config) (Teacher
 	if err != nil {
 		return nil, err
 	}
-	if m := movenet.Model(ref.Model); m == movenet.Lightning || m == movenet.Thunder {
+	if m := movenet.Model(ref.Model); m == movenet.Lightning || m == movenet.Thunder || m == movenet.MultiPose {
 		file, err := m.File()
 		if err != nil {
 			return nil, err
@@ -342,7 +342,7 @@ func OpenTeacher(ref TeacherRef, be compute.Backend, sc topdown.Config) (Teacher
 	}
 	file, err := modelstore.BlazePoseLandmark(ref.Model)
 	if err != nil {
-		return nil, fmt.Errorf("teacher %s: %w (or movenet-lightning, movenet-thunder)", ref.Name, err)
+		return nil, fmt.Errorf("teacher %s: %w (or movenet-lightning, movenet-thunder, movenet-multipose)", ref.Name, err)
 	}
 	t, err := NewBlazePoseTeacher(be, modelstore.BlazePosePath(cache, file), sc)
 	if err != nil {
