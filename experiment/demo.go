@@ -41,7 +41,7 @@ type DemoOptions struct {
 const (
 	ZooPrimary   = "teacher-movenet-lightning-128x96"
 	ZooSenior    = "senior-movenet-lightning-128x96"
-	ZooStudent   = "student-movnect-0.5-integral-128x96"
+	ZooStudent   = "student-movnect-0.5-thinned-128x96"
 	ZooTeacher3D = "teacher3d-movnect-1.0-grafted-128x96"
 	DefaultZoo   = "zoo"
 	zooMissing   = "the demo's pretrained models are missing from %s (%w): run the demo from the repository's root, or give --zoo DIR"
@@ -82,12 +82,10 @@ func DemoExperiment(quick bool, zoo string) *Experiment {
 		Teacher3DRun: filepath.Join(zoo, ZooTeacher3D),
 		Seeds:        []uint64{1},
 		Variants:     []string{"gt", "primary", "odkd"},
-		Alpha:        0.5, Binarize: 0.5, MaskWeight: 0.1, LatencyRuns: 20,
-		// The integral students' restriction is the share of probability off the mask (0–1 per
-		// joint, against L1 terms near 0.1): weight 1 drove the ODKD student from PCK@0.1 0.56 to
-		// 0.36 in 300 steps, 0.1 to 0.567, none to 0.583 (README, "Synthetic people whose facing
-		// shows").
-		RestrictWeight: 0.1,
+		// The student learns MSE heatmaps (~0.003 a pixel): a mask BCE of weight 0.1 would
+		// outweigh them thirty to one (it dragged a senior from AP 0.47 to 0.32, zoo/README.md);
+		// 0.005 does not. The heatmap restriction mean(H²·(1 − D)) has the heatmaps' scale.
+		Alpha: 0.5, Binarize: 0.5, MaskWeight: 0.005, RestrictWeight: 1, LatencyRuns: 20,
 	}
 	steps := map[string]int{"student": 300, "s3d": 400}
 	if quick {
@@ -97,7 +95,8 @@ func DemoExperiment(quick bool, zoo string) *Experiment {
 		e.LatencyRuns = 3
 	}
 	s := func(k string) int { return max(4, int(float64(steps[k])*scale)) }
-	e.student = demoConfig("demo-student", "movnect", 0.5, 64, s("student"), 1e-3, 1, true)
+	// The network, crop and codec are the zoo student's (studentOf, in RunDemo).
+	e.student = demoConfig("demo-student", "movnect", 0.5, 64, s("student"), 5e-4, 1, true)
 	s3 := demoConfig("demo-student3d", "movnect", 0.25, 16, s("s3d"), 3e-3, 1, false)
 	e.s3d = &s3
 	e.PrimarySteps = e.student.Steps / 2
@@ -178,9 +177,9 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 	p.Sections = append(p.Sections, report.Section{
 		Heading: "Results",
 		Paragraphs: []string{
-			"Teachers and the pretrained student come from the repository's zoo (zoo/README.md: the commands that trained them, on another rendering of the same kind of people, so this split is held out for them too): primary teacher Google's MoveNet Lightning imported and fine-tuned on synthetic people (heatmaps, DARK's unbiased targets in the last stage), senior teacher the same trained longer with its centre head trained as a mask head on the GT masks, student MoVNect 0.5 with a mask head pretrained on the GT (integral regression: soft-argmax maps); all 128×96 crops. " +
-				"Each variant continues the pretrained student for the same steps on this dataset's training split. gt: GT only (soft-argmax L1); primary: α·GT + (1−α)·primary teacher (L1 to the centre of the teacher's heatmap peak, α = 0.5, MoVNect/FPD); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction. " +
-				"3d_gt / 3d_movnect: MoVNect 3D students (64×48 heatmaps, location maps, GT-heatmap-masked location loss, bone-length loss) without and with the zoo's 3D teacher (MoVNect 1.0, its trunk grafted from the primary, 128×96, location maps), the students trained from scratch here.",
+			"Teachers and the pretrained student come from the repository's zoo (zoo/README.md: the commands that trained them, on another rendering of the same kind of people, so this split is held out for them too): primary teacher Google's MoveNet Lightning imported and fine-tuned on synthetic people (heatmaps, DARK's unbiased targets in the last stage), senior teacher the same trained longer with its centre head trained as a mask head on the GT masks, student a MoVNect-0.5-sized network (0.16M parameters) thinned in three cuts from the zoo's grafted MoVNect 1.0 and healed by distillation from the primary (unbiased heatmaps); all 128×96 crops. " +
+				"Each variant continues the pretrained student for the same steps on this dataset's training split. gt: GT only (MSE to the GT heatmaps, DARK's unbiased targets); primary: α·GT + (1−α)·primary teacher's heatmaps (α = 0.5, MoVNect/FPD); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction.",
+			"3d_gt / 3d_movnect: MoVNect 3D students (64×48 heatmaps, location maps, GT-heatmap-masked location loss, bone-length loss) without and with the zoo's 3D teacher (MoVNect 1.0, its trunk grafted from the primary, 128×96, location maps), the students trained from scratch here.",
 		},
 		Tables: []report.Table{tbl, PerJointTable(o, "student ")},
 		Images: []report.Image{{Path: "ablation.png", Caption: "PCK@0.1 per 2D variant (bars: mean, whiskers: ±1 std over seeds; dashed: teachers and the pretrained student)"}},
@@ -251,8 +250,8 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 		report.Section{Heading: "Teacher vs student heatmaps", Images: []report.Image{{Path: "heatmaps.png", Caption: "held-out crops; columns: " + names + " (maximum over joints, in red)"}}},
 		report.Section{Heading: "Predictions on held-out images", Images: []report.Image{{Path: "overlays.png", Caption: "top-down predictions on the GT boxes, each model decoded by its own codec, every joint drawn whatever its score; rows: front, side and back views in turn; columns: " + cols}}},
 		report.Section{Heading: "Losses", Paragraphs: []string{
-			"Teacher maps: an integral teacher's spatial softmax scaled to a peak of 1. Binarization: a teacher channel becomes 1 where it reaches τ = 0.5 of its peak (and the peak reaches 0.2), else 0; an integral student learns the centre of the binarized disc.",
-			"Mask knowledge: BCE between the student's mask logits and the senior teacher's mask probability (weight 0.1), and the mask restriction mean(w·Σ p·(1 − D)), the share of each joint's probability p (the spatial softmax of the integral maps) outside D, the 3×3 dilation of the teacher's mask (weight 0.1): student mass off the person is penalised.",
+			"Binarization: a teacher channel becomes 1 where it reaches τ = 0.5 of its peak (and the peak reaches 0.2), else 0.",
+			"Mask knowledge: BCE between the student's mask logits and the senior teacher's mask probability (weight 0.005, against heatmap MSE terms of about 0.003), and the mask restriction mean(w·H²·(1 − D)), the student's heatmap energy outside D, the 3×3 dilation of the teacher's mask (weight 1): student mass off the person is penalised.",
 			"3D: MoVNect's location-map loss ‖H_GT ⊙ (L − L*)‖² against GT (α) and teacher (1−α) maps, plus a bone-length loss; 3D joints read at the 2D heatmap maximum.",
 		}},
 	)
