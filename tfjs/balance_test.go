@@ -2,12 +2,9 @@ package tfjs
 
 import (
 	"math"
-	"strings"
 	"testing"
 
-	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
-	"github.com/gomlx/gomlx/ml/model"
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/nets"
 )
@@ -62,33 +59,9 @@ func TestBalance(t *testing.T) {
 		}
 		from := moveNetHeads.from
 		heads := g.Heads(from)
-		var heatmap string
-		for _, h := range heads {
-			if strings.Contains(h, "kpt_heatmap") {
-				heatmap = h
-			}
-		}
+		heatmap := heatmapHead(heads)
 		run := func(part *NetPart) [][]float32 {
-			exec, err := model.NewExec(be, partStore(t, part), func(scope *model.Scope, images *graph.Node) []*graph.Node {
-				outs := map[string]*graph.Node{}
-				_, err := nets.BuildWith(scope, part.Net, images, false, nets.BuildOptions{
-					Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
-						y := build()
-						outs[l.Name] = y
-						return y
-					}})
-				if err != nil {
-					panic(err)
-				}
-				var res []*graph.Node
-				for _, n := range heads {
-					res = append(res, outs[part.Layer[n]])
-				}
-				return res
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			exec := headsExec(t, be, partStore(t, part), part, heads)
 			img := photoInput(t, tc.h, tc.w)
 			x := make([]float32, len(img))
 			for i, v := range img {

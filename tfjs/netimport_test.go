@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gomlx/compute"
 	"github.com/gomlx/compute/shapes"
 	"github.com/gomlx/gomlx/core/graph"
 	"github.com/gomlx/gomlx/core/tensors"
@@ -121,12 +122,7 @@ func TestImportNet(t *testing.T) {
 		if err == nil {
 			t.Fatal("a heatmap head of 0 joints: want an error")
 		}
-		var heatmap string
-		for _, h := range heads {
-			if strings.Contains(h, "kpt_heatmap") {
-				heatmap = h
-			}
-		}
+		heatmap := heatmapHead(heads)
 		if part, err = g.ImportNet(tc.model, from, heads, heatmap, "", 17, tc.h, tc.w); err != nil {
 			t.Fatal(err)
 		}
@@ -137,26 +133,7 @@ func TestImportNet(t *testing.T) {
 		t.Logf("%s: %d layers %v, %d variables", tc.model, len(part.Net.Layers), counts, len(part.Weights))
 		want := graphValues(t, m, w, append([]string{from}, heads...), tc.h, tc.w)
 		store := partStore(t, part)
-		exec, err := model.NewExec(be, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
-			outs := map[string]*graph.Node{}
-			_, err := nets.BuildWith(scope, part.Net, images, false, nets.BuildOptions{
-				Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
-					y := build()
-					outs[l.Name] = y
-					return y
-				}})
-			if err != nil {
-				panic(err)
-			}
-			var res []*graph.Node
-			for _, n := range heads {
-				res = append(res, outs[part.Layer[n]])
-			}
-			return res
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		exec := headsExec(t, be, store, part, heads)
 		got, err := exec.Call(tensors.FromFlatDataAndDimensions(want[0].Values, want[0].Shape...))
 		if err != nil {
 			t.Fatal(err)
@@ -429,4 +406,40 @@ func BenchmarkImportedNet(b *testing.B) {
 		b.ReportMetric(peers.Median(nms), "nets-ms")
 		b.ReportMetric(peers.Median(ratios), "nets/graph")
 	}
+}
+
+// headsExec compiles part's network returning the outputs of the graph nodes heads, in order.
+func headsExec(t *testing.T, be compute.Backend, store *model.Store, part *NetPart, heads []string) *model.Exec {
+	t.Helper()
+	exec, err := model.NewExec(be, store, func(scope *model.Scope, images *graph.Node) []*graph.Node {
+		outs := map[string]*graph.Node{}
+		_, err := nets.BuildWith(scope, part.Net, images, false, nets.BuildOptions{
+			Layer: func(_ *model.Scope, l *nets.Layer, _ []*graph.Node, build func() *graph.Node) *graph.Node {
+				y := build()
+				outs[l.Name] = y
+				return y
+			}})
+		if err != nil {
+			panic(err)
+		}
+		var res []*graph.Node
+		for _, n := range heads {
+			res = append(res, outs[part.Layer[n]])
+		}
+		return res
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exec
+}
+
+// heatmapHead returns MoveNet's keypoint heatmap among the graph's head nodes.
+func heatmapHead(heads []string) string {
+	for _, h := range heads {
+		if strings.Contains(h, "kpt_heatmap") {
+			return h
+		}
+	}
+	return ""
 }
