@@ -48,7 +48,8 @@ const (
 )
 
 // demoConfig returns a train configuration for the demo's runs: 128×96 crops with the integral
-// codec for the 2D students (the zoo's configuration), 64×48 MSRA heatmaps for the 3D runs.
+// codec for the 2D students (whose network, crop and codec RunDemo then takes from the zoo's
+// student, studentOf), 64×48 MSRA heatmaps for the 3D runs.
 func demoConfig(name, arch string, width float64, head, steps int, lr float64, seed uint64, integral bool) train.Config {
 	c := train.DefaultConfig()
 	c.Name = name
@@ -67,8 +68,7 @@ func demoConfig(name, arch string, width float64, head, steps int, lr float64, s
 // DemoExperiment returns the demo's experiment: synthetic people (1–2 per image, 0.45–1 image
 // heights, clutter behind them) rendered with another seed than the zoo's; the zoo's teachers
 // (Google's MoveNet Lightning fine-tuned on synthetic people; the senior trained longer, with a
-// mask head) and its MoVNect-0.5 student pretrained
-// on the GT, continued from the GT alone, from the primary teacher and by ODKD; the zoo's 3D
+// mask head) and its thinned MoVNect-0.5-sized student, continued from the GT alone, from the primary teacher and by ODKD; the zoo's 3D
 // teacher (MoVNect 1.0 grafted from the primary, with location maps) and small 3D students
 // trained from scratch with and without it. zoo is the folder of the zoo models; quick shrinks
 // everything to a smoke run.
