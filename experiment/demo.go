@@ -87,7 +87,7 @@ func DemoExperiment(quick bool, zoo string) *Experiment {
 		// 0.005 does not. The heatmap restriction mean(H²·(1 − D)) has the heatmaps' scale.
 		Alpha: 0.5, Binarize: 0.5, MaskWeight: 0.005, RestrictWeight: 1, LatencyRuns: 20,
 	}
-	steps := map[string]int{"student": 300, "s3d": 400}
+	steps := map[string]int{"student": 300, "s3d": 250}
 	if quick {
 		scale = 0.02
 		e.Data.Images, e.Data.Width, e.Data.Height = 24, 96, 96
