@@ -48,15 +48,7 @@ func TestBalance(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range agreementCases[:3] {
-		path := moveNetFile(t, tc.model)
-		m, w, err := ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		g, err := NewGraph(m, w)
-		if err != nil {
-			t.Fatal(err)
-		}
+		_, g := loadGraph(t, tc.model)
 		from := moveNetHeads.from
 		heads := g.Heads(from)
 		heatmap := heatmapHead(heads)
