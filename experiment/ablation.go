@@ -241,7 +241,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		}
 	}
 	if e.s3d != nil {
-		t3, runs3, err := run3D(ctx, e, out.DataDir, cache, be, opts, clock)
+		t3, runs3, err := run3D(ctx, e, out.DataDir, valGT, cache, be, opts, clock)
 		if err != nil {
 			return nil, err
 		}

@@ -7,14 +7,15 @@ import (
 
 	"github.com/gomlx/compute"
 
+	"github.com/posedistill/posedistill/dataset"
 	"github.com/posedistill/posedistill/distill"
 )
 
 // run3D trains the 3D teacher (cached), or evaluates the given trained one (Teacher3DRun), and
 // trains the 3D students with and without it, one per seed.
-func run3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute.Backend, opts RunnerOptions, clock *stageClock) (Run, []Run, error) {
+func run3D(ctx context.Context, e *Experiment, dataDir string, valGT *dataset.Dataset, cache string, be compute.Backend, opts RunnerOptions, clock *stageClock) (Run, []Run, error) {
 	const boneWeight = 0.1
-	trun, err := ensureTeacher3D(ctx, e, dataDir, cache, be, opts, clock, boneWeight)
+	trun, err := ensureTeacher3D(ctx, e, dataDir, valGT, cache, be, opts, clock, boneWeight)
 	if err != nil {
 		return Run{}, nil, err
 	}
@@ -53,19 +54,21 @@ func run3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute
 	return trun, runs, nil
 }
 
-// ensureTeacher3D returns the 3D teacher's run: Teacher3DRun evaluated on the val split, or the
-// teacher trained from its configuration (found in the cache when trained before).
-func ensureTeacher3D(ctx context.Context, e *Experiment, dataDir, cache string, be compute.Backend, opts RunnerOptions, clock *stageClock, boneWeight float64) (Run, error) {
+// ensureTeacher3D returns the 3D teacher's run, scored on the val split (valGT): Teacher3DRun
+// evaluated there, or the teacher trained from its configuration (found in the cache when trained
+// before).
+func ensureTeacher3D(ctx context.Context, e *Experiment, dataDir string, valGT *dataset.Dataset, cache string, be compute.Backend, opts RunnerOptions, clock *stageClock, boneWeight float64) (Run, error) {
 	var (
-		dir  string
-		res  distill.Result
-		seed uint64
-		err  error
+		dir, resultsDir string
+		res             distill.Result
+		seed            uint64
+		err             error
 	)
 	if e.t3d == nil {
 		dir = e.resolve(e.Teacher3DRun)
+		resultsDir = filepath.Join(opts.OutDir, "teachers", "teacher3d")
 		clock.begin("evaluate 3D teacher ("+dir+")", 0)
-		if res, err = distill.EvaluateRun(ctx, dir, dataDir, filepath.Join(opts.OutDir, "teachers", "teacher3d"), be); err != nil {
+		if res, err = distill.EvaluateRun(ctx, dir, dataDir, resultsDir, be); err != nil {
 			return Run{}, fmt.Errorf("3D teacher: %w", err)
 		}
 		clock.end(0)
@@ -76,11 +79,15 @@ func ensureTeacher3D(ctx context.Context, e *Experiment, dataDir, cache string, 
 			return Run{}, fmt.Errorf("3D teacher: %w", err)
 		}
 		clock.end(e.t3d.Steps)
-		seed = e.t3d.Seed
+		seed, resultsDir = e.t3d.Seed, dir
 	}
 	lat, err := distill.RunLatency(be, dir, e.LatencyRuns)
 	if err != nil {
 		return Run{}, err
 	}
-	return Run{Variant: "teacher3d", Seed: seed, Dir: dir, Result: res, Latency: lat}, nil
+	sc, err := ValScores(valGT, resultsDir)
+	if err != nil {
+		return Run{}, err
+	}
+	return Run{Variant: "teacher3d", Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint}, nil
 }

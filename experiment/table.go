@@ -143,7 +143,8 @@ func TableRows(o *Outcome, studentPrefix string) [][]string {
 		m, p, k, sw := "—", "—", "—", "—"
 		if mp != nil {
 			m, p = mp.Cell(seeds, 1), pa.Cell(seeds, 1)
-		} else if pck != nil {
+		}
+		if pck != nil {
 			k = pck.Cell(seeds, 3)
 		}
 		if swap != nil && swap.Mean >= 0 {
@@ -160,12 +161,11 @@ func TableRows(o *Outcome, studentPrefix string) [][]string {
 	}
 	for _, t := range o.Teachers {
 		v := t.Result.Val
-		var mp, pa, pck, swap *Stat
+		var mp, pa *Stat
 		if t.Result.Pose3D != nil {
 			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
-		} else {
-			pck, swap = &Stat{Mean: t.PCK}, &Stat{Mean: t.Swap}
 		}
+		pck, swap := &Stat{Mean: t.PCK}, &Stat{Mean: t.Swap}
 		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, pck, swap, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
 	}
 	return rows
