@@ -59,6 +59,20 @@ func goNetRunner(t testing.TB, path string) (*NetRunner, []float32) {
 	} else {
 		_, part = importBlazePose(t, path)
 	}
+	r := partRunner(t, part)
+	input := modelInput(t, path)
+	if _, err := r.Run(context.Background(), input); err != nil {
+		t.Fatal(err)
+	}
+	return r, input
+}
+
+// isDetector reports whether path is BlazePose's person detector.
+func isDetector(path string) bool { return filepath.Base(path) == modelstore.PoseDetection }
+
+// partRunner runs an imported network part with its own weights on the go backend.
+func partRunner(t testing.TB, part *NetPart) *NetRunner {
+	t.Helper()
 	store, err := part.NewStore()
 	if err != nil {
 		t.Fatal(err)
@@ -71,12 +85,5 @@ func goNetRunner(t testing.TB, path string) (*NetRunner, []float32) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	input := modelInput(t, path)
-	if _, err := r.Run(context.Background(), input); err != nil {
-		t.Fatal(err)
-	}
-	return r, input
+	return r
 }
-
-// isDetector reports whether path is BlazePose's person detector.
-func isDetector(path string) bool { return filepath.Base(path) == modelstore.PoseDetection }

@@ -7,8 +7,6 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"github.com/posedistill/posedistill/backend"
 )
 
 // refD2S is DEPTH_TO_SPACE of x [h, w, c] (batch 1) with block b.
@@ -85,18 +83,7 @@ func importMini(t *testing.T, ts []tspec, ops []mop) (*NetPart, [][]float32, err
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := part.NewStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := backend.New("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := NewNetRunner(be, part, store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := partRunner(t, part)
 	outs, err := r.Run(context.Background(), ts[m.SubGraphs[0].Inputs[0]].values)
 	if err != nil {
 		t.Fatal(err)

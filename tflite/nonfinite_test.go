@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/internal/peers"
 	"github.com/posedistill/posedistill/modelcheck"
 )
@@ -33,18 +32,7 @@ func TestRunnerReportsNonFiniteOutput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := part.NewStore()
-	if err != nil {
-		t.Fatal(err)
-	}
-	be, err := backend.New("go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	r, err := NewNetRunner(be, part, store)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r := partRunner(t, part)
 	r.Name = "damaged.tflite"
 	_, err = r.Run(context.Background(), []float32{1, 1})
 	if !errors.Is(err, modelcheck.ErrNonFinite) || !strings.Contains(err.Error(), "damaged.tflite") {
