@@ -60,10 +60,19 @@ func (cfg *Config) locationTargets(s *Sample, inst Instance, m Affine, flip bool
 		rel[j] = [3]float64{o[0][0]*dx + o[0][1]*dy, o[1][0]*dx + o[1][1]*dy, dz}
 	}
 	if flip {
+		// The flip swaps left and right, and so the root when it has a partner (COCO's left hip):
+		// the targets are re-rooted at the joint that is the root after the swap, so that every
+		// sample's maps are relative to the same joint of the image.
 		fi := cfg.Joints3D.FlipIndex()
 		swapped := make([][3]float64, j3)
 		for j, fj := range fi {
 			swapped[j] = rel[fj]
+		}
+		root := swapped[r]
+		for j := range swapped {
+			for a := range 3 {
+				swapped[j][a] -= root[a]
+			}
 		}
 		rel = swapped
 	}

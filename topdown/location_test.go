@@ -13,11 +13,19 @@ import (
 // TestLocationMapsFollowTheCrop builds samples with 3D joints (H36M-17, projected by the camera)
 // under random rotation and flip, and checks that reading the location maps at each joint's 2D
 // position gives its root-relative 3D position turned by the crop's rotation, mirrored in X and
-// swapped left/right when flipped.
+// swapped left/right when flipped, relative to the root of the flipped image: the pelvis, and a
+// left hip (COCO's root), which the flip turns into the right hip.
 func TestLocationMapsFollowTheCrop(t *testing.T) {
-	cfg := testConfig(t, codec.UDP)
 	h36 := skeleton.H36M17()
+	for _, root := range []int{0, 4} {
+		t.Run(h36.Joints[root], func(t *testing.T) { testLocationMaps(t, h36, root) })
+	}
+}
+
+func testLocationMaps(t *testing.T, h36 *skeleton.Set, root int) {
+	cfg := testConfig(t, codec.UDP)
 	cfg.Joints3D = h36
+	cfg.Root3D = root
 	aug := Augment{FlipProb: 0.5, RotateProb: 1, RotateFactor: 40}
 	cfg.Augment = &aug
 	cam := &dataset.Camera{Fx: 500, Fy: 500, Cx: 320, Cy: 240}
@@ -67,7 +75,11 @@ func TestLocationMapsFollowTheCrop(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			dx, dy, dz := x-j3[0], y-j3[1], z-j3[2]
+			rsrc := root
+			if s.Flipped {
+				rsrc = fi[root]
+			}
+			dx, dy, dz := x-j3[3*rsrc], y-j3[3*rsrc+1], z-j3[3*rsrc+2]
 			want := [3]float64{math.Cos(th)*dx + math.Sin(th)*dy, -math.Sin(th)*dx + math.Cos(th)*dy, dz}
 			if s.Flipped {
 				want[0] = -want[0]
