@@ -57,7 +57,8 @@ type Experiment struct {
 	// the zoo, trained on other data) used as the primary teacher, the senior teacher and the
 	// pretrained student instead of training them from Primary, Senior and PretrainSteps; they
 	// are evaluated on the experiment's val split. The senior's mask head, if it has one, teaches
-	// segmentation.
+	// segmentation. The student configuration takes the pretrained student's network, crop size
+	// and codec, so that its checkpoint fits.
 	PrimaryRun  string `yaml:"primary_run" json:"primary_run,omitempty"`
 	SeniorRun   string `yaml:"senior_run" json:"senior_run,omitempty"`
 	PretrainRun string `yaml:"pretrain_run" json:"pretrain_run,omitempty"`
@@ -160,6 +161,12 @@ func (e *Experiment) load() error {
 			return fmt.Errorf("student, primary and senior configurations (or primary_run, senior_run) are required")
 		}
 		if *c.dst, err = train.LoadConfig(e.resolve(c.path)); err != nil {
+			return err
+		}
+	}
+	if e.PretrainRun != "" {
+		// The variants continue the pretrained student: its network, crop and codec.
+		if e.student, err = studentOf(e.student, e.resolve(e.PretrainRun)); err != nil {
 			return err
 		}
 	}

@@ -34,6 +34,27 @@ func TestLoadAblationConfig(t *testing.T) {
 	}
 }
 
+// TestZooAblationTakesTheStudentsNetwork loads the zoo ablation: its student configuration names
+// MoVNect 0.5 with the integral codec, and the variants must continue the pretrained zoo student
+// with that student's network, crop and codec, or its checkpoint would not fit.
+func TestZooAblationTakesTheStudentsNetwork(t *testing.T) {
+	e, err := LoadExperiment(filepath.Join("..", "configs", "odkd_ablation_zoo.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := train.ReadRunConfig(filepath.Join("..", "zoo", ZooStudent))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := e.StudentConfig()
+	if got.Model != run.Model || got.Codec != run.Codec || got.InputW != run.InputW || got.InputH != run.InputH {
+		t.Errorf("student %+v %s %dx%d, want the zoo student's %+v %s %dx%d", got.Model, got.Codec, got.InputW, got.InputH, run.Model, run.Codec, run.InputW, run.InputH)
+	}
+	if got.Steps != 300 || got.LR != 5e-4 {
+		t.Errorf("the schedule is not the configuration's: %d steps, lr %v", got.Steps, got.LR)
+	}
+}
+
 func TestLoadExperimentErrors(t *testing.T) {
 	dir := t.TempDir()
 	for _, name := range []string{"odkd_student.yaml", "odkd_primary.yaml", "odkd_senior.yaml"} {
