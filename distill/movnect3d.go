@@ -29,36 +29,45 @@ func Net3D(cfg train.Config) (*nets.Net, error) {
 }
 
 // Terms3D returns MoVNect's 3D student loss: the heatmap blend (α GT, 1−α teacher), the
-// location-map loss against the GT (α) and teacher (1−α) maps, both masked by the GT heatmaps,
-// and the bone-length loss with weight boneWeight. An empty teacher gives the GT-only loss (the
-// teacher terms are left out, the GT terms weighted 1); a teacher2D (one without location maps)
-// teaches the heatmaps only, and the location maps learn from the GT with weight 1.
-func Terms3D(teacher string, alpha train.Schedule, boneWeight float64, teacher2D bool) []train.Term {
+// location-map loss against the GT (α) and teacher (1−α) maps, both masked by the GT heatmaps and
+// multiplied by p.LocationWeight, and the bone-length loss with weight p.BoneWeight. An empty
+// teacher gives the GT-only loss (the teacher terms are left out, the GT terms weighted 1); a 2D
+// teacher (p.TeacherIs2D, one without location maps) teaches the heatmaps only, and the location
+// maps learn from the GT alone.
+func Terms3D(teacher string, alpha train.Schedule, p Pose3DTerms) []train.Term {
 	bones := skeleton.COCO17().Bones
+	lw := p.LocationWeight
+	if lw == 0 {
+		lw = 1
+	}
+	scaled := func(s train.Schedule) train.Schedule {
+		return func(step int) float64 { return lw * s(step) }
+	}
+	bone := BoneLength("bone_length", bones, train.Constant(p.BoneWeight))
 	if teacher == "" {
 		return []train.Term{
 			train.HeatmapMSE("heatmap_gt", nil),
-			LocationMapMSE("location_gt", train.TensorLocationMaps, nil),
-			BoneLength("bone_length", bones, train.Constant(boneWeight)),
+			LocationMapMSE("location_gt", train.TensorLocationMaps, train.Constant(lw)),
+			bone,
 		}
 	}
 	if alpha == nil {
 		alpha = train.Constant(0.5)
 	}
 	teach := func(step int) float64 { return 1 - alpha(step) }
-	if teacher2D {
+	if p.TeacherIs2D {
 		return []train.Term{
 			train.HeatmapMSE("heatmap_gt", alpha),
 			train.TeacherHeatmapMSE("heatmap_"+teacher, teacher+SuffixHeatmaps, teach),
-			LocationMapMSE("location_gt", train.TensorLocationMaps, nil),
-			BoneLength("bone_length", bones, train.Constant(boneWeight)),
+			LocationMapMSE("location_gt", train.TensorLocationMaps, train.Constant(lw)),
+			bone,
 		}
 	}
 	return []train.Term{
 		train.HeatmapMSE("heatmap_gt", alpha),
 		train.TeacherHeatmapMSE("heatmap_"+teacher, teacher+SuffixHeatmaps, teach),
-		LocationMapMSE("location_gt", train.TensorLocationMaps, alpha),
-		LocationMapMSE("location_"+teacher, train.ExtraPrefix+teacher+SuffixLocations, teach),
-		BoneLength("bone_length", bones, train.Constant(boneWeight)),
+		LocationMapMSE("location_gt", train.TensorLocationMaps, scaled(alpha)),
+		LocationMapMSE("location_"+teacher, train.ExtraPrefix+teacher+SuffixLocations, scaled(teach)),
+		bone,
 	}
 }

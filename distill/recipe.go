@@ -79,6 +79,10 @@ type TeacherRef struct {
 // Pose3DTerms are the 3D terms of a recipe (see Terms3D).
 type Pose3DTerms struct {
 	BoneWeight float64 `json:"bone_weight"`
+	// LocationWeight multiplies the location-map terms (0 means 1). Masked by the GT heatmaps
+	// and averaged over every pixel, they are about a tenth of the heatmap MSE, too little for
+	// the shared layers to learn depth and facing: the zoo's 3D teacher uses 30.
+	LocationWeight float64 `json:"location_weight,omitempty"`
 	// TeacherIs2D says the teacher has no location maps (a 2D heatmap model such as the zoo's
 	// MoveNet teachers): it teaches the heatmaps, the location maps learn from the GT alone.
 	TeacherIs2D bool `json:"teacher_2d,omitempty"`
@@ -110,7 +114,7 @@ func (r Recipe) Validate() error {
 	if !(r.Alpha >= 0 && r.Alpha <= 1) || (r.AlphaEnd != nil && !(*r.AlphaEnd >= 0 && *r.AlphaEnd <= 1)) {
 		return fmt.Errorf("recipe: alpha outside [0, 1]")
 	}
-	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || (r.Pose3D != nil && r.Pose3D.BoneWeight < 0) {
+	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || (r.Pose3D != nil && (r.Pose3D.BoneWeight < 0 || r.Pose3D.LocationWeight < 0)) {
 		return fmt.Errorf("recipe: negative weight")
 	}
 	if r.Hints != nil && (r.Hints.File == "" || !(r.Hints.Weight >= 0)) {
@@ -178,9 +182,9 @@ func (r Recipe) Terms(cfg train.Config) ([]train.Term, error) {
 			return nil, fmt.Errorf("recipe: 3D terms read joints under heatmaps and do not support codec integral yet; use msra, unbiased or udp")
 		}
 		if len(r.Teachers) == 0 {
-			return Terms3D("", nil, r.Pose3D.BoneWeight, false), nil
+			return Terms3D("", nil, *r.Pose3D), nil
 		}
-		return Terms3D(r.Teachers[0].Name, r.alpha(steps), r.Pose3D.BoneWeight, r.Pose3D.TeacherIs2D), nil
+		return Terms3D(r.Teachers[0].Name, r.alpha(steps), *r.Pose3D), nil
 	}
 	var terms []train.Term
 	a := r.alpha(steps)

@@ -2,6 +2,7 @@ package distill
 
 import (
 	"context"
+	"math"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -105,6 +106,30 @@ func TestRecipeTerms(t *testing.T) {
 	} {
 		if got := names(c.r, stepsConfig(100)); got != c.want {
 			t.Errorf("%+v: terms %q, want %q", c.r, got, c.want)
+		}
+	}
+	// The location weight scales the location-map terms only.
+	for _, c := range []struct {
+		r    Recipe
+		want map[string]float64
+	}{
+		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1, LocationWeight: 30}}, map[string]float64{"heatmap_gt": 1, "location_gt": 30, "bone_length": 0.1}},
+		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1, LocationWeight: 30}, Teachers: []TeacherRef{{Name: "teacher3d", Run: "t"}}, Alpha: 0.25},
+			map[string]float64{"heatmap_gt": 0.25, "heatmap_teacher3d": 0.75, "location_gt": 7.5, "location_teacher3d": 22.5, "bone_length": 0.1}},
+		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}}, map[string]float64{"heatmap_gt": 1, "location_gt": 1, "bone_length": 0.1}},
+	} {
+		terms, err := c.r.Terms(stepsConfig(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tm := range terms {
+			w := 1.0
+			if tm.Weight != nil {
+				w = tm.Weight(10)
+			}
+			if math.Abs(w-c.want[tm.Name]) > 1e-12 {
+				t.Errorf("%+v: %s weight %v, want %v", *c.r.Pose3D, tm.Name, w, c.want[tm.Name])
+			}
 		}
 	}
 	integral := stepsConfig(100)

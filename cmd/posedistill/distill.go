@@ -16,7 +16,7 @@ import (
 // runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD): the flags make a
 // distill.Recipe, which the run saves; --resume reads it and the config back from the run.
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--hints FILE [--hint-weight W]] [--3d] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--hints FILE [--hint-weight W]] [--3d [--location-weight W]] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -30,6 +30,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	mask := fs.Bool("mask", false, "learn the senior teacher's mask with a light mask head and restrict heatmaps to it")
 	maskWeight := fs.Float64("mask-weight", 0.1, "weight of the mask BCE term")
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
+	locWeight := fs.Float64("location-weight", 0, "--3d: weight of the location-map terms (0: 1)")
 	pose3d := fs.Bool("3d", false, "learn MoVNect's X/Y/Z location maps from the dataset's 3D joints (and a bone-length term); --teacher is then optional and, when given, teaches its location maps too")
 	hintsFile := fs.String("hints", "", "feature distillation: the hints `file` of a grafted student (models graft writes DIR/hints.json); its stages learn the teacher's channels they were cut from")
 	hintWeight := fs.Float64("hint-weight", 1, "weight of each hint's normalised error (with --hints)")
@@ -102,8 +103,11 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	} else if *senior != "" {
 		return fmt.Errorf("--senior needs a --teacher")
 	}
+	if *locWeight != 0 && !*pose3d {
+		return fmt.Errorf("distill: --location-weight needs --3d")
+	}
 	if *pose3d {
-		rec.Pose3D = &distill.Pose3DTerms{BoneWeight: 0.1}
+		rec.Pose3D = &distill.Pose3DTerms{BoneWeight: 0.1, LocationWeight: *locWeight}
 		cfg.Targets.Locations = true
 		if *teacher != "" {
 			teacherCfg, err := train.ReadRunConfig(*teacher)
