@@ -53,7 +53,7 @@ func TestSamePosesEverywhere(t *testing.T) {
 		})
 	}
 	var stdout, stderr bytes.Buffer
-	if err := runServe(context.Background(), []string{"--model", run, "--detect-tiles", "none", "--bench", basketball1, "--requests", "3", "--concurrency", "2"}, &stdout, &stderr); err != nil {
+	if err := runServe(context.Background(), []string{"--model", run, "--detector", "blazepose", "--detect-tiles", "none", "--bench", basketball1, "--requests", "3", "--concurrency", "2"}, &stdout, &stderr); err != nil {
 		t.Fatalf("serve --bench: %v: %s", err, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "3 requests (0 failed)") || !strings.Contains(stdout.String(), "requests/s") {

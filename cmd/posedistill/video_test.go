@@ -13,7 +13,7 @@ import (
 )
 
 func TestVideoUsage(t *testing.T) {
-	for _, args := range [][]string{nil, {"--in", "a.mp4"}, {"--in", "a", "--out", "b", "--detect-every", "0"}, {"--in", "a", "--out", "b", "--min-score", "0"}, {"--in", "a", "--out", "b", "--frames", "-1"}} {
+	for _, args := range [][]string{nil, {"--in", "a.mp4"}, {"--in", "a", "--out", "b", "--detect-every", "0"}, {"--in", "a", "--out", "b", "--min-score", "0"}, {"--in", "a", "--out", "b", "--frames", "-1"}, {"--in", "a", "--out", "b", "--min-keypoint-score", "1"}} {
 		var out, errb bytes.Buffer
 		if err := runVideo(context.Background(), args, &out, &errb); !errors.Is(err, errUsage) {
 			t.Errorf("%v: err = %v, want usage error", args, err)
@@ -51,7 +51,7 @@ func TestVideoOnStills(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
 	if err := runVideo(context.Background(), []string{"--model", "blazepose-lite", "--in", in, "--out", out,
-		"--frames", "4", "--smooth", "--png-every", "3", "--max-people", "1", "--detect-tiles", "none", "--quiet"}, &stdout, &stderr); err != nil {
+		"--frames", "4", "--smooth", "--png-every", "3", "--max-people", "1", "--detector", "blazepose", "--detect-tiles", "none", "--quiet"}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
 	b, err := os.ReadFile(filepath.Join(out, "results.json"))
