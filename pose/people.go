@@ -31,7 +31,7 @@ const (
 // the web"): MultiPose found 63 of the 65 clearly visible people and the 35-pixel person far
 // behind in frame 100 with every model, and no false person; BlazePose's detector 62 of 65, none
 // of the far ones, and 22 false people (tripods, a cloth, spectators, second poses); both
-// together 63 and 24.
+// together 63 and 21.
 const DefaultPeopleDetector = DetectMultiPose
 
 // ParsePeopleDetector checks a people detector's name ("" is DefaultPeopleDetector).

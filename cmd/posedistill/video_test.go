@@ -13,7 +13,7 @@ import (
 )
 
 func TestVideoUsage(t *testing.T) {
-	for _, args := range [][]string{nil, {"--in", "a.mp4"}, {"--in", "a", "--out", "b", "--detect-every", "0"}, {"--in", "a", "--out", "b", "--min-score", "0"}, {"--in", "a", "--out", "b", "--frames", "-1"}, {"--in", "a", "--out", "b", "--min-keypoint-score", "1"}} {
+	for _, args := range [][]string{nil, {"--in", "a.mp4"}, {"--in", "a", "--out", "b", "--detect-every", "0"}, {"--in", "a", "--out", "b", "--min-score", "0"}, {"--in", "a", "--out", "b", "--frames", "-1"}} {
 		var out, errb bytes.Buffer
 		if err := runVideo(context.Background(), args, &out, &errb); !errors.Is(err, errUsage) {
 			t.Errorf("%v: err = %v, want usage error", args, err)
