@@ -42,8 +42,8 @@ func needMoveNet(t *testing.T, files ...string) {
 
 // TestPredictMoveNet runs "predict --model movenet-…" on OpenCV's basketball1.png (one standing
 // person, x 30–170, y 80–480, and half of a second one at the right edge, x > 430) and checks the
-// results file and the overlay: the single-person model on the detector's people, MultiPose by
-// itself, each finds both.
+// results file and the overlay: the single-person model on the default people detector's
+// (MultiPose's) people, MultiPose by itself, each finds both.
 func TestPredictMoveNet(t *testing.T) {
 	needMoveNet(t, basketball1)
 	testkit.BlazePoseCache(t)
@@ -51,7 +51,7 @@ func TestPredictMoveNet(t *testing.T) {
 	for _, model := range []string{"movenet-lightning", "movenet-multipose"} {
 		out := filepath.Join(t.TempDir(), "res.json")
 		var stdout, stderr bytes.Buffer
-		if err := runPredict(context.Background(), []string{"--model", model, "--image", basketball1, "--out", out, "--image-id", "7", "--detector", "blazepose", "--detect-tiles", "320"}, &stdout, &stderr); err != nil {
+		if err := runPredict(context.Background(), []string{"--model", model, "--image", basketball1, "--out", out, "--image-id", "7"}, &stdout, &stderr); err != nil {
 			t.Fatalf("%s: %v: %s", model, err, stderr.String())
 		}
 		b, err := os.ReadFile(out)
