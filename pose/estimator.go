@@ -319,8 +319,9 @@ func (e *Estimator) splitWeak(dets []Detection) (strong, weak []Detection) {
 }
 
 // Estimate finds the people in img and their poses, most confident first. With BlazePose, a
-// detection beside a person found whose crop gave that person again, or a weaker one
-// (DetectorConfig.MinScoreBeside), gets a second look: its crop again with the people found
+// detection beside a person found whose crop gave that person again, a MultiPose person whose
+// crop gave no pose, or a weaker BlazePose detection (DetectorConfig.MinScoreBeside), gets a
+// second look: its crop again with the people found
 // painted out (their segmentation filled with grey), so that of two people side by side the less
 // salient one is posed too.
 func (e *Estimator) Estimate(ctx context.Context, img image.Image) ([]Person, error) {
@@ -357,7 +358,29 @@ func (e *Estimator) estimateDetections(ctx context.Context, img image.Image, det
 		return nil, err
 	}
 	kept := e.dedupe(found, have, img.Bounds())
-	return e.lookAgain(ctx, img, found, detectedRegions(weak), kept, have)
+	return e.lookAgain(ctx, img, found, append(unposed(strong, found), detectedRegions(weak)...), kept, have)
+}
+
+// unposed returns the regions of MultiPose's detections among dets that gave no pose in found.
+// A single-person model cropped on a person beside another may see the other and give no pose
+// (BlazePose-lite on vtest.avi frame 100's woman walking away beside a man: pose flag below 0.5),
+// so such a detection gets a second look too. (BlazePose's detections that give no pose are
+// mostly background: the second look would only cost time there.)
+func unposed(dets []Detection, found []Person) []region {
+	var out []region
+	for i, r := range detectedRegions(dets) {
+		if dets[i].From != DetectMultiPose {
+			continue
+		}
+		posed := false
+		for _, p := range found {
+			posed = posed || p.from == r
+		}
+		if !posed {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // detectedRegions returns the regions of detections.

@@ -28,10 +28,10 @@ const (
 // DefaultPeopleDetector is the people detector used when none is chosen. Chosen by people found
 // and false people on opencv-doc's photos and vtest.avi frames 100 and 400 with BlazePose-lite,
 // -full, -heavy, MoveNet Thunder and the zoo's student (README, "Any model on photos, video and
-// the web"): MultiPose found 63 of the 65 clearly visible people and the 35-pixel person far
+// the web"): MultiPose found 64 of the 65 clearly visible people and the 35-pixel person far
 // behind in frame 100 with every model, and no false person; BlazePose's detector 62 of 65, none
 // of the far ones, and 22 false people (tripods, a cloth, spectators, second poses); both
-// together 63 and 21.
+// together 63 and 22.
 const DefaultPeopleDetector = DetectMultiPose
 
 // ParsePeopleDetector checks a people detector's name ("" is DefaultPeopleDetector).

@@ -153,3 +153,38 @@ func TestParsePeopleDetector(t *testing.T) {
 		}
 	}
 }
+
+// TestUnposed: MultiPose's detections that gave no pose are left for the second look;
+// BlazePose's are not, nor those that gave one.
+func TestUnposed(t *testing.T) {
+	at := func(fx float64, from PeopleDetector) Detection {
+		return Detection{Score: 0.4, Face: [2]float64{fx, 100}, Box: [4]float64{fx - 40, 90, 80, 80}, ROI: roiFromBox([4]float64{fx - 40, 90, 80, 80}), From: from}
+	}
+	dets := []Detection{at(100, DetectMultiPose), at(200, DetectMultiPose), at(300, ""), at(400, DetectBlazePose)}
+	posed := func(i int) Person { return Person{from: detectedRegions(dets[i : i+1])[0]} }
+	tests := []struct {
+		name  string
+		found []Person
+		faces []float64 // faces of the regions left, in order
+	}{
+		{"nothing posed", nil, []float64{100, 200}},
+		{"the first posed", []Person{posed(0)}, []float64{200}},
+		{"both posed", []Person{posed(1), posed(0)}, nil},
+		{"only BlazePose's posed", []Person{posed(2), posed(3)}, []float64{100, 200}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := unposed(dets, tt.found)
+			var faces []float64
+			for _, r := range got {
+				if !r.detected {
+					t.Errorf("region at %v is not marked detected", r.face)
+				}
+				faces = append(faces, r.face[0])
+			}
+			if !slices.Equal(faces, tt.faces) {
+				t.Errorf("left faces at x %v, want %v", faces, tt.faces)
+			}
+		})
+	}
+}

@@ -453,7 +453,7 @@ type pedestrians struct {
 	objects [][4]float64 // objects the detector and the landmark model take for a person
 }
 
-// TestCountsPedestrians: BlazePose-full, -heavy and MoveNet Thunder with the default people
+// TestCountsPedestrians: BlazePose-lite, -full, -heavy and MoveNet Thunder with the default people
 // detector (MoveNet MultiPose) find each clearly visible pedestrian of vtest.avi frames 100 and
 // 400 exactly once, and nothing else. Frame 400: three pedestrians (one walking away, about 65
 // pixels tall). Frame 100: four people apart, a woman walking away beside a man who faces the
@@ -472,7 +472,7 @@ func TestCountsPedestrians(t *testing.T) {
 	for i, f := range frames {
 		images[i] = vtestFrame(t, f.frame)
 	}
-	for _, model := range []string{"blazepose-full", "blazepose-heavy", "movenet-thunder"} {
+	for _, model := range []string{"blazepose-lite", "blazepose-full", "blazepose-heavy", "movenet-thunder"} {
 		t.Run(model, func(t *testing.T) {
 			e, err := Open(model, Options{})
 			if err != nil {
