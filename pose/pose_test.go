@@ -308,11 +308,12 @@ func TestEstimateBlazePose(t *testing.T) {
 }
 
 // TestEstimateRunConcurrently runs a trained run (tiny) on the detected people of a real photo
-// from several goroutines (run with -race): every call gives the same poses.
+// from several goroutines (run with -race), with both people detectors (BlazePose's on the whole
+// image only): every call gives the same poses.
 func TestEstimateRunConcurrently(t *testing.T) {
 	needModels(t, messi5)
 	run := tinyRun(t)
-	e, err := Open(run, Options{MaxPeople: 2, Detector: DetectorConfig{Tiles: []int{}}})
+	e, err := Open(run, Options{MaxPeople: 2, Detector: DetectorConfig{People: DetectBoth, Tiles: []int{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
