@@ -235,10 +235,7 @@ func suppress(dets []Detection, threshold float64) []Detection {
 	for _, d := range dets {
 		dup := false
 		for _, k := range out {
-			if math.Hypot(d.Face[0]-k.Face[0], d.Face[1]-k.Face[1]) < threshold*math.Min(d.Box[2], k.Box[2]) {
-				dup = true
-				break
-			}
+			dup = dup || sameFace(d, k, threshold)
 		}
 		if !dup {
 			out = append(out, d)

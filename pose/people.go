@@ -108,7 +108,7 @@ func detectMultiPose(ctx context.Context, mp *movenet.Estimator, img image.Image
 			}
 		}
 	}
-	return suppressWithin(all, crossNMS), nil
+	return suppress(all, crossNMS), nil
 }
 
 // detectionFromMultiPose turns a MultiPose pose into a detection as BlazePose's detector gives
@@ -178,23 +178,6 @@ func detectionFromMultiPose(p movenet.Person) (Detection, bool) {
 // body size.
 func sameFace(a, b Detection, threshold float64) bool {
 	return math.Hypot(a.Face[0]-b.Face[0], a.Face[1]-b.Face[1]) < threshold*math.Min(a.Box[2], b.Box[2])
-}
-
-// suppressWithin keeps the best of every group of detections whose faces are closer than
-// threshold × the smaller body size, best first.
-func suppressWithin(dets []Detection, threshold float64) []Detection {
-	sort.SliceStable(dets, func(i, j int) bool { return dets[i].Score > dets[j].Score })
-	var out []Detection
-	for _, d := range dets {
-		dup := false
-		for _, k := range out {
-			dup = dup || sameFace(d, k, threshold)
-		}
-		if !dup {
-			out = append(out, d)
-		}
-	}
-	return out
 }
 
 // mergePeople merges BlazePose's detections (best first, those below minScore weak) with
