@@ -23,10 +23,23 @@ type Detection struct {
 	// Face is the centre of the detector's face box, in image pixels (non-maximum suppression
 	// across tiles compares faces: bodies of people side by side overlap, faces rarely do).
 	Face [2]float64
+	// From is the detector that found the person ("" and DetectBlazePose: BlazePose's).
+	From PeopleDetector
 }
 
-// DetectorConfig configures the people detector.
+// DetectorConfig configures the people detector. MinScore, MinScoreBeside, Tiles, Overlap and
+// NMSThreshold configure BlazePose's detector (People DetectBlazePose or DetectBoth);
+// MinMultiPoseScore and MultiPoseSizes configure MultiPose's (DetectMultiPose or DetectBoth).
 type DetectorConfig struct {
+	// People is what finds the people for a single-person model ("": DefaultPeopleDetector).
+	// MoveNet MultiPose finds people by itself and takes only "" or DetectMultiPose.
+	People PeopleDetector
+	// MinMultiPoseScore is the lowest MultiPose pose score that makes a person for the people
+	// detector (0.25, MultiPose's own, when zero).
+	MinMultiPoseScore float64
+	// MultiPoseSizes are the longer sides (multiples of 32) MultiPose resizes an image to when it
+	// detects people, once each (nil: 256 doubled up to the image's longer side, at most 1024).
+	MultiPoseSizes []int
 	// MinScore is the lowest detection score kept (0.5, MediaPipe's, when zero).
 	MinScore float64
 	// MinScoreBeside is the lowest score of a detection whose face lies in the crop of a person
@@ -55,6 +68,12 @@ type DetectorConfig struct {
 }
 
 func (c DetectorConfig) withDefaults() DetectorConfig {
+	if c.People == "" {
+		c.People = DefaultPeopleDetector
+	}
+	if c.MinMultiPoseScore == 0 {
+		c.MinMultiPoseScore = 0.25
+	}
 	if c.MinScore == 0 {
 		c.MinScore = 0.5
 	}
@@ -85,6 +104,17 @@ func (c DetectorConfig) check() error {
 	}
 	if !(c.Overlap >= 0 && c.Overlap <= 0.9) {
 		return fmt.Errorf("detector: tile overlap %v is not in [0, 0.9]", c.Overlap)
+	}
+	if _, err := ParsePeopleDetector(string(c.People)); err != nil {
+		return fmt.Errorf("detector: %w", err)
+	}
+	if !(c.MinMultiPoseScore > 0 && c.MinMultiPoseScore < 1) {
+		return fmt.Errorf("detector: min multipose score %v is not in (0, 1)", c.MinMultiPoseScore)
+	}
+	for _, s := range c.MultiPoseSizes {
+		if s < 32 || s%32 != 0 || s > 4096 {
+			return fmt.Errorf("detector: multipose size %d is not a multiple of 32 in 32–4096", s)
+		}
 	}
 	for _, t := range c.Tiles {
 		if t < 32 {
@@ -205,10 +235,7 @@ func suppress(dets []Detection, threshold float64) []Detection {
 	for _, d := range dets {
 		dup := false
 		for _, k := range out {
-			if math.Hypot(d.Face[0]-k.Face[0], d.Face[1]-k.Face[1]) < threshold*math.Min(d.Box[2], k.Box[2]) {
-				dup = true
-				break
-			}
+			dup = dup || sameFace(d, k, threshold)
 		}
 		if !dup {
 			out = append(out, d)

@@ -3,9 +3,11 @@
 // teacher), MediaPipe BlazePose (blazepose-lite, -full, -heavy) or MoveNet (movenet-lightning,
 // -thunder, -multipose).
 //
-// An Estimator detects every person (BlazePose's person detector over the whole image and over
-// tiles, with non-maximum suppression across them; MoveNet MultiPose finds people by itself),
-// then runs the pose model on each person's crop (top-down). Given boxes, it skips detection. A
+// An Estimator detects every person (by default MoveNet MultiPose's people, over the whole image
+// at a few scales; or BlazePose's person detector over the whole image and over tiles, with
+// non-maximum suppression across them; or both, merged: DetectorConfig.People; MoveNet MultiPose
+// as the model finds people by itself), then runs the pose model on each person's crop
+// (top-down). Given boxes, it skips detection. A
 // Tracker follows people through a video: the detector runs every few frames, in between each
 // person's crop comes from the previous frame's pose, and every person keeps a track id.
 //
@@ -113,7 +115,8 @@ type Estimator struct {
 
 	mu       sync.Mutex // serializes inference and the detector's MinScore
 	be       compute.Backend
-	detector *blazepose.Detector // people detector (nil for MultiPose)
+	detector *blazepose.Detector // BlazePose's people detector (nil unless chosen)
+	people   *movenet.Estimator  // MultiPose as the people detector (nil unless chosen)
 	blaze    *blazepose.Landmarker
 	move     *movenet.Estimator
 	run      *train.Model
@@ -141,9 +144,16 @@ func Open(model string, o Options) (*Estimator, error) {
 	if o.MaxPeople < 0 || o.MaxOverlap < 0 || o.MaxOverlap > 1 || o.MultiPoseSize < 0 {
 		return nil, fmt.Errorf("pose: bad options (max people %d, max overlap %v, multipose size %d)", o.MaxPeople, o.MaxOverlap, o.MultiPoseSize)
 	}
+	chosen := o.Detector.People
 	o.Detector = o.Detector.withDefaults()
 	if err := o.Detector.check(); err != nil {
 		return nil, fmt.Errorf("pose: %w", err)
+	}
+	if model == string(movenet.MultiPose) {
+		if chosen != "" && chosen != DetectMultiPose {
+			return nil, fmt.Errorf("pose: %s finds people by itself: people detector %q not applicable", model, chosen)
+		}
+		o.Detector.People = DetectMultiPose
 	}
 	if o.MaxPeople == 0 {
 		o.MaxPeople = 20
@@ -217,10 +227,18 @@ func (e *Estimator) load(model string) error {
 		}
 		e.aspect = float64(e.run.Config.InputW) / float64(e.run.Config.InputH)
 	}
-	if e.kind != kindMultiPose {
+	if e.kind == kindMultiPose {
+		return nil
+	}
+	if o.Detector.People.blazePose() {
 		path := modelstore.BlazePosePath(cache, modelstore.PoseDetection)
 		if e.detector, err = blazepose.NewDetector(e.be, path); err != nil {
 			return fmt.Errorf("pose: people detector: %w (run 'posedistill models fetch blazepose' first)", err)
+		}
+	}
+	if o.Detector.People.multiPose() {
+		if e.people, err = movenet.Open(e.be, cache, movenet.MultiPose); err != nil {
+			return fmt.Errorf("pose: people detector: %w (run 'posedistill models fetch movenet' first)", err)
 		}
 	}
 	return nil
@@ -264,29 +282,46 @@ func (e *Estimator) Detect(ctx context.Context, img image.Image) ([]Detection, e
 	return dets, err
 }
 
-// detectAll runs the people detector (not for MultiPose), every detection best first: those
-// scoring at least Detector.MinScore and, for BlazePose, the weaker ones that may be beside a
-// person (Detector.MinScoreBeside).
+// detectAll runs the people detector (not for MultiPose), every detection best first:
+// BlazePose's scoring at least Detector.MinScore, MultiPose's people (DetectorConfig.People),
+// then, for BlazePose, BlazePose's weaker detections that may be beside a person
+// (Detector.MinScoreBeside).
 func (e *Estimator) detectAll(ctx context.Context, img image.Image) ([]Detection, error) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	dets, err := detect(ctx, e.detector, img, e.opts.Detector, e.kind == kindBlazePose)
-	if err != nil {
-		return nil, fmt.Errorf("pose: %w", err)
+	var blaze, multi []Detection
+	var err error
+	if e.detector != nil {
+		if blaze, err = detect(ctx, e.detector, img, e.opts.Detector, e.kind == kindBlazePose); err != nil {
+			return nil, fmt.Errorf("pose: %w", err)
+		}
 	}
-	return dets, nil
+	if e.people != nil {
+		if multi, err = detectMultiPose(ctx, e.people, img, e.opts.Detector); err != nil {
+			return nil, fmt.Errorf("pose: people detector: %w", err)
+		}
+	}
+	return mergePeople(blaze, multi, e.opts.Detector.MinScore), nil
 }
 
-// splitWeak splits detections (best first) into those scoring at least Detector.MinScore and
-// the weaker ones.
+// splitWeak splits detections (as detectAll orders them) into the strong ones (MultiPose's, and
+// BlazePose's scoring at least Detector.MinScore) and BlazePose's weaker ones, keeping their
+// order.
 func (e *Estimator) splitWeak(dets []Detection) (strong, weak []Detection) {
-	n := sort.Search(len(dets), func(i int) bool { return dets[i].Score < e.opts.Detector.MinScore })
-	return dets[:n], dets[n:]
+	for _, d := range dets {
+		if d.From != DetectMultiPose && d.Score < e.opts.Detector.MinScore {
+			weak = append(weak, d)
+		} else {
+			strong = append(strong, d)
+		}
+	}
+	return strong, weak
 }
 
 // Estimate finds the people in img and their poses, most confident first. With BlazePose, a
-// detection beside a person found whose crop gave that person again, or a weaker one
-// (DetectorConfig.MinScoreBeside), gets a second look: its crop again with the people found
+// detection beside a person found whose crop gave that person again, a MultiPose person whose
+// crop gave no pose, or a weaker BlazePose detection (DetectorConfig.MinScoreBeside), gets a
+// second look: its crop again with the people found
 // painted out (their segmentation filled with grey), so that of two people side by side the less
 // salient one is posed too.
 func (e *Estimator) Estimate(ctx context.Context, img image.Image) ([]Person, error) {
@@ -323,7 +358,29 @@ func (e *Estimator) estimateDetections(ctx context.Context, img image.Image, det
 		return nil, err
 	}
 	kept := e.dedupe(found, have, img.Bounds())
-	return e.lookAgain(ctx, img, found, detectedRegions(weak), kept, have)
+	return e.lookAgain(ctx, img, found, append(unposed(strong, found), detectedRegions(weak)...), kept, have)
+}
+
+// unposed returns the regions of MultiPose's detections among dets that gave no pose in found.
+// A single-person model cropped on a person beside another may see the other and give no pose
+// (BlazePose-lite on vtest.avi frame 100's woman walking away beside a man: pose flag below 0.5),
+// so such a detection gets a second look too. (BlazePose's detections that give no pose are
+// mostly background: the second look would only cost time there.)
+func unposed(dets []Detection, found []Person) []region {
+	var out []region
+	for i, r := range detectedRegions(dets) {
+		if dets[i].From != DetectMultiPose {
+			continue
+		}
+		posed := false
+		for _, p := range found {
+			posed = posed || p.from == r
+		}
+		if !posed {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // detectedRegions returns the regions of detections.

@@ -14,7 +14,7 @@ import (
 // photo are large: the detector scans the whole image and tiles of 320 pixels only (the default
 // adds smaller tiles for people far away, at more cost).
 func Example() {
-	est, err := pose.Open("blazepose-lite", pose.Options{Detector: pose.DetectorConfig{Tiles: []int{320}}})
+	est, err := pose.Open("blazepose-lite", pose.Options{Detector: pose.DetectorConfig{People: pose.DetectBlazePose, Tiles: []int{320}}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -37,7 +37,7 @@ func Example() {
 
 // Follow people through video frames, with track ids.
 func ExampleEstimator_NewTracker() {
-	est, err := pose.Open("blazepose-lite", pose.Options{Detector: pose.DetectorConfig{Tiles: []int{320}}})
+	est, err := pose.Open("blazepose-lite", pose.Options{Detector: pose.DetectorConfig{People: pose.DetectBlazePose, Tiles: []int{320}}})
 	if err != nil {
 		log.Fatal(err)
 	}

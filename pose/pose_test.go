@@ -25,8 +25,8 @@ const (
 	messi5      = "/usr/share/doc/opencv-doc/examples/data/messi5.jpg"
 )
 
-// needModels skips in -short mode or without the photo, and fetches BlazePose (the people
-// detector every model uses).
+// needModels skips in -short mode or without the photo, and fetches BlazePose and MoveNet (the
+// default people detector is MoveNet MultiPose).
 func needModels(t *testing.T, files ...string) {
 	t.Helper()
 	if testing.Short() {
@@ -38,6 +38,7 @@ func needModels(t *testing.T, files ...string) {
 		}
 	}
 	testkit.BlazePoseCache(t)
+	testkit.MoveNetCache(t) // the default people detector, MoveNet MultiPose
 }
 
 func loadImage(t *testing.T, path string) image.Image {
@@ -59,7 +60,9 @@ var (
 // (basketball1's people are large), opened once per test binary.
 func blazeLite(t *testing.T) *Estimator {
 	t.Helper()
-	liteOnce.Do(func() { lite, liteErr = Open("blazepose-lite", Options{Detector: DetectorConfig{Tiles: []int{320}}}) })
+	liteOnce.Do(func() {
+		lite, liteErr = Open("blazepose-lite", Options{Detector: DetectorConfig{People: DetectBlazePose, Tiles: []int{320}}})
+	})
 	if liteErr != nil {
 		t.Fatal(liteErr)
 	}
@@ -253,6 +256,10 @@ func TestOpenRejects(t *testing.T) {
 		{"tiny tile", "blazepose-lite", Options{Detector: DetectorConfig{Tiles: []int{8}}}},
 		{"tile overlap near 1", "blazepose-lite", Options{Detector: DetectorConfig{Overlap: 0.95}}},
 		{"min score beside a person of 1", "blazepose-lite", Options{Detector: DetectorConfig{MinScoreBeside: 1}}},
+		{"unknown people detector", "blazepose-lite", Options{Detector: DetectorConfig{People: "yolo"}}},
+		{"multipose size not a multiple of 32", "blazepose-lite", Options{Detector: DetectorConfig{MultiPoseSizes: []int{300}}}},
+		{"multipose score of 1", "blazepose-lite", Options{Detector: DetectorConfig{MinMultiPoseScore: 1}}},
+		{"another detector for multipose", "movenet-multipose", Options{Detector: DetectorConfig{People: DetectBlazePose}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -301,11 +308,12 @@ func TestEstimateBlazePose(t *testing.T) {
 }
 
 // TestEstimateRunConcurrently runs a trained run (tiny) on the detected people of a real photo
-// from several goroutines (run with -race): every call gives the same poses.
+// from several goroutines (run with -race), with both people detectors (BlazePose's on the whole
+// image only): every call gives the same poses.
 func TestEstimateRunConcurrently(t *testing.T) {
 	needModels(t, messi5)
 	run := tinyRun(t)
-	e, err := Open(run, Options{MaxPeople: 2, Detector: DetectorConfig{Tiles: []int{}}})
+	e, err := Open(run, Options{MaxPeople: 2, Detector: DetectorConfig{People: DetectBoth, Tiles: []int{}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -446,26 +454,26 @@ type pedestrians struct {
 	objects [][4]float64 // objects the detector and the landmark model take for a person
 }
 
-// TestCountsPedestrians: BlazePose-full and -heavy with the default detector find each clearly
-// visible pedestrian of vtest.avi frames 100 and 400 exactly once. Frame 400: three
-// pedestrians (one walking away, about 65 pixels tall). Frame 100: four people apart and a
-// woman walking away beside a man who faces the camera (found by the second look; a man half
-// hidden by the sign and a 35-pixel person far behind are not clearly visible and may be
-// missed). Two objects in the foreground are known false people that the detector and the
-// landmark model both take for a person (pose flag above 0.5), depending on the tiles: the
-// tripod and the yellow cloth on the grass (a person lying down); a pose anywhere else fails.
+// TestCountsPedestrians: BlazePose-lite, -full, -heavy and MoveNet Thunder with the default people
+// detector (MoveNet MultiPose) find each clearly visible pedestrian of vtest.avi frames 100 and
+// 400 exactly once, and nothing else. Frame 400: three pedestrians (one walking away, about 65
+// pixels tall). Frame 100: four people apart, a woman walking away beside a man who faces the
+// camera, and a person about 35 pixels tall far behind (top left); a man half hidden by the sign
+// is not clearly visible and may be missed. Two objects in the foreground are known false people
+// that BlazePose's detector and the landmark model take for a person: the tripod and the yellow
+// cloth on the grass; MultiPose finds neither, and a pose anywhere but on a pedestrian or the
+// man behind the sign fails.
 func TestCountsPedestrians(t *testing.T) {
-	tripod, cloth := [4]float64{455, 330, 525, 480}, [4]float64{60, 490, 165, 535}
 	frames := []pedestrians{
-		{400, [][4]float64{{274, 200, 302, 285}, {590, 140, 618, 203}, {688, 300, 745, 412}}, [][4]float64{tripod, cloth}},
-		{100, [][4]float64{{590, 160, 620, 235}, {375, 185, 410, 255}, {490, 155, 512, 220}, {350, 205, 377, 275}, {514, 155, 540, 220}},
-			[][4]float64{tripod, cloth, {425, 190, 450, 260}, {220, 60, 240, 95}}},
+		{400, [][4]float64{{274, 200, 302, 285}, {590, 140, 618, 203}, {688, 300, 745, 412}}, nil},
+		{100, [][4]float64{{590, 160, 620, 235}, {375, 185, 410, 255}, {490, 155, 512, 220}, {350, 205, 377, 275}, {514, 155, 540, 220}, {220, 60, 240, 95}},
+			[][4]float64{{425, 190, 450, 260}}},
 	}
 	images := make([]image.Image, len(frames))
 	for i, f := range frames {
 		images[i] = vtestFrame(t, f.frame)
 	}
-	for _, model := range []string{"blazepose-full", "blazepose-heavy"} {
+	for _, model := range []string{"blazepose-lite", "blazepose-full", "blazepose-heavy", "movenet-thunder"} {
 		t.Run(model, func(t *testing.T) {
 			e, err := Open(model, Options{})
 			if err != nil {

@@ -47,6 +47,7 @@ func estimator(t *testing.T) *pose.Estimator {
 		t.Skipf("test photo absent: %v", err)
 	}
 	testkit.BlazePoseCache(t)
+	testkit.MoveNetCache(t) // the default people detector
 	estOnce.Do(func() {
 		data := testkit.SynthData(t, testkit.Synth{Size: 64, MinPeople: 1, MaxPeople: 1, Images: 8, Seed: 5})
 		root, err := os.MkdirTemp("", "posedistill-serve-test-")
@@ -65,7 +66,7 @@ func estimator(t *testing.T) *pose.Estimator {
 		if _, estErr = train.Run(context.Background(), c, train.Options{DataDir: data, OutDir: run, Backend: testkit.Backend(t), NoValidation: true}); estErr != nil {
 			return
 		}
-		est, estErr = pose.Open(run, pose.Options{Detector: pose.DetectorConfig{Tiles: []int{}}})
+		est, estErr = pose.Open(run, pose.Options{Detector: pose.DetectorConfig{People: pose.DetectBlazePose, Tiles: []int{}}})
 	})
 	if estErr != nil {
 		t.Fatal(estErr)

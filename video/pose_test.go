@@ -30,13 +30,14 @@ func TestTrackPoseStopsCleanly(t *testing.T) {
 		t.Skip("ffmpeg not installed")
 	}
 	testkit.BlazePoseCache(t)
+	testkit.MoveNetCache(t) // the default people detector
 	dir := t.TempDir()
 	in := filepath.Join(dir, "still.mp4")
 	if msg, err := exec.Command("ffmpeg", "-v", "error", "-loop", "1", "-framerate", "10", "-i", photo,
 		"-frames:v", "6", "-pix_fmt", "yuv420p", in).CombinedOutput(); err != nil {
 		t.Fatalf("make test video: %v: %s", err, msg)
 	}
-	est, err := pose.Open("blazepose-lite", pose.Options{MaxPeople: 1, Detector: pose.DetectorConfig{Tiles: []int{}}})
+	est, err := pose.Open("blazepose-lite", pose.Options{MaxPeople: 1, Detector: pose.DetectorConfig{People: pose.DetectBlazePose, Tiles: []int{}}})
 	if err != nil {
 		t.Fatal(err)
 	}

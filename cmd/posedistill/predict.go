@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -12,16 +13,30 @@ import (
 
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/dataset"
+	"github.com/posedistill/posedistill/movenet"
 	"github.com/posedistill/posedistill/pose"
 )
 
 // poseFlags are the flags of every command that opens a pose.Estimator (predict, video, serve).
 type poseFlags struct {
 	model, backend, tiles    string
+	detector                 string
 	minScore, minPoseScore   float64
 	minScoreBeside, overlap  float64
 	maxPeople, multiPoseSize int
+	minMultiPoseScore        float64
 	noFlip                   bool
+	set                      map[string]bool // flags given on the command line (noteSet)
+}
+
+// blazePoseDetectorFlags are the flags of BlazePose's people detector only.
+var blazePoseDetectorFlags = []string{"min-score", "min-score-beside", "detect-tiles", "detect-overlap"}
+
+// noteSet records which flags of fs the command line gave, so that options can refuse a flag
+// the chosen people detector would ignore.
+func (f *poseFlags) noteSet(fs *flag.FlagSet) {
+	f.set = map[string]bool{}
+	fs.Visit(func(fl *flag.Flag) { f.set[fl.Name] = true })
 }
 
 // register adds the flags to fs.
@@ -33,12 +48,14 @@ func (f *poseFlags) register(fs interface {
 }, defaultModel string) {
 	fs.StringVar(&f.model, "model", defaultModel, "run directory of posedistill train or distill, or blazepose-{lite,full,heavy}, movenet-{lightning,thunder,multipose}")
 	fs.StringVar(&f.backend, "backend", "", "GoMLX backend of a run directory (default $GOMLX_BACKEND, then go)")
-	fs.Float64Var(&f.minScore, "min-score", 0.5, "people detector: lowest detection score kept, in (0, 1)")
-	fs.Float64Var(&f.minScoreBeside, "min-score-beside", 0.3, "people detector, BlazePose: lowest score of a detection whose face lies in the crop of a person found; it gets a second look with the people found painted out (0: none)")
+	fs.Float64Var(&f.minScore, "min-score", 0.5, "BlazePose's people detector (--detector blazepose or both): lowest detection score kept, in (0, 1)")
+	fs.Float64Var(&f.minScoreBeside, "min-score-beside", 0.3, "BlazePose's people detector, with model BlazePose: lowest score of a detection whose face lies in the crop of a person found; it gets a second look with the people found painted out (0: none)")
 	fs.Float64Var(&f.minPoseScore, "min-pose-score", 0, "drop poses less confident than this (0: the model's default: BlazePose's pose flag 0.5, MoveNet 0.25, run directories keep every detected person)")
 	fs.IntVar(&f.maxPeople, "max-people", 20, "at most this many people per image")
-	fs.StringVar(&f.tiles, "detect-tiles", "auto", "people detector: comma-separated sides (pixels) of the tiles scanned besides the whole image; auto: a half, a quarter and a sixth of the longer side, each when at least 128 pixels; none: the whole image only")
-	fs.Float64Var(&f.overlap, "detect-overlap", 0.25, "people detector: fraction of a tile's side its neighbours share, in [0, 0.9]")
+	fs.StringVar(&f.detector, "detector", "", "people detector of a single-person model: blazepose (its person detector over tiles), multipose (MoveNet MultiPose's people) or both, merged (default "+string(pose.DefaultPeopleDetector)+"; movenet-multipose finds people by itself)")
+	fs.Float64Var(&f.minMultiPoseScore, "min-multipose-score", 0.25, "MultiPose as the people detector (--detector multipose or both): lowest pose score that makes a person, in (0, 1)")
+	fs.StringVar(&f.tiles, "detect-tiles", "auto", "BlazePose's people detector: comma-separated sides (pixels) of the tiles scanned besides the whole image; auto: a half, a quarter and a sixth of the longer side, each when at least 128 pixels; none: the whole image only")
+	fs.Float64Var(&f.overlap, "detect-overlap", 0.25, "BlazePose's people detector: fraction of a tile's side its neighbours share, in [0, 0.9]")
 	fs.BoolVar(&f.noFlip, "no-flip", false, "run directories: no flip test (it averages with the mirrored crop, twice the work)")
 	fs.IntVar(&f.multiPoseSize, "multipose-size", 256, "movenet-multipose: the longer side the image is resized to (a multiple of 32; larger finds smaller people)")
 }
@@ -46,7 +63,31 @@ func (f *poseFlags) register(fs interface {
 // options turns the flags into pose.Options, or a usage error naming the bad flag.
 func (f *poseFlags) options() (pose.Options, error) {
 	o := pose.Options{Backend: f.backend, MinPoseScore: f.minPoseScore, MaxPeople: f.maxPeople,
-		NoFlip: f.noFlip, MultiPoseSize: f.multiPoseSize, Detector: pose.DetectorConfig{MinScore: f.minScore, MinScoreBeside: f.minScoreBeside, Overlap: f.overlap}}
+		NoFlip: f.noFlip, MultiPoseSize: f.multiPoseSize, Detector: pose.DetectorConfig{MinScore: f.minScore,
+			MinScoreBeside: f.minScoreBeside, Overlap: f.overlap, MinMultiPoseScore: f.minMultiPoseScore}}
+	d, err := pose.ParsePeopleDetector(f.detector)
+	if err != nil {
+		return o, fmt.Errorf("--detector: %w", err)
+	}
+	if f.model == string(movenet.MultiPose) {
+		if f.detector != "" && d != pose.DetectMultiPose {
+			return o, fmt.Errorf("--detector %s: movenet-multipose finds people by itself", d)
+		}
+		d = pose.DetectMultiPose
+	}
+	if f.detector != "" {
+		o.Detector.People = d
+	}
+	if d == pose.DetectMultiPose {
+		for _, name := range blazePoseDetectorFlags {
+			if f.set[name] {
+				return o, fmt.Errorf("--%s sets BlazePose's people detector, which --detector %s does not run (choose --detector blazepose or both)", name, d)
+			}
+		}
+	}
+	if !(f.minMultiPoseScore > 0 && f.minMultiPoseScore < 1) {
+		return o, fmt.Errorf("--min-multipose-score %v is not in (0, 1)", f.minMultiPoseScore)
+	}
 	if !(f.minScore > 0 && f.minScore < 1) {
 		return o, fmt.Errorf("--min-score %v is not in (0, 1)", f.minScore)
 	}
@@ -110,6 +151,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pf.noteSet(fs)
 	if pf.model == "" || *imgPath == "" || *out == "" {
 		fmt.Fprintln(fs.Output(), "posedistill predict: --model, --image and --out are required")
 		fs.Usage()

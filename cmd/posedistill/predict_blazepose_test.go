@@ -28,6 +28,7 @@ func needBlazePose(t *testing.T, files ...string) {
 		}
 	}
 	testkit.BlazePoseCache(t)
+	testkit.MoveNetCache(t) // the default people detector
 }
 
 const basketball1 = "/usr/share/doc/opencv-doc/examples/data/basketball1.png"
@@ -39,7 +40,7 @@ func TestPredictBlazePose(t *testing.T) {
 	needBlazePose(t, basketball1)
 	out := filepath.Join(t.TempDir(), "res.json")
 	var stdout, stderr bytes.Buffer
-	if err := runPredict(context.Background(), []string{"--model", "blazepose-lite", "--image", basketball1, "--out", out, "--detect-tiles", "320", "--image-id", "785"}, &stdout, &stderr); err != nil {
+	if err := runPredict(context.Background(), []string{"--model", "blazepose-lite", "--image", basketball1, "--out", out, "--detector", "blazepose", "--detect-tiles", "320", "--image-id", "785"}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
 	res := readRecords(t, out)
@@ -130,12 +131,17 @@ func TestPredictUsage(t *testing.T) {
 	for _, args := range [][]string{
 		nil,
 		{"--model", "m", "--image", "i.png"},
-		{"--model", "m", "--image", "i.png", "--out", "o.json", "--min-score", "1.5"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detector", "blazepose", "--min-score", "1.5"},
 		{"--model", "m", "--image", "i.png", "--out", "o.json", "--max-people", "0"},
-		{"--model", "m", "--image", "i.png", "--out", "o.json", "--min-score-beside", "1"},
-		{"--model", "m", "--image", "i.png", "--out", "o.json", "--min-score-beside", "-0.1"},
-		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detect-tiles", "10"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detector", "blazepose", "--min-score-beside", "1"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detector", "blazepose", "--min-score-beside", "-0.1"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detector", "blazepose", "--detect-tiles", "10"},
 		{"--model", "m", "--image", "i.png", "--out", "o.json", "--multipose-size", "100"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detector", "yolo"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--min-multipose-score", "0"},
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detect-tiles", "320"},                         // BlazePose's detector is not the default
+		{"--model", "m", "--image", "i.png", "--out", "o.json", "--detector", "multipose", "--min-score", "0.6"}, // nor run by multipose
+		{"--model", "movenet-multipose", "--image", "i.png", "--out", "o.json", "--detector", "both"},
 	} {
 		var stdout, stderr bytes.Buffer
 		if err := runPredict(context.Background(), args, &stdout, &stderr); !errors.Is(err, errUsage) {

@@ -42,15 +42,16 @@ func needMoveNet(t *testing.T, files ...string) {
 
 // TestPredictMoveNet runs "predict --model movenet-…" on OpenCV's basketball1.png (one standing
 // person, x 30–170, y 80–480, and half of a second one at the right edge, x > 430) and checks the
-// results file and the overlay: the single-person model on the detector's people, MultiPose by
-// itself, each finds both.
+// results file and the overlay: the single-person model on the default people detector's
+// (MultiPose's) people, MultiPose by itself, each finds both.
 func TestPredictMoveNet(t *testing.T) {
 	needMoveNet(t, basketball1)
-	testkit.BlazePoseCache(t) // the people detector
+	testkit.BlazePoseCache(t)
+	testkit.MoveNetCache(t) // the people detector, MoveNet MultiPose
 	for _, model := range []string{"movenet-lightning", "movenet-multipose"} {
 		out := filepath.Join(t.TempDir(), "res.json")
 		var stdout, stderr bytes.Buffer
-		if err := runPredict(context.Background(), []string{"--model", model, "--image", basketball1, "--out", out, "--image-id", "7", "--detect-tiles", "320"}, &stdout, &stderr); err != nil {
+		if err := runPredict(context.Background(), []string{"--model", model, "--image", basketball1, "--out", out, "--image-id", "7"}, &stdout, &stderr); err != nil {
 			t.Fatalf("%s: %v: %s", model, err, stderr.String())
 		}
 		b, err := os.ReadFile(out)
@@ -88,7 +89,8 @@ func TestPredictMoveNet(t *testing.T) {
 // followed), on the standing player, with one track id, and an overlay video.
 func TestVideoMoveNet(t *testing.T) {
 	needMoveNet(t, basketball1)
-	testkit.BlazePoseCache(t) // the people detector
+	testkit.BlazePoseCache(t)
+	testkit.MoveNetCache(t) // the people detector, MoveNet MultiPose
 	if _, err := exec.LookPath("ffmpeg"); err != nil {
 		t.Skip("ffmpeg not installed")
 	}
@@ -100,7 +102,7 @@ func TestVideoMoveNet(t *testing.T) {
 	}
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
-	if err := runVideo(context.Background(), []string{"--model", "movenet-thunder", "--in", in, "--out", out, "--png-every", "3", "--max-people", "1", "--detect-tiles", "none", "--quiet"}, &stdout, &stderr); err != nil {
+	if err := runVideo(context.Background(), []string{"--model", "movenet-thunder", "--in", in, "--out", out, "--png-every", "3", "--max-people", "1", "--detector", "blazepose", "--detect-tiles", "none", "--quiet"}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
 	b, err := os.ReadFile(filepath.Join(out, "results.json"))

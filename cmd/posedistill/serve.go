@@ -36,6 +36,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pf.noteSet(fs)
 	if pf.model == "" || *maxBytes <= 0 || *maxPixels <= 0 || *timeout <= 0 || *requests < 1 || *concurrency < 1 || *maxTime <= 0 ||
 		*maxVideoBytes <= 0 || *maxVideoFrames < 1 || !(*videoFPS > 0) || *videoTimeout <= 0 {
 		fmt.Fprintln(stderr, "serve: --model is required; sizes, counts and durations are positive")

@@ -53,7 +53,7 @@ func TestSamePosesEverywhere(t *testing.T) {
 		})
 	}
 	var stdout, stderr bytes.Buffer
-	if err := runServe(context.Background(), []string{"--model", run, "--detect-tiles", "none", "--bench", basketball1, "--requests", "3", "--concurrency", "2"}, &stdout, &stderr); err != nil {
+	if err := runServe(context.Background(), []string{"--model", run, "--detector", "blazepose", "--detect-tiles", "none", "--bench", basketball1, "--requests", "3", "--concurrency", "2"}, &stdout, &stderr); err != nil {
 		t.Fatalf("serve --bench: %v: %s", err, stderr.String())
 	}
 	if !strings.Contains(stdout.String(), "3 requests (0 failed)") || !strings.Contains(stdout.String(), "requests/s") {
@@ -61,21 +61,21 @@ func TestSamePosesEverywhere(t *testing.T) {
 	}
 }
 
-// samePoses checks that model gives on basketball1.png the same results through predict, the
+// samePoses checks that model, with the default people detector, gives on basketball1.png the same results through predict, the
 // Go API and POST /v1/pose, and the same poses on clip (the photo as one video frame) through
 // "video" and POST /v1/video, each with a track id.
 func samePoses(t *testing.T, model, clip string) {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "res.json")
 	var stdout, stderr bytes.Buffer
-	if err := runPredict(context.Background(), []string{"--model", model, "--image", basketball1, "--out", out, "--detect-tiles", "none"}, &stdout, &stderr); err != nil {
+	if err := runPredict(context.Background(), []string{"--model", model, "--image", basketball1, "--out", out}, &stdout, &stderr); err != nil {
 		t.Fatalf("predict: %v: %s", err, stderr.String())
 	}
 	cli, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
 	}
-	est, err := pose.Open(model, pose.Options{Detector: pose.DetectorConfig{Tiles: []int{}}})
+	est, err := pose.Open(model, pose.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func samePoses(t *testing.T, model, clip string) {
 
 	// The photo as a video, through "video" and POST /v1/video.
 	dir := filepath.Join(t.TempDir(), "video")
-	if err := runVideo(context.Background(), []string{"--model", model, "--in", clip, "--out", dir, "--detect-tiles", "none", "--quiet"}, &stdout, &stderr); err != nil {
+	if err := runVideo(context.Background(), []string{"--model", model, "--in", clip, "--out", dir, "--quiet"}, &stdout, &stderr); err != nil {
 		t.Fatalf("video: %v: %s", err, stderr.String())
 	}
 	b, err := os.ReadFile(filepath.Join(dir, "results.json"))

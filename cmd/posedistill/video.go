@@ -30,6 +30,7 @@ func runVideo(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
+	pf.noteSet(fs)
 	if *in == "" || *out == "" || *frames < 0 || *detectEvery < 1 || *pngEvery < 0 {
 		fmt.Fprintln(stderr, "video: --in and --out are required; --frames and --png-every are not negative, --detect-every is positive")
 		fs.Usage()

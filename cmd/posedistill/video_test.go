@@ -51,7 +51,7 @@ func TestVideoOnStills(t *testing.T) {
 	out := filepath.Join(dir, "out")
 	var stdout, stderr bytes.Buffer
 	if err := runVideo(context.Background(), []string{"--model", "blazepose-lite", "--in", in, "--out", out,
-		"--frames", "4", "--smooth", "--png-every", "3", "--max-people", "1", "--detect-tiles", "none", "--quiet"}, &stdout, &stderr); err != nil {
+		"--frames", "4", "--smooth", "--png-every", "3", "--max-people", "1", "--detector", "blazepose", "--detect-tiles", "none", "--quiet"}, &stdout, &stderr); err != nil {
 		t.Fatalf("%v: %s", err, stderr.String())
 	}
 	b, err := os.ReadFile(filepath.Join(out, "results.json"))
