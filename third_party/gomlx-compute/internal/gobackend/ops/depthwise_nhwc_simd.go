@@ -92,3 +92,55 @@ func depthwiseRowDot(acc, x, v []float32, q0, step, count, c int) {
 		acc[cb] += s
 	}
 }
+
+// depthwiseRow sets, for the pixels p < len(o)/c of a run of one output row,
+// o[p·c+ch] = Σ_t x[xoffs[t]+base+p·xstep+ch]·k[koffs[t]+ch]: the taps are the same for every pixel
+// of the run, shifted by xstep. Each channel vector is accumulated for four pixels at a time, so
+// that one load of the kernel feeds four independent multiply-adds.
+func depthwiseRow(o, x, k []float32, xoffs, koffs []int, base, xstep, c int) {
+	count := len(o) / c
+	vl := simd.BroadcastFloat32s(0).Len()
+	cb := 0
+	for ; cb+vl <= c; cb += vl {
+		p := 0
+		for ; p+4 <= count; p += 4 {
+			var a0, a1, a2, a3 simd.Float32s
+			shift := base + p*xstep + cb
+			for t, xo := range xoffs {
+				w := simd.LoadFloat32s(k[koffs[t]+cb:])
+				xs := x[xo+shift:][:3*xstep+vl]
+				a0 = simd.LoadFloat32s(xs).MulAdd(w, a0)
+				a1 = simd.LoadFloat32s(xs[xstep:]).MulAdd(w, a1)
+				a2 = simd.LoadFloat32s(xs[2*xstep:]).MulAdd(w, a2)
+				a3 = simd.LoadFloat32s(xs[3*xstep:]).MulAdd(w, a3)
+			}
+			os := o[p*c+cb:][:3*c+vl]
+			a0.Store(os)
+			a1.Store(os[c:])
+			a2.Store(os[2*c:])
+			a3.Store(os[3*c:])
+		}
+		for ; p < count; p++ {
+			var a simd.Float32s
+			shift := base + p*xstep + cb
+			for t, xo := range xoffs {
+				a = simd.LoadFloat32s(x[xo+shift:]).MulAdd(simd.LoadFloat32s(k[koffs[t]+cb:]), a)
+			}
+			a.Store(o[p*c+cb:])
+		}
+	}
+	if cb == c {
+		return
+	}
+	// The last channels, fewer than a vector.
+	for p := range count {
+		shift := base + p*xstep
+		for ch := cb; ch < c; ch++ {
+			var s float32
+			for t, xo := range xoffs {
+				s += x[xo+shift+ch] * k[koffs[t]+ch]
+			}
+			o[p*c+ch] = s
+		}
+	}
+}
