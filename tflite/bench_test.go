@@ -12,7 +12,8 @@ import (
 )
 
 // BenchmarkBlazePose compares, per model, one batch-1 inference of the imported network
-// (ImportNet, built by package nets) on GoMLX's go backend ("go") with the same model on
+// (ImportNet, built by package nets) on GoMLX's go backend ($GOMLX_BACKEND, e.g.
+// "go:parallelism=1"; "go", one worker per core, when unset) with the same model on
 // TFLite's WebAssembly build (XNNPACK, one thread), run through node in the same benchmark run.
 // The wasm sub-benchmark reports the executor's own per-inference time (median), excluding node
 // start-up and model loading. Compare go with wasm for the ratio.
@@ -20,7 +21,7 @@ func BenchmarkBlazePose(b *testing.B) {
 	for _, model := range []string{modelstore.PoseLandmarkLite, modelstore.PoseLandmarkFull, modelstore.PoseLandmarkHeavy, modelstore.PoseDetection} {
 		path := blazePoseFile(b, model)
 		b.Run(model+"/go", func(b *testing.B) {
-			r, input := goNetRunner(b, path)
+			r, input := goNetRunnerOn(b, path, "") // $GOMLX_BACKEND, else go with one worker per core
 			b.ResetTimer()
 			for b.Loop() {
 				if _, err := r.Run(context.Background(), input); err != nil {
