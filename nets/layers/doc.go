@@ -62,8 +62,8 @@
 //
 // Where BlazePose-full's batch-1 inference time goes on the go backend (issue 17; share of the time
 // spent in backend ops, per-op wall-clock time summed by an instrumented copy of the backend, one
-// worker, `go test -bench 'BlazePose$/pose_landmark_full.tflite/go' ./tflite`; the machine was shared
-// with a training run, so the shares are rough):
+// worker (the "before" column: two), `go test -bench 'BlazePose$/pose_landmark_full.tflite/go' ./tflite`;
+// the machine was shared with a training run, so the shares are rough):
 //
 //	                                        before        row depthwise kernel    + direct small conv
 //	depthwise ConvGeneral kernels            47 %                25 %                  35 % (with the
@@ -73,13 +73,14 @@
 //	im2col copies (Concatenate, Gather, Pad)  11 %               21 %                   4 %
 //	bias adds (Add)                           5 %                 6 %                  11 %
 //	weight reshapes (Reshape copies)          3 %                 5 %                   6 %
-//	CPU ms per inference, one thread       ~140                 ~75                   ~50
+//	CPU ms per inference, one thread     117–162                 73                  48–66
+//	  (BenchmarkBlazePoseRatio, threads=1; TFLite-XNNPACK's WebAssembly build: 54–78)
 //
 // The depthwise kernel spent its time listing every output pixel's taps (two integer divisions per
 // tap), not multiplying: at 256×256 with 8 channels a 3×3 layer took 22 ms; the row kernel lists them
 // once per row. The segmentation head, a 3×3 convolution of 8 channels into 1 at 256×256, was about a
 // fifth of the time as im2col (a 72-value copy per pixel) and a one-column matrix product; the direct
-// kernel takes about 1 ms. What remains beyond XNNPACK's fused kernels: the bias add and activation
+// kernel takes about 1.3 ms. What remains beyond XNNPACK's fused kernels: the bias add and activation
 // after every convolution are passes of their own (FusedDense, which fuses them into the matrix
 // product, measured about twice as slow as DotGeneral here, and its gradient panics on inputs of rank
 // above 2), and a Reshape of a variable copies it, so every 1×1 convolution copies its weights per
