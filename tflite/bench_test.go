@@ -12,7 +12,8 @@ import (
 )
 
 // BenchmarkBlazePose compares, per model, one batch-1 inference of the imported network
-// (ImportNet, built by package nets) on GoMLX's go backend ("go") with the same model on
+// (ImportNet, built by package nets) on GoMLX's go backend ($GOMLX_BACKEND, e.g.
+// "go:parallelism=1"; "go", one worker per core, when unset) with the same model on
 // TFLite's WebAssembly build (XNNPACK, one thread), run through node in the same benchmark run.
 // The wasm sub-benchmark reports the executor's own per-inference time (median), excluding node
 // start-up and model loading. Compare go with wasm for the ratio.
@@ -20,7 +21,7 @@ func BenchmarkBlazePose(b *testing.B) {
 	for _, model := range []string{modelstore.PoseLandmarkLite, modelstore.PoseLandmarkFull, modelstore.PoseLandmarkHeavy, modelstore.PoseDetection} {
 		path := blazePoseFile(b, model)
 		b.Run(model+"/go", func(b *testing.B) {
-			r, input := goNetRunner(b, path)
+			r, input := goNetRunnerOn(b, path, "") // $GOMLX_BACKEND, else go with one worker per core
 			b.ResetTimer()
 			for b.Loop() {
 				if _, err := r.Run(context.Background(), input); err != nil {
@@ -53,13 +54,20 @@ func modelInput(t testing.TB, path string) []float32 {
 // once; it returns the runner and the model's photo input.
 func goNetRunner(t testing.TB, path string) (*NetRunner, []float32) {
 	t.Helper()
+	return goNetRunnerOn(t, path, "go")
+}
+
+// goNetRunnerOn is goNetRunner on the backend named by config (backend.New: "go" has one worker
+// per core, "go:parallelism=1" one thread).
+func goNetRunnerOn(t testing.TB, path, config string) (*NetRunner, []float32) {
+	t.Helper()
 	var part *NetPart
 	if isDetector(path) {
 		_, part = importDetector(t, path)
 	} else {
 		_, part = importBlazePose(t, path)
 	}
-	r := partRunner(t, part)
+	r := partRunnerOn(t, part, config)
 	input := modelInput(t, path)
 	if _, err := r.Run(context.Background(), input); err != nil {
 		t.Fatal(err)
@@ -73,11 +81,17 @@ func isDetector(path string) bool { return filepath.Base(path) == modelstore.Pos
 // partRunner runs an imported network part with its own weights on the go backend.
 func partRunner(t testing.TB, part *NetPart) *NetRunner {
 	t.Helper()
+	return partRunnerOn(t, part, "go")
+}
+
+// partRunnerOn is partRunner on the backend named by config.
+func partRunnerOn(t testing.TB, part *NetPart, config string) *NetRunner {
+	t.Helper()
 	store, err := part.NewStore()
 	if err != nil {
 		t.Fatal(err)
 	}
-	be, err := backend.New("go")
+	be, err := backend.New(config)
 	if err != nil {
 		t.Fatal(err)
 	}

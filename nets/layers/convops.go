@@ -21,17 +21,35 @@ func convDense(w window, x, kernel *graph.Node, custom bool) *graph.Node {
 	numTaps := w.kernelH * w.kernelW
 	m := n * w.outH * w.outW
 	var cols *graph.Node // [M, kh·kw·C], kept for the weights' gradient
-	forward := func(in []*graph.Node, zero *graph.Node) *graph.Node {
-		taps := g.taps(in[0], zero != nil)
+	im2col := func(x *graph.Node, stop bool) *graph.Node {
+		taps := g.taps(x, stop)
 		col := taps[0]
 		if len(taps) > 1 {
 			col = graph.Concatenate(taps, 3)
 		}
-		cols = graph.Reshape(col, m, numTaps*c)
+		return graph.Reshape(col, m, numTaps*c)
+	}
+	forward := func(in []*graph.Node, zero *graph.Node) *graph.Node {
+		cols = im2col(in[0], zero != nil)
 		k := addZero(graph.Reshape(in[1], numTaps*c, out), zero)
 		return graph.Reshape(graph.DotGeneral(cols, []int{1}, nil, k, []int{0}, nil), n, w.outH, w.outW, out)
 	}
+	if !custom {
+		if direct := convDenseDirect(w, x, kernel); direct != nil {
+			// The direct convolution in an inference graph, with the lowering's gradient should
+			// the graph be differentiated: GoMLX's own gradient of ConvGeneral is wrong or
+			// refused for some windows (an even kernel padded on one side).
+			forward = func(in []*graph.Node, zero *graph.Node) *graph.Node {
+				cols = nil // the backward pass builds them
+				return graph.Add(direct(graph.StopGradient(in[0]), graph.StopGradient(in[1])), zero)
+			}
+			custom = true
+		}
+	}
 	backward := func(in []*graph.Node, v *graph.Node) []*graph.Node {
+		if cols == nil {
+			cols = im2col(in[0], true)
+		}
 		v2 := graph.Reshape(v, m, out)
 		k := graph.Reshape(in[1], numTaps*c, out)
 		dcols := graph.DotGeneral(v2, []int{1}, nil, k, []int{1}, nil) // [M, kh·kw·C]

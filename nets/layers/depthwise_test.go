@@ -23,6 +23,12 @@ func TestDepthwiseNativeMatchesLowered(t *testing.T) {
 		{1, 4, 5, 8, 1, 1},
 		{2, 11, 6, 40, 3, 2},
 		{2, 8, 10, 16, 1, 2}, // leaves input rows unread: the lowered path
+		// Rows wide enough for the forward row kernel's four-pixel groups and their remainder,
+		// with one vector of channels, a vector and a part, and several vectors.
+		{1, 5, 23, 8, 3, 1},
+		{1, 6, 22, 12, 5, 1},
+		{2, 7, 19, 33, 5, 2},
+		{1, 4, 30, 3, 3, 2},
 	}
 	for i, tc := range cases {
 		t.Run(fmt.Sprintf("%dx%dx%dx%d/k%d/s%d", tc.n, tc.h, tc.w, tc.c, tc.kernel, tc.stride), func(t *testing.T) {

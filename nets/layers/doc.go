@@ -9,7 +9,10 @@
 // Lowerings (all tensors NHWC float32):
 //   - a 1×1 convolution is one DotGeneral over the flattened pixels;
 //   - a k×k convolution is im2col (the k·k shifted taps concatenated on the channel axis) and one
-//     DotGeneral;
+//     DotGeneral; in inference graphs on the go backend, one with at most 32 output channels is one
+//     ConvGeneral instead, run by the fork's direct kernel (no im2col copy), with the im2col lowering's
+//     hand-written gradient should the graph be differentiated (GoMLX's own gradient of ConvGeneral is
+//     wrong for an even kernel padded on one side);
 //   - a depthwise convolution is, on the go backend, one ConvGeneral (forward, and two more for the
 //     hand-written input and filter gradients) that posedistill's fork of gomlx/compute runs with a SIMD
 //     kernel (third_party/gomlx-compute/FORK.md); on other backends, a sum of k·k shifted taps, each
@@ -56,6 +59,32 @@
 // both, a MoVNect 128×128 step went from 1.03–1.21× PyTorch's CPU time to 0.80–0.95× (machine load
 // 6–14; pprof then puts most of the step in the matrix products, the depthwise kernels and the
 // copies: Gather crops and the transposes the matrix kernels need for weight gradients).
+//
+// Where BlazePose-full's batch-1 inference time goes on the go backend (issue 17; share of the time
+// spent in backend ops, per-op wall-clock time summed by an instrumented copy of the backend, one
+// worker (the "before" column: two), `go test -bench 'BlazePose$/pose_landmark_full.tflite/go' ./tflite`;
+// the machine was shared with a training run, so the shares are rough):
+//
+//	                                        before        row depthwise kernel    + direct small conv
+//	depthwise ConvGeneral kernels            47 %                25 %                  35 % (with the
+//	                                                                                   direct convs)
+//	matrix products (1×1 and im2col convs)   20 %                27 %                  29 %
+//	activations (FusedActivation)            13 %                12 %                  12 %
+//	im2col copies (Concatenate, Gather, Pad)  11 %               21 %                   4 %
+//	bias adds (Add)                           5 %                 6 %                  11 %
+//	weight reshapes (Reshape copies)          3 %                 5 %                   6 %
+//	CPU ms per inference, one thread     117–162                 73                  48–66
+//	  (BenchmarkBlazePoseRatio, threads=1; TFLite-XNNPACK's WebAssembly build: 54–78)
+//
+// The depthwise kernel spent its time listing every output pixel's taps (two integer divisions per
+// tap), not multiplying: at 256×256 with 8 channels a 3×3 layer took 22 ms; the row kernel lists them
+// once per row. The segmentation head, a 3×3 convolution of 8 channels into 1 at 256×256, was about a
+// fifth of the time as im2col (a 72-value copy per pixel) and a one-column matrix product; the direct
+// kernel takes about 1.3 ms. What remains beyond XNNPACK's fused kernels: the bias add and activation
+// after every convolution are passes of their own (FusedDense, which fuses them into the matrix
+// product, measured about twice as slow as DotGeneral here, and its gradient panics on inputs of rank
+// above 2), and a Reshape of a variable copies it, so every 1×1 convolution copies its weights per
+// inference (contracting the 4-D kernel in place instead made the matrix kernels twice as slow).
 //
 // Variables live under the scope given to each builder, named as GoMLX's own layers name them
 // ("weights" [kh, kw, in/groups, out], "biases" [out]); batch norm adds the sub-scope "bn" with

@@ -56,6 +56,8 @@ func TestConvMatchesNative(t *testing.T) {
 		{"3x3/s2 odd", 7, 9, 2, 3, 3, 2, 1},
 		{"5x5/s2", 9, 8, 2, 2, 5, 2, 1},
 		{"7x7/s2", 12, 10, 3, 4, 7, 2, 1},
+		{"3x3 wide", 6, 5, 3, 40, 3, 1, 1}, // more outputs than the direct kernel takes: im2col
+		{"1x1 wide", 5, 6, 40, 36, 1, 1, 1},
 		{"depthwise 3x3", 6, 7, 5, 5, 3, 1, 5},
 		{"depthwise 3x3/s2", 8, 7, 4, 4, 3, 2, 4},
 		{"depthwise 5x5/s2", 9, 9, 3, 3, 5, 2, 3},

@@ -173,18 +173,72 @@ func numChunks(backend *gobackend.Backend, elements int) int {
 func (d *depthwise) forward(backend *gobackend.Backend, x, k, out []float32) {
 	maxTaps := d.kh * d.kw
 	rows := d.n * d.oh
+	j0, j1 := d.interiorColumns()
 	parallelRows(backend, rows, len(out), func(start, end, _ int) {
 		xoffs := make([]int, maxTaps)
 		koffs := make([]int, maxTaps)
+		rowX := make([]int, maxTaps)
+		rowK := make([]int, maxTaps)
 		for row := start; row < end; row++ {
 			b, i := row/d.oh, row%d.oh
-			for j := range d.ow {
+			orow := out[(b*d.oh+i)*d.ow*d.c:][:d.ow*d.c]
+			// Columns whose taps all fall inside the input share one list of taps, offset by the
+			// column: one row kernel call. The few border columns list their own taps.
+			nt := d.rowTaps(b, i, rowX, rowK)
+			if j1 > j0 && nt > 0 {
+				depthwiseRow(orow[j0*d.c:(j1*d.c)], x, k, rowX[:nt], rowK[:nt], j0*d.stride[1]*d.c, d.stride[1]*d.c, d.c)
+			} else if j1 > j0 {
+				clear(orow[j0*d.c : j1*d.c])
+			}
+			for j := 0; j < d.ow; j++ {
+				if j == j0 && j1 > j0 {
+					j = j1 - 1
+					continue
+				}
 				nt := d.taps(b, i, j, xoffs, koffs)
-				o := out[((b*d.oh+i)*d.ow+j)*d.c:][:d.c]
-				depthwisePixel(o, x, k, xoffs[:nt], koffs[:nt])
+				depthwisePixel(orow[j*d.c:][:d.c], x, k, xoffs[:nt], koffs[:nt])
 			}
 		}
 	}, numChunks(backend, len(out)))
+}
+
+// interiorColumns returns the output columns [j0, j1) whose taps all read input columns (only
+// without input dilation; otherwise an empty range, and every column lists its own taps).
+func (d *depthwise) interiorColumns() (j0, j1 int) {
+	if d.dil[1] != 1 {
+		return 0, 0
+	}
+	s, lo := d.stride[1], d.lo[1]
+	// Column j reads input columns s·j − lo … s·j − lo + kw − 1.
+	j0 = (lo + s - 1) / s
+	last := d.w - d.kw + lo // the largest s·j allowed
+	if last < 0 {
+		return 0, 0
+	}
+	j1 = min(d.ow, last/s+1)
+	if j1 < j0 {
+		return 0, 0
+	}
+	return j0, j1
+}
+
+// rowTaps lists, for the interior columns of output row (b, i), the offsets of each valid tap's
+// input run for output column 0 (the column's own offset, j·stride·c, is added by the row kernel;
+// an entry may be negative) and of its kernel run.
+func (d *depthwise) rowTaps(b, i int, xoffs, koffs []int) int {
+	nt := 0
+	for ky := range d.kh {
+		r := d.source(0, i, ky)
+		if r < 0 {
+			continue
+		}
+		for kx := range d.kw {
+			xoffs[nt] = ((b*d.h+r)*d.w + kx - d.lo[1]) * d.c
+			koffs[nt] = (ky*d.kw + kx) * d.c
+			nt++
+		}
+	}
+	return nt
 }
 
 func (d *depthwise) filterGradient(backend *gobackend.Backend, x, v, out []float32) {

@@ -27,3 +27,20 @@ func depthwiseRowDot(acc, x, v []float32, q0, step, count, c int) {
 		}
 	}
 }
+
+// depthwiseRow sets, for the pixels p < len(o)/c of a run of one output row,
+// o[p·c+ch] = Σ_t x[xoffs[t]+base+p·xstep+ch]·k[koffs[t]+ch].
+func depthwiseRow(o, x, k []float32, xoffs, koffs []int, base, xstep, c int) {
+	for p := range len(o) / c {
+		op := o[p*c:][:c]
+		clear(op)
+		shift := base + p*xstep
+		for t, xo := range xoffs {
+			xs := x[xo+shift:][:c]
+			ks := k[koffs[t]:][:c]
+			for ch := range op {
+				op[ch] += xs[ch] * ks[ch]
+			}
+		}
+	}
+}

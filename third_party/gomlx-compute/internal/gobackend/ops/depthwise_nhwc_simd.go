@@ -92,3 +92,58 @@ func depthwiseRowDot(acc, x, v []float32, q0, step, count, c int) {
 		acc[cb] += s
 	}
 }
+
+// depthwiseRow sets, for the pixels p < len(o)/c of a run of one output row,
+// o[p·c+ch] = Σ_t x[xoffs[t]+base+p·xstep+ch]·k[koffs[t]+ch]: the taps are the same for every pixel
+// of the run, shifted by xstep. Four pixels at a time, each vector of channels is accumulated for the
+// four together, so that one load of the kernel feeds four independent multiply-adds; the pixels are
+// the outer loop, so that the input the taps of four pixels read stays in cache across the channels.
+func depthwiseRow(o, x, k []float32, xoffs, koffs []int, base, xstep, c int) {
+	count := len(o) / c
+	vl := simd.BroadcastFloat32s(0).Len()
+	cv := c - c%vl // channels in whole vectors
+	p := 0
+	for ; p+4 <= count; p += 4 {
+		shift := base + p*xstep
+		os := o[p*c:][:4*c]
+		for cb := 0; cb < cv; cb += vl {
+			var a0, a1, a2, a3 simd.Float32s
+			for t, xo := range xoffs {
+				w := simd.LoadFloat32s(k[koffs[t]+cb:])
+				xs := x[xo+shift+cb:][:3*xstep+vl]
+				a0 = simd.LoadFloat32s(xs).MulAdd(w, a0)
+				a1 = simd.LoadFloat32s(xs[xstep:]).MulAdd(w, a1)
+				a2 = simd.LoadFloat32s(xs[2*xstep:]).MulAdd(w, a2)
+				a3 = simd.LoadFloat32s(xs[3*xstep:]).MulAdd(w, a3)
+			}
+			a0.Store(os[cb:])
+			a1.Store(os[c+cb:])
+			a2.Store(os[2*c+cb:])
+			a3.Store(os[3*c+cb:])
+		}
+	}
+	for ; p < count; p++ {
+		shift := base + p*xstep
+		for cb := 0; cb < cv; cb += vl {
+			var a simd.Float32s
+			for t, xo := range xoffs {
+				a = simd.LoadFloat32s(x[xo+shift+cb:]).MulAdd(simd.LoadFloat32s(k[koffs[t]+cb:]), a)
+			}
+			a.Store(o[p*c+cb:])
+		}
+	}
+	if cv == c {
+		return
+	}
+	// The last channels, fewer than a vector.
+	for p := range count {
+		shift := base + p*xstep
+		for ch := cv; ch < c; ch++ {
+			var s float32
+			for t, xo := range xoffs {
+				s += x[xo+shift+ch] * k[koffs[t]+ch]
+			}
+			o[p*c+ch] = s
+		}
+	}
+}
