@@ -67,9 +67,13 @@ func (c *Codec) EncodeLocations(kps []Keypoint, joints3D [][3]float64, locmaps, 
 	return nil
 }
 
-// ReadLocations returns each joint's 3D coordinate read from [h, w, 3K] location maps at the
-// joint's integer heatmap maximum (Prediction.HX, HY), K = len(preds).
-func (c *Codec) ReadLocations(locmaps []float32, preds []Prediction) ([][3]float64, error) {
+// ReadLocations returns each joint's 3D coordinate read from [h, w, 3K] location maps around the
+// joint's integer heatmap maximum (Prediction.HX, HY), K = len(preds): the average of the maps
+// over the (2·radius+1)² window there, weighted by the joint's heatmap ([h, w, K]) clamped at 0.
+// The network learns the maps only where the GT heatmap is non-zero (EncodeLocations), so the
+// pixels around the maximum all carry the value; averaging them cancels part of their noise.
+// Radius 0, or a window whose heatmap is nowhere positive, reads the maximum's pixel alone.
+func (c *Codec) ReadLocations(locmaps, heatmaps []float32, preds []Prediction, radius int) ([][3]float64, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -78,11 +82,39 @@ func (c *Codec) ReadLocations(locmaps []float32, preds []Prediction) ([][3]float
 		return nil, fmt.Errorf("codec: read locations: maps have %d values, want %dx%dx%d",
 			len(locmaps), c.HeatH, c.HeatW, 3*k)
 	}
+	if len(heatmaps) != c.NumHeatPixels()*k {
+		return nil, fmt.Errorf("codec: read locations: heatmaps have %d values, want %dx%dx%d",
+			len(heatmaps), c.HeatH, c.HeatW, k)
+	}
+	if radius < 0 {
+		return nil, fmt.Errorf("codec: read locations: negative radius %d", radius)
+	}
 	out := make([][3]float64, k)
 	for j, p := range preds {
 		if p.HX < 0 || p.HY < 0 || p.HX >= c.HeatW || p.HY >= c.HeatH {
 			return nil, fmt.Errorf("codec: read locations: joint %d at (%d, %d) outside %dx%d map",
 				j, p.HX, p.HY, c.HeatW, c.HeatH)
+		}
+		var sum [3]float64
+		total := 0.0
+		for y := max(p.HY-radius, 0); y <= min(p.HY+radius, c.HeatH-1); y++ {
+			for x := max(p.HX-radius, 0); x <= min(p.HX+radius, c.HeatW-1); x++ {
+				w := float64(heatmaps[(y*c.HeatW+x)*k+j])
+				if !(w > 0) || math.IsInf(w, 1) {
+					continue
+				}
+				base := (y*c.HeatW + x) * 3 * k
+				for a := range 3 {
+					sum[a] += w * float64(locmaps[base+a*k+j])
+				}
+				total += w
+			}
+		}
+		if total > 0 {
+			for a := range 3 {
+				out[j][a] = sum[a] / total
+			}
+			continue
 		}
 		base := (p.HY*c.HeatW + p.HX) * 3 * k
 		for a := range 3 {

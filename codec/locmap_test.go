@@ -1,6 +1,9 @@
 package codec
 
-import "testing"
+import (
+	"math"
+	"testing"
+)
 
 func TestLocationMapsReadBack(t *testing.T) {
 	for _, kind := range []Kind{MSRA, Unbiased, UDP} {
@@ -22,20 +25,25 @@ func TestLocationMapsReadBack(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := c.ReadLocations(lm, preds)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for j := range kps {
-			if lw[j] != w[j] {
-				t.Errorf("%v joint %d: location weight %v, heatmap weight %v", kind, j, lw[j], w[j])
+		for _, radius := range []int{0, 1, 2} {
+			got, err := c.ReadLocations(lm, hm, preds, radius)
+			if err != nil {
+				t.Fatal(err)
 			}
-			if w[j] == 0 {
-				continue
-			}
-			// float32 storage: these values are exact in float32.
-			if got[j] != j3[j] {
-				t.Errorf("%v joint %d: read %v, want %v", kind, j, got[j], j3[j])
+			for j := range kps {
+				if lw[j] != w[j] {
+					t.Errorf("%v joint %d: location weight %v, heatmap weight %v", kind, j, lw[j], w[j])
+				}
+				if w[j] == 0 {
+					continue
+				}
+				// The values are exact in float32 and constant over the window.
+				for a := range 3 {
+					if math.Abs(got[j][a]-j3[j][a]) > 1e-9*(1+math.Abs(j3[j][a])) {
+						t.Errorf("%v radius %d joint %d: read %v, want %v", kind, radius, j, got[j], j3[j])
+						break
+					}
+				}
 			}
 		}
 		// Flipping the maps twice gives them back.
@@ -65,7 +73,50 @@ func TestLocationErrors(t *testing.T) {
 	if err := c.EncodeLocations(kps, make([][3]float64, 1), make([]float32, 3), make([]float32, 1)); err == nil {
 		t.Error("short maps accepted")
 	}
-	if _, err := c.ReadLocations(make([]float32, c.NumHeatPixels()*3), []Prediction{{HX: -1}}); err == nil {
+	if _, err := c.ReadLocations(make([]float32, c.NumHeatPixels()*3), make([]float32, c.NumHeatPixels()), []Prediction{{HX: -1}}, 1); err == nil {
 		t.Error("read outside the map accepted")
+	}
+	if _, err := c.ReadLocations(make([]float32, c.NumHeatPixels()*3), make([]float32, 2), []Prediction{{}}, 1); err == nil {
+		t.Error("short heatmaps accepted")
+	}
+	if _, err := c.ReadLocations(make([]float32, c.NumHeatPixels()*3), make([]float32, c.NumHeatPixels()), []Prediction{{}}, -1); err == nil {
+		t.Error("negative radius accepted")
+	}
+}
+
+// TestLocationReadIsHeatmapWeighted: the read averages the window's maps with the heatmap's
+// positive values as weights, and falls back to the maximum's pixel where none is positive.
+func TestLocationReadIsHeatmapWeighted(t *testing.T) {
+	c := mustCodec(t, UDP)
+	at := func(x, y int) int { return y*c.HeatW + x }
+	lm := make([]float32, c.NumHeatPixels()*3)
+	hm := make([]float32, c.NumHeatPixels())
+	p := Prediction{HX: 5, HY: 6}
+	lm[at(5, 6)*3], lm[at(6, 6)*3], lm[at(9, 6)*3] = 10, 4, 100 // X maps; (9, 6) is outside radius 1
+	for _, tc := range []struct {
+		name   string
+		weight map[int]float32
+		radius int
+		want   float64
+	}{
+		{"no positive heatmap: the maximum's pixel", nil, 1, 10},
+		{"centre only", map[int]float32{at(5, 6): 1}, 1, 10},
+		{"centre and neighbour", map[int]float32{at(5, 6): 1, at(6, 6): 1}, 1, 7},
+		{"negative weights ignored", map[int]float32{at(5, 6): 1, at(6, 6): -5}, 1, 10},
+		{"outside the window ignored", map[int]float32{at(5, 6): 1, at(9, 6): 1}, 1, 10},
+		{"radius 0 reads one pixel", map[int]float32{at(5, 6): 1, at(6, 6): 3}, 0, 10},
+		{"weighted", map[int]float32{at(5, 6): 1, at(6, 6): 3}, 1, 5.5},
+	} {
+		clear(hm)
+		for i, w := range tc.weight {
+			hm[i] = w
+		}
+		got, err := c.ReadLocations(lm, hm, []Prediction{p}, tc.radius)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got[0][0]-tc.want) > 1e-9 {
+			t.Errorf("%s: X %v, want %v", tc.name, got[0][0], tc.want)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gomlx/gomlx/core/tensors"
 
+	"github.com/posedistill/posedistill/codec"
 	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/nets"
 	"github.com/posedistill/posedistill/topdown"
@@ -21,9 +22,14 @@ const Root3D = train.Root3D
 // (metres); Evaluate3D scales back to mm (train.MetresPerUnit).
 const MetresPerUnit = train.MetresPerUnit
 
-// Evaluate3D runs a network with a location head on the val split's plain crops, reads each
-// joint's 3D position at its 2D heatmap maximum (codec.ReadLocations) and returns MPJPE and
-// PA-MPJPE in millimetres, relative to Root3D, over the labelled joints.
+// locationReadRadius is the half-size of the window, in heatmap pixels, over which Evaluate3D
+// averages the location maps around a joint's heatmap maximum (codec.ReadLocations).
+const locationReadRadius = 2
+
+// Evaluate3D runs a network with a location head on the val split's plain crops (with a flip
+// test when cfg.FlipTest: heatmaps and location maps of the mirrored crop mirrored back and
+// averaged), reads each joint's 3D position around its 2D heatmap maximum (codec.ReadLocations)
+// and returns MPJPE and PA-MPJPE in millimetres, relative to Root3D, over the labelled joints.
 func Evaluate3D(ctx context.Context, p *nets.Predictor, cfg train.Config, dataDir string) (eval.Pose3DResult, error) {
 	split, err := train.ReadSplit3D(ctx, dataDir, "val.json")
 	if err != nil {
@@ -62,18 +68,7 @@ func Evaluate3D(ctx context.Context, p *nets.Predictor, cfg train.Config, dataDi
 		if err != nil {
 			return eval.Pose3DResult{}, err
 		}
-		pred, err := p.Predict(tensors.FromFlatDataAndDimensions(b.Images.Data, b.Images.Shape...))
-		if err != nil {
-			return eval.Pose3DResult{}, err
-		}
-		if pred.Locations == nil {
-			return eval.Pose3DResult{}, fmt.Errorf("evaluate 3D: the network has no location head")
-		}
-		hm, err := tensors.CopyFlatData[float32](pred.Heatmaps)
-		if err != nil {
-			return eval.Pose3DResult{}, err
-		}
-		lm, err := tensors.CopyFlatData[float32](pred.Locations)
+		hm, lm, err := predict3D(p, b.Images, sc, cfg.FlipTest)
 		if err != nil {
 			return eval.Pose3DResult{}, err
 		}
@@ -84,7 +79,7 @@ func Evaluate3D(ctx context.Context, p *nets.Predictor, cfg train.Config, dataDi
 			if err != nil {
 				return eval.Pose3DResult{}, err
 			}
-			xyz, err := sc.Codec.ReadLocations(lm[i*lper:(i+1)*lper], preds)
+			xyz, err := sc.Codec.ReadLocations(lm[i*lper:(i+1)*lper], hm[i*hper:(i+1)*hper], preds, locationReadRadius)
 			if err != nil {
 				return eval.Pose3DResult{}, err
 			}
@@ -105,4 +100,44 @@ func Evaluate3D(ctx context.Context, p *nets.Predictor, cfg train.Config, dataDi
 		}
 	}
 	return eval.Evaluate3D(pairs, eval.Pose3DConfig{Root: Root3D})
+}
+
+// predict3D returns the heatmaps and location maps of a batch of crops, averaged with those of
+// the mirrored crops mirrored back when flip is set.
+func predict3D(p *nets.Predictor, images topdown.Tensor, sc topdown.Config, flip bool) (hm, lm []float32, err error) {
+	run := func(images topdown.Tensor) (hm, lm []float32, err error) {
+		pred, err := p.Predict(tensors.FromFlatDataAndDimensions(images.Data, images.Shape...))
+		if err != nil {
+			return nil, nil, err
+		}
+		if pred.Locations == nil {
+			return nil, nil, fmt.Errorf("evaluate 3D: the network has no location head")
+		}
+		if hm, err = tensors.CopyFlatData[float32](pred.Heatmaps); err != nil {
+			return nil, nil, err
+		}
+		lm, err = tensors.CopyFlatData[float32](pred.Locations)
+		return hm, lm, err
+	}
+	if hm, lm, err = run(images); err != nil || !flip {
+		return hm, lm, err
+	}
+	fhm, flm, err := run(train.Mirror(images))
+	if err != nil {
+		return nil, nil, err
+	}
+	n, k, flipIndex := images.Shape[0], sc.Joints.NumJoints(), sc.Joints.FlipIndex()
+	if fhm, err = sc.Codec.FlipHeatmaps(fhm, n, k, flipIndex); err != nil {
+		return nil, nil, err
+	}
+	if flm, err = codec.FlipLocationMaps(flm, n, sc.Codec.HeatH, sc.Codec.HeatW, k, flipIndex); err != nil {
+		return nil, nil, err
+	}
+	for i := range hm {
+		hm[i] = (hm[i] + fhm[i]) / 2
+	}
+	for i := range lm {
+		lm[i] = (lm[i] + flm[i]) / 2
+	}
+	return hm, lm, nil
 }

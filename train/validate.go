@@ -70,7 +70,7 @@ func predictBatch(heatmaps HeatmapFunc, sc topdown.Config, b *topdown.Batch, bat
 		return nil, err
 	}
 	if flip {
-		fhm, err := heatmaps(mirror(images))
+		fhm, err := heatmaps(Mirror(images))
 		if err != nil {
 			return nil, err
 		}
@@ -120,8 +120,8 @@ func padBatch(t topdown.Tensor, n int) topdown.Tensor {
 	return topdown.Tensor{Shape: shape, Data: data}
 }
 
-// mirror returns a copy of images [N, H, W, C] flipped left-right.
-func mirror(t topdown.Tensor) topdown.Tensor {
+// Mirror returns a copy of images [N, H, W, C] flipped left-right (the flip test's input).
+func Mirror(t topdown.Tensor) topdown.Tensor {
 	n, h, w, c := t.Shape[0], t.Shape[1], t.Shape[2], t.Shape[3]
 	out := make([]float32, len(t.Data))
 	for row := range n * h {
