@@ -120,3 +120,35 @@ func TestLocationReadIsHeatmapWeighted(t *testing.T) {
 		}
 	}
 }
+
+// TestFlipLocationMapsMatchMirroredTargets: mirroring the location-map targets of a pose gives
+// the targets of the mirrored pose (2D x → InputW-1-x, left and right swapped, 3D X negated).
+func TestFlipLocationMapsMatchMirroredTargets(t *testing.T) {
+	c := mustCodec(t, UDP) // UDP: the mirror of input x is exactly the mirror of heatmap x
+	kps := []Keypoint{{X: 40.2, Y: 50.9, V: 2}, {X: 101.5, Y: 152.1, V: 2}, {X: 20.7, Y: 200.3, V: 1}}
+	j3 := [][3]float64{{0.1, -0.2, 0.3}, {-0.5, 0.25, 0.75}, {0.9, 0.4, -0.6}}
+	flipIndex := []int{0, 2, 1}
+	encode := func(kps []Keypoint, j3 [][3]float64) []float32 {
+		lm := make([]float32, c.NumHeatPixels()*3*len(kps))
+		if err := c.EncodeLocations(kps, j3, lm, make([]float32, len(kps))); err != nil {
+			t.Fatal(err)
+		}
+		return lm
+	}
+	mk := make([]Keypoint, len(kps))
+	mj := make([][3]float64, len(kps))
+	for j, fj := range flipIndex {
+		mk[j] = Keypoint{X: float64(c.InputW-1) - kps[fj].X, Y: kps[fj].Y, V: kps[fj].V}
+		mj[j] = [3]float64{-j3[fj][0], j3[fj][1], j3[fj][2]}
+	}
+	got, err := FlipLocationMaps(encode(kps, j3), 1, c.HeatH, c.HeatW, len(kps), flipIndex)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := encode(mk, mj)
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("value %d: flipped maps %v, targets of the mirrored pose %v", i, got[i], want[i])
+		}
+	}
+}
