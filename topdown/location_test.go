@@ -71,7 +71,7 @@ func testLocationMaps(t *testing.T, h36 *skeleton.Set, root int) {
 			if s.LocationWeights[j] != 1 {
 				t.Errorf("seed %d joint %d: weight %v", seed, j, s.LocationWeights[j])
 			}
-			got, err := cfg.Codec.ReadLocations(s.LocationMaps, locPreds(17, j, px, py))
+			got, err := cfg.Codec.ReadLocations(s.LocationMaps, make([]float32, cfg.Codec.NumHeatPixels()*17), locPreds(17, j, px, py), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
