@@ -35,14 +35,17 @@ func TestLoadAblationConfig(t *testing.T) {
 }
 
 // TestZooAblationTakesTheStudentsNetwork loads the zoo ablation: its student configuration names
-// MoVNect 0.5 with the integral codec, and the variants must continue the pretrained zoo student
-// with that student's network, crop and codec, or its checkpoint would not fit.
+// MoVNect 0.5 with the integral codec, and the variants must continue the pretrained zoo student it
+// names with that student's network, crop and codec, or its checkpoint would not fit.
 func TestZooAblationTakesTheStudentsNetwork(t *testing.T) {
 	e, err := LoadExperiment(filepath.Join("..", "configs", "odkd_ablation_zoo.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := train.ReadRunConfig(filepath.Join("..", "zoo", ZooStudent))
+	if e.PretrainRun == "" {
+		t.Fatal("the zoo ablation names no pretrained student")
+	}
+	run, err := train.ReadRunConfig(e.resolve(e.PretrainRun))
 	if err != nil {
 		t.Fatal(err)
 	}
