@@ -68,14 +68,18 @@ type RunOptions struct {
 // Result is what a finished Train run reports; it is also written to OutDir/summary.json. Elapsed
 // is the training time of the call that finished the run (a resumed run's own part).
 type Result struct {
-	Name    string             `json:"name"`
-	Steps   int                `json:"steps"`
-	Loss    float64            `json:"loss"`
-	Val     eval.COCOStats     `json:"val"`
-	Elapsed float64            `json:"elapsed_s"`
-	Params  int64              `json:"params"`
-	FLOPs   int64              `json:"flops"`
-	Pose3D  *eval.Pose3DResult `json:"pose3d,omitempty"`
+	Name    string         `json:"name"`
+	Steps   int            `json:"steps"`
+	Loss    float64        `json:"loss"`
+	Val     eval.COCOStats `json:"val"`
+	Elapsed float64        `json:"elapsed_s"`
+	// StepTime is the part of Elapsed spent in training steps (the rest: teachers, data, logging,
+	// checkpoints, validation), and ImgPerSec the run's throughput over Elapsed.
+	StepTime  float64            `json:"step_time_s"`
+	ImgPerSec float64            `json:"img_per_s"`
+	Params    int64              `json:"params"`
+	FLOPs     int64              `json:"flops"`
+	Pose3D    *eval.Pose3DResult `json:"pose3d,omitempty"`
 }
 
 // SummaryFile is the name of a run's result file.
@@ -177,6 +181,7 @@ func Train(ctx context.Context, opts RunOptions) (Result, error) {
 		LogEvery: opts.LogEvery, Backend: be, StopAt: opts.StopAt,
 	})
 	res.Steps, res.Loss, res.Elapsed = sum.Steps, sum.Loss, sum.Elapsed.Seconds()
+	res.StepTime, res.ImgPerSec = sum.StepTime.Seconds(), sum.ImgPerSec
 	if err != nil {
 		return res, fmt.Errorf("train %s: %w", cfg.Name, err)
 	}

@@ -98,8 +98,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		v := res.Val
-		fmt.Fprintf(stdout, "%s: %d steps in %s, final loss %.3g\nval: AP %.3f AP50 %.3f AP75 %.3f AR %.3f AR50 %.3f\n",
-			cfg.Name, res.Steps, time.Duration(res.Elapsed*float64(time.Second)).Round(time.Second), res.Loss, v.AP, v.AP50, v.AP75, v.AR, v.AR50)
+		fmt.Fprintf(stdout, "%s: %d steps in %s (%.1f img/s; %.0f %% of the time in training steps), final loss %.3g\nval: AP %.3f AP50 %.3f AP75 %.3f AR %.3f AR50 %.3f\n",
+			cfg.Name, res.Steps, time.Duration(res.Elapsed*float64(time.Second)).Round(time.Second), res.ImgPerSec,
+			100*res.StepTime/max(res.Elapsed, 1e-9), res.Loss, v.AP, v.AP50, v.AP75, v.AR, v.AR50)
 		return nil
 	}
 	sum, err := train.Run(ctx, cfg, train.Options{DataDir: *data, OutDir: *out, Resume: *resume, Overwrite: *overwrite, SkipBadImages: *skipBad, Net: net, Init: *initFrom, Progress: stderr})

@@ -7,7 +7,10 @@
 //		BatchNorm(true).Activation(layers.ReLU6).Training(train).Done()
 //
 // Lowerings (all tensors NHWC float32):
-//   - a 1×1 convolution is one DotGeneral over the flattened pixels;
+//   - a 1×1 convolution is one DotGeneral contracting the channel axis of the NHWC tensor in place
+//     (a Reshape to [N·H·W, C] would copy an input that has other consumers, as a block's input kept
+//     for the backward pass has); its weights' gradient transposes the narrower operand, a block swap
+//     the fork runs as a 2-D transpose;
 //   - a k×k convolution is im2col (the k·k shifted taps concatenated on the channel axis) and one
 //     DotGeneral; in inference graphs on the go backend, one with at most 32 output channels is one
 //     ConvGeneral instead, run by the fork's direct kernel (no im2col copy), with the im2col lowering's
@@ -29,7 +32,8 @@
 //   - a 4×4 stride-2 transposed convolution is four 2×2 convolutions, one per output phase, interleaved;
 //   - batch norm in training is, on the go backend, the backend's BatchNormForTraining op (GoMLX
 //     differentiates it with BatchNormGradient), and ReLU / ReLU6 its FusedActivation op: posedistill's
-//     fork of gomlx/compute implements both; on other backends they are written with plain ops. In
+//     fork of gomlx/compute implements both, and fuses the activation into the batch-norm op, forward
+//     and backward (BatchNormActivationFusion); on other backends they are written with plain ops. In
 //     inference mode batch norm is folded into the convolution's weights and bias, like an exported
 //     network would be.
 //
@@ -85,6 +89,43 @@
 // product, measured about twice as slow as DotGeneral here, and its gradient panics on inputs of rank
 // above 2), and a Reshape of a variable copies it, so every 1×1 convolution copies its weights per
 // inference (contracting the 4-D kernel in place instead made the matrix kernels twice as slow).
+//
+// Training steps, second round (issue 17; the fork's changes are listed in its FORK.md under
+// "Training steps"): the custom-gradient identities copied their input whenever it had other
+// consumers (IdentityElision removes them), 1×1 convolutions contract NHWC in place, transposes that
+// swap blocks of axes run as 2-D transposes, batch norm carries its ReLU / ReLU6 both ways, the
+// strided depthwise input gradient runs through the row kernel, Slice copies runs, and the depthwise
+// filter gradient keeps four multiply-adds in flight. Go CPU ms per step and Go ÷ PyTorch (CPU time,
+// one thread each, `BenchmarkStudents`, 128×128, batch 16), each commit's test binary run in turn in
+// two rounds (load 2.1–3.4 in the first, 1.0–1.2 in the second; the machine shared with a training
+// run), so the steps compare across rows only roughly (±10 % between rounds of one binary):
+//
+//	                                        MobileNetV2                      MoVNect
+//	before                         684 / 687 ms  1.06× / 1.08×     513 / 528 ms  1.13× / 1.08×
+//	+ IdentityElision              682 / 780     1.08  / 1.12      471 / 460     1.00  / 1.15
+//	+ 1×1 in place                 651 / 687     1.11  / 1.10      611 / 582     1.17  / 1.14
+//	+ block transposes             660 / 739     1.08  / 1.13      461 / 464     1.11  / 1.09
+//	+ batch norm + activation      713 / 654     1.09  / 1.06      459 / 486     0.97  / 1.08
+//	+ strided depthwise gradient   629 / 586     1.06  / 1.03      509 / 422     1.00  / 0.90
+//	+ Slice runs                   608 / 605     0.95  / 0.99      462 / 496     1.00  / 0.94
+//	+ filter gradient accumulators 646 / 577     1.09  / 0.94      442 / 435     0.97  / 0.90
+//
+// The 1×1 convolution in place was slower alone (MoVNect 611 and 582 ms against 471 and 460: its
+// weight gradient's 4-D transpose went through the generic element-by-element transpose) and is
+// even with the block transposes; the steps' total fell by about 10–15 % (MobileNetV2 684–687 →
+// 577–646 ms, MoVNect 513–528 → 435–442 ms), and no single change stands out of the noise.
+//
+// One layer's training pass shows them better (`GOMLX_BACKEND=go:parallelism=1 go test -run XXX
+// -bench Layers -benchtime 10x ./nets/layers`, CPU ms, the code before and after, alternating, two
+// rounds, load 3.3–3.5):
+//
+//	                                   before         after
+//	depthwise 3×3, stride 2, 64×64×96  43.4, 45.2     20.4, 19.6   (strided input gradient: row kernel)
+//	depthwise 3×3, stride 1, 64×64×32  15.6, 13.3     11.4, 11.8   (identities; filter gradient)
+//	depthwise 3×3, stride 1, 32×32×144 22.1, 21.7     19.3, 18.6
+//	1×1 conv + bn + ReLU6, 24 → 144    23.9, 22.9     21.2, 18.9
+//	1×1 conv + bn, 144 → 24            18.7, 17.5     17.9, 15.6
+//	bn + ReLU6, 16×32×32×144           14.5, 14.5     13.5, 13.0   (one op each way)
 //
 // Variables live under the scope given to each builder, named as GoMLX's own layers name them
 // ("weights" [kh, kw, in/groups, out], "biases" [out]); batch norm adds the sub-scope "bn" with

@@ -38,6 +38,10 @@ func init() {
 type batchNormNode struct {
 	epsilon     float32
 	featureAxis int
+	// act is the activation fused into the op by the BatchNormActivationFusion pass
+	// (batchnorm_act.go): applied to the output of BatchNormForTraining, or, in BatchNormGradient
+	// (which then takes the activation's output as a sixth input), its VJP applied to gradOutput.
+	act compute.ActivationType
 }
 
 // EqualNodeData implements gobackend.NodeDataComparable.
@@ -158,14 +162,22 @@ func execBatchNormForTraining(backend *gobackend.Backend, node *gobackend.Node, 
 		x, y := inputs[0].Flat.([]float32), outs[0].Flat.([]float32)
 		scale, offset := inputs[1].Flat.([]float32), inputs[2].Flat.([]float32)
 		mean, variance := outs[1].Flat.([]float32), outs[2].Flat.([]float32)
+		act := bnActivation(p.act, y)
 		if l.inner == 1 && l.count() > 0 {
-			bnTrainChannelsLast(backend, x, scale, offset, y, mean, variance, l, float64(p.epsilon))
+			bnTrainChannelsLast(backend, x, scale, offset, y, mean, variance, l, float64(p.epsilon), act)
 			return outs, nil
 		}
 		bnTrainGeneric(x, scale, offset, y, mean, variance, l, float64(p.epsilon))
+		if act != nil {
+			act(0, len(y))
+		}
 	case dtypes.Float64:
+		y := outs[0].Flat.([]float64)
 		bnTrainGeneric(inputs[0].Flat.([]float64), inputs[1].Flat.([]float64), inputs[2].Flat.([]float64),
-			outs[0].Flat.([]float64), outs[1].Flat.([]float64), outs[2].Flat.([]float64), l, float64(p.epsilon))
+			y, outs[1].Flat.([]float64), outs[2].Flat.([]float64), l, float64(p.epsilon))
+		if act := bnActivation(p.act, y); act != nil {
+			act(0, len(y))
+		}
 	default:
 		return nil, errors.Wrapf(compute.ErrNotImplemented, "BatchNormForTraining: dtype %s", inputs[0].RawShape.DType)
 	}
@@ -184,15 +196,30 @@ func execBatchNormGradient(backend *gobackend.Backend, node *gobackend.Node, inp
 		x, scale, mean, variance, dy := inputs[0].Flat.([]float32), inputs[1].Flat.([]float32), inputs[2].Flat.([]float32),
 			inputs[3].Flat.([]float32), inputs[4].Flat.([]float32)
 		dx, dScale, dOffset := outs[0].Flat.([]float32), outs[1].Flat.([]float32), outs[2].Flat.([]float32)
+		var vjp func(lo, hi int)
+		if p.act != compute.ActivationNone {
+			// Fused activation: dy is its gradient and inputs[5] its output; its VJP goes to dx first.
+			vjp = bnActivationVJP(p.act, inputs[5].Flat.([]float32), dy, dx)
+			dy = dx
+		}
 		if l.inner == 1 && l.count() > 0 {
-			bnGradChannelsLast(backend, x, scale, mean, variance, dy, dx, dScale, dOffset, l, float64(p.epsilon))
+			bnGradChannelsLast(backend, x, scale, mean, variance, dy, dx, dScale, dOffset, l, float64(p.epsilon), vjp)
 			return outs, nil
+		}
+		if vjp != nil {
+			vjp(0, len(dx))
+			dy = append([]float32(nil), dx...)
 		}
 		bnGradGeneric(x, scale, mean, variance, dy, dx, dScale, dOffset, l, float64(p.epsilon))
 	case dtypes.Float64:
+		dy, dx := inputs[4].Flat.([]float64), outs[0].Flat.([]float64)
+		if p.act != compute.ActivationNone {
+			g := make([]float64, len(dy))
+			bnActivationVJP(p.act, inputs[5].Flat.([]float64), dy, g)(0, len(g))
+			dy = g
+		}
 		bnGradGeneric(inputs[0].Flat.([]float64), inputs[1].Flat.([]float64), inputs[2].Flat.([]float64),
-			inputs[3].Flat.([]float64), inputs[4].Flat.([]float64),
-			outs[0].Flat.([]float64), outs[1].Flat.([]float64), outs[2].Flat.([]float64), l, float64(p.epsilon))
+			inputs[3].Flat.([]float64), dy, dx, outs[1].Flat.([]float64), outs[2].Flat.([]float64), l, float64(p.epsilon))
 	default:
 		return nil, errors.Wrapf(compute.ErrNotImplemented, "BatchNormGradient: dtype %s", inputs[0].RawShape.DType)
 	}
@@ -343,7 +370,10 @@ func (bp bnPattern) repeat(v []float32) []float32 {
 
 // sums returns the float64 per-channel sums Σ(x − k) and Σ(x − k)² (or, with v, Σv and Σv·(x − k))
 // over the rows×c matrix x, splitting the chunks over the workers.
-func (bp bnPattern) sums(backend *gobackend.Backend, x, v, k []float32) (s1, s2 []float64) {
+//
+// pre, if not nil, is called on each range of elements [lo, hi) before it is read (the fused
+// activation's VJP writes v there).
+func (bp bnPattern) sums(backend *gobackend.Backend, x, v, k []float32, pre func(lo, hi int)) (s1, s2 []float64) {
 	c, p := bp.c, bp.p
 	kp := bp.repeat(k)
 	chunks := numChunks(backend, bp.chunks*p)
@@ -354,6 +384,9 @@ func (bp bnPattern) sums(backend *gobackend.Backend, x, v, k []float32) (s1, s2 
 		b1, b2 := make([]float32, p), make([]float32, p)
 		for r := start; r < end; r += bnBlock {
 			re := min(end, r+bnBlock)
+			if pre != nil {
+				pre(r*p, re*p)
+			}
 			if v == nil {
 				bnSumsShifted(b1, b2, x[r*p:re*p], kp)
 			} else {
@@ -376,6 +409,9 @@ func (bp bnPattern) sums(backend *gobackend.Backend, x, v, k []float32) (s1, s2 
 			s2[j%c] += p2[i][j]
 		}
 	}
+	if pre != nil && bp.tailRows > 0 {
+		pre(bp.chunks*p, bp.chunks*p+bp.tailRows*c)
+	}
 	for i := bp.chunks * p; i < bp.chunks*p+bp.tailRows*c; i++ {
 		ch := i % c
 		d := float64(x[i]) - float64(k[ch])
@@ -391,21 +427,41 @@ func (bp bnPattern) sums(backend *gobackend.Backend, x, v, k []float32) (s1, s2 
 }
 
 // affine writes out = x·a + b (and, with v, out = v·a + x·k1 + b), a, k1 and b per channel, splitting
-// the chunks over the workers.
-func (bp bnPattern) affine(backend *gobackend.Backend, x, v, a, k1, b, out []float32) {
+// the chunks over the workers. pre and post, if not nil, are called on each range of elements
+// [lo, hi), before it is read and after it is written (the fused activation, or its VJP).
+func (bp bnPattern) affine(backend *gobackend.Backend, x, v, a, k1, b, out []float32, pre, post func(lo, hi int)) {
 	c, p := bp.c, bp.p
 	ap, bpat := bp.repeat(a), bp.repeat(b)
 	var k1p []float32
 	if v != nil {
 		k1p = bp.repeat(k1)
 	}
-	parallelRows(backend, bp.chunks, bp.chunks*p, func(start, end, _ int) {
+	apply := func(lo, hi int) {
+		if pre != nil {
+			pre(lo, hi)
+		}
 		if v == nil {
-			bnApply(out[start*p:end*p], x[start*p:end*p], ap, bpat)
+			bnApply(out[lo:hi], x[lo:hi], ap, bpat)
 		} else {
-			bnApplyGrad(out[start*p:end*p], v[start*p:end*p], x[start*p:end*p], ap, k1p, bpat)
+			bnApplyGrad(out[lo:hi], v[lo:hi], x[lo:hi], ap, k1p, bpat)
+		}
+		if post != nil {
+			post(lo, hi)
+		}
+	}
+	parallelRows(backend, bp.chunks, bp.chunks*p, func(start, end, _ int) {
+		if pre == nil && post == nil {
+			apply(start*p, end*p)
+			return
+		}
+		for r := start; r < end; r += bnBlock { // blocks that stay in cache between the passes
+			apply(r*p, min(end, r+bnBlock)*p)
 		}
 	}, numChunks(backend, bp.chunks*p))
+	tail := bp.chunks * p
+	if pre != nil && bp.tailRows > 0 {
+		pre(tail, tail+bp.tailRows*c)
+	}
 	for i := bp.chunks * p; i < bp.chunks*p+bp.tailRows*c; i++ {
 		ch := i % c
 		if v == nil {
@@ -414,14 +470,18 @@ func (bp bnPattern) affine(backend *gobackend.Backend, x, v, a, k1, b, out []flo
 			out[i] = v[i]*a[ch] + x[i]*k1[ch] + b[ch]
 		}
 	}
+	if post != nil && bp.tailRows > 0 {
+		post(tail, tail+bp.tailRows*c)
+	}
 }
 
 // bnTrainChannelsLast is BatchNormForTraining for float32 with the feature axis last.
-func bnTrainChannelsLast(backend *gobackend.Backend, x, scale, offset, y, mean, variance []float32, l bnLayout, epsilon float64) {
+// post, if not nil, is called on each range of y once written.
+func bnTrainChannelsLast(backend *gobackend.Backend, x, scale, offset, y, mean, variance []float32, l bnLayout, epsilon float64, post func(lo, hi int)) {
 	c, rows := l.c, l.outer
 	bp := newBNPattern(rows, c)
 	k := x[:c] // the shift: the first row
-	s1, s2 := bp.sums(backend, x, nil, k)
+	s1, s2 := bp.sums(backend, x, nil, k, nil)
 	n := float64(rows)
 	a, b := make([]float32, c), make([]float32, c)
 	for ch := range c {
@@ -431,14 +491,16 @@ func bnTrainChannelsLast(backend *gobackend.Backend, x, scale, offset, y, mean, 
 		af, bf := bnAffine(float64(scale[ch]), float64(offset[ch]), m, va, epsilon)
 		a[ch], b[ch] = float32(af), float32(bf)
 	}
-	bp.affine(backend, x, nil, a, nil, b, y)
+	bp.affine(backend, x, nil, a, nil, b, y, nil, post)
 }
 
 // bnGradChannelsLast is BatchNormGradient for float32 with the feature axis last.
-func bnGradChannelsLast(backend *gobackend.Backend, x, scale, mean, variance, dy, dx, dScale, dOffset []float32, l bnLayout, epsilon float64) {
+// pre, if not nil, is called on each range of elements before dy is first read there (the fused
+// activation's VJP, with dy the dx buffer it fills; dx = dy·a + … is then computed in place).
+func bnGradChannelsLast(backend *gobackend.Backend, x, scale, mean, variance, dy, dx, dScale, dOffset []float32, l bnLayout, epsilon float64, pre func(lo, hi int)) {
 	c, rows := l.c, l.outer
 	bp := newBNPattern(rows, c)
-	sdy, sdyx := bp.sums(backend, x, dy, mean)
+	sdy, sdyx := bp.sums(backend, x, dy, mean, pre)
 	n := float64(rows)
 	a, k1, k0 := make([]float32, c), make([]float32, c), make([]float32, c)
 	for ch := range c {
@@ -446,5 +508,5 @@ func bnGradChannelsLast(backend *gobackend.Backend, x, scale, mean, variance, dy
 		a[ch], k1[ch], k0[ch] = float32(af), float32(k1f), float32(k0f)
 		dScale[ch], dOffset[ch] = float32(ds), float32(sdy[ch])
 	}
-	bp.affine(backend, x, dy, a, k1, k0, dx)
+	bp.affine(backend, x, dy, a, k1, k0, dx, nil, nil) // with pre, dy is dx (written by the sums' pass)
 }

@@ -36,28 +36,28 @@ func BenchmarkBatchNormLoops(b *testing.B) {
 		b.Run(fmt.Sprintf("c%d/sums", c), func(b *testing.B) {
 			cpu0 = bnCPUTime()
 			for range b.N {
-				bp.sums(nil, x, nil, k)
+				bp.sums(nil, x, nil, k, nil)
 			}
 			report(b)
 		})
 		b.Run(fmt.Sprintf("c%d/sumsGrad", c), func(b *testing.B) {
 			cpu0 = bnCPUTime()
 			for range b.N {
-				bp.sums(nil, x, v, k)
+				bp.sums(nil, x, v, k, nil)
 			}
 			report(b)
 		})
 		b.Run(fmt.Sprintf("c%d/apply", c), func(b *testing.B) {
 			cpu0 = bnCPUTime()
 			for range b.N {
-				bp.affine(nil, x, nil, a, nil, bb, out)
+				bp.affine(nil, x, nil, a, nil, bb, out, nil, nil)
 			}
 			report(b)
 		})
 		b.Run(fmt.Sprintf("c%d/applyGrad", c), func(b *testing.B) {
 			cpu0 = bnCPUTime()
 			for range b.N {
-				bp.affine(nil, x, v, a, k1, bb, out)
+				bp.affine(nil, x, v, a, k1, bb, out, nil, nil)
 			}
 			report(b)
 		})

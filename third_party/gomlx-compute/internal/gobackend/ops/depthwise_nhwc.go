@@ -171,6 +171,10 @@ func numChunks(backend *gobackend.Backend, elements int) int {
 }
 
 func (d *depthwise) forward(backend *gobackend.Backend, x, k, out []float32) {
+	if d.dil[1] > 1 && d.stride[1] == 1 {
+		d.forwardDilatedColumns(backend, x, k, out) // depthwise_dilated.go
+		return
+	}
 	maxTaps := d.kh * d.kw
 	rows := d.n * d.oh
 	j0, j1 := d.interiorColumns()

@@ -72,13 +72,7 @@ func depthwiseRowDot(acc, x, v []float32, q0, step, count, c int) {
 		a3.Add(simd.LoadFloat32s(as[3*vl:])).Store(as[3*vl:])
 	}
 	for ; cb+vl <= c; cb += vl {
-		a := simd.BroadcastFloat32s(0)
-		xo, vo := q0*c+cb, cb
-		for jj := 0; jj < count; jj++ {
-			a = simd.LoadFloat32s(x[xo:]).MulAdd(simd.LoadFloat32s(v[vo:]), a)
-			xo += xstep
-			vo += c
-		}
+		a := rowDotVector(x, v, q0*c+cb, cb, xstep, c, count) // depthwise_rowdot_simd.go
 		a.Add(simd.LoadFloat32s(acc[cb:])).Store(acc[cb:])
 	}
 	for ; cb < c; cb++ {
