@@ -53,7 +53,7 @@ func TestZooAblationTakesTheStudentsNetwork(t *testing.T) {
 	if got.Model != run.Model || got.Codec != run.Codec || got.InputW != run.InputW || got.InputH != run.InputH {
 		t.Errorf("student %+v %s %dx%d, want the zoo student's %+v %s %dx%d", got.Model, got.Codec, got.InputW, got.InputH, run.Model, run.Codec, run.InputW, run.InputH)
 	}
-	if got.Steps != 300 || got.LR != 5e-4 {
+	if got.Steps != 300 || got.LR != 5e-5 {
 		t.Errorf("the schedule is not the configuration's: %d steps, lr %v", got.Steps, got.LR)
 	}
 }
