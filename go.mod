@@ -12,7 +12,6 @@ require (
 	gonum.org/v1/plot v0.15.2
 	google.golang.org/protobuf v1.36.11
 	gopkg.in/yaml.v3 v3.0.1
-	k8s.io/klog/v2 v2.140.0
 )
 
 require (
@@ -32,6 +31,7 @@ require (
 	golang.org/x/sys v0.48.0 // indirect
 	golang.org/x/term v0.40.0 // indirect
 	golang.org/x/text v0.35.0 // indirect
+	k8s.io/klog/v2 v2.140.0 // indirect
 )
 
 replace github.com/gomlx/compute => ./third_party/gomlx-compute

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-	"time"
 
 	"github.com/posedistill/posedistill/backend"
 	"github.com/posedistill/posedistill/distill"
@@ -192,12 +191,4 @@ func distillRun(ctx context.Context, opts distill.RunOptions, stdout io.Writer) 
 	fmt.Fprintf(stdout, "%s: %d steps, loss %.4g, val AP %.3f AP50 %.3f AP75 %.3f (%s)\n", cfg.Name, res.Steps, res.Loss, res.Val.AP, res.Val.AP50, res.Val.AP75, opts.OutDir)
 	fmt.Fprintf(stdout, "%s\n", stepShare(res))
 	return nil
-}
-
-// stepShare describes where a distillation run's time went, as train does: its length, throughput
-// and the share of it spent in training steps (the rest: teachers, data, checkpoints, validation).
-func stepShare(res distill.Result) string {
-	return fmt.Sprintf("%s: %s (%.1f img/s; %.0f %% of the time in training steps)", res.Name,
-		time.Duration(res.Elapsed*float64(time.Second)).Round(time.Second), res.ImgPerSec,
-		100*res.StepTime/max(res.Elapsed, 1e-9))
 }

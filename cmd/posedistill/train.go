@@ -7,7 +7,6 @@ import (
 	"io"
 	"path/filepath"
 	"reflect"
-	"time"
 
 	"github.com/posedistill/posedistill/distill"
 
@@ -98,17 +97,16 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 		v := res.Val
-		fmt.Fprintf(stdout, "%s: %d steps in %s (%.1f img/s; %.0f %% of the time in training steps), final loss %.3g\nval: AP %.3f AP50 %.3f AP75 %.3f AR %.3f AR50 %.3f\n",
-			cfg.Name, res.Steps, time.Duration(res.Elapsed*float64(time.Second)).Round(time.Second), res.ImgPerSec,
-			100*res.StepTime/max(res.Elapsed, 1e-9), res.Loss, v.AP, v.AP50, v.AP75, v.AR, v.AR50)
+		fmt.Fprintf(stdout, "%s: %d steps in %s, final loss %.3g\nval: AP %.3f AP50 %.3f AP75 %.3f AR %.3f AR50 %.3f\n",
+			cfg.Name, res.Steps, runTime(seconds(res.Elapsed), seconds(res.StepTime), res.ImgPerSec), res.Loss, v.AP, v.AP50, v.AP75, v.AR, v.AR50)
 		return nil
 	}
 	sum, err := train.Run(ctx, cfg, train.Options{DataDir: *data, OutDir: *out, Resume: *resume, Overwrite: *overwrite, SkipBadImages: *skipBad, Net: net, Init: *initFrom, Progress: stderr})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%s: %d steps in %s (%.1f img/s; %.0f %% of the time in training steps), final loss %.3g\n",
-		cfg.Name, sum.Steps, sum.Elapsed.Round(1e9), sum.ImgPerSec, 100*sum.StepTime.Seconds()/max(sum.Elapsed.Seconds(), 1e-9), sum.Loss)
+	fmt.Fprintf(stdout, "%s: %d steps in %s, final loss %.3g\n",
+		cfg.Name, sum.Steps, runTime(sum.Elapsed, sum.StepTime, sum.ImgPerSec), sum.Loss)
 	if sum.Val != nil {
 		v := sum.Val
 		fmt.Fprintf(stdout, "val: AP %.3f AP50 %.3f AP75 %.3f AR %.3f AR50 %.3f (best AP %.3f) PCK@0.1 %.3f L/R swap %.3f\n", v.AP, v.AP50, v.AP75, v.AR, v.AR50, sum.BestAP, sum.ValPCK, sum.ValSwap)
