@@ -102,6 +102,34 @@ func locationMSE(loc, target, heat, weights *graph.Node) *graph.Node {
 	return graph.ReduceAllMean(graph.Mul(graph.Square(graph.Mul(diff, m)), wt))
 }
 
+// LocationJointL1 is a joint-level location term: the L1 distance between each joint's 3D
+// position read from the student's location maps and from the GT maps, both read as the maps'
+// mean under the joint's normalised GT heatmap (as BoneLength reads them), summed over the three
+// axes and averaged over the labelled joints (weights w[n, j]). Where LocationMapMSE weights each
+// pixel by the squared heatmap and averages over every pixel, this term is in the maps' own units
+// (the error of the joint as inference reads it, the window around the maximum averaged under
+// the heatmap), so its gradient does not vanish as the masked per-pixel error shrinks.
+func LocationJointL1(name string, weight train.Schedule) train.Term {
+	return train.Term{
+		Name: name, Needs: []string{train.TensorLocationMaps, train.TensorHeatmaps, train.TensorLocationWeights}, Weight: weight,
+		Build: func(in train.TermInputs) *graph.Node {
+			return locationJointL1(in.Out.Locations, in.Tensors[train.TensorLocationMaps], in.Tensors[train.TensorHeatmaps], in.Tensors[train.TensorLocationWeights])
+		},
+	}
+}
+
+// locationJointL1 is Σ_n,j w[n,j]·Σ_c |P − G|[n,c,j] / max(Σ w, 1), P and G the student's and
+// the GT maps read by readJoints.
+func locationJointL1(loc, gtLoc, heat, weights *graph.Node) *graph.Node {
+	g := heat.Graph()
+	d := heat.Shape().Dimensions
+	n, j := d[0], d[3]
+	diff := graph.ReduceSum(graph.Abs(graph.Sub(readJoints(loc, heat), readJoints(gtLoc, heat))), 1) // [N, J]
+	w := graph.Reshape(weights, n, j)
+	total := graph.ReduceAllSum(graph.Mul(diff, w))
+	return graph.Div(total, graph.Max(graph.ReduceAllSum(w), graph.Scalar(g, heat.DType(), 1)))
+}
+
 // BoneLength is the bone-length term over bones (pairs of joint indices): the mean over samples
 // and bones, where both joints have weight, of (‖P_a − P_b‖ − ‖G_a − G_b‖)², P the student's and
 // G the GT location maps read under the normalised GT heatmaps (millimetre maps give mm² values).

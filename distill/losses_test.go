@@ -80,6 +80,35 @@ func TestLocationMSEHandComputed(t *testing.T) {
 	}
 }
 
+// TestLocationJointL1HandComputed checks the joint-level location term on the same 1×1×2 maps as
+// TestLocationMSEHandComputed: each joint is read as the maps' mean under its normalised heatmap.
+// Joint 0 (heat 0.5 at pixel 0 only): read (1, 3, 5) against (0, 0, 0), L1 9. Joint 1 (heat 1 and
+// 2): read (2/3, 4/3, 2) against (2/3, 2/3, 2/3), L1 2.
+func TestLocationJointL1HandComputed(t *testing.T) {
+	loc := []float32{1, 2, 3, 4, 5, 6, 0, 0, 0, 0, 0, 0}
+	target := []float32{0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1}
+	heat := []float32{0.5, 1, 0, 2}
+	cases := []struct {
+		name    string
+		weights []float32
+		want    float64
+	}{
+		{"both joints", []float32{1, 1}, (9 + 2) / 2.0},
+		{"joint 1 unlabelled", []float32{1, 0}, 9},
+		{"joint 0 half weight", []float32{0.5, 0}, 4.5}, // divided by max(Σw, 1)
+		{"nothing labelled", []float32{0, 0}, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got := run1(t, func(in []*graph.Node) *graph.Node { return locationJointL1(in[0], in[1], in[2], in[3]) },
+				tensor(loc, 1, 1, 2, 6), tensor(target, 1, 1, 2, 6), tensor(heat, 1, 1, 2, 2), tensor(c.weights, 1, 2))
+			if math.Abs(got-c.want) > 1e-4 {
+				t.Errorf("loss %v, want %v", got, c.want)
+			}
+		})
+	}
+}
+
 // TestMaskRestrictionHandComputed: heatmap mass inside the mask costs nothing, outside it costs
 // its square.
 func TestMaskRestrictionHandComputed(t *testing.T) {

@@ -30,7 +30,8 @@ func Net3D(cfg train.Config) (*nets.Net, error) {
 
 // Terms3D returns MoVNect's 3D student loss: the heatmap blend (α GT, 1−α teacher), the
 // location-map loss against the GT (α) and teacher (1−α) maps, both masked by the GT heatmaps and
-// multiplied by p.LocationWeight, and the bone-length loss with weight p.BoneWeight. An empty
+// multiplied by p.LocationWeight, the bone-length loss with weight p.BoneWeight, and, when
+// p.JointWeight > 0, the joint-level location term LocationJointL1 against the GT. An empty
 // teacher gives the GT-only loss (the teacher terms are left out, the GT terms weighted 1); a 2D
 // teacher (p.TeacherIs2D, one without location maps) teaches the heatmaps only, and the location
 // maps learn from the GT alone.
@@ -43,31 +44,31 @@ func Terms3D(teacher string, alpha train.Schedule, p Pose3DTerms) []train.Term {
 	scaled := func(s train.Schedule) train.Schedule {
 		return func(step int) float64 { return lw * s(step) }
 	}
-	bone := BoneLength("bone_length", bones, train.Constant(p.BoneWeight))
+	common := []train.Term{BoneLength("bone_length", bones, train.Constant(p.BoneWeight))}
+	if p.JointWeight > 0 {
+		common = append(common, LocationJointL1("location_joint_gt", train.Constant(p.JointWeight)))
+	}
 	if teacher == "" {
-		return []train.Term{
+		return append([]train.Term{
 			train.HeatmapMSE("heatmap_gt", nil),
 			LocationMapMSE("location_gt", train.TensorLocationMaps, train.Constant(lw)),
-			bone,
-		}
+		}, common...)
 	}
 	if alpha == nil {
 		alpha = train.Constant(0.5)
 	}
 	teach := func(step int) float64 { return 1 - alpha(step) }
 	if p.TeacherIs2D {
-		return []train.Term{
+		return append([]train.Term{
 			train.HeatmapMSE("heatmap_gt", alpha),
 			train.TeacherHeatmapMSE("heatmap_"+teacher, teacher+SuffixHeatmaps, teach),
 			LocationMapMSE("location_gt", train.TensorLocationMaps, train.Constant(lw)),
-			bone,
-		}
+		}, common...)
 	}
-	return []train.Term{
+	return append([]train.Term{
 		train.HeatmapMSE("heatmap_gt", alpha),
 		train.TeacherHeatmapMSE("heatmap_"+teacher, teacher+SuffixHeatmaps, teach),
 		LocationMapMSE("location_gt", train.TensorLocationMaps, scaled(alpha)),
 		LocationMapMSE("location_"+teacher, train.ExtraPrefix+teacher+SuffixLocations, scaled(teach)),
-		bone,
-	}
+	}, common...)
 }

@@ -83,6 +83,10 @@ type Pose3DTerms struct {
 	// and averaged over every pixel, they are about a tenth of the heatmap MSE, too little for
 	// the shared layers to learn depth and facing: the zoo's 3D teacher uses 30.
 	LocationWeight float64 `json:"location_weight,omitempty"`
+	// JointWeight, when positive, adds LocationJointL1 against the GT with this weight: the L1
+	// error of each joint's position read from the maps (in the maps' units), the quantity MPJPE
+	// measures, where the masked per-pixel loss alone leaves the 3D teacher short of it.
+	JointWeight float64 `json:"joint_weight,omitempty"`
 	// TeacherIs2D says the teacher has no location maps (a 2D heatmap model such as the zoo's
 	// MoveNet teachers): it teaches the heatmaps, the location maps learn from the GT alone.
 	TeacherIs2D bool `json:"teacher_2d,omitempty"`
@@ -114,7 +118,7 @@ func (r Recipe) Validate() error {
 	if !(r.Alpha >= 0 && r.Alpha <= 1) || (r.AlphaEnd != nil && !(*r.AlphaEnd >= 0 && *r.AlphaEnd <= 1)) {
 		return fmt.Errorf("recipe: alpha outside [0, 1]")
 	}
-	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || (r.Pose3D != nil && (r.Pose3D.BoneWeight < 0 || r.Pose3D.LocationWeight < 0)) {
+	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || (r.Pose3D != nil && (r.Pose3D.BoneWeight < 0 || r.Pose3D.LocationWeight < 0 || r.Pose3D.JointWeight < 0)) {
 		return fmt.Errorf("recipe: negative weight")
 	}
 	if r.Hints != nil && (r.Hints.File == "" || !(r.Hints.Weight >= 0)) {

@@ -101,6 +101,7 @@ func TestRecipeTerms(t *testing.T) {
 		{Recipe{Teachers: two[:1], Alpha: 0.5}, "heatmap_gt heatmap_primary"},
 		{Recipe{Teachers: two, Alpha: 0.5, Switch: 50, Mask: true, MaskWeight: 0.1, RestrictWeight: 1}, "heatmap_gt heatmap_primary heatmap_senior mask_senior mask_restrict"},
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}}, "heatmap_gt location_gt bone_length"},
+		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1, JointWeight: 1}}, "heatmap_gt location_gt bone_length location_joint_gt"},
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}, Teachers: []TeacherRef{{Name: "teacher3d", Run: "t"}}, Alpha: 0.5}, "heatmap_gt heatmap_teacher3d location_gt location_teacher3d bone_length"},
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1, TeacherIs2D: true}, Teachers: []TeacherRef{{Name: "primary", Run: "t"}}, Alpha: 0.5}, "heatmap_gt heatmap_primary location_gt bone_length"},
 	} {

@@ -88,6 +88,14 @@ type LeftRightStats struct {
 	Joints, Swapped int
 	// SwapRate is Swapped / Joints (NaN when no joint was judged): 0.5 is a coin toss.
 	SwapRate float64
+	// Inverted counts the judged joints whose prediction is wrong for its own joint but right for
+	// the opposite side's: keypoint similarity (COCO's OKS term of one joint) below 0.5 to its own
+	// joint and at least 0.5 to the other, Ronchi and Perona's "inversion" error (Benchmarking and
+	// Error Diagnosis in Multi-Instance Pose Estimation, ICCV 2017). Unlike Swapped it does not
+	// count a prediction that is right for its own joint when both sides nearly coincide (the hips
+	// of a person seen in profile). InversionRate is Inverted / Joints.
+	Inverted      int
+	InversionRate float64
 	// PCK is the PCK of all labelled joints of these people (same normalisation as the report).
 	PCK float64
 }
@@ -124,6 +132,9 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 		set = skeleton.COCO17()
 	}
 	flip := set.FlipIndex()
+	if len(set.Sigmas) != set.NumJoints() {
+		return LeftRightReport{}, fmt.Errorf("left/right: joint set %s has no OKS sigmas", set.Name)
+	}
 	byID := make(map[int64]*dataset.Annotation, len(gt.Annotations))
 	for i := range gt.Annotations {
 		byID[gt.Annotations[i].ID] = &gt.Annotations[i]
@@ -144,6 +155,10 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 			}
 			continue
 		}
+		scale := p.BBox[2] * p.BBox[3] // COCO's area; the box's when the annotation has none
+		if a := byID[p.AnnotationID]; a != nil && a.Area > 0 {
+			scale = a.Area
+		}
 		counted := false
 		for j, name := range set.Joints {
 			o := flip[j]
@@ -162,6 +177,9 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 			if mid < own {
 				nearMid++
 			}
+			if keypointSimilarity(own, set.Sigmas[j], scale) < 0.5 && keypointSimilarity(other, set.Sigmas[o], scale) >= 0.5 {
+				stats[f].Inverted++
+			}
 			counted = true
 		}
 		if counted {
@@ -177,6 +195,7 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 	for f := range numFacings {
 		s := stats[f]
 		s.SwapRate = ratio(s.Swapped, s.Joints)
+		s.InversionRate = ratio(s.Inverted, s.Joints)
 		r, err := pckOf(groups[f])
 		if err != nil {
 			return rep, fmt.Errorf("left/right: %w", err)
@@ -188,8 +207,10 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 		rep.All.People += s.People
 		rep.All.Joints += s.Joints
 		rep.All.Swapped += s.Swapped
+		rep.All.Inverted += s.Inverted
 	}
 	rep.All.SwapRate = ratio(rep.All.Swapped, rep.All.Joints)
+	rep.All.InversionRate = ratio(rep.All.Inverted, rep.All.Joints)
 	all, err := pckOf(pairs)
 	if err != nil {
 		return rep, fmt.Errorf("left/right: %w", err)
@@ -199,13 +220,20 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 	return rep, nil
 }
 
+// keypointSimilarity is one joint's term of COCO's OKS: exp(−d² / (2·area·(2σ)²)), for a prediction d
+// pixels from the joint of a person of the given area.
+func keypointSimilarity(d, sigma, area float64) float64 {
+	k := 2 * sigma
+	return math.Exp(-d * d / (2 * (area + math.SmallestNonzeroFloat64) * k * k))
+}
+
 // WriteLeftRightTable writes the report as a small text table: PCK and swap rate for all people
 // and by facing, then the share of predictions nearer a pair's midpoint.
 func WriteLeftRightTable(w io.Writer, rep LeftRightReport, alpha float64) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-8s %7s %9s %10s\n", "facing", "people", fmt.Sprintf("PCK@%g", alpha), "L/R swap")
+	fmt.Fprintf(&b, "%-8s %7s %9s %10s %10s\n", "facing", "people", fmt.Sprintf("PCK@%g", alpha), "L/R swap", "inversion")
 	row := func(name string, s LeftRightStats) {
-		fmt.Fprintf(&b, "%-8s %7d %9s %10s\n", name, s.People, fmtRate(s.PCK), fmtRate(s.SwapRate))
+		fmt.Fprintf(&b, "%-8s %7d %9s %10s %10s\n", name, s.People, fmtRate(s.PCK), fmtRate(s.SwapRate), fmtRate(s.InversionRate))
 	}
 	row("all", rep.All)
 	for _, f := range Facings() {

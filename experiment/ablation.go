@@ -29,22 +29,23 @@ type Run struct {
 	Dir     string         `json:"dir"`
 	Result  distill.Result `json:"result"`
 	Latency float64        `json:"latency_ms"` // median batch-1 inference on this machine
-	// PCK, Swap and PerJoint are the run's ValScores (2D runs).
-	PCK      float64   `json:"pck"`
-	Swap     float64   `json:"swap"`
-	PerJoint []float64 `json:"per_joint_pck,omitempty"`
+	// Scores are the run's ValScores (2D runs).
+	Scores
 }
 
 // Scores are the keypoint diagnostics of a run's val predictions besides COCO AP.
 type Scores struct {
 	// PCK is the fraction of labelled val joints within 0.1 × the GT box's longer side: it
 	// separates models whose COCO AP is still near zero.
-	PCK float64
+	PCK float64 `json:"pck"`
 	// Swap is the share of limb joints predicted nearer the opposite side's joint (eval.LeftRight):
 	// 0.5 is a coin toss between left and right; −1 when no joint was judged (as COCO's −1).
-	Swap float64
+	Swap float64 `json:"swap"`
+	// Inversion is the share of limb joints predicted wrong for their own joint but right for the
+	// opposite side's (eval.LeftRightStats.InversionRate); −1 when no joint was judged.
+	Inversion float64 `json:"inversion"`
 	// PerJoint is each COCO-17 joint's PCK@0.1 (NaN-free: −1 for a joint never labelled).
-	PerJoint []float64
+	PerJoint []float64 `json:"per_joint_pck,omitempty"`
 }
 
 // ValScores returns the Scores of the predictions a run saved for the val split
@@ -68,9 +69,9 @@ func ValScores(gt *dataset.Dataset, runDir string) (Scores, error) {
 	if err != nil {
 		return Scores{}, fmt.Errorf("%s: %w", path, err)
 	}
-	sc := Scores{PCK: r.PCK, Swap: lr.All.SwapRate, PerJoint: make([]float64, len(lr.PerJoint))}
+	sc := Scores{PCK: r.PCK, Swap: lr.All.SwapRate, Inversion: lr.All.InversionRate, PerJoint: make([]float64, len(lr.PerJoint))}
 	if math.IsNaN(sc.Swap) {
-		sc.Swap = -1
+		sc.Swap, sc.Inversion = -1, -1
 	}
 	for i, v := range lr.PerJoint {
 		sc.PerJoint[i] = v
@@ -187,7 +188,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 		if err != nil {
 			return nil, err
 		}
-		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: res.Seed, Dir: dir, Result: res.Result, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
+		out.Teachers = append(out.Teachers, Run{Variant: tt.name, Seed: res.Seed, Dir: dir, Result: res.Result, Latency: lat, Scores: sc})
 		if teachers[tt.name], err = distill.LoadTeacher(dir, be); err != nil {
 			return nil, err
 		}
@@ -234,7 +235,7 @@ func RunExperiment(ctx context.Context, e *Experiment, opts RunnerOptions) (*Out
 			if err != nil {
 				return nil, err
 			}
-			out.Runs = append(out.Runs, Run{Variant: v, Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
+			out.Runs = append(out.Runs, Run{Variant: v, Seed: seed, Dir: dir, Result: res, Latency: lat, Scores: sc})
 			if err := atomicfile.WriteJSON(filepath.Join(opts.OutDir, "results.json"), out); err != nil {
 				return nil, err
 			}
@@ -284,7 +285,7 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 		if err != nil {
 			return "", err
 		}
-		out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
+		out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Dir: dir, Result: res, Latency: lat, Scores: sc})
 		return train.RunCheckpoint(dir), nil
 	}
 	if e.PretrainSteps <= 0 {
@@ -307,7 +308,7 @@ func pretrainStudent(ctx context.Context, e *Experiment, out *Outcome, valGT *da
 	if err != nil {
 		return "", err
 	}
-	out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint})
+	out.Teachers = append(out.Teachers, Run{Variant: distill.PretrainName, Seed: cfg.Seed, Dir: dir, Result: res, Latency: lat, Scores: sc})
 	return filepath.Join(dir, train.CheckpointFile), nil
 }
 

@@ -174,7 +174,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 		Title:    "posedistill demo: knowledge distillation on synthetic people",
 		Subtitle: fmt.Sprintf("%d synthetic images (%d×%d, %d–%d people, heavy occlusion %v), students pretrained %d steps then continued %d, seeds %v; total %s on this machine", e.Data.Images, e.Data.Width, e.Data.Height, e.Data.MinPeople, e.Data.MaxPeople, e.Data.HeavyOcclusion, e.PretrainSteps, e.student.Steps, e.Seeds, time.Duration(o.Elapsed*float64(time.Second)).Round(time.Second)),
 	}
-	tbl := report.Table{Caption: "COCO keypoint AP and PCK@0.1 (joints within 10 % of the box's longer side) on the held-out split (mean ± std over seeds); MPJPE on held-out 3D people; latency: median batch-1 inference, GoMLX go backend",
+	tbl := report.Table{Caption: "COCO keypoint AP and PCK@0.1 (joints within 10 % of the box's longer side) on the held-out split (mean ± std over seeds); L/R swap: limb joints predicted nearer the other side's joint; L/R inversion: wrong for their own joint (keypoint similarity < 0.5) but right for the other side's (Ronchi and Perona's inversion error); MPJPE on held-out 3D people; latency: median batch-1 inference, GoMLX go backend",
 		Header: TableHeader, Rows: TableRows(o, "student ")}
 	p.Sections = append(p.Sections, report.Section{
 		Heading: "Results",

@@ -96,5 +96,5 @@ func ensureTeacher3D(ctx context.Context, e *Experiment, dataDir string, valGT *
 	if err != nil {
 		return Run{}, err
 	}
-	return Run{Variant: "teacher3d", Seed: seed, Dir: dir, Result: res, Latency: lat, PCK: sc.PCK, Swap: sc.Swap, PerJoint: sc.PerJoint}, nil
+	return Run{Variant: "teacher3d", Seed: seed, Dir: dir, Result: res, Latency: lat, Scores: sc}, nil
 }

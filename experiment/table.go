@@ -48,9 +48,10 @@ type Row struct {
 	Variant                  string  `json:"variant"`
 	Seeds                    int     `json:"seeds"`
 	AP, AP50, AP75, APm, APl Stat    `json:"-"`
-	Stats                    []Stat  `json:"stats"`          // AP, AP50, AP75, APm, APl
-	PCK                      *Stat   `json:"pck,omitempty"`  // PCK@0.1, box-normalised (2D runs)
-	Swap                     *Stat   `json:"swap,omitempty"` // left/right swap rate of limb joints (2D runs)
+	Stats                    []Stat  `json:"stats"`               // AP, AP50, AP75, APm, APl
+	PCK                      *Stat   `json:"pck,omitempty"`       // PCK@0.1, box-normalised (2D runs)
+	Swap                     *Stat   `json:"swap,omitempty"`      // left/right swap rate of limb joints (2D runs)
+	Inversion                *Stat   `json:"inversion,omitempty"` // left/right inversion rate of limb joints (2D runs)
 	MPJPE                    *Stat   `json:"mpjpe,omitempty"`
 	PAMPJPE                  *Stat   `json:"pa_mpjpe,omitempty"`
 	Params                   int64   `json:"params"`
@@ -104,10 +105,10 @@ func Aggregate(runs []Run) []Row {
 	rows := make([]Row, 0, len(order))
 	for _, name := range order {
 		rs := by[name]
-		var ap, ap50, ap75, apm, apl, mp, pa, lat, pck, swap []float64
+		var ap, ap50, ap75, apm, apl, mp, pa, lat, pck, swap, inv []float64
 		for _, r := range rs {
 			if r.Result.Pose3D == nil {
-				pck, swap = append(pck, r.PCK), append(swap, r.Swap)
+				pck, swap, inv = append(pck, r.PCK), append(swap, r.Swap), append(inv, r.Inversion)
 			}
 			v := r.Result.Val
 			ap, ap50, ap75, apm, apl = append(ap, v.AP), append(ap50, v.AP50), append(ap75, v.AP75), append(apm, v.APm), append(apl, v.APl)
@@ -120,8 +121,8 @@ func Aggregate(runs []Run) []Row {
 			Params: rs[0].Result.Params, FLOPs: rs[0].Result.FLOPs, Latency: median(lat)}
 		row.Stats = []Stat{row.AP, row.AP50, row.AP75, row.APm, row.APl}
 		if len(pck) > 0 {
-			k, sw := meanStd(pck), meanStd(swap)
-			row.PCK, row.Swap = &k, &sw
+			k, sw, in := meanStd(pck), meanStd(swap), meanStd(inv)
+			row.PCK, row.Swap, row.Inversion = &k, &sw, &in
 		}
 		if len(mp) > 0 {
 			m, p := meanStd(mp), meanStd(pa)
@@ -133,14 +134,14 @@ func Aggregate(runs []Run) []Row {
 }
 
 // TableHeader names the columns of TableRows.
-var TableHeader = []string{"model", "seeds", "AP", "AP50", "AP75", "APm", "APl", "PCK@0.1", "L/R swap", "MPJPE (mm)", "PA-MPJPE (mm)", "params", "MFLOPs", "latency (ms)"}
+var TableHeader = []string{"model", "seeds", "AP", "AP50", "AP75", "APm", "APl", "PCK@0.1", "L/R swap", "L/R inversion", "MPJPE (mm)", "PA-MPJPE (mm)", "params", "MFLOPs", "latency (ms)"}
 
 // TableRows returns the experiment's table as text cells: students by variant (named
 // studentPrefix + variant), then the teachers and the pretrained student.
 func TableRows(o *Outcome, studentPrefix string) [][]string {
 	var rows [][]string
-	line := func(name string, seeds int, st []Stat, pck, swap, mp, pa *Stat, params, flops int64, lat float64) {
-		m, p, k, sw := "—", "—", "—", "—"
+	line := func(name string, seeds int, st []Stat, pck, swap, inv, mp, pa *Stat, params, flops int64, lat float64) {
+		m, p, k, sw, in := "—", "—", "—", "—", "—"
 		if mp != nil {
 			m, p = mp.Cell(seeds, 1), pa.Cell(seeds, 1)
 		}
@@ -150,14 +151,17 @@ func TableRows(o *Outcome, studentPrefix string) [][]string {
 		if swap != nil && swap.Mean >= 0 {
 			sw = swap.Cell(seeds, 3)
 		}
+		if inv != nil && inv.Mean >= 0 {
+			in = inv.Cell(seeds, 3)
+		}
 		row := []string{name, fmt.Sprint(seeds)}
 		for _, x := range st {
 			row = append(row, x.Cell(seeds, 3))
 		}
-		rows = append(rows, append(row, k, sw, m, p, fmt.Sprint(params), fmt.Sprintf("%.1f", float64(flops)/1e6), fmt.Sprintf("%.2f", lat)))
+		rows = append(rows, append(row, k, sw, in, m, p, fmt.Sprint(params), fmt.Sprintf("%.1f", float64(flops)/1e6), fmt.Sprintf("%.2f", lat)))
 	}
 	for _, r := range o.Rows {
-		line(studentPrefix+r.Variant, r.Seeds, r.Stats, r.PCK, r.Swap, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
+		line(studentPrefix+r.Variant, r.Seeds, r.Stats, r.PCK, r.Swap, r.Inversion, r.MPJPE, r.PAMPJPE, r.Params, r.FLOPs, r.Latency)
 	}
 	for _, t := range o.Teachers {
 		v := t.Result.Val
@@ -165,8 +169,8 @@ func TableRows(o *Outcome, studentPrefix string) [][]string {
 		if t.Result.Pose3D != nil {
 			mp, pa = &Stat{Mean: t.Result.Pose3D.MPJPE}, &Stat{Mean: t.Result.Pose3D.PAMPJPE}
 		}
-		pck, swap := &Stat{Mean: t.PCK}, &Stat{Mean: t.Swap}
-		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, pck, swap, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
+		pck, swap, inv := &Stat{Mean: t.PCK}, &Stat{Mean: t.Swap}, &Stat{Mean: t.Inversion}
+		line(teacherLabel(t.Variant), 1, []Stat{{Mean: v.AP}, {Mean: v.AP50}, {Mean: v.AP75}, {Mean: v.APm}, {Mean: v.APl}}, pck, swap, inv, mp, pa, t.Result.Params, t.Result.FLOPs, t.Latency)
 	}
 	return rows
 }

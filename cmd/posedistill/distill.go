@@ -31,6 +31,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	maskWeight := fs.Float64("mask-weight", 0.1, "weight of the mask BCE term")
 	restrictWeight := fs.Float64("restrict-weight", 1, "weight of the mask restriction term")
 	locWeight := fs.Float64("location-weight", 0, "--3d: weight of the location-map terms (0: 1)")
+	jointWeight := fs.Float64("joint-weight", 0, "--3d: weight of the joint-level L1 location term against the GT (0: off)")
 	pose3d := fs.Bool("3d", false, "learn MoVNect's X/Y/Z location maps from the dataset's 3D joints (and a bone-length term); --teacher is then optional and, when given, teaches its location maps too")
 	hintsFile := fs.String("hints", "", "feature distillation: the hints `file` of a grafted student (models graft writes DIR/hints.json); its stages learn the teacher's channels they were cut from")
 	hintWeight := fs.Float64("hint-weight", 1, "weight of each hint's normalised error (with --hints)")
@@ -103,11 +104,11 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	} else if *senior != "" {
 		return fmt.Errorf("--senior needs a --teacher")
 	}
-	if *locWeight != 0 && !*pose3d {
-		return fmt.Errorf("distill: --location-weight needs --3d")
+	if (*locWeight != 0 || *jointWeight != 0) && !*pose3d {
+		return fmt.Errorf("distill: --location-weight and --joint-weight need --3d")
 	}
 	if *pose3d {
-		rec.Pose3D = &distill.Pose3DTerms{BoneWeight: 0.1, LocationWeight: *locWeight}
+		rec.Pose3D = &distill.Pose3DTerms{BoneWeight: 0.1, LocationWeight: *locWeight, JointWeight: *jointWeight}
 		cfg.Targets.Locations = true
 		if *teacher != "" {
 			teacherCfg, err := train.ReadRunConfig(*teacher)
