@@ -100,11 +100,11 @@ type Summary struct {
 	Loss   float64
 	BestAP float64
 	Val    *eval.COCOStats
-	// ValPCK is the last validation's PCK@0.1 (box-normalised) and ValSwap its left/right swap
-	// rate of limb joints (eval.LeftRight).
-	ValPCK, ValSwap float64
-	Elapsed         time.Duration
-	ImgPerSec       float64
+	// ValPCK is the last validation's PCK@0.1 (box-normalised), ValSwap and ValInversion its
+	// left/right swap and inversion rates of limb joints (eval.LeftRight).
+	ValPCK, ValSwap, ValInversion float64
+	Elapsed                       time.Duration
+	ImgPerSec                     float64
 	// StepTime is the part of Elapsed spent in training steps (the rest: waiting for data,
 	// logging, checkpoints, validation); Steps·batch/StepTime is the run's bound in samples/s.
 	StepTime time.Duration
@@ -293,10 +293,10 @@ func Run(ctx context.Context, cfg Config, opts Options) (sum Summary, err error)
 		}
 		val := statsMap(rep.Stats)
 		var err error
-		if sum.ValPCK, sum.ValSwap, err = pckAndSwap(valSplit.Data, results); err != nil {
+		if sum.ValPCK, sum.ValSwap, sum.ValInversion, err = leftRightScores(valSplit.Data, results); err != nil {
 			return nil, err
 		}
-		for key, v := range map[string]float64{ValPCKKey: sum.ValPCK, ValSwapKey: sum.ValSwap} {
+		for key, v := range map[string]float64{ValPCKKey: sum.ValPCK, ValSwapKey: sum.ValSwap, ValInversionKey: sum.ValInversion} {
 			if !math.IsNaN(v) { // undefined without labelled joints; JSON has no NaN
 				val[key] = v
 			}
@@ -511,23 +511,25 @@ func batchLabels(b *topdown.Batch, loss *Loss, names []string, step int) ([]*ten
 
 // statsMap returns the COCO numbers by name for the metrics log.
 // Keys of the validation record beside the COCO stats: PCK@0.1 normalised by the box's longer
-// side, and the left/right swap rate of limb joints.
+// side, and the left/right swap and inversion rates of limb joints.
 const (
-	ValPCKKey  = "PCK@0.1"
-	ValSwapKey = "LRswap"
+	ValPCKKey       = "PCK@0.1"
+	ValSwapKey      = "LRswap"
+	ValInversionKey = "LRinversion"
 )
 
-// pckAndSwap returns the PCK@0.1 (box-normalised) and the left/right swap rate of results on gt.
-func pckAndSwap(gt *dataset.Dataset, results []dataset.Result) (pck, swap float64, err error) {
+// leftRightScores returns the PCK@0.1 (box-normalised) and the left/right swap and inversion
+// rates of results on gt.
+func leftRightScores(gt *dataset.Dataset, results []dataset.Result) (pck, swap, inversion float64, err error) {
 	pairs, err := eval.PairResults(gt, results)
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
 	lr, err := eval.LeftRight(pairs, gt, eval.PCKConfig{Alpha: 0.1, Norm: eval.NormBox})
 	if err != nil {
-		return 0, 0, err
+		return 0, 0, 0, err
 	}
-	return lr.All.PCK, lr.All.SwapRate, nil
+	return lr.All.PCK, lr.All.SwapRate, lr.All.InversionRate, nil
 }
 
 func statsMap(s eval.COCOStats) map[string]float64 {

@@ -109,7 +109,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		cfg.Name, sum.Steps, runTime(sum.Elapsed, sum.StepTime, sum.ImgPerSec), sum.Loss)
 	if sum.Val != nil {
 		v := sum.Val
-		fmt.Fprintf(stdout, "val: AP %.3f AP50 %.3f AP75 %.3f AR %.3f AR50 %.3f (best AP %.3f) PCK@0.1 %.3f L/R swap %.3f\n", v.AP, v.AP50, v.AP75, v.AR, v.AR50, sum.BestAP, sum.ValPCK, sum.ValSwap)
+		fmt.Fprintf(stdout, "val: AP %.3f AP50 %.3f AP75 %.3f AR %.3f AR50 %.3f (best AP %.3f) PCK@0.1 %.3f L/R swap %.3f inversion %.3f\n", v.AP, v.AP50, v.AP75, v.AR, v.AR50, sum.BestAP, sum.ValPCK, sum.ValSwap, sum.ValInversion)
 	}
 	return nil
 }
