@@ -22,9 +22,19 @@ func bnSumsGrad(b1, b2, x, v, kp []float32) {
 	bnSums(b1, b2, x, v, kp)
 }
 
-// bnSums is bnSumsShifted (v nil) or bnSumsGrad: for four vectors of positions at a time (eight
-// independent accumulators, two cache lines per chunk), it walks down the chunks.
+// bnSums is bnSumsShifted (v nil) or bnSumsGrad: chunks of bnRowsMinVectors vectors or more row by
+// row (bnSumsRows, batchnorm_rows_simd.go), narrower ones down the columns (bnSumsColumns).
 func bnSums(b1, b2, x, v, kp []float32) {
+	if len(kp) >= bnRowsMinVectors*bnVectorLen() {
+		bnSumsRows(b1, b2, x, v, kp)
+		return
+	}
+	bnSumsColumns(b1, b2, x, v, kp)
+}
+
+// bnSumsColumns is bnSums for four vectors of positions at a time (eight independent accumulators,
+// two cache lines per chunk): it walks down the chunks.
+func bnSumsColumns(b1, b2, x, v, kp []float32) {
 	p := len(kp)
 	vl := bnVectorLen()
 	i := 0
