@@ -8,3 +8,8 @@ package ops
 func depthwiseRow3AVX2(o, x, k []float32, xoffs, koffs []int, base, c, p4, cv int) bool {
 	return false
 }
+
+// depthwiseRowDotAVX2 needs amd64: the portable loop runs.
+func depthwiseRowDotAVX2(acc, x, v []float32, q0, step, count, c int) int {
+	return 0
+}
