@@ -13,3 +13,8 @@ func depthwiseRow3AVX2(o, x, k []float32, xoffs, koffs []int, base, c, p4, cv in
 func depthwiseRowDotAVX2(acc, x, v []float32, q0, step, count, c int) int {
 	return 0
 }
+
+// depthwiseRowAVX2 needs amd64: the portable loop runs.
+func depthwiseRowAVX2(o, x, k []float32, xoffs, koffs []int, base, xstep, c, p4, cv int) bool {
+	return false
+}

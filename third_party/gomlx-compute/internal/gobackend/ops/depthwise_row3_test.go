@@ -12,7 +12,8 @@ import (
 // consecutive columns: depthwiseRow3 where SIMD is on) with depthwiseRow, bit for bit (both sum
 // in the taps' order), for channel counts around the SIMD width, run lengths that are and are not
 // multiples of four, one to three kernel rows, and tap lists the form does not take (stride 2,
-// columns not consecutive), which must go to depthwiseRow.
+// columns not consecutive), which must go to depthwiseRow; and depthwiseRow (its AVX2 loop too)
+// with a float64 sum.
 func TestDepthwiseRowTaps(t *testing.T) {
 	for _, c := range []int{3, 8, 16, 19, 40, 96} {
 		for _, count := range []int{1, 3, 4, 5, 8, 11} {
@@ -47,6 +48,16 @@ func TestDepthwiseRowTaps(t *testing.T) {
 						want, got := make([]float32, count*c), make([]float32, count*c)
 						depthwiseRow(want, x, k, xoffs, koffs, base, xstep, c)
 						depthwiseRowTaps(got, x, k, xoffs, koffs, base, xstep, c)
+						for i := range want { // depthwiseRow itself against a float64 sum
+							q, ch := i/c, i%c
+							var ref float64
+							for t, xo := range xoffs {
+								ref += float64(x[xo+base+q*xstep+ch]) * float64(k[koffs[t]+ch])
+							}
+							if math.Abs(float64(want[i])-ref) > 1e-5*(1+math.Abs(ref)) {
+								t.Fatalf("depthwiseRow, pixel %d channel %d: got %g, want %g", q, ch, want[i], ref)
+							}
+						}
 						for i := range want {
 							if got[i] != want[i] {
 								t.Fatalf("pixel %d channel %d: got %g, want %g", i/c, i%c, got[i], want[i])
