@@ -27,8 +27,9 @@ func bnSumsReference(x, v, kp []float32) (s1, s2 []float64) {
 }
 
 // TestBatchNormSumsRows compares the channels-last sums kernels, whichever path a width takes (the
-// column walk below bnRowsMinVectors vectors per chunk, the row walk from there, an odd and an
-// even number of chunks), with a float64 reference.
+// column walk below bnRowsMinVectors vectors per chunk, the row walk from there, the column walk
+// at any width for a large tensor, an odd and an even number of chunks), with a float64
+// reference.
 func TestBatchNormSumsRows(t *testing.T) {
 	vl := bnVectorLen()
 	for _, vectors := range []int{1, 2, 3, 4, 5, 6, 12, 18} {
@@ -50,24 +51,64 @@ func TestBatchNormSumsRows(t *testing.T) {
 							v[i] = float32((i*13)%17)/5 - 1
 						}
 					}
-					b1, b2 := make([]float32, p), make([]float32, p)
-					for i := range b1 { // the kernels set, not accumulate
-						b1[i], b2[i] = 99, -99
-					}
-					if v == nil {
-						bnSumsShifted(b1, b2, x, kp)
-					} else {
-						bnSumsGrad(b1, b2, x, v, kp)
-					}
 					s1, s2 := bnSumsReference(x, v, kp)
-					for i := range p {
-						if math.Abs(float64(b1[i])-s1[i]) > 1e-4*(1+math.Abs(s1[i])) ||
-							math.Abs(float64(b2[i])-s2[i]) > 1e-4*(1+math.Abs(s2[i])) {
-							t.Fatalf("position %d: got %g, %g; want %g, %g", i, b1[i], b2[i], s1[i], s2[i])
+					// As the width picks (bnSumsShifted, bnSumsGrad), and down the columns whatever
+					// the width (a large tensor's block).
+					for _, total := range []int{len(x), 1 << 30} {
+						b1, b2 := make([]float32, p), make([]float32, p)
+						for i := range b1 { // the kernels set, not accumulate
+							b1[i], b2[i] = 99, -99
+						}
+						switch {
+						case total > len(x):
+							bnSumsBlock(b1, b2, x, v, kp, total)
+						case v == nil:
+							bnSumsShifted(b1, b2, x, kp)
+						default:
+							bnSumsGrad(b1, b2, x, v, kp)
+						}
+						for i := range p {
+							if math.Abs(float64(b1[i])-s1[i]) > 1e-4*(1+math.Abs(s1[i])) ||
+								math.Abs(float64(b2[i])-s2[i]) > 1e-4*(1+math.Abs(s2[i])) {
+								t.Fatalf("total %d, position %d: got %g, %g; want %g, %g", total, i, b1[i], b2[i], s1[i], s2[i])
+							}
 						}
 					}
 				})
 			}
+		}
+	}
+}
+
+// TestBatchNormApplyLoops compares the channels-last affine loops (bnApply, bnApplyGrad: their
+// AVX2 form where the CPU has it) with a float64 reference.
+func TestBatchNormApplyLoops(t *testing.T) {
+	vl := bnVectorLen()
+	for _, vectors := range []int{1, 2, 3, 5, 18} {
+		for _, chunks := range []int{1, 3, 32} {
+			p := vectors * vl
+			n := chunks * p
+			x, v, out := make([]float32, n), make([]float32, n), make([]float32, n)
+			ap, k1p, bp := make([]float32, p), make([]float32, p), make([]float32, p)
+			for i := range x {
+				x[i], v[i] = float32((i*37)%23)/7-1.5, float32((i*13)%17)/5-1
+			}
+			for i := range ap {
+				ap[i], k1p[i], bp[i] = float32(i%5)/3-0.5, float32(i%7)/4, float32(i%3)-1
+			}
+			check := func(name string, ref func(i int) float64) {
+				for i := range out {
+					if r := ref(i); math.Abs(float64(out[i])-r) > 1e-5*(1+math.Abs(r)) {
+						t.Fatalf("%s p%d chunks%d element %d: got %g, want %g", name, p, chunks, i, out[i], r)
+					}
+				}
+			}
+			bnApply(out, x, ap, bp)
+			check("bnApply", func(i int) float64 { return float64(x[i])*float64(ap[i%p]) + float64(bp[i%p]) })
+			bnApplyGrad(out, v, x, ap, k1p, bp)
+			check("bnApplyGrad", func(i int) float64 {
+				return float64(v[i])*float64(ap[i%p]) + float64(x[i])*float64(k1p[i%p]) + float64(bp[i%p])
+			})
 		}
 	}
 }
