@@ -127,6 +127,22 @@
 //	1×1 conv + bn, 144 → 24            18.7, 17.5     17.9, 15.6
 //	bn + ReLU6, 16×32×32×144           14.5, 14.5     13.5, 13.0   (one op each way)
 //
+// Training steps, third round (issue 17; the fork's files are listed in its FORK.md under "Training
+// steps"). A pprof profile of the MobileNetV2 step (parallelism=1) put 31 % of the backend's time
+// in the matrix products, 27 % in the depthwise kernels, 24 % in batch norm (its sums, the
+// normalization and the gradient, with the fused activation), 6 % in transposes for 1×1 weight
+// gradients and 6 % in element-wise ops (Adam, residual and gradient sums); MoVNect's step 33 %
+// depthwise, 28 % matrix products, 29 % batch norm. objdump of the depthwise row kernel showed
+// the Go compiler turning each simd.LoadFloat32s(x[i:]) into a bounds check, slice arithmetic and
+// register spills: more instructions than the multiply-adds. The fork's own loops (depthwise
+// rows and filter-gradient dots, batch norm, ReLU6 and its VJP) now check their extents once per
+// call and load through unsafe pointers, with the same sums in the same order; stride-1 3×3
+// depthwise rows load each input column once for four pixels; the batch-norm sums walk
+// mid-sized tensors row by row; and the block-swap transposes run in 8×8 register blocks. In
+// cache, a depthwise output row took 0.5–0.8 CPU ns per value where it took 1.8–3.1, a
+// transpose 0.6–1.3 ns per element where it took 3.1–5.0. The step ratios before and after
+// (alternating rounds, same binaries) are in the README's speed table.
+//
 // Variables live under the scope given to each builder, named as GoMLX's own layers name them
 // ("weights" [kh, kw, in/groups, out], "biases" [out]); batch norm adds the sub-scope "bn" with
 // "scale", "offset", "mean" and "variance" (PyTorch semantics: momentum 0.1, ε 1e-5, unbiased running

@@ -22,7 +22,7 @@ func init() {
 func relu6Float32SIMD(in, out []float32) {
 	zero, six := simd.BroadcastFloat32s(0), simd.BroadcastFloat32s(6)
 	vl := zero.Len()
-	i := 0
+	i := relu6AVX2(in, out) // relu6_amd64.go
 	for ; i+vl <= len(in); i += vl {
 		x := simd.LoadFloat32s(in[i:])
 		selectFloat32s(x.NotEqual(x), x, x.Max(zero).Min(six)).Store(out[i:])
@@ -37,7 +37,7 @@ func vjpRelu6Float32SIMD(y, x, dOutput, dx []float32) {
 	}
 	zero, six := simd.BroadcastFloat32s(0), simd.BroadcastFloat32s(6)
 	vl := zero.Len()
-	i := 0
+	i := vjpRelu6AVX2(ref, dOutput, dx) // relu6_amd64.go
 	for ; i+vl <= len(dOutput); i += vl {
 		r := simd.LoadFloat32s(ref[i:])
 		inside := r.Greater(zero).And(r.Less(six))

@@ -388,9 +388,9 @@ func (bp bnPattern) sums(backend *gobackend.Backend, x, v, k []float32, pre func
 				pre(r*p, re*p)
 			}
 			if v == nil {
-				bnSumsShifted(b1, b2, x[r*p:re*p], kp)
+				bnSumsBlock(b1, b2, x[r*p:re*p], nil, kp, bp.chunks*p) // batchnorm_rows_simd.go
 			} else {
-				bnSumsGrad(b1, b2, x[r*p:re*p], v[r*p:re*p], kp)
+				bnSumsBlock(b1, b2, x[r*p:re*p], v[r*p:re*p], kp, bp.chunks*p)
 			}
 			for i := range p {
 				t1[i] += float64(b1[i])

@@ -63,3 +63,42 @@ func BenchmarkBatchNormLoops(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkBatchNormSumsPaths times the two walks of the channels-last sums on 32-chunk blocks of a
+// 16×32×32×c tensor (as bnPattern.sums calls them), in CPU ns per element.
+func BenchmarkBatchNormSumsPaths(b *testing.B) {
+	for _, c := range []int{48, 96, 144, 192} {
+		rows := 16 * 32 * 32
+		x, v := make([]float32, rows*c), make([]float32, rows*c)
+		for i := range x {
+			x[i], v[i] = float32(i%7)-3, float32(i%5)-2
+		}
+		bp := newBNPattern(rows, c)
+		kp, b1, b2 := make([]float32, bp.p), make([]float32, bp.p), make([]float32, bp.p)
+		for _, path := range []struct {
+			name string
+			f    func(b1, b2, x, v, kp []float32)
+		}{{"columns", bnSumsColumnsForBench}, {"rows", bnSums}} {
+			for _, grad := range []bool{false, true} {
+				b.Run(fmt.Sprintf("c%d/%s/grad%v", c, path.name, grad), func(b *testing.B) {
+					var vv []float32
+					if grad {
+						vv = v
+					}
+					cpu0 := bnCPUTime()
+					for range b.N {
+						for r := 0; r < bp.chunks; r += bnBlock {
+							re := min(bp.chunks, r+bnBlock)
+							var vs []float32
+							if vv != nil {
+								vs = vv[r*bp.p : re*bp.p]
+							}
+							path.f(b1, b2, x[r*bp.p:re*bp.p], vs, kp)
+						}
+					}
+					b.ReportMetric(float64((bnCPUTime()-cpu0).Nanoseconds())/float64(b.N)/float64(rows*c), "cpu-ns/element")
+				})
+			}
+		}
+	}
+}

@@ -59,3 +59,13 @@ func bnApplyGrad(out, v, x, ap, k1p, bp []float32) {
 		}
 	}
 }
+
+// bnSumsBlock is bnSumsShifted (v nil) or bnSumsGrad (the SIMD build picks a walk by the tensor's
+// size, total).
+func bnSumsBlock(b1, b2, x, v, kp []float32, total int) {
+	if v == nil {
+		bnSumsShifted(b1, b2, x, kp)
+		return
+	}
+	bnSumsGrad(b1, b2, x, v, kp)
+}

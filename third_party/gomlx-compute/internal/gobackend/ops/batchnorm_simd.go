@@ -22,9 +22,31 @@ func bnSumsGrad(b1, b2, x, v, kp []float32) {
 	bnSums(b1, b2, x, v, kp)
 }
 
-// bnSums is bnSumsShifted (v nil) or bnSumsGrad: for four vectors of positions at a time (eight
-// independent accumulators, two cache lines per chunk), it walks down the chunks.
+// bnSumsBlock is bnSumsShifted (v nil) or bnSumsGrad on one block of a tensor of total elements:
+// from bnColumnsMinElements on, the AVX2 column walk, whatever the width (batchnorm_amd64.go).
+func bnSumsBlock(b1, b2, x, v, kp []float32, total int) {
+	if total >= bnColumnsMinElements && bnSumsAVX2(b1, b2, x, v, kp, false) {
+		return
+	}
+	bnSums(b1, b2, x, v, kp)
+}
+
+// bnSums is bnSumsShifted (v nil) or bnSumsGrad: chunks of bnRowsMinVectors vectors or more row by
+// row (bnSumsRows, batchnorm_rows_simd.go), narrower ones down the columns (bnSumsColumns).
 func bnSums(b1, b2, x, v, kp []float32) {
+	if bnSumsAVX2(b1, b2, x, v, kp, len(kp) >= bnRowsMinVectors*bnVectorLen()) { // batchnorm_amd64.go
+		return
+	}
+	if len(kp) >= bnRowsMinVectors*bnVectorLen() {
+		bnSumsRows(b1, b2, x, v, kp)
+		return
+	}
+	bnSumsColumns(b1, b2, x, v, kp)
+}
+
+// bnSumsColumns is bnSums for four vectors of positions at a time (eight independent accumulators,
+// two cache lines per chunk): it walks down the chunks.
+func bnSumsColumns(b1, b2, x, v, kp []float32) {
 	p := len(kp)
 	vl := bnVectorLen()
 	i := 0
@@ -86,6 +108,9 @@ func bnSums(b1, b2, x, v, kp []float32) {
 
 // bnApply sets out[j·p+i] = x[j·p+i]·ap[i] + bp[i].
 func bnApply(out, x, ap, bp []float32) {
+	if bnApplyAVX2(out, x, ap, bp) { // batchnorm_amd64.go
+		return
+	}
 	p := len(ap)
 	vl := bnVectorLen()
 	for o := 0; o < len(x); o += p {
@@ -98,6 +123,9 @@ func bnApply(out, x, ap, bp []float32) {
 
 // bnApplyGrad sets out[j·p+i] = v[j·p+i]·ap[i] + x[j·p+i]·k1p[i] + bp[i].
 func bnApplyGrad(out, v, x, ap, k1p, bp []float32) {
+	if bnApplyGradAVX2(out, v, x, ap, k1p, bp) { // batchnorm_amd64.go
+		return
+	}
 	p := len(ap)
 	vl := bnVectorLen()
 	for o := 0; o < len(x); o += p {

@@ -80,7 +80,7 @@ func (d *depthwise) forwardDilatedColumns(backend *gobackend.Backend, x, k, out 
 					}
 					run := scratch[:(ph.m1-ph.m0)*d.c]
 					if nt > 0 {
-						depthwiseRow(run, x, k, xoffs[:nt], koffs[:nt], ph.m0*d.c, d.c, d.c)
+						depthwiseRowTaps(run, x, k, xoffs[:nt], koffs[:nt], ph.m0*d.c, d.c, d.c)
 					} else {
 						clear(run)
 					}

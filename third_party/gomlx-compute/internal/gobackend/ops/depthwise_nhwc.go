@@ -190,7 +190,7 @@ func (d *depthwise) forward(backend *gobackend.Backend, x, k, out []float32) {
 			// column: one row kernel call. The few border columns list their own taps.
 			nt := d.rowTaps(b, i, rowX, rowK)
 			if j1 > j0 && nt > 0 {
-				depthwiseRow(orow[j0*d.c:(j1*d.c)], x, k, rowX[:nt], rowK[:nt], j0*d.stride[1]*d.c, d.stride[1]*d.c, d.c)
+				depthwiseRowTaps(orow[j0*d.c:(j1*d.c)], x, k, rowX[:nt], rowK[:nt], j0*d.stride[1]*d.c, d.stride[1]*d.c, d.c)
 			} else if j1 > j0 {
 				clear(orow[j0*d.c : j1*d.c])
 			}

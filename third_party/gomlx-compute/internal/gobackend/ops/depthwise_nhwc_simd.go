@@ -50,7 +50,7 @@ func depthwisePixel(o, x, k []float32, xoffs, koffs []int) {
 func depthwiseRowDot(acc, x, v []float32, q0, step, count, c int) {
 	vl := simd.BroadcastFloat32s(0).Len()
 	xstep := step * c
-	cb := 0
+	cb := depthwiseRowDotAVX2(acc, x, v, q0, step, count, c) // depthwise_rowdot_amd64.go
 	for ; cb+4*vl <= c; cb += 4 * vl {
 		a0 := simd.BroadcastFloat32s(0)
 		a1, a2, a3 := a0, a0, a0
@@ -97,6 +97,9 @@ func depthwiseRow(o, x, k []float32, xoffs, koffs []int, base, xstep, c int) {
 	vl := simd.BroadcastFloat32s(0).Len()
 	cv := c - c%vl // channels in whole vectors
 	p := 0
+	if depthwiseRowAVX2(o, x, k, xoffs, koffs, base, xstep, c, count-count%4, cv) { // depthwise_row3_amd64.go
+		p = count - count%4
+	}
 	for ; p+4 <= count; p += 4 {
 		shift := base + p*xstep
 		os := o[p*c:][:4*c]

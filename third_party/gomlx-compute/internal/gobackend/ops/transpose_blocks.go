@@ -98,7 +98,10 @@ func execTransposeBlocks(backend *gobackend.Backend, node *gobackend.Node, input
 	}
 	switch in := operand.Flat.(type) {
 	case []float32:
-		transposeBatched2D(backend, in, output.Flat.([]float32), batch, h, w)
+		out := output.Flat.([]float32)
+		for b, size := 0, h*w; b < batch; b++ { // 8×8 register blocks (transpose_8x8_amd64.go)
+			transpose2DFloat32(backend, in[b*size:(b+1)*size], out[b*size:(b+1)*size], h, w)
+		}
 	case []float64:
 		transposeBatched2D(backend, in, output.Flat.([]float64), batch, h, w)
 	case []int32:

@@ -52,6 +52,8 @@ func TestTransposeBlocks(t *testing.T) {
 	cases := []struct{ dims, perm []int }{
 		{[]int{4, 5, 6, 7}, []int{3, 0, 1, 2}},       // NHWC -> CNHW: [N·H·W, C]ᵀ
 		{[]int{16, 8, 8, 48}, []int{3, 0, 1, 2}},     // large enough for the parallel 2-D kernel
+		{[]int{16, 9, 13, 20}, []int{3, 0, 1, 2}},    // 8×8 blocks with edges, in parallel
+		{[]int{2, 3, 9, 12}, []int{0, 3, 1, 2}},      // batched, 8×8 blocks with edges
 		{[]int{4, 5, 6, 7}, []int{2, 3, 0, 1}},       // [N·H, W·C]ᵀ
 		{[]int{3, 4, 5, 6}, []int{0, 3, 1, 2}},       // batched: [N][H·W, C]ᵀ
 		{[]int{3, 1, 5, 6}, []int{3, 1, 0, 2}},       // an axis of size 1 ignored
