@@ -227,7 +227,7 @@ func keypointSimilarity(d, sigma, area float64) float64 {
 	return math.Exp(-d * d / (2 * (area + math.SmallestNonzeroFloat64) * k * k))
 }
 
-// WriteLeftRightTable writes the report as a small text table: PCK and swap rate for all people
+// WriteLeftRightTable writes the report as a small text table: PCK, swap and inversion rates for all people
 // and by facing, then the share of predictions nearer a pair's midpoint.
 func WriteLeftRightTable(w io.Writer, rep LeftRightReport, alpha float64) error {
 	var b strings.Builder
