@@ -60,16 +60,11 @@ func ValScores(gt *dataset.Dataset, runDir string) (Scores, error) {
 	if err != nil {
 		return Scores{}, fmt.Errorf("%s: %w", path, err)
 	}
-	cfg := eval.PCKConfig{Alpha: 0.1, Norm: eval.NormBox}
-	r, err := eval.PCK(pairs, cfg)
+	lr, err := eval.LeftRight(pairs, gt, eval.PCKConfig{Alpha: 0.1, Norm: eval.NormBox}) // its All.PCK is the PCK of every pair
 	if err != nil {
 		return Scores{}, fmt.Errorf("%s: %w", path, err)
 	}
-	lr, err := eval.LeftRight(pairs, gt, cfg)
-	if err != nil {
-		return Scores{}, fmt.Errorf("%s: %w", path, err)
-	}
-	sc := Scores{PCK: r.PCK, Swap: lr.All.SwapRate, Inversion: lr.All.InversionRate, PerJoint: make([]float64, len(lr.PerJoint))}
+	sc := Scores{PCK: lr.All.PCK, Swap: lr.All.SwapRate, Inversion: lr.All.InversionRate, PerJoint: make([]float64, len(lr.PerJoint))}
 	if math.IsNaN(sc.Swap) {
 		sc.Swap, sc.Inversion = -1, -1
 	}
