@@ -110,6 +110,18 @@ type LeftRightReport struct {
 	// Midpoint is the fraction of judged limb joints whose prediction lies nearer the midpoint of
 	// its left/right pair than the joint itself: the signature of a model that averages both sides.
 	Midpoint float64
+	// ByPair splits All by limb pair (shoulder, elbow, ..., ankle: both sides' joints counted
+	// together), in the set's order; People is not counted per pair.
+	ByPair []PairStats
+}
+
+// PairStats is LeftRightStats' swap and inversion counts of one left/right pair of joints.
+type PairStats struct {
+	// Name is the pair's joint name without its side ("wrist" for left_wrist and right_wrist).
+	Name string
+	// Joints, Swapped, SwapRate, Inverted and InversionRate are as in LeftRightStats.
+	Joints, Swapped, Inverted int
+	SwapRate, InversionRate   float64
 }
 
 // limbJoint reports whether COCO-17 joint name is a limb joint (shoulders down), the ones whose
@@ -143,6 +155,17 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 	var stats [numFacings]LeftRightStats
 	rep := LeftRightReport{ByFacing: map[Facing]LeftRightStats{}}
 	var judged, nearMid int
+	pairOf := make([]int, set.NumJoints()) // joint → index in rep.ByPair, −1 for none
+	for j := range pairOf {
+		pairOf[j] = -1
+	}
+	for j, name := range set.Joints {
+		if o := flip[j]; o > j && limbJoint(name) {
+			pairOf[j] = len(rep.ByPair)
+			pairOf[o] = len(rep.ByPair)
+			rep.ByPair = append(rep.ByPair, PairStats{Name: sideless(name)})
+		}
+	}
 	for i, p := range pairs {
 		f := FacingUnknown
 		if a := byID[p.AnnotationID]; a != nil {
@@ -169,16 +192,20 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 			own := math.Hypot(px-p.GT[3*j], py-p.GT[3*j+1])
 			other := math.Hypot(px-p.GT[3*o], py-p.GT[3*o+1])
 			mid := math.Hypot(px-(p.GT[3*j]+p.GT[3*o])/2, py-(p.GT[3*j+1]+p.GT[3*o+1])/2)
+			pair := &rep.ByPair[pairOf[j]]
 			stats[f].Joints++
+			pair.Joints++
 			judged++
 			if other < own {
 				stats[f].Swapped++
+				pair.Swapped++
 			}
 			if mid < own {
 				nearMid++
 			}
 			if keypointSimilarity(own, set.Sigmas[j], scale) < 0.5 && keypointSimilarity(other, set.Sigmas[o], scale) >= 0.5 {
 				stats[f].Inverted++
+				pair.Inverted++
 			}
 			counted = true
 		}
@@ -217,7 +244,21 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 	}
 	rep.All.PCK, rep.PerJoint = all.PCK, all.PerJoint
 	rep.Midpoint = ratio(nearMid, judged)
+	for i := range rep.ByPair {
+		p := &rep.ByPair[i]
+		p.SwapRate, p.InversionRate = ratio(p.Swapped, p.Joints), ratio(p.Inverted, p.Joints)
+	}
 	return rep, nil
+}
+
+// sideless returns a joint name without its "left_" or "right_" prefix.
+func sideless(name string) string {
+	for _, side := range []string{"left_", "right_"} {
+		if rest, ok := strings.CutPrefix(name, side); ok {
+			return rest
+		}
+	}
+	return name
 }
 
 // keypointSimilarity is one joint's term of COCO's OKS: exp(−d² / (2·area·(2σ)²)), for a prediction d
@@ -227,8 +268,8 @@ func keypointSimilarity(d, sigma, area float64) float64 {
 	return math.Exp(-d * d / (2 * (area + math.SmallestNonzeroFloat64) * k * k))
 }
 
-// WriteLeftRightTable writes the report as a small text table: PCK, swap and inversion rates for all people
-// and by facing, then the share of predictions nearer a pair's midpoint.
+// WriteLeftRightTable writes the report as small text tables: PCK, swap and inversion rates for all
+// people and by facing, the share of predictions nearer a pair's midpoint, then the rates by pair.
 func WriteLeftRightTable(w io.Writer, rep LeftRightReport, alpha float64) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%-8s %7s %9s %10s %10s\n", "facing", "people", fmt.Sprintf("PCK@%g", alpha), "L/R swap", "inversion")
@@ -242,6 +283,12 @@ func WriteLeftRightTable(w io.Writer, rep LeftRightReport, alpha float64) error 
 		}
 	}
 	fmt.Fprintf(&b, "limb predictions nearer their left/right midpoint than their joint: %s\n", fmtRate(rep.Midpoint))
+	if len(rep.ByPair) > 0 {
+		fmt.Fprintf(&b, "%-8s %7s %10s %10s\n", "pair", "joints", "L/R swap", "inversion")
+		for _, p := range rep.ByPair {
+			fmt.Fprintf(&b, "%-8s %7d %10s %10s\n", p.Name, p.Joints, fmtRate(p.SwapRate), fmtRate(p.InversionRate))
+		}
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

@@ -72,14 +72,15 @@ func TestLeftRightCountsSwapsAndInversions(t *testing.T) {
 		return p
 	}
 	for _, c := range []struct {
-		name              string
-		pred              []float64
-		swapped, inverted int
+		name               string
+		pred               []float64
+		swapped, inverted  int
+		wristSwap, hipSwap int // the pairs' swapped joints
 	}{
-		{"exact", predict([2]float64{150, 100}, [2]float64{50, 100}, [2]float64{100.5, 150}, [2]float64{99.5, 150}), 0, 0},
-		{"hips a pixel towards each other", predict([2]float64{150, 100}, [2]float64{50, 100}, [2]float64{99.6, 150}, [2]float64{100.4, 150}), 2, 0},
-		{"wrists exchanged", predict([2]float64{50, 100}, [2]float64{150, 100}, [2]float64{100.5, 150}, [2]float64{99.5, 150}), 2, 2},
-		{"wrists in the middle", predict([2]float64{100, 100}, [2]float64{100, 100}, [2]float64{100.5, 150}, [2]float64{99.5, 150}), 0, 0},
+		{"exact", predict([2]float64{150, 100}, [2]float64{50, 100}, [2]float64{100.5, 150}, [2]float64{99.5, 150}), 0, 0, 0, 0},
+		{"hips a pixel towards each other", predict([2]float64{150, 100}, [2]float64{50, 100}, [2]float64{99.6, 150}, [2]float64{100.4, 150}), 2, 0, 0, 2},
+		{"wrists exchanged", predict([2]float64{50, 100}, [2]float64{150, 100}, [2]float64{100.5, 150}, [2]float64{99.5, 150}), 2, 2, 2, 0},
+		{"wrists in the middle", predict([2]float64{100, 100}, [2]float64{100, 100}, [2]float64{100.5, 150}, [2]float64{99.5, 150}), 0, 0, 0, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			pairs := []PCKPair{{Pred: c.pred, GT: gtKps, BBox: box, AnnotationID: 7}}
@@ -96,6 +97,20 @@ func TestLeftRightCountsSwapsAndInversions(t *testing.T) {
 			}
 			if want := float64(c.inverted) / 4; math.Abs(rep.All.InversionRate-want) > 1e-12 {
 				t.Errorf("inversion rate %v, want %v", rep.All.InversionRate, want)
+			}
+			swaps := map[string]int{}
+			for _, p := range rep.ByPair {
+				swaps[p.Name] = p.Swapped
+				if p.Name == "wrist" || p.Name == "hip" {
+					if p.Joints != 2 {
+						t.Errorf("pair %s: %d joints judged, want 2", p.Name, p.Joints)
+					}
+				} else if p.Joints != 0 {
+					t.Errorf("pair %s: %d joints judged, want 0 (unlabelled)", p.Name, p.Joints)
+				}
+			}
+			if len(rep.ByPair) != 6 || swaps["wrist"] != c.wristSwap || swaps["hip"] != c.hipSwap {
+				t.Errorf("%d pairs, wrist swaps %d, hip swaps %d; want 6, %d, %d", len(rep.ByPair), swaps["wrist"], swaps["hip"], c.wristSwap, c.hipSwap)
 			}
 		})
 	}
