@@ -46,6 +46,10 @@ type Scores struct {
 	Inversion float64 `json:"inversion"`
 	// PerJoint is each COCO-17 joint's PCK@0.1 (NaN-free: −1 for a joint never labelled).
 	PerJoint []float64 `json:"per_joint_pck,omitempty"`
+	// PairSwap is the swap rate of each limb pair (eval.LeftRightReport.ByPair, named in
+	// PairNames: shoulder … ankle; −1 for a pair never judged).
+	PairSwap  []float64 `json:"pair_swap,omitempty"`
+	PairNames []string  `json:"pair_names,omitempty"`
 }
 
 // ValScores returns the Scores of the predictions a run saved for the val split
@@ -73,6 +77,13 @@ func ValScores(gt *dataset.Dataset, runDir string) (Scores, error) {
 		if math.IsNaN(v) {
 			sc.PerJoint[i] = -1
 		}
+	}
+	for _, p := range lr.ByPair {
+		v := p.SwapRate
+		if math.IsNaN(v) {
+			v = -1
+		}
+		sc.PairSwap, sc.PairNames = append(sc.PairSwap, v), append(sc.PairNames, p.Name)
 	}
 	return sc, nil
 }

@@ -183,7 +183,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 				"Each variant continues the pretrained student for the same steps on this dataset's training split. gt: GT only (MSE to the GT heatmaps, DARK's unbiased targets); primary: α·GT + (1−α)·primary teacher's heatmaps (α = 0.5, MoVNect/FPD); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction.",
 			"3d_gt / 3d_movnect: MoVNect 3D students (64×48 heatmaps, location maps, GT-heatmap-masked location loss, bone-length loss) without and with the zoo's 3D teacher (MoVNect 1.0, its trunk grafted from the primary, 128×96, location maps), the students trained from scratch here.",
 		},
-		Tables: []report.Table{tbl, PerJointTable(o, "student ")},
+		Tables: []report.Table{tbl, PerJointTable(o, "student "), PairSwapTable(o, "student ")},
 		Images: []report.Image{{Path: "ablation.png", Caption: "PCK@0.1 per 2D variant (bars: mean, whiskers: ±1 std over seeds; dashed: teachers and the pretrained student)"}},
 	})
 	curves := map[string]string{}

@@ -178,31 +178,50 @@ func TableRows(o *Outcome, studentPrefix string) [][]string {
 // PerJointTable returns the per-joint PCK@0.1 of the teachers and of the first seed of every 2D
 // variant: one row per COCO-17 joint, one column per model ("—" where a joint is never labelled).
 func PerJointTable(o *Outcome, studentPrefix string) report.Table {
-	set := skeleton.COCO17()
+	names := skeleton.COCO17().Joints
+	return perRowTable(o, studentPrefix, "joint", names, func(r Run) []float64 { return r.PerJoint },
+		"PCK@0.1 per joint on the held-out split (first seed of each variant): limbs that the models miss, and sides they confuse, show here first")
+}
+
+// PairSwapTable returns the left/right swap rate of each limb pair (shoulder … ankle) for the
+// teachers and the first seed of every 2D variant: which limbs a model confuses, and whether it
+// averages both sides of one pair (a rate near 0.5).
+func PairSwapTable(o *Outcome, studentPrefix string) report.Table {
+	var names []string
+	for _, r := range append(slices.Clone(o.Teachers), o.Runs...) {
+		if len(r.PairNames) > len(names) {
+			names = r.PairNames
+		}
+	}
+	return perRowTable(o, studentPrefix, "pair", names, func(r Run) []float64 { return r.PairSwap },
+		"L/R swap rate per limb pair on the held-out split (first seed of each variant): a joint predicted nearer the other side's joint of its pair; 0.5 is a coin toss")
+}
+
+// perRowTable is a table with one row per name and one column per model (the teachers, then the
+// first seed of each variant) whose value(run) has one entry per name; −1 reads "—".
+func perRowTable(o *Outcome, studentPrefix, first string, names []string, value func(Run) []float64, caption string) report.Table {
 	var cols []Run
+	header := []string{first}
 	for _, t := range o.Teachers {
-		if len(t.PerJoint) == set.NumJoints() {
+		if len(value(t)) == len(names) {
 			cols = append(cols, t)
+			header = append(header, teacherLabel(t.Variant))
 		}
 	}
 	seen := map[string]bool{}
-	header := []string{"joint"}
-	for _, c := range cols {
-		header = append(header, teacherLabel(c.Variant))
-	}
 	for _, r := range o.Runs {
-		if !seen[r.Variant] && len(r.PerJoint) == set.NumJoints() {
+		if !seen[r.Variant] && len(value(r)) == len(names) {
 			seen[r.Variant] = true
 			cols = append(cols, r)
 			header = append(header, studentPrefix+r.Variant)
 		}
 	}
-	t := report.Table{Caption: "PCK@0.1 per joint on the held-out split (first seed of each variant): limbs that the models miss, and sides they confuse, show here first", Header: header}
-	for j, name := range set.Joints {
+	t := report.Table{Caption: caption, Header: header}
+	for j, name := range names {
 		row := []string{name}
 		for _, c := range cols {
 			cell := "—"
-			if v := c.PerJoint[j]; v >= 0 {
+			if v := value(c)[j]; v >= 0 {
 				cell = fmt.Sprintf("%.3f", v)
 			}
 			row = append(row, cell)

@@ -1,6 +1,7 @@
 package experiment
 
 import (
+	"fmt"
 	"math"
 	"testing"
 )
@@ -22,5 +23,25 @@ func TestStatCell(t *testing.T) {
 		if got := tc.s.Cell(tc.seeds, tc.decimals); got != tc.want {
 			t.Errorf("%+v over %d seeds: %q, want %q", tc.s, tc.seeds, got, tc.want)
 		}
+	}
+}
+
+// The per-pair swap table has a column per teacher and per variant's first seed, a row per limb
+// pair, and a dash for a pair never judged; runs without pair rates (3D runs) get no column.
+func TestPairSwapTable(t *testing.T) {
+	names := []string{"shoulder", "ankle"}
+	o := &Outcome{
+		Teachers: []Run{{Variant: "primary", Scores: Scores{PairSwap: []float64{0.05, -1}, PairNames: names}}},
+		Runs: []Run{
+			{Variant: "gt", Scores: Scores{PairSwap: []float64{0.1, 0.45}, PairNames: names}},
+			{Variant: "gt", Scores: Scores{PairSwap: []float64{0.2, 0.30}, PairNames: names}},
+			{Variant: "3d"},
+		},
+	}
+	tbl := PairSwapTable(o, "student ")
+	wantHeader := []string{"pair", "teacher primary", "student gt"}
+	wantRows := [][]string{{"shoulder", "0.050", "0.100"}, {"ankle", "—", "0.450"}}
+	if fmt.Sprint(tbl.Header) != fmt.Sprint(wantHeader) || fmt.Sprint(tbl.Rows) != fmt.Sprint(wantRows) {
+		t.Errorf("header %q rows %q, want %q and %q", tbl.Header, tbl.Rows, wantHeader, wantRows)
 	}
 }
