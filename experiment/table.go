@@ -203,14 +203,14 @@ func perRowTable(o *Outcome, studentPrefix, first string, names []string, value 
 	var cols []Run
 	header := []string{first}
 	for _, t := range o.Teachers {
-		if len(value(t)) == len(names) {
+		if len(names) > 0 && len(value(t)) == len(names) {
 			cols = append(cols, t)
 			header = append(header, teacherLabel(t.Variant))
 		}
 	}
 	seen := map[string]bool{}
 	for _, r := range o.Runs {
-		if !seen[r.Variant] && len(value(r)) == len(names) {
+		if !seen[r.Variant] && len(names) > 0 && len(value(r)) == len(names) {
 			seen[r.Variant] = true
 			cols = append(cols, r)
 			header = append(header, studentPrefix+r.Variant)
