@@ -324,5 +324,8 @@ func teacherLabel(variant string) string {
 	if variant == distill.PretrainName {
 		return "pretrained student (every variant's start)"
 	}
+	if strings.HasPrefix(variant, "teacher") {
+		return variant // "teacher3d", not "teacher teacher3d"
+	}
 	return "teacher " + variant
 }
