@@ -27,7 +27,7 @@ func TestDemoQuick(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"student gt", "student odkd", "teacher senior", "teacher teacher3d", "heatmaps.png", "overlays.png", "curves.png", "ablation.png"} {
+	for _, want := range []string{"student gt", "student odkd", "teacher senior", "teacher3d", "heatmaps.png", "overlays.png", "curves.png", "ablation.png"} {
 		if !strings.Contains(string(b), want) {
 			t.Errorf("report lacks %q", want)
 		}
