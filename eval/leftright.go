@@ -155,16 +155,9 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 	var stats [numFacings]LeftRightStats
 	rep := LeftRightReport{ByFacing: map[Facing]LeftRightStats{}}
 	var judged, nearMid int
-	pairOf := make([]int, set.NumJoints()) // joint → index in rep.ByPair, −1 for none
-	for j := range pairOf {
-		pairOf[j] = -1
-	}
-	for j, name := range set.Joints {
-		if o := flip[j]; o > j && limbJoint(name) {
-			pairOf[j] = len(rep.ByPair)
-			pairOf[o] = len(rep.ByPair)
-			rep.ByPair = append(rep.ByPair, PairStats{Name: sideless(name)})
-		}
+	pairOf, names := limbPairs(set)
+	for _, name := range names {
+		rep.ByPair = append(rep.ByPair, PairStats{Name: name})
 	}
 	for i, p := range pairs {
 		f := FacingUnknown
@@ -249,6 +242,30 @@ func LeftRight(pairs []PCKPair, gt *dataset.Dataset, cfg PCKConfig) (LeftRightRe
 		p.SwapRate, p.InversionRate = ratio(p.Swapped, p.Joints), ratio(p.Inverted, p.Joints)
 	}
 	return rep, nil
+}
+
+// LimbPairNames returns the names of set's left/right limb pairs without their side ("shoulder",
+// …, "ankle" for COCO-17), in the order of LeftRightReport.ByPair.
+func LimbPairNames(set *skeleton.Set) []string {
+	_, names := limbPairs(set)
+	return names
+}
+
+// limbPairs returns, for each joint of set, the index of its limb pair in names (−1 for joints
+// that are not limb joints with a flip partner), and the pairs' names without their side.
+func limbPairs(set *skeleton.Set) (pairOf []int, names []string) {
+	flip := set.FlipIndex()
+	pairOf = make([]int, set.NumJoints())
+	for j := range pairOf {
+		pairOf[j] = -1
+	}
+	for j, name := range set.Joints {
+		if o := flip[j]; o > j && limbJoint(name) {
+			pairOf[j], pairOf[o] = len(names), len(names)
+			names = append(names, sideless(name))
+		}
+	}
+	return pairOf, names
 }
 
 // sideless returns a joint name without its "left_" or "right_" prefix.

@@ -46,10 +46,9 @@ type Scores struct {
 	Inversion float64 `json:"inversion"`
 	// PerJoint is each COCO-17 joint's PCK@0.1 (NaN-free: −1 for a joint never labelled).
 	PerJoint []float64 `json:"per_joint_pck,omitempty"`
-	// PairSwap is the swap rate of each limb pair (eval.LeftRightReport.ByPair, named in
-	// PairNames: shoulder … ankle; −1 for a pair never judged).
-	PairSwap  []float64 `json:"pair_swap,omitempty"`
-	PairNames []string  `json:"pair_names,omitempty"`
+	// PairSwap is the swap rate of each COCO-17 limb pair, in eval.LimbPairNames' order
+	// (shoulder … ankle; −1 for a pair never judged).
+	PairSwap []float64 `json:"pair_swap,omitempty"`
 }
 
 // ValScores returns the Scores of the predictions a run saved for the val split
@@ -83,7 +82,7 @@ func ValScores(gt *dataset.Dataset, runDir string) (Scores, error) {
 		if math.IsNaN(v) {
 			v = -1
 		}
-		sc.PairSwap, sc.PairNames = append(sc.PairSwap, v), append(sc.PairNames, p.Name)
+		sc.PairSwap = append(sc.PairSwap, v)
 	}
 	return sc, nil
 }

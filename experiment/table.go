@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/posedistill/posedistill/distill"
+	"github.com/posedistill/posedistill/eval"
 	"github.com/posedistill/posedistill/report"
 	"github.com/posedistill/posedistill/skeleton"
 
@@ -187,12 +188,7 @@ func PerJointTable(o *Outcome, studentPrefix string) report.Table {
 // teachers and the first seed of every 2D variant: which limbs a model confuses, and whether it
 // averages both sides of one pair (a rate near 0.5).
 func PairSwapTable(o *Outcome, studentPrefix string) report.Table {
-	var names []string
-	for _, r := range append(slices.Clone(o.Teachers), o.Runs...) {
-		if len(r.PairNames) > len(names) {
-			names = r.PairNames
-		}
-	}
+	names := eval.LimbPairNames(skeleton.COCO17())
 	return perRowTable(o, studentPrefix, "pair", names, func(r Run) []float64 { return r.PairSwap },
 		"L/R swap rate per limb pair on the held-out split (first seed of each variant): a joint predicted nearer the other side's joint of its pair; 0.5 is a coin toss")
 }
@@ -203,14 +199,14 @@ func perRowTable(o *Outcome, studentPrefix, first string, names []string, value 
 	var cols []Run
 	header := []string{first}
 	for _, t := range o.Teachers {
-		if len(names) > 0 && len(value(t)) == len(names) {
+		if len(value(t)) == len(names) {
 			cols = append(cols, t)
 			header = append(header, teacherLabel(t.Variant))
 		}
 	}
 	seen := map[string]bool{}
 	for _, r := range o.Runs {
-		if !seen[r.Variant] && len(names) > 0 && len(value(r)) == len(names) {
+		if !seen[r.Variant] && len(value(r)) == len(names) {
 			seen[r.Variant] = true
 			cols = append(cols, r)
 			header = append(header, studentPrefix+r.Variant)

@@ -29,19 +29,21 @@ func TestStatCell(t *testing.T) {
 // The per-pair swap table has a column per teacher and per variant's first seed, a row per limb
 // pair, and a dash for a pair never judged; runs without pair rates (3D runs) get no column.
 func TestPairSwapTable(t *testing.T) {
-	names := []string{"shoulder", "ankle"}
 	o := &Outcome{
-		Teachers: []Run{{Variant: "primary", Scores: Scores{PairSwap: []float64{0.05, -1}, PairNames: names}}},
+		Teachers: []Run{{Variant: "primary", Scores: Scores{PairSwap: []float64{0.05, 0, 0, 0, 0, -1}}}},
 		Runs: []Run{
-			{Variant: "gt", Scores: Scores{PairSwap: []float64{0.1, 0.45}, PairNames: names}},
-			{Variant: "gt", Scores: Scores{PairSwap: []float64{0.2, 0.30}, PairNames: names}},
+			{Variant: "gt", Scores: Scores{PairSwap: []float64{0.1, 0, 0, 0, 0, 0.45}}},
+			{Variant: "gt", Scores: Scores{PairSwap: []float64{0.2, 0, 0, 0, 0, 0.30}}},
 			{Variant: "3d"},
 		},
 	}
 	tbl := PairSwapTable(o, "student ")
 	wantHeader := []string{"pair", "teacher primary", "student gt"}
-	wantRows := [][]string{{"shoulder", "0.050", "0.100"}, {"ankle", "—", "0.450"}}
-	if fmt.Sprint(tbl.Header) != fmt.Sprint(wantHeader) || fmt.Sprint(tbl.Rows) != fmt.Sprint(wantRows) {
-		t.Errorf("header %q rows %q, want %q and %q", tbl.Header, tbl.Rows, wantHeader, wantRows)
+	if fmt.Sprint(tbl.Header) != fmt.Sprint(wantHeader) || len(tbl.Rows) != 6 {
+		t.Fatalf("header %q, %d rows; want %q, 6", tbl.Header, len(tbl.Rows), wantHeader)
+	}
+	first, last := tbl.Rows[0], tbl.Rows[5]
+	if fmt.Sprint(first) != fmt.Sprint([]string{"shoulder", "0.050", "0.100"}) || fmt.Sprint(last) != fmt.Sprint([]string{"ankle", "—", "0.450"}) {
+		t.Errorf("rows %q … %q, want shoulder 0.050 0.100 … ankle — 0.450", first, last)
 	}
 }
