@@ -75,7 +75,7 @@ func Evaluate3D(ctx context.Context, p *nets.Predictor, cfg train.Config, dataDi
 		n := b.Len()
 		hper, lper := len(hm)/n, len(lm)/n
 		for i := range n {
-			preds, err := sc.Codec.Decode(hm[i*hper:(i+1)*hper], k)
+			preds, err := sc.Decode(hm[i*hper : (i+1)*hper])
 			if err != nil {
 				return eval.Pose3DResult{}, err
 			}

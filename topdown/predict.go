@@ -38,19 +38,37 @@ func InstanceScore(preds []codec.Prediction, boxScore float64) float64 {
 	return boxScore * sum / float64(n)
 }
 
+// Decode decodes one sample's [HeatH, HeatW, K] heatmaps into its joints in input-crop pixels,
+// separating left/right pairs as cfg.Pairs asks.
+func (cfg *Config) Decode(heatmaps []float32) ([]codec.Prediction, error) {
+	k := cfg.Joints.NumJoints()
+	preds, err := cfg.Codec.Decode(heatmaps, k)
+	if err != nil {
+		return nil, fmt.Errorf("topdown: %w", err)
+	}
+	if err := cfg.Codec.SeparatePairs(heatmaps, k, preds, cfg.Joints.FlipIndex(), cfg.Pairs); err != nil {
+		return nil, fmt.Errorf("topdown: %w", err)
+	}
+	return preds, nil
+}
+
 // DecodeBatch decodes a network's [N, HeatH, HeatW, K] heatmaps for batch b into COCO results in
 // image pixels, category 1 (person), scored by InstanceScore with box score 1.
 func (cfg *Config) DecodeBatch(heatmaps []float32, b *Batch) ([]dataset.Result, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	k := cfg.Joints.NumJoints()
-	preds, err := cfg.Codec.DecodeBatch(heatmaps, b.Len(), k)
-	if err != nil {
-		return nil, fmt.Errorf("topdown: %w", err)
+	n := b.Len()
+	if n <= 0 || len(heatmaps)%n != 0 {
+		return nil, fmt.Errorf("topdown: decode: %d heatmap values for %d samples", len(heatmaps), n)
 	}
-	out := make([]dataset.Result, len(preds))
-	for i, p := range preds {
+	per := len(heatmaps) / n
+	out := make([]dataset.Result, n)
+	for i := range out {
+		p, err := cfg.Decode(heatmaps[i*per : (i+1)*per])
+		if err != nil {
+			return nil, fmt.Errorf("sample %d: %w", i, err)
+		}
 		out[i] = dataset.Result{
 			ImageID: b.ImageIDs[i], CategoryID: 1,
 			Keypoints: ToImageKeypoints(p, b.ToImage[i]),

@@ -29,6 +29,9 @@ type Config struct {
 	Augment *Augment
 	// Mask asks for a segmentation target at heatmap resolution.
 	Mask bool
+	// Pairs, when enabled, separates left/right pairs decoded onto one spot (see
+	// codec.Codec.SeparatePairs).
+	Pairs codec.PairSeparation
 }
 
 // NewConfig returns the evaluation configuration for a codec and a keypoint set: padding 1.25,
@@ -44,6 +47,9 @@ func (cfg *Config) Validate() error {
 	}
 	if cfg.Joints == nil || cfg.Joints.NumJoints() == 0 {
 		return fmt.Errorf("topdown: no keypoint set")
+	}
+	if err := cfg.Pairs.Validate(); err != nil {
+		return fmt.Errorf("topdown: %w", err)
 	}
 	if cfg.Joints3D != nil && (cfg.Root3D < 0 || cfg.Root3D >= cfg.Joints3D.NumJoints()) {
 		return fmt.Errorf("topdown: 3D root %d outside %s", cfg.Root3D, cfg.Joints3D.Name)

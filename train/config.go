@@ -62,6 +62,11 @@ type Config struct {
 	ValidateEvery   int `yaml:"validate_every" json:"validate_every"`
 	// FlipTest averages the heatmaps of the crop and of its mirror at validation.
 	FlipTest bool `yaml:"flip_test" json:"flip_test"`
+	// PairSeparation, when above 0, moves one joint of a left/right pair whose heatmaps peak on
+	// one spot to its own second peak if that reaches this share of its maximum
+	// (codec.Codec.SeparatePairs); it applies wherever the model's heatmaps are decoded. 0.5 by
+	// default (chosen on training images); 0 decodes every joint at its own maximum.
+	PairSeparation float64 `yaml:"pair_separation" json:"pair_separation"`
 	// Seed drives initialization, data order and augmentation.
 	Seed uint64 `yaml:"seed" json:"seed"`
 	// Backend is the GoMLX backend configuration ("" uses GOMLX_BACKEND, then "go").
@@ -129,7 +134,7 @@ func DefaultConfig() Config {
 		},
 		Optimizer: "adam", LR: 1e-3, Schedule: "cosine", WarmupSteps: 100, StepGamma: 0.1,
 		BatchSize: 16, Steps: 1000, CheckpointEvery: 200, ValidateEvery: 500, FlipTest: true,
-		Seed: 1, Workers: 1,
+		Seed: 1, Workers: 1, PairSeparation: 0.5,
 	}
 }
 
@@ -198,7 +203,7 @@ func (c *Config) Validate() error {
 		v   float64
 	}{
 		{"model.width", c.Model.Width}, {"sigma", c.Sigma}, {"dist_weight", c.DistWeight}, {"lr", c.LR}, {"weight_decay", c.WeightDecay},
-		{"min_lr", c.MinLR}, {"step_gamma", c.StepGamma}, {"clip_step", c.ClipStep},
+		{"min_lr", c.MinLR}, {"step_gamma", c.StepGamma}, {"clip_step", c.ClipStep}, {"pair_separation", c.PairSeparation},
 		{"augment.scale_min", c.Augment.ScaleMin}, {"augment.scale_max", c.Augment.ScaleMax},
 		{"augment.rotate_deg", c.Augment.RotateDeg}, {"augment.shift_factor", c.Augment.ShiftFactor},
 	} {
@@ -228,6 +233,7 @@ func (c *Config) Validate() error {
 		{c.MinLR >= 0 && c.MinLR <= c.LR, "min_lr (0 ≤ min_lr ≤ lr)", c.MinLR},
 		{c.StepGamma > 0, "step_gamma", c.StepGamma},
 		{c.ClipStep >= 0, "clip_step", c.ClipStep},
+		{c.PairSeparation >= 0 && c.PairSeparation <= 1, "pair_separation (0 to 1)", c.PairSeparation},
 		{c.BatchSize >= 1, "batch_size", c.BatchSize},
 		{c.Steps >= 1, "steps", c.Steps},
 		{c.CheckpointEvery >= 0, "checkpoint_every", c.CheckpointEvery},

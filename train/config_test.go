@@ -25,6 +25,7 @@ func TestLoadConfigErrorsNameFileAndKey(t *testing.T) {
 		{"syntax", "k.yaml", "lr: [\n", []string{"k.yaml"}},
 		{"no network", "l.yaml", "model: {arch: \"\"}\n", []string{"l.yaml", "model.arch or model.file"}},
 		{"missing net file", "m.yaml", "model: {file: /nonexistent/net.json}\n", []string{"m.yaml", "/nonexistent/net.json"}},
+		{"pair separation above 1", "o.yaml", "pair_separation: 1.5\n", []string{"o.yaml", "pair_separation"}},
 		{"net file with options", "n.yaml", "model: {file: /nonexistent/net.json, width: 0.5}\n", []string{"n.yaml", "takes no options"}},
 	}
 	for _, tc := range tests {

@@ -67,6 +67,7 @@ func (c *Config) SampleConfigWith(training bool, t TargetsConfig) (topdown.Confi
 	}
 	sc := topdown.NewConfig(cd, skeleton.COCO17())
 	sc.Mask = t.Masks
+	sc.Pairs = codec.PairSeparation{MinRatio: c.PairSeparation}
 	if t.Locations {
 		sc.Joints3D = skeleton.COCO17()
 		sc.Root3D = Root3D
