@@ -44,10 +44,7 @@ func (c *Codec) Decode(heatmaps []float32, k int) ([]Prediction, error) {
 			}
 		}
 	}
-	d := decoder{c: c, refine: c.refinement(), hm: heatmaps, k: k}
-	if d.refine == RefineDARK {
-		d.kernels = gaussianKernels(c.blurKernel() / 2)
-	}
+	d := c.newDecoder(heatmaps, k)
 	preds := make([]Prediction, k)
 	for j := range preds {
 		preds[j] = d.refineJoint(j, at[j], best[j])
@@ -83,6 +80,15 @@ type decoder struct {
 	hm      []float32
 	k       int
 	kernels [][]float64 // DARK blur kernels by radius
+}
+
+// newDecoder returns the decoder of one [h, w, k] heatmap with c's refinement.
+func (c *Codec) newDecoder(hm []float32, k int) decoder {
+	d := decoder{c: c, refine: c.refinement(), hm: hm, k: k}
+	if d.refine == RefineDARK {
+		d.kernels = gaussianKernels(c.blurKernel() / 2)
+	}
+	return d
 }
 
 // value returns joint j's heatmap at pixel (x, y).

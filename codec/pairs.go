@@ -46,10 +46,7 @@ func (c *Codec) SeparatePairs(heatmaps []float32, k int, preds []Prediction, fli
 		return fmt.Errorf("codec: separate pairs: %d heatmap values, %d predictions and %d mirror joints for %d joints of %dx%d",
 			len(heatmaps), len(preds), len(flip), k, c.HeatH, c.HeatW)
 	}
-	d := decoder{c: c, refine: c.refinement(), hm: heatmaps, k: k}
-	if d.refine == RefineDARK {
-		d.kernels = gaussianKernels(c.blurKernel() / 2)
-	}
+	d := c.newDecoder(heatmaps, k)
 	same, apart := 2*c.Sigma, 2.5*c.Sigma
 	for j, o := range flip {
 		if o <= j || o >= k {
