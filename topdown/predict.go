@@ -46,6 +46,9 @@ func (cfg *Config) Decode(heatmaps []float32) ([]codec.Prediction, error) {
 	if err != nil {
 		return nil, fmt.Errorf("topdown: %w", err)
 	}
+	if !cfg.Pairs.Enabled() {
+		return preds, nil
+	}
 	if err := cfg.Codec.SeparatePairs(heatmaps, k, preds, cfg.Joints.FlipIndex(), cfg.Pairs); err != nil {
 		return nil, fmt.Errorf("topdown: %w", err)
 	}
