@@ -41,7 +41,7 @@ type DemoOptions struct {
 const (
 	ZooPrimary   = "teacher-movenet-lightning-128x96"
 	ZooSenior    = "senior-movenet-lightning-128x96"
-	ZooStudent   = "student-movnect-0.5-128x96"
+	ZooStudent   = "student-movnect-0.5-192x144"
 	ZooTeacher3D = "teacher3d-movnect-1.0-grafted-128x96"
 	DefaultZoo   = "zoo"
 	zooMissing   = "the demo's pretrained models are missing from %s (%w): run the demo from the repository's root, or give --zoo DIR"
@@ -179,7 +179,7 @@ func demoPage(ctx context.Context, e *Experiment, o *Outcome, be compute.Backend
 	p.Sections = append(p.Sections, report.Section{
 		Heading: "Results",
 		Paragraphs: []string{
-			"Teachers and the pretrained student come from the repository's zoo (zoo/README.md: the commands that trained them, on another rendering of the same kind of people, so this split is held out for them too): primary teacher Google's MoveNet Lightning imported and fine-tuned on synthetic people (heatmaps, DARK's unbiased targets in the last stage), senior teacher the same trained longer with its centre head trained as a mask head on the GT masks, student a MoVNect-0.5-sized network (0.16M parameters) thinned in three cuts from the zoo's grafted MoVNect 1.0, healed by distillation from the primary, then trained 30,000 steps on the GT (unbiased heatmaps, location maps), 4,000 of them with the primary's heatmaps beside it; the 3D teacher's heatmaps were distilled from the primary in three of its stages, its last two trained on the GT alone; all 128×96 crops; heatmaps decoded with pair separation (a left/right pair peaking on one spot moves one joint to its own second peak). " +
+			"Teachers and the pretrained student come from the repository's zoo (zoo/README.md: the commands that trained them, on another rendering of the same kind of people, so this split is held out for them too): primary teacher Google's MoveNet Lightning imported and fine-tuned on synthetic people (heatmaps, DARK's unbiased targets in the last stage), senior teacher the same trained longer with its centre head trained as a mask head on the GT masks, student a MoVNect-0.5-sized network (0.16M parameters) thinned in three cuts from the zoo's grafted MoVNect 1.0, healed by distillation from the primary, then trained 30,000 steps on the GT (unbiased heatmaps, location maps) on 128×96 crops, 4,000 of them with the primary's heatmaps beside it, and 4,000 more on the GT on 192×144 crops of the same people, its crop now (finer heatmaps raised its AP from 0.38 to 0.47 on the zoo's held-out people); the 3D teacher's heatmaps were distilled from the primary in three of its stages, its last two trained on the GT alone; the teachers' crops are 128×96; heatmaps decoded with pair separation (a left/right pair peaking on one spot moves one joint to its own second peak). " +
 				"Each variant continues the pretrained student for the same steps on this dataset's training split. gt: GT only (MSE to the GT heatmaps, DARK's unbiased targets); primary: α·GT + (1−α)·primary teacher's heatmaps (α = 0.5, MoVNect/FPD); odkd: GT term plus the binarized primary teacher for the first half of the run, then the binarized senior teacher with its mask (BCE) and the mask restriction.",
 			"3d_gt / 3d_movnect: MoVNect 3D students (64×48 heatmaps, location maps, GT-heatmap-masked location loss, bone-length loss) without and with the zoo's 3D teacher (MoVNect 1.0, its trunk grafted from the primary, 128×96, location maps), the students trained from scratch here.",
 		},
