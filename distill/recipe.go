@@ -10,6 +10,7 @@ import (
 	"github.com/posedistill/posedistill/atomicfile"
 	"github.com/posedistill/posedistill/codec"
 	"github.com/posedistill/posedistill/nets"
+	"github.com/posedistill/posedistill/skeleton"
 	"github.com/posedistill/posedistill/train"
 )
 
@@ -54,6 +55,9 @@ type Recipe struct {
 	// MaskHead gives the network a light mask head even when no term trains it (so that every
 	// variant of an ablation has the same architecture).
 	MaskHead bool `json:"mask_head,omitempty"`
+	// PairWeight, when positive, adds train.PairContrastMSE with this weight: heatmap mass where
+	// the joint's left/right counterpart stands costs more than the plain MSE charges for it.
+	PairWeight float64 `json:"pair_weight,omitempty"`
 	// Pose3D, when set, trains MoVNect's location maps (a 3D network, Net3D) with the GT and, with
 	// a teacher, the teacher's location maps, and the bone-length loss.
 	Pose3D *Pose3DTerms `json:"pose3d,omitempty"`
@@ -118,7 +122,7 @@ func (r Recipe) Validate() error {
 	if !(r.Alpha >= 0 && r.Alpha <= 1) || (r.AlphaEnd != nil && !(*r.AlphaEnd >= 0 && *r.AlphaEnd <= 1)) {
 		return fmt.Errorf("recipe: alpha outside [0, 1]")
 	}
-	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || (r.Pose3D != nil && (r.Pose3D.BoneWeight < 0 || r.Pose3D.LocationWeight < 0 || r.Pose3D.JointWeight < 0)) {
+	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || r.PairWeight < 0 || (r.Pose3D != nil && (r.Pose3D.BoneWeight < 0 || r.Pose3D.LocationWeight < 0 || r.Pose3D.JointWeight < 0)) {
 		return fmt.Errorf("recipe: negative weight")
 	}
 	if r.Hints != nil && (r.Hints.File == "" || !(r.Hints.Weight >= 0)) {
@@ -171,8 +175,21 @@ func (t TeacherRef) extra() string {
 // codec every 2D term is a heatmap MSE (the forms above); with the integral codec each target —
 // the GT and every teacher — gives a soft-argmax L1 term ("integral_<source>": the GT keypoints, the
 // centre of mass of the teacher's map) and, when cfg.DistWeight > 0, a KL term towards its map
-// ("dist_<source>", weight × dist_weight), under the same weights and schedules.
+// ("dist_<source>", weight × dist_weight), under the same weights and schedules. PairWeight adds
+// the pair term "pair_gt" to any of them but the integral codec's.
 func (r Recipe) Terms(cfg train.Config) ([]train.Term, error) {
+	terms, err := r.keypointTerms(cfg)
+	if err != nil || r.PairWeight == 0 {
+		return terms, err
+	}
+	if c, err := cfg.NewCodec(); err == nil && c.Kind == codec.Integral {
+		return nil, fmt.Errorf("recipe: the pair term penalises heatmaps and does not support codec integral; use msra, unbiased or udp")
+	}
+	return append(terms, train.PairContrastMSE("pair_gt", skeleton.COCO17().FlipIndex(), train.Constant(r.PairWeight))), nil
+}
+
+// keypointTerms returns Terms' terms without the pair term.
+func (r Recipe) keypointTerms(cfg train.Config) ([]train.Term, error) {
 	if err := r.Validate(); err != nil {
 		return nil, err
 	}

@@ -61,6 +61,7 @@ func TestRecipeHashCoversEveryWeight(t *testing.T) {
 		"switch":          func(r *Recipe) { r.Switch = 11 },
 		"binarization":    func(r *Recipe) { r.Teachers[1].Binarize = &Binarization{Threshold: 0.5, Floor: 0.2} },
 		"senior run":      func(r *Recipe) { r.Teachers[1].Run = "s2" },
+		"pair weight":     func(r *Recipe) { r.PairWeight = 4 },
 	} {
 		r := base
 		r.Teachers = append([]TeacherRef(nil), base.Teachers...)
@@ -104,6 +105,8 @@ func TestRecipeTerms(t *testing.T) {
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1, JointWeight: 1}}, "heatmap_gt location_gt bone_length location_joint_gt"},
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}, Teachers: []TeacherRef{{Name: "teacher3d", Run: "t"}}, Alpha: 0.5}, "heatmap_gt heatmap_teacher3d location_gt location_teacher3d bone_length"},
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1, TeacherIs2D: true}, Teachers: []TeacherRef{{Name: "primary", Run: "t"}}, Alpha: 0.5}, "heatmap_gt heatmap_primary location_gt bone_length"},
+		{Recipe{PairWeight: 4}, "heatmap_gt pair_gt"},
+		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}, PairWeight: 4}, "heatmap_gt location_gt bone_length pair_gt"},
 	} {
 		if got := names(c.r, stepsConfig(100)); got != c.want {
 			t.Errorf("%+v: terms %q, want %q", c.r, got, c.want)
@@ -118,6 +121,7 @@ func TestRecipeTerms(t *testing.T) {
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1, LocationWeight: 30}, Teachers: []TeacherRef{{Name: "teacher3d", Run: "t"}}, Alpha: 0.25},
 			map[string]float64{"heatmap_gt": 0.25, "heatmap_teacher3d": 0.75, "location_gt": 7.5, "location_teacher3d": 22.5, "bone_length": 0.1}},
 		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}}, map[string]float64{"heatmap_gt": 1, "location_gt": 1, "bone_length": 0.1}},
+		{Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}, PairWeight: 4}, map[string]float64{"heatmap_gt": 1, "location_gt": 1, "bone_length": 0.1, "pair_gt": 4}},
 	} {
 		terms, err := c.r.Terms(stepsConfig(100))
 		if err != nil {
@@ -150,6 +154,9 @@ func TestRecipeTerms(t *testing.T) {
 	if _, err := (Recipe{Pose3D: &Pose3DTerms{BoneWeight: 0.1}}).Terms(integral); err == nil || !strings.Contains(err.Error(), "integral") {
 		t.Errorf("3D terms with codec integral: error %v, want a refusal naming the codec", err)
 	}
+	if _, err := (Recipe{PairWeight: 4}).Terms(integral); err == nil || !strings.Contains(err.Error(), "integral") {
+		t.Errorf("pair term with codec integral: error %v, want a refusal naming the codec", err)
+	}
 	terms, err := Recipe{Teachers: two, Alpha: 0.5, Switch: 50}.Terms(stepsConfig(100))
 	if err != nil {
 		t.Fatal(err)
@@ -163,6 +170,7 @@ func TestRecipeTerms(t *testing.T) {
 		{Teachers: two[:1], Mask: true},
 		{Teachers: append(two, TeacherRef{Name: "c", Run: "x"})},
 		{Alpha: 1.5},
+		{PairWeight: -1},
 	} {
 		if _, err := bad.Terms(stepsConfig(100)); err == nil {
 			t.Errorf("%+v: no error", bad)

@@ -206,6 +206,43 @@ func HeatmapMSE(name string, weight Schedule) Term {
 	}
 }
 
+// PairContrastMSE penalises heatmap mass on the wrong side of the body: for each joint j with a
+// left/right counterpart o = flip[j] (skeleton.Set.FlipIndex), the mean over batch, pixels and
+// joints of w[n,j]·w[n,o]·max(T_o − T_j, 0)·H_j², where T are the GT heatmaps and H the network's.
+// It is zero where the two sides' gaussians coincide (a profile view's hips), and grows where a
+// left knee's map lights up on the right knee: the plain MSE weighs those pixels like any other,
+// this term, with a weight of several, makes a swapped side cost more than a blurred one.
+func PairContrastMSE(name string, flip []int, weight Schedule) Term {
+	return Term{
+		Name: name, Needs: []string{TensorHeatmaps, TensorWeights}, Weight: weight,
+		Build: func(in TermInputs) *graph.Node {
+			target, weights := in.Tensors[TensorHeatmaps], in.Tensors[TensorWeights]
+			opposite := permuteLastAxis(target, flip)
+			zero := graph.ScalarZero(target.Graph(), target.DType())
+			wrong := graph.StopGradient(graph.Max(graph.Sub(opposite, target), zero))
+			both := graph.Mul(weights, permuteLastAxis(weights, flip))
+			dims := both.Shape().Dimensions
+			both = graph.Reshape(both, dims[0], 1, 1, dims[1])
+			return graph.ReduceAllMean(graph.Mul(graph.Mul(wrong, graph.Square(in.Out.Heatmaps)), both))
+		},
+	}
+}
+
+// permuteLastAxis returns x with its last axis reordered: out[..., i] = x[..., perm[i]].
+func permuteLastAxis(x *graph.Node, perm []int) *graph.Node {
+	last := x.Rank() - 1
+	parts := make([]*graph.Node, len(perm))
+	for i, p := range perm {
+		axes := make([]graph.SliceAxisSpec, x.Rank())
+		for a := range axes {
+			axes[a] = graph.AxisRange()
+		}
+		axes[last] = graph.AxisElem(p)
+		parts[i] = graph.Slice(x, axes...)
+	}
+	return graph.Concatenate(parts, last)
+}
+
 // TeacherHeatmapMSE is the distillation term ‖H − H_T‖² against the teacher heatmaps carried in
 // the batch's extra tensor `extra` (same shape as the student's heatmaps), with the GT target
 // weights; MoVNect's α blend is HeatmapMSE with weight α plus this with weight 1−α.

@@ -16,7 +16,7 @@ import (
 // runDistill trains a student from one teacher (MoVNect/FPD) or two (ODKD): the flags make a
 // distill.Recipe, which the run saves; --resume reads it and the config back from the run.
 func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--hints FILE [--hint-weight W]] [--3d [--location-weight W]] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
+	fs := newFlagSet("distill", "distill --config STUDENT.yaml --data DIR --out RUN --teacher RUN [--senior RUN] [--order ordered|unordered|reversed] [--alpha A] [--binarize T] [--mask] [--gt-mask-weight W] [--hints FILE [--hint-weight W]] [--3d [--location-weight W]] [--pair-weight W] [--overwrite] [--init CKPT]\n       posedistill distill --resume --out RUN [--steps N] [--data DIR]", stderr)
 	configPath := fs.String("config", "", "student experiment config (train config YAML)")
 	data := fs.String("data", "", "dataset directory (posedistill synth --out DIR)")
 	out := fs.String("out", "", "student run directory")
@@ -35,6 +35,7 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	pose3d := fs.Bool("3d", false, "learn MoVNect's X/Y/Z location maps from the dataset's 3D joints (and a bone-length term); --teacher is then optional and, when given, teaches its location maps too")
 	hintsFile := fs.String("hints", "", "feature distillation: the hints `file` of a grafted student (models graft writes DIR/hints.json); its stages learn the teacher's channels they were cut from")
 	hintWeight := fs.Float64("hint-weight", 1, "weight of each hint's normalised error (with --hints)")
+	pairWeight := fs.Float64("pair-weight", 0, "weight of the left/right pair term: heatmap mass where the joint's counterpart on the other side stands costs this much more (0: off)")
 	gtMaskWeight := fs.Float64("gt-mask-weight", 0, "also train a light mask head on the GT person masks, with this weight of its BCE (as train --mask-weight); 0: no GT mask term")
 	overrides := addConfigFlags(fs, "steps", "seed")
 	resume := fs.Bool("resume", false, "continue the run in --out from its checkpoint, with the config.json and recipe.json it saved (only --out, and --data or --steps to change them, go with it)")
@@ -82,7 +83,10 @@ func runDistill(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if !(*gtMaskWeight >= 0) {
 		return fmt.Errorf("invalid --gt-mask-weight %v (a weight ≥ 0)", *gtMaskWeight)
 	}
-	rec := distill.Recipe{Alpha: *alpha, GTMaskWeight: *gtMaskWeight}
+	if !(*pairWeight >= 0) {
+		return fmt.Errorf("invalid --pair-weight %v (a weight ≥ 0)", *pairWeight)
+	}
+	rec := distill.Recipe{Alpha: *alpha, GTMaskWeight: *gtMaskWeight, PairWeight: *pairWeight}
 	if *hintsFile != "" {
 		abs, err := filepath.Abs(*hintsFile)
 		if err != nil {
