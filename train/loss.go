@@ -208,18 +208,19 @@ func HeatmapMSE(name string, weight Schedule) Term {
 
 // PairContrastMSE penalises heatmap mass on the wrong side of the body: for each joint j with a
 // left/right counterpart o = flip[j] (skeleton.Set.FlipIndex), the mean over batch, pixels and
-// joints of w[n,j]·w[n,o]·max(T_o − T_j, 0)·H_j², where T are the GT heatmaps and H the network's.
-// It is zero where the two sides' gaussians coincide (a profile view's hips), and grows where a
-// left knee's map lights up on the right knee: the plain MSE weighs those pixels like any other,
-// this term, with a weight of several, makes a swapped side cost more than a blurred one.
+// joints of w[n,j]·w[n,o]·max(T_o − T_j, 0)·[T_j < PairOwnFloor]·H_j², where T are the GT
+// heatmaps and H the network's. It charges a left knee's map for lighting up on the right knee,
+// which the plain MSE weighs like any other pixel, and nothing inside the joint's own gaussian: a
+// pair whose gaussians overlap (a profile view's hips) is not pushed apart.
 func PairContrastMSE(name string, flip []int, weight Schedule) Term {
 	return Term{
 		Name: name, Needs: []string{TensorHeatmaps, TensorWeights}, Weight: weight,
 		Build: func(in TermInputs) *graph.Node {
 			target, weights := in.Tensors[TensorHeatmaps], in.Tensors[TensorWeights]
-			opposite := permuteLastAxis(target, flip)
-			zero := graph.ScalarZero(target.Graph(), target.DType())
-			wrong := graph.StopGradient(graph.Max(graph.Sub(opposite, target), zero))
+			g, dt := target.Graph(), target.DType()
+			wrong := graph.Max(graph.Sub(permuteLastAxis(target, flip), target), graph.ScalarZero(g, dt))
+			outside := graph.ConvertDType(graph.LessThan(target, graph.Scalar(g, dt, PairOwnFloor)), dt)
+			wrong = graph.StopGradient(graph.Mul(wrong, outside))
 			both := graph.Mul(weights, permuteLastAxis(weights, flip))
 			dims := both.Shape().Dimensions
 			both = graph.Reshape(both, dims[0], 1, 1, dims[1])
@@ -227,6 +228,10 @@ func PairContrastMSE(name string, flip []int, weight Schedule) Term {
 		},
 	}
 }
+
+// PairOwnFloor is where PairContrastMSE starts to charge: pixels whose own GT heatmap is below it
+// (beyond about 2.1 σ of the joint's gaussian).
+const PairOwnFloor = 0.1
 
 // permuteLastAxis returns x with its last axis reordered: out[..., i] = x[..., perm[i]].
 func permuteLastAxis(x *graph.Node, perm []int) *graph.Node {

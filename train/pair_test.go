@@ -10,7 +10,7 @@ import (
 	"github.com/posedistill/posedistill/nets"
 )
 
-// PairContrastMSE is mean(w_j·w_o·max(T_o − T_j, 0)·H_j²) over batch, pixels and joints: checked
+// PairContrastMSE is mean(w_j·w_o·max(T_o − T_j, 0)·[T_j < PairOwnFloor]·H_j²) over batch, pixels and joints: checked
 // against that sum written out, and on the cases that give it its purpose.
 func TestPairContrastMSE(t *testing.T) {
 	const n, h, w, k = 2, 4, 3, 3
@@ -24,6 +24,9 @@ func TestPairContrastMSE(t *testing.T) {
 					for j := range k {
 						o := flip[j]
 						wrong := max(target[at(b, y, x, o)]-target[at(b, y, x, j)], 0)
+						if target[at(b, y, x, j)] >= PairOwnFloor {
+							wrong = 0
+						}
 						hv := heat[at(b, y, x, j)]
 						sum += weights[b*k+j] * weights[b*k+o] * wrong * hv * hv
 					}
@@ -52,6 +55,14 @@ func TestPairContrastMSE(t *testing.T) {
 		onOwn[at(b, 0, 0, 1)], onOther[at(b, 3, 2, 1)] = 1, 1
 		onOwn[at(b, 0, 0, 0)], onOther[at(b, 3, 2, 0)] = 1, 1 // the nose, wherever it is, costs nothing
 	}
+	// Overlapping gaussians: where joint 1 has 0.6 of its own target, joint 2 has 0.9:
+	// inside joint 1's own gaussian, nothing is charged.
+	overlap := make([]float64, n*h*w*k)
+	onOverlap := make([]float64, n*h*w*k)
+	for b := range n {
+		overlap[at(b, 1, 1, 1)], overlap[at(b, 1, 1, 2)] = 0.6, 0.9
+		onOverlap[at(b, 1, 1, 1)] = 1
+	}
 	ones := []float64{1, 1, 1, 1, 1, 1}
 	term := PairContrastMSE("pair", flip, nil)
 	for _, tc := range []struct {
@@ -63,6 +74,7 @@ func TestPairContrastMSE(t *testing.T) {
 		{"peak on its own joint", onOwn, sharp, ones, 0},
 		{"peak on the other side's joint", onOther, sharp, ones, float64(n) / (n * h * w * k)},
 		{"other side unlabelled", onOther, sharp, []float64{1, 1, 0, 1, 1, 0}, 0},
+		{"inside its own gaussian", onOverlap, overlap, ones, 0},
 	} {
 		out := graph.MustExecOnce(testBackend(t), func(hm, tg, wt *graph.Node) *graph.Node {
 			return term.Build(TermInputs{Out: nets.Outputs{Heatmaps: hm}, Tensors: map[string]*graph.Node{TensorHeatmaps: tg, TensorWeights: wt}})
