@@ -10,8 +10,8 @@ import (
 	"github.com/posedistill/posedistill/nets"
 )
 
-// PairContrastMSE is mean(w_j·w_o·max(T_o − T_j, 0)·[T_j < PairOwnFloor]·H_j²) over batch, pixels and joints: checked
-// against that sum written out, and on the cases that give it its purpose.
+// PairContrastMSE is mean(w_j·w_o·max(T_o − T_j, 0)·[T_j < PairOwnFloor]·H_j²) over batch, pixels
+// and joints: checked against that sum written out, and on the cases that give it its purpose.
 func TestPairContrastMSE(t *testing.T) {
 	const n, h, w, k = 2, 4, 3, 3
 	flip := []int{0, 2, 1} // joint 0 has no counterpart (a nose); 1 and 2 are a left/right pair
