@@ -122,8 +122,8 @@ func (r Recipe) Validate() error {
 	if !(r.Alpha >= 0 && r.Alpha <= 1) || (r.AlphaEnd != nil && !(*r.AlphaEnd >= 0 && *r.AlphaEnd <= 1)) {
 		return fmt.Errorf("recipe: alpha outside [0, 1]")
 	}
-	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || r.PairWeight < 0 || (r.Pose3D != nil && (r.Pose3D.BoneWeight < 0 || r.Pose3D.LocationWeight < 0 || r.Pose3D.JointWeight < 0)) {
-		return fmt.Errorf("recipe: negative weight")
+	if r.MaskWeight < 0 || r.RestrictWeight < 0 || r.GTMaskWeight < 0 || !(r.PairWeight >= 0) || (r.Pose3D != nil && (r.Pose3D.BoneWeight < 0 || r.Pose3D.LocationWeight < 0 || r.Pose3D.JointWeight < 0)) {
+		return fmt.Errorf("recipe: a weight is negative or NaN")
 	}
 	if r.Hints != nil && (r.Hints.File == "" || !(r.Hints.Weight >= 0)) {
 		return fmt.Errorf("recipe: hints need a file and a non-negative weight")

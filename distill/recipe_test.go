@@ -171,6 +171,7 @@ func TestRecipeTerms(t *testing.T) {
 		{Teachers: append(two, TeacherRef{Name: "c", Run: "x"})},
 		{Alpha: 1.5},
 		{PairWeight: -1},
+		{PairWeight: math.NaN()},
 	} {
 		if _, err := bad.Terms(stepsConfig(100)); err == nil {
 			t.Errorf("%+v: no error", bad)
